@@ -1,0 +1,5 @@
+"""`python -m malgraph` runs the command line."""
+
+from malgraph.cli import main
+
+main()

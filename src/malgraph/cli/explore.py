@@ -1,0 +1,142 @@
+"""`malgraph stats`, `show` and `sources`: look at what the store holds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.table import Table
+
+from malgraph.cli import app, err, open_store, out
+from malgraph.sources import SOURCES
+from malgraph.store.queries import find_packages, package_card, stats
+
+TOP_PAIRS = 15
+
+
+def _json(value: Any) -> None:
+    out.out(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode(), highlight=False)
+
+
+def print_stats(numbers: dict[str, Any]) -> None:
+    out.print(
+        f"[bold]{numbers['records']}[/] records, [bold]{numbers['packages']}[/] packages, "
+        f"[bold]{numbers['package_versions']}[/] package-versions, "
+        f"{numbers['reports']} reports ({numbers['withdrawn_records']} withdrawn records "
+        "not counted)"
+    )
+    if numbers["unknown_ecosystems"]:
+        out.print("unknown ecosystems (kept verbatim): " + ", ".join(numbers["unknown_ecosystems"]))
+    ecosystems = sorted({e for per in numbers["by_source"].values() for e in per})
+    table = Table(title="records by source and ecosystem")
+    for header in ["source", *ecosystems, "total"]:
+        table.add_column(header, justify="left" if header == "source" else "right")
+    for source, per in numbers["by_source"].items():
+        table.add_row(source, *(str(per.get(e, "")) for e in ecosystems), str(sum(per.values())))
+    out.print(table)
+
+    pairs = [p for p in numbers["overlap"] if p["ecosystem"] == "*" and p["shared"]]
+    pairs.sort(key=lambda p: -p["shared"])
+    table = Table(
+        title=f"source overlap, all ecosystems (unit: {numbers['level']}; "
+        f"top {TOP_PAIRS} of {len(pairs)} pairs sharing any)"
+    )
+    for header in ("a", "b", "shared", "jaccard", "overlap coef."):
+        table.add_column(header, justify="left" if header in "ab" else "right")
+    for p in pairs[:TOP_PAIRS]:
+        table.add_row(
+            p["a"],
+            p["b"],
+            str(p["shared"]),
+            f"{p['jaccard']:.3f}",
+            f"{p['overlap_coefficient']:.3f}",
+        )
+    out.print(table)
+    occurrence = ", ".join(f"{k} source(s): {v}" for k, v in numbers["occurrence"].items())
+    out.print(f"{numbers['level']}s held by n sources: {occurrence}")
+    out.print("edges: " + (", ".join(f"{k} {v}" for k, v in numbers["edges"].items()) or "none"))
+
+
+@app.command("stats")
+def stats_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    level: Annotated[str, typer.Option(help="Unit of overlap: version or package.")] = "version",
+    include_withdrawn: Annotated[bool, typer.Option(help="Count withdrawn records too.")] = False,
+) -> None:
+    """Counts and source overlap (RQ1): records, packages, by_source, overlap, occurrence."""
+    if level not in ("version", "package"):
+        err.print("--level is 'version' or 'package'")
+        raise typer.Exit(2)
+    with open_store() as store:
+        numbers = stats(store.db, level=level, include_withdrawn=include_withdrawn)
+    _json(numbers) if as_json else print_stats(numbers)
+
+
+@app.command("show")
+def show_command(
+    name: Annotated[
+        str, typer.Argument(help="A package name, spelled any way its registry treats as the same.")
+    ],
+    ecosystem: Annotated[str | None, typer.Option(help="Only this ecosystem.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One package's card: its records, sources, dates, reports and edges."""
+    with open_store() as store:
+        cards = [package_card(store.db, pid) for pid in find_packages(store.db, name, ecosystem)]
+    if not cards:
+        err.print(f"no package {name!r} in the store" + (f" ({ecosystem})" if ecosystem else ""))
+        raise typer.Exit(1)
+    if as_json:
+        _json(cards)
+        return
+    for card in cards:
+        _print_card(card)
+
+
+def _print_card(card: dict[str, Any]) -> None:
+    out.print(f"\n[bold]{card['name']}[/] ({card['ecosystem']})  {card['purl']}", highlight=False)
+    out.print(f"sources: {', '.join(card['sources']) or '-'}")
+    if card["versions"]:
+        out.print(f"versions named: {', '.join(card['versions'])}", highlight=False)
+    table = Table(title="records")
+    for header in (
+        "source",
+        "id",
+        "role",
+        "scope",
+        "versions",
+        "published",
+        "modified",
+        "withdrawn",
+    ):
+        table.add_column(header)
+    for r in card["records"]:
+        table.add_row(
+            r["source"],
+            r["source_record_id"],
+            r["role"],
+            r["scope"],
+            ", ".join(r["versions"][:6]) + (" ..." if len(r["versions"]) > 6 else ""),
+            r["published"] or "",
+            r["modified"] or "",
+            r["withdrawn"] or "",
+        )
+    out.print(table)
+    for report in card["reports"]:
+        out.print(f"report ({report['via']}): {report['url']}", highlight=False)
+    for edge in card["edges"]:
+        ev = edge["evidence"]
+        what = ", ".join(ev.get("versions", [])) or "/".join(ev.get("scopes", []))
+        out.print(
+            f"{edge['kind']} ({edge['confidence']}): {ev['a']['source']} {ev['a']['id']}"
+            f" <-> {ev['b']['source']} {ev['b']['id']} [{what}]",
+            highlight=False,
+        )
+
+
+@app.command("sources")
+def sources_command() -> None:
+    """The source kinds `malgraph ingest KIND` understands."""
+    for name, source in SOURCES.items():
+        out.print(f"[bold]{name}[/]: {source.description}")

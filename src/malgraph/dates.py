@@ -1,0 +1,30 @@
+"""Timestamps as the store keeps them: UTC, whole seconds, 'YYYY-MM-DDTHH:MM:SSZ', so that
+text order is time order."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def normalise_time(text: object) -> str | None:
+    """The UTC second of an RFC 3339 time or a plain date; None when it is not one."""
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if _DATE.match(text):
+        text += "T00:00:00Z"
+    elif not _RFC3339.match(text):
+        return None
+    if text[-1] in "Zz" and text[10] in "Tt":  # the common case, without datetime parsing
+        return text[:10] + "T" + text[11:19] + "Z"
+    try:
+        moment = datetime.fromisoformat(text[:19] + text[19:].lstrip(".0123456789"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

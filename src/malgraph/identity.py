@@ -1,0 +1,193 @@
+"""Package identity: ecosystem names, canonical package names, versions and purls.
+
+Canonical names decide which records are "the same package", so every rule here follows the
+registry's own notion of equality. Unicode look-alikes are never folded: a Cyrillic letter in a
+NuGet name is the attack, not a typo.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from packaging.version import InvalidVersion, Version
+
+# OSV ecosystem name -> purl type. Names are OSV's own spelling.
+PURL_TYPES: dict[str, str] = {
+    "npm": "npm",
+    "PyPI": "pypi",
+    "crates.io": "cargo",
+    "NuGet": "nuget",
+    "RubyGems": "gem",
+    "Go": "golang",
+    "Maven": "maven",
+    "Packagist": "composer",
+    "Hex": "hex",
+    "Pub": "pub",
+    "CRAN": "cran",
+    "Hackage": "hackage",
+    "GitHub Actions": "githubactions",
+    "SwiftURL": "swift",
+    "ConanCenter": "conan",
+    "Bioconductor": "bioconductor",
+    "Julia": "julia",
+    "opam": "opam",
+    "VSCode": "vscode",
+    "Debian": "deb",
+    "Ubuntu": "deb",
+    "Alpine": "apk",
+    "Wolfi": "apk",
+    "Chainguard": "apk",
+}
+
+# Every ecosystem the OSV schema knows (validation/schema.json, $defs.ecosystemName).
+OSV_ECOSYSTEMS: frozenset[str] = frozenset(
+    {
+        "AlmaLinux",
+        "Alpaquita",
+        "Alpine",
+        "Android",
+        "Azure Linux",
+        "BellSoft Hardened Containers",
+        "Bioconductor",
+        "Bitnami",
+        "Chainguard",
+        "CleanStart",
+        "ConanCenter",
+        "CRAN",
+        "crates.io",
+        "Debian",
+        "Docker Hardened Images",
+        "Echo",
+        "FreeBSD",
+        "GHC",
+        "GIT",
+        "GitHub Actions",
+        "Go",
+        "Hackage",
+        "Hex",
+        "Julia",
+        "Kubernetes",
+        "Linux",
+        "Mageia",
+        "Maven",
+        "MinimOS",
+        "npm",
+        "NuGet",
+        "opam",
+        "openEuler",
+        "openSUSE",
+        "OSS-Fuzz",
+        "Packagist",
+        "Photon OS",
+        "Pub",
+        "PyPI",
+        "Red Hat",
+        "Rocky Linux",
+        "Root",
+        "RubyGems",
+        "SUSE",
+        "SwiftURL",
+        "TuxCare",
+        "Ubuntu",
+        "VSCode",
+        "Wolfi",
+    }
+)
+
+# Spellings other sources use (directory names, lower case) -> OSV name.
+_ALIASES: dict[str, str] = {e.lower(): e for e in OSV_ECOSYSTEMS} | {
+    "crates-io": "crates.io",
+    "cargo": "crates.io",
+    "rubygem": "RubyGems",
+    "gem": "RubyGems",
+    "rubygems.org": "RubyGems",
+    "golang": "Go",
+    "composer": "Packagist",
+    "pip": "PyPI",
+    "python": "PyPI",
+    "node": "npm",
+    "javascript": "npm",
+}
+
+_PEP503 = re.compile(r"[-_.]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Ecosystem:
+    """An ecosystem as the store keeps it: OSV's spelling, or the input's own when unknown."""
+
+    name: str
+    known: bool
+
+    @property
+    def base(self) -> str:
+        """The ecosystem without an OSV release suffix ("Debian:12" -> "Debian")."""
+        return self.name.split(":", 1)[0]
+
+
+def ecosystem_of(text: str) -> Ecosystem:
+    """Map a source's ecosystem spelling to OSV's; unknown ones are kept verbatim, flagged."""
+    base, sep, suffix = text.strip().partition(":")
+    osv = _ALIASES.get(base.lower())
+    if osv is None:
+        return Ecosystem(text.strip(), known=False)
+    return Ecosystem(osv + sep + suffix, known=True)
+
+
+def canonical_name(ecosystem: str, name: str) -> str:
+    """The registry's notion of "the same name" (PEP 503 for PyPI, case rules elsewhere)."""
+    name = name.strip()
+    base = ecosystem.split(":", 1)[0]
+    if base == "PyPI":
+        return _PEP503.sub("-", name).lower()
+    if base in ("npm", "NuGet", "Packagist", "Hex", "Pub"):
+        return name.lower()
+    if base == "crates.io":
+        return name.lower().replace("_", "-")
+    # RubyGems, Go, Maven (group:artifact) and anything unknown: exact.
+    return name
+
+
+def canonical_version(ecosystem: str, version: str) -> str:
+    """PEP 440 spelling for PyPI (1.0 == 1.0.0 stays distinct only where PEP 440 says so)."""
+    version = version.strip()
+    base = ecosystem.split(":", 1)[0]
+    if base == "PyPI":
+        try:
+            return str(Version(version))
+        except InvalidVersion:
+            return version
+    if base == "npm" and version[:1] in ("v", "=") and version[1:2].isdigit():
+        return version[1:]
+    return version
+
+
+_SAFE = "-._~+:"
+
+
+def _enc(text: str, safe: str = _SAFE) -> str:
+    return quote(text, safe=safe)
+
+
+def purl(ecosystem: str, name: str, version: str | None = None) -> str:
+    """A package URL for a canonical (ecosystem, name[, version]), per the purl spec."""
+    base = ecosystem.split(":", 1)[0]
+    ptype = PURL_TYPES.get(base)
+    qualifier = ""
+    if ptype is None:
+        ptype = "generic"
+        qualifier = "?ecosystem=" + _enc(ecosystem, "-._~")
+    namespace = ""
+    if ptype == "maven" and ":" in name:
+        namespace, name = name.split(":", 1)
+    elif ptype in ("npm", "golang", "composer", "githubactions", "swift") and "/" in name:
+        namespace, name = name.rsplit("/", 1)
+    out = "pkg:" + ptype + "/"
+    if namespace:
+        out += "/".join(_enc(seg, "-._~+") for seg in namespace.split("/")) + "/"
+    out += _enc(name, "-._~+")
+    if version is not None:
+        out += "@" + _enc(version)
+    return out + qualifier

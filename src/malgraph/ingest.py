@@ -1,0 +1,169 @@
+"""Ingest: inputs -> parse (in a process pool) -> store, one transaction per batch.
+
+Unchanged files are skipped by their stat and content hash, so a re-run reads almost
+nothing. Every batch commits whole, so a killed run leaves a consistent store and the next
+run picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from malgraph.errors import RejectedInput
+from malgraph.model import Document, Problem
+from malgraph.sources import SOURCES
+from malgraph.sources.inputs import InputFile, ReadError, read_capped, walk, zip_members
+from malgraph.store import Store
+from malgraph.store.writer import Accepted, Writer
+
+POOL_THRESHOLD = 2000  # below this many files a pool costs more than it saves
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+    def advance(self, count: int) -> None: ...
+
+
+@dataclass
+class IngestReport:
+    outcomes: Counter[str] = field(default_factory=Counter)  # added/replaced/stale/unchanged
+    rejected: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+def _parse(job: tuple[str, InputFile]) -> tuple[InputFile, Document | Problem]:
+    kind, item = job
+    try:
+        raw = read_capped(item)
+    except ReadError as exc:
+        return item, Problem(item.display, str(exc))
+    sha256 = hashlib.sha256(raw).hexdigest()
+    return item, SOURCES[kind].parse(raw, item.display, sha256)
+
+
+def _file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _plan(
+    kind: str, paths: Sequence[str], known: dict[str, tuple[int, int]], report: IngestReport
+) -> tuple[list[InputFile], dict[str, InputFile]]:
+    """The inputs to parse (unchanged files left out) and the zips they came from."""
+    suffixes = SOURCES[kind].suffixes
+    items: list[InputFile] = []
+    zips: dict[str, InputFile] = {}
+    for item in walk(paths, suffixes):
+        if known.get(item.display) == (item.size, item.mtime_ns):
+            report.outcomes["unchanged"] += 1
+        elif item.is_zip:
+            members = list(zip_members(item, suffixes))
+            problems = [m for m in members if isinstance(m, Problem)]
+            report.rejected += problems
+            items += [m for m in members if isinstance(m, InputFile)]
+            if not problems:  # a zip that could not be listed is never marked as done
+                zips[item.path] = item
+        else:
+            items.append(item)
+    return items, zips
+
+
+def _parsed(
+    kind: str, items: list[InputFile], workers: int
+) -> Iterator[tuple[InputFile, Document | Problem]]:
+    jobs = [(kind, item) for item in items]
+    if workers <= 1 or len(items) < POOL_THRESHOLD:
+        yield from map(_parse, jobs)
+        return
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        yield from pool.imap(_parse, jobs, chunksize=64)
+
+
+def ingest(
+    store: Store,
+    kind: str,
+    paths: Sequence[str],
+    *,
+    strict: bool = False,
+    batch_size: int = 2000,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest every input under `paths` with the named source.
+
+    Rejected inputs are reported and skipped; under `strict` the first one raises
+    RejectedInput and the whole run is rolled back.
+    """
+    report = IngestReport()
+    known = {
+        p: (s, m) for p, s, m in store.db.execute("SELECT path, size, mtime_ns FROM input_files")
+    }
+    items, zips = _plan(kind, paths, known, report)
+    if strict and report.rejected:
+        raise RejectedInput(f"{report.rejected[0].path}: {report.rejected[0].reason}")
+    if progress:
+        progress.start(len(items))
+    remaining = Counter(item.path for item in items if item.member is not None)
+    zips_with_problems: set[str] = set()
+    writer = Writer(store.db)
+    whole_run = store.transaction() if strict else nullcontext()
+    batch: list[Accepted] = []
+    finished_zips: list[InputFile] = []
+
+    def flush() -> None:
+        per_batch = nullcontext() if strict else store.transaction()
+        try:
+            with per_batch:
+                report.outcomes.update(writer.write_batch(batch))
+                for archive in finished_zips:
+                    if archive.path not in zips_with_problems:
+                        writer.mark_input(archive, _file_sha256(archive.path))
+        except BaseException:
+            writer.forget()
+            raise
+        if progress:
+            progress.advance(len(batch))
+        batch.clear()
+        finished_zips.clear()
+
+    with whole_run:
+        for item, result in _parsed(kind, items, workers or os.cpu_count() or 1):
+            if isinstance(result, Problem):
+                if strict:
+                    raise RejectedInput(f"{result.path}: {result.reason}")
+                report.rejected.append(result)
+                zips_with_problems.add(item.path)
+                if progress:
+                    progress.advance(1)
+            else:
+                batch.append(Accepted(item, result))
+                report.warnings += [
+                    Problem(result.path, w, rejected=False) for w in result.warnings
+                ]
+            if item.member is not None:
+                remaining[item.path] -= 1
+                if remaining[item.path] == 0 and item.path in zips:
+                    finished_zips.append(zips[item.path])
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+        # Zips with no member to parse (all filtered out) are done too.
+        empty = [archive for path, archive in zips.items() if path not in remaining]
+        if empty:
+            finished_zips.extend(empty)
+            flush()
+    return report

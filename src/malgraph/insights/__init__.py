@@ -1,0 +1,1 @@
+"""Analyses over the graph (the paper's research questions): pure functions of store data."""

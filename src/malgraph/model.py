@@ -1,0 +1,93 @@
+"""Domain values shared by sources, the store and relations. Frozen, typed, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Scope(StrEnum):
+    """Which versions a record says are malicious. Unknown is a value, not a missing field."""
+
+    LISTED = "listed"  # exactly the versions given
+    ALL = "all"  # every version (OSV range introduced "0", nothing fixed)
+    RANGE = "range"  # a bounded range; the named versions, if any, are examples
+    UNKNOWN = "unknown"  # the source did not say
+
+
+class Role(StrEnum):
+    """A claim is one source's own word; a merged record only bundles claims (OSV origins)."""
+
+    CLAIM = "claim"
+    MERGED = "merged"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    type: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One source's claim about one package, or a feed record merging several such claims."""
+
+    source: str
+    source_record_id: str
+    ecosystem: str  # OSV spelling, or the input's own when unknown
+    ecosystem_known: bool
+    name_given: str
+    scope: Scope
+    versions: tuple[str, ...] = ()
+    ranges: tuple[Any, ...] = ()
+    published: str | None = None
+    modified: str | None = None
+    withdrawn: str | None = None
+    imported: str | None = None
+    aliases: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+    credits: tuple[Any, ...] = ()
+    iocs: dict[str, Any] = field(default_factory=dict)
+    summary: str | None = None
+    details: str | None = None
+    raw_sha256: str = ""
+    origins: tuple[Record, ...] = ()  # the claims a merged record bundles
+
+    @property
+    def role(self) -> Role:
+        return Role.MERGED if self.origins else Role.CLAIM
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One input file (or zip member) that passed validation: the unit of one transaction."""
+
+    path: str
+    sha256: str
+    feed: str  # the source that published the file (e.g. ossf-malicious-packages)
+    record_id: str
+    modified: str
+    records: tuple[Record, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """An input that was rejected (or kept with a warning), with where and why."""
+
+    path: str
+    reason: str
+    rejected: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A relation between two nodes, with what proves it and which step made it."""
+
+    kind: str
+    src: tuple[str, int]  # (node type, id)
+    dst: tuple[str, int]
+    evidence: dict[str, Any]
+    confidence: float
+    step: str

@@ -1,0 +1,1 @@
+"""Relations: pure functions from store facts to edges with evidence."""

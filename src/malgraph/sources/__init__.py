@@ -1,0 +1,8 @@
+"""The registry of sources: adding a source is one new file and one line here."""
+
+from malgraph.sources.base import Source
+from malgraph.sources.osv import OsvSource
+
+SOURCES: dict[str, Source] = {
+    "osv": OsvSource(),
+}

@@ -1,0 +1,122 @@
+"""Finding input files (directory trees, single files, zips) and reading them under caps.
+
+Inputs are untrusted: a zip is read member by member in memory, never extracted, and every
+read is capped, so a hostile or broken file costs a rejection, not the run.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from malgraph.errors import InputError
+from malgraph.model import Problem
+
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+MAX_ZIP_MEMBERS = 2_000_000
+
+
+def display_path(path: str) -> str:
+    """A printable, storable path: undecodable bytes of a file name become \\xNN escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """A file on disk, or a zip member when `member` is set."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    member: str | None = None
+
+    @property
+    def display(self) -> str:
+        shown = display_path(self.path)
+        return f"{shown}!{self.member}" if self.member is not None else shown
+
+    @property
+    def is_zip(self) -> bool:
+        return self.member is None and self.path.lower().endswith(".zip")
+
+
+def _file(path: str) -> InputFile:
+    st = os.stat(path)
+    return InputFile(path, st.st_size, st.st_mtime_ns)
+
+
+def walk(paths: Iterable[str], suffixes: tuple[str, ...]) -> Iterator[InputFile]:
+    """Every input file under `paths` in a stable order: named files as given, directory
+    trees sorted and filtered by suffix (zips included). A missing path stops the run before
+    anything is written, since it is a typo rather than bad data."""
+    paths = list(paths)
+    for path in paths:
+        if not os.path.exists(path):
+            raise InputError(f"{display_path(path)}: no such file or directory")
+    for path in paths:
+        if not os.path.isdir(path):
+            yield _file(path)
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs.sort()
+            for name in sorted(files):
+                if name.lower().endswith((*suffixes, ".zip")):
+                    yield _file(os.path.join(root, name))
+
+
+def zip_members(archive: InputFile, suffixes: tuple[str, ...]) -> Iterator[InputFile | Problem]:
+    """The members of a zip that look like inputs, or one Problem if it cannot be read."""
+    try:
+        with zipfile.ZipFile(archive.path) as zf:
+            infos = zf.infolist()
+    except (OSError, zipfile.BadZipFile) as exc:
+        yield Problem(archive.display, f"unreadable zip: {exc}")
+        return
+    if len(infos) > MAX_ZIP_MEMBERS:
+        yield Problem(archive.display, f"zip has {len(infos)} members, over {MAX_ZIP_MEMBERS}")
+        return
+    for info in infos:
+        if not info.is_dir() and info.filename.lower().endswith(suffixes):
+            yield InputFile(archive.path, info.file_size, archive.mtime_ns, info.filename)
+
+
+@lru_cache(maxsize=2)
+def _open_zip(path: str, mtime_ns: int) -> zipfile.ZipFile:
+    return zipfile.ZipFile(path)
+
+
+class ReadError(Exception):
+    """A file that cannot be read within the caps; the message says why."""
+
+
+def read_capped(item: InputFile) -> bytes:
+    """The bytes of one input, refusing anything over MAX_DOCUMENT_BYTES."""
+    if item.size > MAX_DOCUMENT_BYTES:
+        raise ReadError(f"{item.size} bytes, over the {MAX_DOCUMENT_BYTES}-byte cap")
+    try:
+        if item.member is None:
+            with open(item.path, "rb") as fh:
+                data = fh.read(MAX_DOCUMENT_BYTES + 1)
+        else:
+            zf = _open_zip(item.path, item.mtime_ns)
+            info = zf.getinfo(item.member)
+            if info.flag_bits & 0x1:
+                raise ReadError("encrypted zip member")
+            with zf.open(info) as fh:  # the declared size may lie: cap the read itself
+                data = fh.read(MAX_DOCUMENT_BYTES + 1)
+    except (
+        OSError,
+        zipfile.BadZipFile,
+        KeyError,
+        EOFError,
+        zlib.error,
+        NotImplementedError,
+    ) as exc:
+        raise ReadError(f"unreadable: {exc}") from exc
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ReadError(f"over the {MAX_DOCUMENT_BYTES}-byte cap")
+    return data

@@ -1,0 +1,171 @@
+"""Read-side queries: the facts analyses need and the cards the CLI shows. No writes."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import orjson
+
+from malgraph.identity import canonical_name, ecosystem_of
+from malgraph.insights.overlap import ClaimFacts, source_overlap
+from malgraph.model import Scope
+
+_ACTIVE = "r.role = 'claim' AND (?1 OR r.withdrawn IS NULL)"
+
+
+def claim_facts(db: sqlite3.Connection, include_withdrawn: bool = False) -> list[ClaimFacts]:
+    rows = db.execute(
+        "SELECT s.name, p.ecosystem, r.package_id, r.scope,"
+        " (SELECT group_concat(pv.version, char(31)) FROM record_versions rv"
+        "  JOIN package_versions pv ON pv.id = rv.version_id WHERE rv.record_id = r.id)"
+        " FROM records r JOIN sources s ON s.id = r.source_id"
+        f" JOIN packages p ON p.id = r.package_id WHERE {_ACTIVE}",
+        (include_withdrawn,),
+    )
+    return [
+        ClaimFacts(
+            source,
+            eco,
+            package,
+            Scope(scope),
+            frozenset(versions.split("\x1f")) if versions else frozenset(),
+        )
+        for source, eco, package, scope, versions in rows
+    ]
+
+
+def stats(
+    db: sqlite3.Connection, *, level: str = "version", include_withdrawn: bool = False
+) -> dict[str, Any]:
+    """The store summary and the paper's RQ1 numbers, as `malgraph stats --json` prints."""
+
+    def one(sql: str, *args: object) -> int:
+        return int(db.execute(sql, args).fetchone()[0])
+
+    active = (include_withdrawn,)
+    out: dict[str, Any] = {
+        "records": one(f"SELECT count(*) FROM records r WHERE {_ACTIVE}", *active),
+        "withdrawn_records": one(
+            "SELECT count(*) FROM records WHERE role = 'claim' AND withdrawn IS NOT NULL"
+        ),
+        "packages": one(
+            f"SELECT count(DISTINCT r.package_id) FROM records r WHERE {_ACTIVE}", *active
+        ),
+        "package_versions": one(
+            "SELECT count(DISTINCT rv.version_id) FROM record_versions rv"
+            f" JOIN records r ON r.id = rv.record_id WHERE {_ACTIVE}",
+            *active,
+        ),
+        "documents": one("SELECT count(*) FROM documents"),
+        "reports": one("SELECT count(*) FROM reports"),
+        "unknown_ecosystems": [
+            row[0]
+            for row in db.execute(
+                "SELECT DISTINCT ecosystem FROM packages WHERE NOT ecosystem_known ORDER BY 1"
+            )
+        ],
+        "edges": dict(db.execute("SELECT kind, count(*) FROM edges GROUP BY kind ORDER BY kind")),
+    }
+    out.update(source_overlap(claim_facts(db, include_withdrawn), level))
+    return out
+
+
+def _loads(text: str | None) -> Any:
+    return orjson.loads(text) if text else None
+
+
+def find_packages(db: sqlite3.Connection, name: str, ecosystem: str | None) -> list[int]:
+    """Packages called `name` (canonicalised per ecosystem), in one ecosystem or all."""
+    ecosystems = (
+        [ecosystem_of(ecosystem).name]
+        if ecosystem
+        else [row[0] for row in db.execute("SELECT DISTINCT ecosystem FROM packages")]
+    )
+    ids = []
+    for eco in ecosystems:
+        row = db.execute(
+            "SELECT id FROM packages WHERE ecosystem = ? AND name = ?",
+            (eco, canonical_name(eco, name)),
+        ).fetchone()
+        if row:
+            ids.append(int(row[0]))
+    return ids
+
+
+def package_card(db: sqlite3.Connection, package_id: int) -> dict[str, Any]:
+    """Everything the store knows about one package: records, sources, reports, edges."""
+    eco, name, purl = db.execute(
+        "SELECT ecosystem, name, purl FROM packages WHERE id = ?", (package_id,)
+    ).fetchone()
+    records = []
+    for row in db.execute(
+        "SELECT r.id, s.name, s.kind, r.source_record_id, r.role, r.parent_id, r.name_given,"
+        " r.scope, r.versions, r.published, r.modified, r.withdrawn, r.imported, r.aliases,"
+        " r.summary FROM records r JOIN sources s ON s.id = r.source_id"
+        " WHERE r.package_id = ? ORDER BY r.parent_id IS NOT NULL, s.name, r.source_record_id",
+        (package_id,),
+    ):
+        keys = (
+            "id",
+            "source",
+            "source_kind",
+            "source_record_id",
+            "role",
+            "parent_id",
+            "name_given",
+            "scope",
+            "versions",
+            "published",
+            "modified",
+            "withdrawn",
+            "imported",
+            "aliases",
+            "summary",
+        )
+        record = dict(zip(keys, row, strict=True))
+        record["versions"] = _loads(record["versions"]) or []
+        record["aliases"] = _loads(record["aliases"]) or []
+        records.append(record)
+    reports = [
+        {"url": url, "site": site, "title": title, "via": via}
+        for url, site, title, via in db.execute(
+            "SELECT DISTINCT rp.url, rp.site, rp.title, rr.ref_type FROM reports rp"
+            " JOIN record_reports rr ON rr.report_id = rp.id"
+            " JOIN records r ON r.id = rr.record_id WHERE r.package_id = ? ORDER BY rp.url",
+            (package_id,),
+        )
+    ]
+    edges = [
+        {
+            "kind": kind,
+            "src": src,
+            "dst": dst,
+            "confidence": conf,
+            "step": step,
+            "evidence": _loads(evidence),
+        }
+        for kind, src, dst, conf, step, evidence in db.execute(
+            "SELECT e.kind, e.src_id, e.dst_id, e.confidence, e.step, e.evidence FROM edges e"
+            " JOIN records r ON r.id = e.src_id WHERE e.src_type = 'record'"
+            " AND r.package_id = ? ORDER BY e.kind, e.id",
+            (package_id,),
+        )
+    ]
+    versions = [
+        v
+        for (v,) in db.execute(
+            "SELECT version FROM package_versions WHERE package_id = ? ORDER BY version",
+            (package_id,),
+        )
+    ]
+    return {
+        "ecosystem": eco,
+        "name": name,
+        "purl": purl,
+        "versions": versions,
+        "sources": sorted({r["source"] for r in records if r["role"] == "claim"}),
+        "records": records,
+        "reports": reports,
+        "edges": edges,
+    }

@@ -1,0 +1,107 @@
+"""The store's schema as an append-only list of migrations; PRAGMA user_version is the index."""
+
+# Never edit a released migration: append a new one. Each runs in one transaction.
+MIGRATIONS: list[str] = [
+    # 1: records, packages, reports, edges, and the bookkeeping that makes ingest incremental.
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO meta VALUES ('next_record_id', 1);
+
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL            -- 'feed' publishes files; 'origin' is a reporter inside one
+    );
+
+    CREATE TABLE packages (
+        id INTEGER PRIMARY KEY,
+        ecosystem TEXT NOT NULL,
+        name TEXT NOT NULL,           -- canonical (see identity.canonical_name)
+        ecosystem_known INTEGER NOT NULL,
+        purl TEXT NOT NULL,
+        UNIQUE (ecosystem, name)
+    );
+
+    CREATE TABLE package_versions (
+        id INTEGER PRIMARY KEY,
+        package_id INTEGER NOT NULL REFERENCES packages(id),
+        version TEXT NOT NULL,        -- canonical (PEP 440 for PyPI)
+        purl TEXT NOT NULL,
+        UNIQUE (package_id, version)
+    );
+
+    CREATE TABLE records (
+        id INTEGER PRIMARY KEY,       -- allocated from meta.next_record_id, never reused
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        source_record_id TEXT NOT NULL,
+        parent_id INTEGER REFERENCES records(id) ON DELETE CASCADE,
+        role TEXT NOT NULL,           -- 'claim' or 'merged'
+        package_id INTEGER NOT NULL REFERENCES packages(id),
+        name_given TEXT NOT NULL,
+        scope TEXT NOT NULL,          -- listed / all / range / unknown
+        versions TEXT NOT NULL,       -- JSON list, as given
+        ranges TEXT,
+        published TEXT, modified TEXT, withdrawn TEXT, imported TEXT,
+        aliases TEXT, refs TEXT, credits TEXT, iocs TEXT,
+        summary TEXT, details TEXT,
+        raw_sha256 TEXT NOT NULL,
+        document_sha256 TEXT NOT NULL
+    );
+    CREATE INDEX records_by_source_record ON records (source_id, source_record_id);
+    CREATE INDEX records_by_package ON records (package_id);
+    CREATE INDEX records_by_parent ON records (parent_id);
+
+    CREATE TABLE record_versions (
+        record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+        version_id INTEGER NOT NULL REFERENCES package_versions(id),
+        PRIMARY KEY (record_id, version_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX record_versions_by_version ON record_versions (version_id);
+
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        url_key TEXT NOT NULL UNIQUE, -- normalised (see urls.url_key)
+        url TEXT NOT NULL,            -- as first seen
+        site TEXT NOT NULL,
+        title TEXT,
+        published TEXT
+    );
+
+    CREATE TABLE record_reports (
+        record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+        report_id INTEGER NOT NULL REFERENCES reports(id),
+        ref_type TEXT NOT NULL,
+        PRIMARY KEY (record_id, report_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX record_reports_by_report ON record_reports (report_id);
+
+    CREATE TABLE edges (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        src_type TEXT NOT NULL, src_id INTEGER NOT NULL,
+        dst_type TEXT NOT NULL, dst_id INTEGER NOT NULL,
+        evidence TEXT NOT NULL,       -- JSON: what proves the edge
+        confidence REAL NOT NULL,
+        step TEXT NOT NULL            -- which step made it
+    );
+    CREATE INDEX edges_by_src ON edges (src_type, src_id, kind);
+    CREATE INDEX edges_by_dst ON edges (dst_type, dst_id, kind);
+
+    -- Every accepted input document by content hash: the same bytes are never ingested twice.
+    CREATE TABLE documents (
+        sha256 TEXT PRIMARY KEY,
+        feed TEXT NOT NULL,
+        path TEXT NOT NULL,
+        outcome TEXT NOT NULL,        -- added / replaced / stale
+        ingested_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    -- A stat cache in front of the hashes, as git's index: unchanged files are not even read.
+    CREATE TABLE input_files (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        sha256 TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
+]
