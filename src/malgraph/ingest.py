@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from malgraph.errors import RejectedInput
-from malgraph.model import Document, Problem
+from malgraph.model import Problem
 from malgraph.sources import SOURCES
 from malgraph.sources.inputs import InputFile, ReadError, read_capped, walk, zip_members
 from malgraph.store import Store
+from malgraph.store.rows import DocumentRows, document_rows
 from malgraph.store.writer import Accepted, Writer
 
 POOL_THRESHOLD = 2000  # below this many files a pool costs more than it saves
@@ -42,14 +43,15 @@ class IngestReport:
         return not self.rejected
 
 
-def _parse(job: tuple[str, InputFile]) -> tuple[InputFile, Document | Problem]:
+def _parse(job: tuple[str, InputFile]) -> tuple[InputFile, DocumentRows | Problem]:
+    """Read, validate and turn into rows: everything but the write, so it runs in a pool."""
     kind, item = job
     try:
         raw = read_capped(item)
     except ReadError as exc:
         return item, Problem(item.display, str(exc))
-    sha256 = hashlib.sha256(raw).hexdigest()
-    return item, SOURCES[kind].parse(raw, item.display, sha256)
+    parsed = SOURCES[kind].parse(raw, item.display, hashlib.sha256(raw).hexdigest())
+    return item, parsed if isinstance(parsed, Problem) else document_rows(parsed)
 
 
 def _file_sha256(path: str) -> str:
@@ -84,7 +86,7 @@ def _plan(
 
 def _parsed(
     kind: str, items: list[InputFile], workers: int
-) -> Iterator[tuple[InputFile, Document | Problem]]:
+) -> Iterator[tuple[InputFile, DocumentRows | Problem]]:
     jobs = [(kind, item) for item in items]
     if workers <= 1 or len(items) < POOL_THRESHOLD:
         yield from map(_parse, jobs)
@@ -152,7 +154,7 @@ def ingest(
             else:
                 batch.append(Accepted(item, result))
                 report.warnings += [
-                    Problem(result.path, w, rejected=False) for w in result.warnings
+                    Problem(item.display, w, rejected=False) for w in result.document.warnings
                 ]
             if item.member is not None:
                 remaining[item.path] -= 1

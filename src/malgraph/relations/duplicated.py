@@ -7,7 +7,7 @@ alone and the edge is the weaker kind, with a lower confidence.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -27,12 +27,17 @@ class ClaimView:
     versions: frozenset[str]  # canonical
 
 
-def duplicated_edges(package_purl: str, claims: Sequence[ClaimView]) -> list[Edge]:
-    """Edges between every pair of claims from different sources that agree on this package."""
+def duplicated_edges(
+    package_purl: str, claims: Sequence[ClaimView], new: Collection[int] | None = None
+) -> list[Edge]:
+    """Edges between every pair of claims from different sources that agree on this package;
+    with `new`, only the pairs that include one of those records (the others exist)."""
     ordered = sorted(claims, key=lambda c: (c.source, c.source_record_id, c.record_id))
     edges = []
     for a, b in combinations(ordered, 2):
         if a.source == b.source:
+            continue
+        if new is not None and a.record_id not in new and b.record_id not in new:
             continue
         ends = {
             "a": {"source": a.source, "id": a.source_record_id},

@@ -44,12 +44,13 @@ MIGRATIONS: list[str] = [
         published TEXT, modified TEXT, withdrawn TEXT, imported TEXT,
         aliases TEXT, refs TEXT, credits TEXT, iocs TEXT,
         summary TEXT, details TEXT,
-        raw_sha256 TEXT NOT NULL,
-        document_sha256 TEXT NOT NULL
+        raw_sha256 TEXT NOT NULL,     -- the source's own hash of its report, when it gives one
+        document_sha256 TEXT          -- the input it came from (top-level records only)
     );
-    CREATE INDEX records_by_source_record ON records (source_id, source_record_id);
+    CREATE INDEX records_by_source_record ON records (source_id, source_record_id)
+        WHERE parent_id IS NULL;
     CREATE INDEX records_by_package ON records (package_id);
-    CREATE INDEX records_by_parent ON records (parent_id);
+    CREATE INDEX records_by_parent ON records (parent_id) WHERE parent_id IS NOT NULL;
 
     CREATE TABLE record_versions (
         record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,

@@ -1,151 +1,125 @@
-"""Writing validated documents into the store, a batch per transaction.
+"""Writing prepared documents into the store, a batch per transaction.
 
 The caller holds the transaction; a batch is written whole or not at all. Within it the
-duplicated relation is recomputed for every package the batch touched, so edges always match
-the records they stand on, even when a run is killed between batches.
+duplicated relation gains the edges of the batch's new records, and a replaced record takes
+its edges with it, so edges always match the records they stand on, even when a run is
+killed between batches.
+
+Ids are numbered here rather than by SQLite so that a batch goes in with one executemany
+per table. The id maps are checked against `PRAGMA data_version` at the start of every
+batch, so another process writing the same store between two batches is noticed.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from malgraph.identity import canonical_name, canonical_version, purl
-from malgraph.model import Document, Edge, Record, Scope
-from malgraph.relations.duplicated import DUPLICATED, DUPLICATED_PACKAGE, ClaimView
+from malgraph.model import Edge, Scope
+from malgraph.relations.duplicated import ClaimView
 from malgraph.relations.duplicated import duplicated_edges as _duplicated_edges
 from malgraph.sources.inputs import InputFile
-from malgraph.urls import url_key
-
-REPORT_REFERENCE_TYPES = frozenset({"ARTICLE", "REPORT", "WEB"})
-
-_RECORD_COLUMNS = (
-    "id, source_id, source_record_id, parent_id, role, package_id, name_given, scope, versions,"
-    " ranges, published, modified, withdrawn, imported, aliases, refs, credits, iocs, summary,"
-    " details, raw_sha256, document_sha256"
-)
-
-
-def _json(value: Any) -> str | None:
-    return orjson.dumps(value).decode() if value else None
+from malgraph.store.rows import RECORD_COLUMNS, DocumentRows, RecordRows
 
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    """A parsed document with the input it came from."""
+    """A prepared document with the input it came from."""
 
     item: InputFile
-    document: Document
+    rows: DocumentRows
+
+
+def _ids(db: sqlite3.Connection, sql: str) -> dict[Any, int]:
+    return {tuple(key) if len(key) > 1 else key[0]: int(i) for *key, i in db.execute(sql)}
+
+
+class _IdMap:
+    """Key -> id for one table, with new ids numbered after the table's largest."""
+
+    def __init__(self, db: sqlite3.Connection, table: str, key_sql: str) -> None:
+        self.ids = _ids(db, key_sql)
+        self.next = int(db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])
+        self.new: list[tuple[Any, ...]] = []
+
+    def get(self, key: Any, *row: Any) -> int:
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = self.next
+            self.next += 1
+            self.new.append((found, *row))
+        return found
+
+
+@dataclass
+class _Batch:
+    records: list[tuple[Any, ...]] = field(default_factory=list)
+    versions: list[tuple[int, int]] = field(default_factory=list)
+    reports: list[tuple[int, int, str]] = field(default_factory=list)
+    documents: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    inputs: list[tuple[str, int, int, str]] = field(default_factory=list)
+    new_records: set[int] = field(default_factory=set)
+    touched: set[int] = field(default_factory=set)  # packages of the new records
 
 
 class Writer:
-    """Writes batches through one connection. Its id caches hold only rows that exist in the
-    store or in the open transaction: call `forget()` after a rollback."""
+    """Writes batches through one connection. Call `forget()` after a rollback."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-        self._ids: dict[tuple[str, ...], int] = {}
+        self._maps: dict[str, _IdMap] | None = None
+        self._seen_version = -1
 
     def forget(self) -> None:
-        self._ids.clear()
+        self._maps = None
 
-    def _get_or_create(
-        self,
-        key: tuple[str, ...],
-        insert: str,
-        args: tuple[Any, ...],
-        select: str,
-        select_args: tuple[Any, ...],
-    ) -> int:
-        found = self._ids.get(key)
-        if found is None:
-            row = self.db.execute(insert + " ON CONFLICT DO NOTHING RETURNING id", args).fetchone()
-            if row is None:
-                row = self.db.execute(select, select_args).fetchone()
-            found = self._ids[key] = int(row[0])
-        return found
+    def _id_maps(self) -> dict[str, _IdMap]:
+        version = int(self.db.execute("PRAGMA data_version").fetchone()[0])
+        if self._maps is None or version != self._seen_version:
+            self._seen_version = version
+            db = self.db
+            self._maps = {
+                "sources": _IdMap(db, "sources", "SELECT name, id FROM sources"),
+                "packages": _IdMap(db, "packages", "SELECT ecosystem, name, id FROM packages"),
+                "package_versions": _IdMap(
+                    db, "package_versions", "SELECT package_id, version, id FROM package_versions"
+                ),
+                "reports": _IdMap(db, "reports", "SELECT url_key, id FROM reports"),
+            }
+        for id_map in self._maps.values():
+            id_map.new.clear()
+        return self._maps
 
-    def source_id(self, name: str, kind: str) -> int:
-        return self._get_or_create(
-            ("source", name),
-            "INSERT INTO sources(name, kind) VALUES (?, ?)",
-            (name, kind),
-            "SELECT id FROM sources WHERE name = ?",
-            (name,),
-        )
-
-    def package_id(self, record: Record) -> int:
-        name = canonical_name(record.ecosystem, record.name_given)
-        return self._get_or_create(
-            ("package", record.ecosystem, name),
-            "INSERT INTO packages(ecosystem, name, ecosystem_known, purl) VALUES (?, ?, ?, ?)",
-            (record.ecosystem, name, int(record.ecosystem_known), purl(record.ecosystem, name)),
-            "SELECT id FROM packages WHERE ecosystem = ? AND name = ?",
-            (record.ecosystem, name),
-        )
-
-    def version_id(self, package_id: int, ecosystem: str, name: str, version: str) -> int:
-        return self._get_or_create(
-            ("version", str(package_id), version),
-            "INSERT INTO package_versions(package_id, version, purl) VALUES (?, ?, ?)",
-            (package_id, version, purl(ecosystem, name, version)),
-            "SELECT id FROM package_versions WHERE package_id = ? AND version = ?",
-            (package_id, version),
-        )
-
-    def report_id(self, url: str) -> int | None:
-        keyed = url_key(url)
-        if keyed is None:
-            return None
-        key, site = keyed
-        return self._get_or_create(
-            ("report", key),
-            "INSERT INTO reports(url_key, url, site) VALUES (?, ?, ?)",
-            (key, url, site),
-            "SELECT id FROM reports WHERE url_key = ?",
-            (key,),
-        )
-
-    # -- batches -------------------------------------------------------------------------
-
-    def write_batch(
-        self,
-        batch: Sequence[Accepted],
-        container: InputFile | None = None,
-        container_sha256: str | None = None,
-    ) -> Counter[str]:
+    def write_batch(self, batch: Sequence[Accepted]) -> Counter[str]:
         """Write one batch inside the caller's transaction; count outcomes per document."""
+        maps = self._id_maps()
         outcomes: Counter[str] = Counter()
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         next_id = int(
             self.db.execute("SELECT value FROM meta WHERE key = 'next_record_id'").fetchone()[0]
         )
-        rows = _Rows()
-        touched: set[int] = set()
+        out = _Batch()
         for accepted, outcome in self._decide(batch):
-            doc, item = accepted.document, accepted.item
+            doc, item = accepted.rows.document, accepted.item
             if outcome == "replaced":
-                touched |= self._delete(doc)
+                self._delete(doc.feed, doc.record_id)
             if outcome in ("added", "replaced"):
-                for record in doc.records:
-                    next_id, package = self._add_record(record, doc, None, next_id, rows)
-                    touched.add(package)
+                for record in accepted.rows.records:
+                    next_id = self._add(record, None, next_id, maps, out)
             outcomes[outcome] += 1
             if outcome != "unchanged":
-                rows.documents.append((doc.sha256, doc.feed, item.display, outcome, now))
+                out.documents.append((doc.sha256, doc.feed, item.display, outcome, now))
             if item.member is None:
-                rows.inputs.append((item.display, item.size, item.mtime_ns, doc.sha256))
-        rows.flush(self.db)
+                out.inputs.append((item.display, item.size, item.mtime_ns, doc.sha256))
+        self._insert(out, maps)
         self.db.execute("UPDATE meta SET value = ? WHERE key = 'next_record_id'", (next_id,))
-        self._relate(touched)
-        if container is not None and container_sha256 is not None:
-            self.mark_input(container, container_sha256)
+        self._relate(out.new_records, out.touched)
         return outcomes
 
     def mark_input(self, item: InputFile, sha256: str) -> None:
@@ -154,48 +128,58 @@ class Writer:
             (item.display, item.size, item.mtime_ns, sha256),
         )
 
-    def _decide(self, batch: Sequence[Accepted]) -> Iterable[tuple[Accepted, str]]:
+    def _decide(self, batch: Sequence[Accepted]) -> Iterator[tuple[Accepted, str]]:
         """added / replaced / stale / unchanged per document. Of several versions of one
         record, the latest (modified, then content hash) wins, whatever the input order."""
-        best: dict[tuple[str, str], Accepted] = {}
-        for accepted in batch:
-            doc = accepted.document
+        docs = [a.rows.document for a in batch]
+        known = {
+            sha
+            for (sha,) in self.db.execute(
+                "SELECT sha256 FROM documents WHERE sha256 IN (SELECT value FROM json_each(?))",
+                (orjson.dumps([d.sha256 for d in docs]).decode(),),
+            )
+        }
+        best: dict[tuple[str, str], tuple[str, str]] = {}
+        for doc in docs:
             key = (doc.feed, doc.record_id)
-            held = best.get(key)
-            if held is None or (doc.modified, doc.sha256) > (
-                held.document.modified,
-                held.document.sha256,
-            ):
-                best[key] = accepted
-        seen: set[str] = set()
-        for accepted in batch:
-            doc = accepted.document
-            known = self.db.execute("SELECT 1 FROM documents WHERE sha256 = ?", (doc.sha256,))
-            if doc.sha256 in seen or known.fetchone():
+            best[key] = max(best.get(key, ("", "")), (doc.modified, doc.sha256))
+        stored = self._stored_versions(docs)
+        for accepted, doc in zip(batch, docs, strict=True):
+            key = (doc.feed, doc.record_id)
+            if doc.sha256 in known:
                 yield accepted, "unchanged"
-            elif best[(doc.feed, doc.record_id)] is not accepted:
+            elif best[key] != (doc.modified, doc.sha256):
                 yield accepted, "stale"
+            elif key not in stored:
+                yield accepted, "added"
+            elif (doc.modified, doc.sha256) > stored[key]:
+                yield accepted, "replaced"
             else:
-                seen.add(doc.sha256)
-                current = self.db.execute(
-                    "SELECT r.modified, r.document_sha256 FROM records r JOIN sources s"
-                    " ON s.id = r.source_id WHERE s.name = ? AND r.source_record_id = ?"
-                    " AND r.parent_id IS NULL LIMIT 1",
-                    (doc.feed, doc.record_id),
-                ).fetchone()
-                if current is None:
-                    yield accepted, "added"
-                elif (doc.modified, doc.sha256) > (current[0] or "", current[1]):
-                    yield accepted, "replaced"
-                else:
-                    yield accepted, "stale"
+                yield accepted, "stale"
+            known.add(doc.sha256)  # a second copy of the same bytes is unchanged
 
-    def _delete(self, doc: Document) -> set[int]:
+    def _stored_versions(self, docs: Sequence[Any]) -> dict[tuple[str, str], tuple[str, str]]:
+        """(feed, record id) -> (modified, document hash) of what the store holds now."""
+        by_feed: dict[str, list[str]] = defaultdict(list)
+        for doc in docs:
+            by_feed[doc.feed].append(doc.record_id)
+        stored = {}
+        for feed, record_ids in by_feed.items():
+            for record_id, modified, sha in self.db.execute(
+                "SELECT r.source_record_id, r.modified, r.document_sha256 FROM records r"
+                " JOIN sources s ON s.id = r.source_id WHERE s.name = ? AND r.parent_id IS NULL"
+                " AND r.source_record_id IN (SELECT value FROM json_each(?))",
+                (feed, orjson.dumps(record_ids).decode()),
+            ):
+                stored[(feed, record_id)] = (modified or "", sha)
+        return stored
+
+    def _delete(self, feed: str, record_id: str) -> None:
         """Remove the stored version of a document's records (and their edges)."""
         rows = self.db.execute(
-            "SELECT r.id, r.package_id FROM records r JOIN sources s ON s.id = r.source_id"
+            "SELECT r.id FROM records r JOIN sources s ON s.id = r.source_id"
             " WHERE s.name = ? AND r.source_record_id = ? AND r.parent_id IS NULL",
-            (doc.feed, doc.record_id),
+            (feed, record_id),
         ).fetchall()
         parents = orjson.dumps([r[0] for r in rows]).decode()
         family = (
@@ -210,79 +194,72 @@ class Writer:
         self.db.execute(
             "DELETE FROM records WHERE id IN (SELECT value FROM json_each(?))", (parents,)
         )
-        return {r[1] for r in rows}
 
-    def _add_record(
-        self, record: Record, doc: Document, parent: int | None, next_id: int, rows: _Rows
-    ) -> tuple[int, int]:
+    def _add(self, record: RecordRows, parent: int | None, next_id: int,
+             maps: dict[str, _IdMap], out: _Batch) -> int:  # fmt: skip
         record_id = next_id
-        package = self.package_id(record)
-        name = canonical_name(record.ecosystem, record.name_given)
-        kind = "feed" if parent is None else "origin"
-        rows.records.append(
-            (
-                record_id,
-                self.source_id(record.source, kind),
-                record.source_record_id,
-                parent,
-                record.role.value,
-                package,
-                record.name_given,
-                record.scope.value,
-                orjson.dumps(record.versions).decode(),
-                _json(record.ranges),
-                record.published,
-                record.modified,
-                record.withdrawn,
-                record.imported,
-                _json(record.aliases),
-                _json([{"type": r.type, "url": r.url} for r in record.references]),
-                _json(record.credits),
-                _json(record.iocs),
-                record.summary,
-                record.details,
-                record.raw_sha256,
-                doc.sha256,
+        source = maps["sources"].get(record.source, record.source,
+                                     "feed" if parent is None else "origin")  # fmt: skip
+        eco, name, known, package_purl = record.package
+        package = maps["packages"].get((eco, name), eco, name, known, package_purl)
+        out.touched.add(package)
+        out.new_records.add(record_id)
+        out.records.append((record_id, source, parent, package, *record.values))
+        versions = maps["package_versions"]
+        for version, version_purl in record.versions:
+            out.versions.append(
+                (record_id, versions.get((package, version), package, version, version_purl))
             )
-        )
-        versions = {canonical_version(record.ecosystem, v) for v in record.versions}
-        for version in sorted(versions):
-            rows.versions.append(
-                (record_id, self.version_id(package, record.ecosystem, name, version))
-            )
-        for ref in record.references:
-            if ref.type.upper() in REPORT_REFERENCE_TYPES:
-                report = self.report_id(ref.url)
-                if report is not None:
-                    rows.reports.append((record_id, report, ref.type.upper()))
+        for key, url, site, ref_type in record.reports:
+            out.reports.append((record_id, maps["reports"].get(key, key, url, site), ref_type))
         next_id += 1
-        for origin in record.origins:
-            next_id, _ = self._add_record(origin, doc, record_id, next_id, rows)
-        return next_id, package
+        for child in record.children:
+            next_id = self._add(child, record_id, next_id, maps, out)
+        return next_id
 
-    def _relate(self, packages: set[int]) -> None:
-        """Recompute the duplicated relation of these packages from their current claims."""
-        if not packages:
+    def _insert(self, out: _Batch, maps: dict[str, _IdMap]) -> None:
+        db = self.db
+        db.executemany("INSERT INTO sources(id, name, kind) VALUES (?, ?, ?)", maps["sources"].new)
+        db.executemany(
+            "INSERT INTO packages(id, ecosystem, name, ecosystem_known, purl)"
+            " VALUES (?, ?, ?, ?, ?)",
+            maps["packages"].new,
+        )
+        db.executemany(
+            "INSERT INTO package_versions(id, package_id, version, purl) VALUES (?, ?, ?, ?)",
+            maps["package_versions"].new,
+        )
+        db.executemany(
+            "INSERT INTO reports(id, url_key, url, site) VALUES (?, ?, ?, ?)", maps["reports"].new
+        )
+        marks = ", ".join("?" * len(RECORD_COLUMNS.split(",")))
+        db.executemany(f"INSERT INTO records({RECORD_COLUMNS}) VALUES ({marks})", out.records)
+        db.executemany("INSERT OR IGNORE INTO record_versions VALUES (?, ?)", out.versions)
+        db.executemany("INSERT OR IGNORE INTO record_reports VALUES (?, ?, ?)", out.reports)
+        db.executemany("INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?)", out.documents)
+        db.executemany("INSERT OR REPLACE INTO input_files VALUES (?, ?, ?, ?)", out.inputs)
+
+    def _relate(self, new_records: set[int], packages: set[int]) -> None:
+        """Add the duplicated edges that the batch's new records make. Edges among older
+        records already exist, and those of removed records went with them."""
+        if not new_records:
             return
         ids = orjson.dumps(sorted(packages)).decode()
-        self.db.execute(
-            "DELETE FROM edges WHERE kind IN (?, ?) AND src_type = 'record' AND src_id IN"
-            " (SELECT id FROM records WHERE package_id IN (SELECT value FROM json_each(?)))",
-            (DUPLICATED, DUPLICATED_PACKAGE, ids),
-        )
-        edges = duplicated_edges_of(self.db, ids)
         self.db.executemany(
             "INSERT INTO edges(kind, src_type, src_id, dst_type, dst_id, evidence, confidence,"
             " step) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (e.kind, *e.src, *e.dst, orjson.dumps(e.evidence).decode(), e.confidence, e.step)
-                for e in edges
+                for e in duplicated_edges_of(self.db, ids, new_records)
             ],
         )
 
 
-def duplicated_edges_of(db: sqlite3.Connection, package_ids_json: str) -> list[Edge]:
-    """The duplicated edges of the given packages (a JSON list of ids), from active claims."""
+def duplicated_edges_of(
+    db: sqlite3.Connection, package_ids_json: str, new: set[int] | None = None
+) -> list[Edge]:
+    """The duplicated edges of the given packages (a JSON list of ids), from active claims;
+    with `new`, only those that include one of these records."""
     rows = db.execute(
         "SELECT r.package_id, p.purl, r.id, s.name, r.source_record_id, r.scope,"
         " (SELECT group_concat(pv.version, char(31)) FROM record_versions rv"
@@ -297,33 +274,11 @@ def duplicated_edges_of(db: sqlite3.Connection, package_ids_json: str) -> list[E
     for package, package_purl, record, source, source_record, scope, versions in rows:
         by_package[(package, package_purl)].append(
             ClaimView(
-                record,
-                source,
-                source_record,
-                Scope(scope),
+                record, source, source_record, Scope(scope),
                 frozenset(versions.split("\x1f")) if versions else frozenset(),
             )
-        )
+        )  # fmt: skip
     edges: list[Edge] = []
     for (_, package_purl), claims in sorted(by_package.items()):
-        edges += _duplicated_edges(package_purl, claims)
+        edges += _duplicated_edges(package_purl, claims, new)
     return edges
-
-
-class _Rows:
-    """Rows collected over a batch, inserted with one executemany per table."""
-
-    def __init__(self) -> None:
-        self.records: list[tuple[Any, ...]] = []
-        self.versions: list[tuple[int, int]] = []
-        self.reports: list[tuple[int, int, str]] = []
-        self.documents: list[tuple[str, str, str, str, str]] = []
-        self.inputs: list[tuple[str, int, int, str]] = []
-
-    def flush(self, db: sqlite3.Connection) -> None:
-        marks = ", ".join("?" * len(_RECORD_COLUMNS.split(",")))
-        db.executemany(f"INSERT INTO records({_RECORD_COLUMNS}) VALUES ({marks})", self.records)
-        db.executemany("INSERT OR IGNORE INTO record_versions VALUES (?, ?)", self.versions)
-        db.executemany("INSERT OR IGNORE INTO record_reports VALUES (?, ?, ?)", self.reports)
-        db.executemany("INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?)", self.documents)
-        db.executemany("INSERT OR REPLACE INTO input_files VALUES (?, ?, ?, ?)", self.inputs)

@@ -1,0 +1,81 @@
+"""Shared fixtures: a fresh store, the shared real data, and OSV documents written by hand."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from malgraph.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    assert SHARED_DATA.is_dir(), (
+        f"the tests read ../shared/data beside the checkout ({SHARED_DATA})"
+    )
+    return SHARED_DATA
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store(tmp_path / "test.db") as opened:
+        yield opened
+
+
+def osv(
+    ident: str,
+    name: str,
+    *,
+    ecosystem: str = "npm",
+    versions: list[str] | None = None,
+    modified: str = "2024-01-01T00:00:00Z",
+    origins: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A minimal valid OSV record of a malicious package."""
+    affected: dict[str, Any] = {"package": {"ecosystem": ecosystem, "name": name}}
+    if versions is None:
+        affected["ranges"] = [{"type": "SEMVER", "events": [{"introduced": "0"}]}]
+    else:
+        affected["versions"] = versions
+    doc: dict[str, Any] = {
+        "schema_version": "1.5.0",
+        "id": ident,
+        "modified": modified,
+        "published": "2024-01-01T00:00:00Z",
+        "summary": f"Malicious code in {name}",
+        "details": "test record",
+        "affected": [affected],
+        **extra,
+    }
+    if origins is not None:
+        doc["database_specific"] = {"malicious-packages-origins": origins}
+    return doc
+
+
+def origin(source: str, ident: str, versions: list[str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "source": source,
+        "id": ident,
+        "sha256": ident.encode().hex().ljust(64, "0")[:64],
+        "import_time": "2024-01-02T00:00:00.123456789Z",
+        "modified_time": "2024-01-01T12:00:00Z",
+    }
+    if versions is None:
+        out["ranges"] = [{"type": "SEMVER", "events": [{"introduced": "0"}]}]
+    else:
+        out["versions"] = versions
+    return out
+
+
+def write_json(path: Path, doc: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc))
+    return path

@@ -1,0 +1,50 @@
+from malgraph.model import Scope
+from malgraph.relations.duplicated import (
+    DUPLICATED,
+    DUPLICATED_PACKAGE,
+    ClaimView,
+    duplicated_edges,
+)
+
+PURL = "pkg:npm/evil"
+
+
+def claim(rid: int, source: str, scope: Scope, *versions: str) -> ClaimView:
+    return ClaimView(rid, source, f"{source}-{rid}", scope, frozenset(versions))
+
+
+def test_same_version_from_two_sources_is_a_strong_edge_with_its_evidence() -> None:
+    (edge,) = duplicated_edges(PURL, [claim(1, "ghsa", Scope.LISTED, "1.0", "2.0"),
+                                      claim(2, "rl", Scope.LISTED, "2.0", "3.0")])  # fmt: skip
+    assert edge.kind == DUPLICATED and edge.confidence == 1.0
+    assert (edge.src, edge.dst) == (("record", 1), ("record", 2))
+    assert edge.evidence == {"key": PURL, "versions": ["2.0"],
+                             "a": {"source": "ghsa", "id": "ghsa-1"},
+                             "b": {"source": "rl", "id": "rl-2"}}  # fmt: skip
+
+
+def test_all_or_unknown_versions_give_the_weaker_kind() -> None:
+    edges = duplicated_edges(PURL, [claim(1, "ghsa", Scope.ALL), claim(2, "rl", Scope.LISTED, "1.0"),
+                                    claim(3, "cx", Scope.UNKNOWN)])  # fmt: skip
+    assert {e.kind for e in edges} == {DUPLICATED_PACKAGE}
+    assert len(edges) == 3
+    assert all(e.confidence < 1.0 for e in edges)
+    # Ordered by source name: cx, ghsa, rl.
+    assert [e.evidence["scopes"] for e in edges] == [
+        ["unknown", "all"],
+        ["unknown", "listed"],
+        ["all", "listed"],
+    ]
+
+
+def test_no_edge_within_a_source_or_between_different_versions() -> None:
+    assert duplicated_edges(PURL, [claim(1, "rl", Scope.LISTED, "1.0"),
+                                   claim(2, "rl", Scope.LISTED, "1.0")]) == []  # fmt: skip
+    assert duplicated_edges(PURL, [claim(1, "rl", Scope.LISTED, "1.0"),
+                                   claim(2, "ghsa", Scope.LISTED, "2.0")]) == []  # fmt: skip
+
+
+def test_edges_do_not_depend_on_input_order() -> None:
+    claims = [claim(i, s, Scope.LISTED, "1.0") for i, s in enumerate(["c", "a", "b", "a"], 1)]
+    assert duplicated_edges(PURL, claims) == duplicated_edges(PURL, list(reversed(claims)))
+    assert len(duplicated_edges(PURL, claims)) == 5  # a1,a2 x b, a1,a2 x c, b x c

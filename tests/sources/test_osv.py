@@ -1,0 +1,118 @@
+import hashlib
+import json
+from typing import Any
+
+from malgraph.model import Document, Problem, Role, Scope
+from malgraph.sources.osv import parse_osv
+from tests.conftest import osv, origin
+
+
+def parse(doc: Any) -> Document | Problem:
+    raw = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
+    return parse_osv(raw, "some/file.json", hashlib.sha256(raw).hexdigest())
+
+
+def rejected(doc: Any) -> str:
+    result = parse(doc)
+    assert isinstance(result, Problem), result
+    assert result.path == "some/file.json"
+    return result.reason
+
+
+def test_every_origin_becomes_a_claim_of_its_own_source() -> None:
+    doc = osv("MAL-2025-1", "evil", versions=["1.0.0", "1.0.1"], origins=[
+        origin("ghsa-malware", "GHSA-xxxx-yyyy-zzzz"),
+        origin("reversing-labs", "RLMA-1", ["1.0.0"]),
+        {**origin("ossf-package-analysis", "x", ["1.0.1"]), "id": None},
+    ])  # fmt: skip
+    result = parse(doc)
+    assert isinstance(result, Document)
+    (record,) = result.records
+    assert result.feed == "ossf-malicious-packages"
+    assert record.role is Role.MERGED and record.source == "ossf-malicious-packages"
+    claims = {c.source: c for c in record.origins}
+    assert set(claims) == {"ghsa-malware", "reversing-labs", "ossf-package-analysis"}
+    assert claims["ghsa-malware"].scope is Scope.ALL
+    assert claims["reversing-labs"].versions == ("1.0.0",)
+    assert claims["reversing-labs"].scope is Scope.LISTED
+    # An origin without an id is known by its report hash.
+    assert claims["ossf-package-analysis"].source_record_id == origin("o", "x")["sha256"]
+    assert claims["ghsa-malware"].imported == "2024-01-02T00:00:00Z"
+    assert claims["ghsa-malware"].modified == "2024-01-01T12:00:00Z"
+
+
+def test_a_record_without_origins_is_the_feeds_own_claim() -> None:
+    result = parse(osv("MAL-2025-2", "evil", versions=["2.0"]))
+    assert isinstance(result, Document)
+    (record,) = result.records
+    assert record.role is Role.CLAIM and record.scope is Scope.LISTED
+
+
+def test_withdrawn_records_are_kept_and_marked_down_to_their_claims() -> None:
+    doc = osv("MAL-2025-3", "fp", origins=[origin("ghsa-malware", "GHSA-1")],
+              withdrawn="2024-07-01T03:32:00Z")  # fmt: skip
+    result = parse(doc)
+    assert isinstance(result, Document)
+    assert result.records[0].withdrawn == "2024-07-01T03:32:00Z"
+    assert result.records[0].origins[0].withdrawn == "2024-07-01T03:32:00Z"
+
+
+def test_scopes() -> None:
+    def scope(**affected: Any) -> Scope:
+        doc = osv("MAL-1", "x")
+        doc["affected"][0] = {"package": {"ecosystem": "npm", "name": "x"}, **affected}
+        result = parse(doc)
+        assert isinstance(result, Document)
+        return result.records[0].scope
+
+    intro0 = {"type": "SEMVER", "events": [{"introduced": "0"}]}
+    bounded = {"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "1.2.0"}]}
+    assert scope(ranges=[intro0], versions=["1.0"]) is Scope.ALL
+    assert scope(ranges=[bounded]) is Scope.RANGE
+    assert scope(versions=["1.0"]) is Scope.LISTED
+    assert scope() is Scope.UNKNOWN
+
+
+def test_unlisted_ecosystems_and_id_prefixes_are_kept_with_a_warning() -> None:
+    result = parse(osv("LWA-2026-1", "thing", ecosystem="Foobar"))
+    assert isinstance(result, Document)
+    assert result.feed == "leitwacht"
+    assert result.records[0].ecosystem == "Foobar" and not result.records[0].ecosystem_known
+    assert any("Foobar" in w for w in result.warnings)
+    assert any("'LWA'" in w for w in result.warnings)
+
+
+def test_bad_input_is_rejected_with_a_reason() -> None:
+    assert rejected(b"") == "empty file"
+    assert rejected(b"   \n") == "empty file"
+    assert rejected(b'{"id": "MAL-1",').startswith("not valid JSON")
+    assert rejected(b"\x89PNG\r\n\x1a\n\x00\x00").startswith("not valid JSON")
+    assert "top level is a list" in rejected([1, 2])
+    assert "modified" in rejected({"id": "MAL-1"})  # required field missing
+    wrong_type = osv("MAL-1", "x")
+    wrong_type["affected"][0]["package"]["name"] = 42
+    assert "affected/0/package/name" in rejected(wrong_type)
+    bad_time = osv("MAL-1", "x", modified="last tuesday")
+    assert "modified" in rejected(bad_time)
+    assert "affected" in rejected({**osv("MAL-1", "x"), "affected": []})
+    bad_origin = osv("MAL-1", "x", origins=[{"sha256": "ab"}])
+    assert "malicious-packages-origins[0]: 'source'" in rejected(bad_origin)
+    bad_versions = osv("MAL-1", "x", origins=[{**origin("s", "i"), "versions": "1.0"}])
+    assert "'versions' is not a list" in rejected(bad_versions)
+
+
+def test_real_records_parse() -> None:
+    # A record from the shared sample with four origins from three sources.
+    from tests.conftest import SHARED_DATA
+
+    path = (
+        SHARED_DATA / "osv-malicious-sample/osv/malicious/npm/4m-clean-shopify-app/MAL-2025-8.json"
+    )
+    raw = path.read_bytes()
+    result = parse_osv(raw, str(path), hashlib.sha256(raw).hexdigest())
+    assert isinstance(result, Document)
+    (record,) = result.records
+    sources = [c.source for c in record.origins]
+    assert sorted(sources) == ["ghsa-malware", "ossf-package-analysis"] + ["reversing-labs"] * 3
+    assert record.aliases == ("GHSA-4pff-w6v4-ghmc", "SNYK-JS-4MCLEANSHOPIFYAPP-8685201")
+    assert record.published == "2024-12-20T14:00:49Z"

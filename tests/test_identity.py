@@ -1,0 +1,57 @@
+from packageurl import PackageURL
+
+from malgraph.identity import canonical_name, canonical_version, ecosystem_of, purl
+
+
+def test_canonical_names_follow_each_registry() -> None:
+    assert canonical_name("PyPI", "Foo.Bar__baz") == "foo-bar-baz"  # PEP 503
+    assert canonical_name("npm", "@Scope/Left-Pad") == "@scope/left-pad"  # scope kept
+    assert canonical_name("crates.io", "Serde_JSON") == "serde-json"
+    assert canonical_name("NuGet", "Newtonsoft.Json") == "newtonsoft.json"
+    assert canonical_name("RubyGems", "Rails_Admin") == "Rails_Admin"  # exact
+    assert canonical_name("Go", "github.com/Foo/Bar") == "github.com/Foo/Bar"
+    assert canonical_name("Maven", "com.Example:Lib") == "com.Example:Lib"
+    assert canonical_name("Packagist", "Vendor/Pkg") == "vendor/pkg"
+
+
+def test_lookalike_names_are_not_folded() -> None:
+    cyrillic = "\u0405ystem.Net.Http"  # a Cyrillic capital DZE that looks like S
+    assert canonical_name("NuGet", cyrillic) != canonical_name("NuGet", "System.Net.Http")
+    assert canonical_name("NuGet", cyrillic).startswith("\u0455")  # lower-cased, still Cyrillic
+    assert canonical_name("PyPI", "reque\u0455ts") != "requests"
+
+
+def test_ecosystems_map_to_osv_spelling_and_unknown_ones_are_kept() -> None:
+    assert ecosystem_of("pypi").name == "PyPI"
+    assert ecosystem_of("crates-io").name == "crates.io"
+    assert ecosystem_of("Debian:12").name == "Debian:12"
+    odd = ecosystem_of("Foobar")
+    assert (odd.name, odd.known) == ("Foobar", False)
+
+
+def test_versions_are_canonical_per_ecosystem() -> None:
+    assert canonical_version("PyPI", "1.0.0-RC1") == "1.0.0rc1"
+    assert canonical_version("PyPI", "not a version") == "not a version"
+    assert canonical_version("npm", "v1.2.3") == "1.2.3"
+    assert canonical_version("npm", "1.2.3-beta.1") == "1.2.3-beta.1"
+
+
+def test_purls_match_the_reference_implementation() -> None:
+    cases = [
+        ("npm", "@scope/name", "1.0.0", PackageURL("npm", "@scope", "name", "1.0.0")),
+        ("npm", "plain", None, PackageURL("npm", None, "plain")),
+        ("PyPI", "foo-bar", "1.0rc1", PackageURL("pypi", None, "foo-bar", "1.0rc1")),
+        ("Go", "github.com/a/b", "v1.2.0", PackageURL("golang", "github.com/a", "b", "v1.2.0")),
+        ("Maven", "org.x:core", "2.0", PackageURL("maven", "org.x", "core", "2.0")),
+        ("NuGet", "\u0455ystem.net", "1.0", PackageURL("nuget", None, "\u0455ystem.net", "1.0")),
+        ("RubyGems", "rails", "7.0.0", PackageURL("gem", None, "rails", "7.0.0")),
+        ("crates.io", "serde-json", None, PackageURL("cargo", None, "serde-json")),
+        ("Packagist", "vendor/pkg", "1.0", PackageURL("composer", "vendor", "pkg", "1.0")),
+    ]
+    for eco, name, version, expected in cases:
+        assert purl(eco, name, version) == expected.to_string(), (eco, name)
+
+
+def test_unknown_ecosystems_get_a_generic_purl_naming_them() -> None:
+    assert purl("Foobar", "thing", "1") == "pkg:generic/thing@1?ecosystem=Foobar"
+    assert PackageURL.from_string(purl("Foobar", "thing")).qualifiers == {"ecosystem": "Foobar"}
