@@ -169,13 +169,15 @@ def test_two_versions_in_one_run_keep_the_latest_whatever_the_order(tmp_path: Pa
 
 
 def test_report_references_become_one_report_per_url(store: Store, tmp_path: Path) -> None:
-    refs = lambda url: {
-        "references": [
-            {"type": "ARTICLE", "url": url},  # noqa: E731
-            {"type": "ADVISORY", "url": "https://github.com/advisories/x"},
-            {"type": "PACKAGE", "url": "https://npmjs.com/package/x"},
-        ]
-    }
+    def refs(url: str) -> dict[str, Any]:
+        return {
+            "references": [
+                {"type": "ARTICLE", "url": url},
+                {"type": "ADVISORY", "url": "https://github.com/advisories/x"},
+                {"type": "PACKAGE", "url": "https://npmjs.com/package/x"},
+            ]
+        }
+
     write_json(tmp_path / "in/a.json", osv("MAL-1", "a", **refs("https://www.blog.example/post/")))
     write_json(
         tmp_path / "in/b.json", osv("MAL-2", "b", **refs("http://blog.example/post?utm_source=x"))

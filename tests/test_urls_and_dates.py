@@ -32,3 +32,5 @@ def test_times_become_utc_seconds() -> None:
     assert normalise_time("yesterday") is None
     assert normalise_time(None) is None
     assert normalise_time("2024-13-45T00:00:00+01:00") is None
+    assert normalise_time("2024-13-45T00:00:00Z") is None
+    assert normalise_time("2024-02-01T25:00:00Z") is None

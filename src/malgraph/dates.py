@@ -8,19 +8,23 @@ from datetime import UTC, datetime
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The usual shape, checked field by field so the fast path needs no datetime parsing.
+_UTC = re.compile(
+    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?Z\Z"
+)
 
 
 def normalise_time(text: object) -> str | None:
     """The UTC second of an RFC 3339 time or a plain date; None when it is not one."""
     if not isinstance(text, str):
         return None
+    if _UTC.match(text):  # fast path: most feeds write exactly this
+        return text[:19] + "Z"
     text = text.strip()
     if _DATE.match(text):
         text += "T00:00:00Z"
     elif not _RFC3339.match(text):
         return None
-    if text[-1] in "Zz" and text[10] in "Tt":  # the common case, without datetime parsing
-        return text[:10] + "T" + text[11:19] + "Z"
     try:
         moment = datetime.fromisoformat(text[:19] + text[19:].lstrip(".0123456789"))
     except ValueError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 
 from packaging.version import InvalidVersion, Version
@@ -136,6 +137,7 @@ def ecosystem_of(text: str) -> Ecosystem:
     return Ecosystem(osv + sep + suffix, known=True)
 
 
+@lru_cache(maxsize=65536)
 def canonical_name(ecosystem: str, name: str) -> str:
     """The registry's notion of "the same name" (PEP 503 for PyPI, case rules elsewhere)."""
     name = name.strip()
@@ -150,6 +152,7 @@ def canonical_name(ecosystem: str, name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=65536)  # the same few version strings recur across thousands of records
 def canonical_version(ecosystem: str, version: str) -> str:
     """PEP 440 spelling for PyPI (1.0 == 1.0.0 stays distinct only where PEP 440 says so)."""
     version = version.strip()
@@ -165,12 +168,14 @@ def canonical_version(ecosystem: str, version: str) -> str:
 
 
 _SAFE = "-._~+:"
+_PLAIN = re.compile(r"[A-Za-z0-9._~+-]*\Z")  # needs no escaping whatever the safe set
 
 
 def _enc(text: str, safe: str = _SAFE) -> str:
-    return quote(text, safe=safe)
+    return text if _PLAIN.match(text) else quote(text, safe=safe)
 
 
+@lru_cache(maxsize=65536)  # a feed record and its claims name the same package-versions
 def purl(ecosystem: str, name: str, version: str | None = None) -> str:
     """A package URL for a canonical (ecosystem, name[, version]), per the purl spec."""
     base = ecosystem.split(":", 1)[0]

@@ -84,6 +84,11 @@ def _plan(
     return items, zips
 
 
+def _lower_priority() -> None:
+    """Parsers yield to the writer: it is the one serial step, so it sets the pace."""
+    os.nice(10)
+
+
 def _parsed(
     kind: str, items: list[InputFile], workers: int
 ) -> Iterator[tuple[InputFile, DocumentRows | Problem]]:
@@ -91,7 +96,7 @@ def _parsed(
     if workers <= 1 or len(items) < POOL_THRESHOLD:
         yield from map(_parse, jobs)
         return
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_lower_priority) as pool:
         yield from pool.imap(_parse, jobs, chunksize=64)
 
 
@@ -154,7 +159,7 @@ def ingest(
             else:
                 batch.append(Accepted(item, result))
                 report.warnings += [
-                    Problem(item.display, w, rejected=False) for w in result.document.warnings
+                    Problem(item.display, w, rejected=False) for w in result.warnings
                 ]
             if item.member is not None:
                 remaining[item.path] -= 1

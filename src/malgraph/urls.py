@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 # Query parameters that only track the reader; they never change which page it is.
 _TRACKING = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "ref_src"})
 
 
+@lru_cache(maxsize=65536)  # one report is often cited by thousands of records
 def url_key(url: str) -> tuple[str, str] | None:
     """(key, site) for an http(s) URL, or None when it is not one.
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from malgraph.cli import app, main  # noqa: F401  (main registers the commands)
-from malgraph.cli import explore, ingest  # noqa: F401
+from malgraph.cli import app, explore, ingest, main  # noqa: F401  (main registers the commands)  # noqa: F401
 from tests.test_ingest import write_bad_tree
 
 runner = CliRunner()

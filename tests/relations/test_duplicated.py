@@ -24,8 +24,9 @@ def test_same_version_from_two_sources_is_a_strong_edge_with_its_evidence() -> N
 
 
 def test_all_or_unknown_versions_give_the_weaker_kind() -> None:
-    edges = duplicated_edges(PURL, [claim(1, "ghsa", Scope.ALL), claim(2, "rl", Scope.LISTED, "1.0"),
-                                    claim(3, "cx", Scope.UNKNOWN)])  # fmt: skip
+    claims = [claim(1, "ghsa", Scope.ALL), claim(2, "rl", Scope.LISTED, "1.0"),
+              claim(3, "cx", Scope.UNKNOWN)]  # fmt: skip
+    edges = duplicated_edges(PURL, claims)
     assert {e.kind for e in edges} == {DUPLICATED_PACKAGE}
     assert len(edges) == 3
     assert all(e.confidence < 1.0 for e in edges)

@@ -4,7 +4,7 @@ from typing import Any
 
 from malgraph.model import Document, Problem, Role, Scope
 from malgraph.sources.osv import parse_osv
-from tests.conftest import osv, origin
+from tests.conftest import origin, osv
 
 
 def parse(doc: Any) -> Document | Problem:

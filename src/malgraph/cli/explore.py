@@ -94,45 +94,39 @@ def show_command(
         _print_card(card)
 
 
+def _short(ident: str) -> str:
+    """Report hashes used as ids are long: show enough of them to search for."""
+    return ident[:12] + "…" if len(ident) == 64 and ident.isalnum() else ident
+
+
+def _versions(record: dict[str, Any]) -> str:
+    listed = ", ".join(record["versions"][:5]) + (" …" if len(record["versions"]) > 5 else "")
+    return listed if record["scope"] == "listed" else f"{record['scope']} {listed}".strip()
+
+
 def _print_card(card: dict[str, Any]) -> None:
     out.print(f"\n[bold]{card['name']}[/] ({card['ecosystem']})  {card['purl']}", highlight=False)
     out.print(f"sources: {', '.join(card['sources']) or '-'}")
     if card["versions"]:
         out.print(f"versions named: {', '.join(card['versions'])}", highlight=False)
-    table = Table(title="records")
-    for header in (
-        "source",
-        "id",
-        "role",
-        "scope",
-        "versions",
-        "published",
-        "modified",
-        "withdrawn",
-    ):
+    table = Table(title="records (indented: the claims a feed record merges)")
+    for header in ("source", "id", "versions", "dated", "withdrawn"):
         table.add_column(header)
     for r in card["records"]:
-        table.add_row(
-            r["source"],
-            r["source_record_id"],
-            r["role"],
-            r["scope"],
-            ", ".join(r["versions"][:6]) + (" ..." if len(r["versions"]) > 6 else ""),
-            r["published"] or "",
-            r["modified"] or "",
-            r["withdrawn"] or "",
-        )
+        indent = "  " if r["parent_id"] else ""
+        dated = r["published"] or r["modified"] or r["imported"] or ""
+        table.add_row(indent + r["source"], _short(r["source_record_id"]),
+                      _versions(r),
+                      dated[:10], (r["withdrawn"] or "")[:10])  # fmt: skip
     out.print(table)
     for report in card["reports"]:
         out.print(f"report ({report['via']}): {report['url']}", highlight=False)
     for edge in card["edges"]:
         ev = edge["evidence"]
         what = ", ".join(ev.get("versions", [])) or "/".join(ev.get("scopes", []))
-        out.print(
-            f"{edge['kind']} ({edge['confidence']}): {ev['a']['source']} {ev['a']['id']}"
-            f" <-> {ev['b']['source']} {ev['b']['id']} [{what}]",
-            highlight=False,
-        )
+        out.print(f"{edge['kind']} ({edge['confidence']}): {ev['a']['source']} "
+                  f"{_short(ev['a']['id'])} ↔ {ev['b']['source']} {_short(ev['b']['id'])} "
+                  f"[{what}]", highlight=False)  # fmt: skip
 
 
 @app.command("sources")

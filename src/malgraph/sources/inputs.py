@@ -10,8 +10,8 @@ import os
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from malgraph.errors import InputError
 from malgraph.model import Problem
@@ -25,19 +25,20 @@ def display_path(path: str) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-@dataclass(frozen=True, slots=True)
-class InputFile:
-    """A file on disk, or a zip member when `member` is set."""
+class InputFile(NamedTuple):
+    """A file on disk, or a zip member when `member` is set. A named tuple because it
+    crosses to the parser processes and back for every file."""
 
     path: str
     size: int
     mtime_ns: int
     member: str | None = None
+    display: str = ""  # printable and storable; see `at`
 
-    @property
-    def display(self) -> str:
-        shown = display_path(self.path)
-        return f"{shown}!{self.member}" if self.member is not None else shown
+    @classmethod
+    def at(cls, path: str, size: int, mtime_ns: int, member: str | None = None) -> InputFile:
+        shown = display_path(path)
+        return cls(path, size, mtime_ns, member, shown if member is None else f"{shown}!{member}")
 
     @property
     def is_zip(self) -> bool:
@@ -46,7 +47,7 @@ class InputFile:
 
 def _file(path: str) -> InputFile:
     st = os.stat(path)
-    return InputFile(path, st.st_size, st.st_mtime_ns)
+    return InputFile.at(path, st.st_size, st.st_mtime_ns)
 
 
 def walk(paths: Iterable[str], suffixes: tuple[str, ...]) -> Iterator[InputFile]:
@@ -81,7 +82,7 @@ def zip_members(archive: InputFile, suffixes: tuple[str, ...]) -> Iterator[Input
         return
     for info in infos:
         if not info.is_dir() and info.filename.lower().endswith(suffixes):
-            yield InputFile(archive.path, info.file_size, archive.mtime_ns, info.filename)
+            yield InputFile.at(archive.path, info.file_size, archive.mtime_ns, info.filename)
 
 
 @lru_cache(maxsize=2)

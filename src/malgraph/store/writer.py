@@ -106,7 +106,7 @@ class Writer:
         )
         out = _Batch()
         for accepted, outcome in self._decide(batch):
-            doc, item = accepted.rows.document, accepted.item
+            doc, item = accepted.rows, accepted.item
             if outcome == "replaced":
                 self._delete(doc.feed, doc.record_id)
             if outcome in ("added", "replaced"):
@@ -131,7 +131,7 @@ class Writer:
     def _decide(self, batch: Sequence[Accepted]) -> Iterator[tuple[Accepted, str]]:
         """added / replaced / stale / unchanged per document. Of several versions of one
         record, the latest (modified, then content hash) wins, whatever the input order."""
-        docs = [a.rows.document for a in batch]
+        docs = [a.rows for a in batch]
         known = {
             sha
             for (sha,) in self.db.execute(
