@@ -91,3 +91,17 @@ class Edge:
     evidence: dict[str, Any]
     confidence: float
     step: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimView:
+    """A stored claim as relations and analyses see it."""
+
+    record_id: int
+    source: str
+    source_record_id: str
+    ecosystem: str
+    package_id: int
+    package_purl: str
+    scope: Scope
+    versions: frozenset[str]  # canonical

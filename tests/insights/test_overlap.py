@@ -1,9 +1,9 @@
-from malgraph.insights.overlap import ClaimFacts, source_overlap
-from malgraph.model import Scope
+from malgraph.insights.overlap import source_overlap
+from malgraph.model import ClaimView, Scope
 
 
-def facts(source: str, package: int, scope: Scope, *versions: str, eco: str = "npm") -> ClaimFacts:
-    return ClaimFacts(source, eco, package, scope, frozenset(versions))
+def facts(source: str, package: int, scope: Scope, *versions: str, eco: str = "npm") -> ClaimView:
+    return ClaimView(0, source, "", eco, package, f"pkg:x/{package}", scope, frozenset(versions))
 
 
 CLAIMS = [

@@ -1,16 +1,11 @@
-from malgraph.model import Scope
-from malgraph.relations.duplicated import (
-    DUPLICATED,
-    DUPLICATED_PACKAGE,
-    ClaimView,
-    duplicated_edges,
-)
+from malgraph.model import ClaimView, Scope
+from malgraph.relations.duplicated import DUPLICATED, DUPLICATED_PACKAGE, duplicated_edges
 
 PURL = "pkg:npm/evil"
 
 
 def claim(rid: int, source: str, scope: Scope, *versions: str) -> ClaimView:
-    return ClaimView(rid, source, f"{source}-{rid}", scope, frozenset(versions))
+    return ClaimView(rid, source, f"{source}-{rid}", "npm", 1, PURL, scope, frozenset(versions))
 
 
 def test_same_version_from_two_sources_is_a_strong_edge_with_its_evidence() -> None:

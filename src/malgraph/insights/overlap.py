@@ -10,28 +10,18 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from malgraph.model import Scope
+from malgraph.model import ClaimView, Scope
 
 ALL_ECOSYSTEMS = "*"
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimFacts:
-    source: str
-    ecosystem: str
-    package_id: int
-    scope: Scope
-    versions: frozenset[str]  # canonical
 
 
 Unit = tuple[int, str]  # (package id, version or "*")
 
 
-def _units(claims: list[ClaimFacts], level: str) -> list[tuple[ClaimFacts, set[Unit]]]:
+def _units(claims: list[ClaimView], level: str) -> list[tuple[ClaimView, set[Unit]]]:
     if level == "package":
         return [(c, {(c.package_id, "*")}) for c in claims]
     named: dict[int, set[str]] = defaultdict(set)
@@ -46,7 +36,7 @@ def _units(claims: list[ClaimFacts], level: str) -> list[tuple[ClaimFacts, set[U
     return out
 
 
-def source_overlap(claims: Iterable[ClaimFacts], level: str = "version") -> dict[str, Any]:
+def source_overlap(claims: Iterable[ClaimView], level: str = "version") -> dict[str, Any]:
     """by_source, pairwise overlap per ecosystem and overall, and occurrence counts."""
     claims = list(claims)
     by_source: dict[str, Counter[str]] = defaultdict(Counter)

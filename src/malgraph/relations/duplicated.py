@@ -8,23 +8,13 @@ alone and the edge is the weaker kind, with a lower confidence.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from itertools import combinations
 
-from malgraph.model import Edge, Scope
+from malgraph.model import ClaimView, Edge, Scope
 
 DUPLICATED = "duplicated"
 DUPLICATED_PACKAGE = "duplicated_package"
 STEP = "relations.duplicated"
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimView:
-    record_id: int
-    source: str
-    source_record_id: str
-    scope: Scope
-    versions: frozenset[str]  # canonical
 
 
 def duplicated_edges(
@@ -39,33 +29,20 @@ def duplicated_edges(
             continue
         if new is not None and a.record_id not in new and b.record_id not in new:
             continue
-        ends = {
+        shared = a.versions & b.versions
+        if shared:
+            kind, confidence, agreed = DUPLICATED, 1.0, {"versions": sorted(shared)}
+        elif a.scope is not Scope.LISTED or b.scope is not Scope.LISTED:
+            kind, confidence, agreed = DUPLICATED_PACKAGE, 0.5, {"scopes": [a.scope, b.scope]}
+        else:
+            continue
+        evidence = {
+            "key": package_purl,
+            **agreed,
             "a": {"source": a.source, "id": a.source_record_id},
             "b": {"source": b.source, "id": b.source_record_id},
         }
-        shared = a.versions & b.versions
-        if shared:
-            evidence = {"key": package_purl, "versions": sorted(shared), **ends}
-            edges.append(
-                Edge(
-                    DUPLICATED,
-                    ("record", a.record_id),
-                    ("record", b.record_id),
-                    evidence,
-                    1.0,
-                    STEP,
-                )
-            )
-        elif a.scope is not Scope.LISTED or b.scope is not Scope.LISTED:
-            evidence = {"key": package_purl, "scopes": [a.scope.value, b.scope.value], **ends}
-            edges.append(
-                Edge(
-                    DUPLICATED_PACKAGE,
-                    ("record", a.record_id),
-                    ("record", b.record_id),
-                    evidence,
-                    0.5,
-                    STEP,
-                )
-            )
+        edges.append(
+            Edge(kind, ("record", a.record_id), ("record", b.record_id), evidence, confidence, STEP)
+        )
     return edges

@@ -8,31 +8,31 @@ from typing import Any
 import orjson
 
 from malgraph.identity import canonical_name, ecosystem_of
-from malgraph.insights.overlap import ClaimFacts, source_overlap
-from malgraph.model import Scope
+from malgraph.insights.overlap import source_overlap
+from malgraph.model import ClaimView, Scope
 
 _ACTIVE = "r.role = 'claim' AND (?1 OR r.withdrawn IS NULL)"
 
 
-def claim_facts(db: sqlite3.Connection, include_withdrawn: bool = False) -> list[ClaimFacts]:
+def claims(
+    db: sqlite3.Connection, package_ids_json: str | None = None, include_withdrawn: bool = False
+) -> list[ClaimView]:
+    """Stored claims (of the packages in a JSON list of ids, or all), withdrawn ones only if
+    asked, with their canonical versions."""
     rows = db.execute(
-        "SELECT s.name, p.ecosystem, r.package_id, r.scope,"
+        "SELECT r.id, s.name, r.source_record_id, p.ecosystem, r.package_id, p.purl, r.scope,"
         " (SELECT group_concat(pv.version, char(31)) FROM record_versions rv"
         "  JOIN package_versions pv ON pv.id = rv.version_id WHERE rv.record_id = r.id)"
         " FROM records r JOIN sources s ON s.id = r.source_id"
-        f" JOIN packages p ON p.id = r.package_id WHERE {_ACTIVE}",
-        (include_withdrawn,),
+        f" JOIN packages p ON p.id = r.package_id WHERE {_ACTIVE}"
+        " AND (?2 IS NULL OR r.package_id IN (SELECT value FROM json_each(?2)))",
+        (include_withdrawn, package_ids_json),
     )
     return [
-        ClaimFacts(
-            source,
-            eco,
-            package,
-            Scope(scope),
-            frozenset(versions.split("\x1f")) if versions else frozenset(),
-        )
-        for source, eco, package, scope, versions in rows
-    ]
+        ClaimView(record, source, source_record, eco, package, package_purl, Scope(scope),
+                  frozenset(versions.split("\x1f")) if versions else frozenset())
+        for record, source, source_record, eco, package, package_purl, scope, versions in rows
+    ]  # fmt: skip
 
 
 def stats(
@@ -67,7 +67,7 @@ def stats(
         ],
         "edges": dict(db.execute("SELECT kind, count(*) FROM edges GROUP BY kind ORDER BY kind")),
     }
-    out.update(source_overlap(claim_facts(db, include_withdrawn), level))
+    out.update(source_overlap(claims(db, None, include_withdrawn), level))
     return out
 
 

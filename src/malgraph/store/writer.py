@@ -21,10 +21,10 @@ from typing import Any
 
 import orjson
 
-from malgraph.model import Edge, Scope
-from malgraph.relations.duplicated import ClaimView
-from malgraph.relations.duplicated import duplicated_edges as _duplicated_edges
+from malgraph.model import ClaimView, Edge
+from malgraph.relations.duplicated import duplicated_edges
 from malgraph.sources.inputs import InputFile
+from malgraph.store.queries import claims
 from malgraph.store.rows import RECORD_COLUMNS, DocumentRows, RecordRows
 
 
@@ -260,25 +260,10 @@ def duplicated_edges_of(
 ) -> list[Edge]:
     """The duplicated edges of the given packages (a JSON list of ids), from active claims;
     with `new`, only those that include one of these records."""
-    rows = db.execute(
-        "SELECT r.package_id, p.purl, r.id, s.name, r.source_record_id, r.scope,"
-        " (SELECT group_concat(pv.version, char(31)) FROM record_versions rv"
-        "  JOIN package_versions pv ON pv.id = rv.version_id WHERE rv.record_id = r.id)"
-        " FROM records r JOIN sources s ON s.id = r.source_id"
-        " JOIN packages p ON p.id = r.package_id"
-        " WHERE r.role = 'claim' AND r.withdrawn IS NULL"
-        " AND r.package_id IN (SELECT value FROM json_each(?))",
-        (package_ids_json,),
-    ).fetchall()
     by_package: dict[tuple[int, str], list[ClaimView]] = defaultdict(list)
-    for package, package_purl, record, source, source_record, scope, versions in rows:
-        by_package[(package, package_purl)].append(
-            ClaimView(
-                record, source, source_record, Scope(scope),
-                frozenset(versions.split("\x1f")) if versions else frozenset(),
-            )
-        )  # fmt: skip
+    for claim in claims(db, package_ids_json):
+        by_package[(claim.package_id, claim.package_purl)].append(claim)
     edges: list[Edge] = []
-    for (_, package_purl), claims in sorted(by_package.items()):
-        edges += _duplicated_edges(package_purl, claims, new)
+    for (_, package_purl), package_claims in sorted(by_package.items()):
+        edges += duplicated_edges(package_purl, package_claims, new)
     return edges
