@@ -28,22 +28,27 @@ def print_stats(numbers: dict[str, Any]) -> None:
     )
     if numbers["unknown_ecosystems"]:
         out.print("unknown ecosystems (kept verbatim): " + ", ".join(numbers["unknown_ecosystems"]))
-    ecosystems = sorted({e for per in numbers["by_source"].values() for e in per})
-    table = Table(title="records by source and ecosystem")
-    for header in ["source", *ecosystems, "total"]:
-        table.add_column(header, justify="left" if header == "source" else "right")
+    table = Table(title="records by source")
+    table.add_column("source", no_wrap=True)
+    table.add_column("total", justify="right")
+    table.add_column("by ecosystem")
     for source, per in numbers["by_source"].items():
-        table.add_row(source, *(str(per.get(e, "")) for e in ecosystems), str(sum(per.values())))
+        by_eco = ", ".join(f"{eco} {n}" for eco, n in sorted(per.items(), key=lambda i: -i[1]))
+        table.add_row(source, str(sum(per.values())), by_eco)
     out.print(table)
 
     pairs = [p for p in numbers["overlap"] if p["ecosystem"] == "*" and p["shared"]]
     pairs.sort(key=lambda p: -p["shared"])
     table = Table(
         title=f"source overlap, all ecosystems (unit: {numbers['level']}; "
-        f"top {TOP_PAIRS} of {len(pairs)} pairs sharing any)"
+        + (f"top {TOP_PAIRS} of " if len(pairs) > TOP_PAIRS else "all ")
+        + f"{len(pairs)} pairs sharing any)",
+        caption="overlap = shared / size of the smaller source",
     )
-    for header in ("a", "b", "shared", "jaccard", "overlap coef."):
-        table.add_column(header, justify="left" if header in "ab" else "right")
+    for header in ("a", "b"):
+        table.add_column(header, overflow="fold")
+    for header in ("shared", "jaccard", "overlap"):
+        table.add_column(header, justify="right", min_width=len(header))
     for p in pairs[:TOP_PAIRS]:
         table.add_row(
             p["a"],
