@@ -66,8 +66,8 @@ class Document:
     path: str
     sha256: str
     feed: str  # the source that published the file (e.g. ossf-malicious-packages)
-    record_id: str
-    modified: str
+    key: str  # what makes two files versions of one document: an OSV id, a list's name
+    modified: str  # orders versions of one document; the latest is kept
     records: tuple[Record, ...]
     warnings: tuple[str, ...] = ()
 

@@ -39,7 +39,7 @@ class DocumentRows(NamedTuple):
     path: str
     sha256: str
     feed: str
-    record_id: str
+    key: str
     modified: str
     warnings: tuple[str, ...]
     records: tuple[RecordRows, ...]
@@ -80,6 +80,6 @@ def record_rows(record: Record, document_sha256: str | None) -> RecordRows:
 
 def document_rows(doc: Document) -> DocumentRows:
     return DocumentRows(
-        doc.path, doc.sha256, doc.feed, doc.record_id, doc.modified, doc.warnings,
+        doc.path, doc.sha256, doc.feed, doc.key, doc.modified, doc.warnings,
         tuple(record_rows(r, doc.sha256) for r in doc.records),
     )  # fmt: skip

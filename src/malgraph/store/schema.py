@@ -47,8 +47,8 @@ MIGRATIONS: list[str] = [
         raw_sha256 TEXT NOT NULL,     -- the source's own hash of its report, when it gives one
         document_sha256 TEXT          -- the input it came from (top-level records only)
     );
-    CREATE INDEX records_by_source_record ON records (source_id, source_record_id)
-        WHERE parent_id IS NULL;
+    CREATE INDEX records_by_source_record ON records (source_id, source_record_id);
+    CREATE INDEX records_by_document ON records (document_sha256) WHERE parent_id IS NULL;
     CREATE INDEX records_by_package ON records (package_id);
     CREATE INDEX records_by_parent ON records (parent_id) WHERE parent_id IS NOT NULL;
 
@@ -89,13 +89,19 @@ MIGRATIONS: list[str] = [
     CREATE INDEX edges_by_dst ON edges (dst_type, dst_id, kind);
 
     -- Every accepted input document by content hash: the same bytes are never ingested twice.
+    -- A document has a key within its feed (an OSV id, a list's name); of the versions seen,
+    -- the current one is the latest by (modified, sha256), and its records are in the store.
     CREATE TABLE documents (
         sha256 TEXT PRIMARY KEY,
         feed TEXT NOT NULL,
+        doc_key TEXT NOT NULL,
+        modified TEXT NOT NULL,
+        current INTEGER NOT NULL,
         path TEXT NOT NULL,
         outcome TEXT NOT NULL,        -- added / replaced / stale
         ingested_at TEXT NOT NULL
     ) WITHOUT ROWID;
+    CREATE UNIQUE INDEX current_documents ON documents (feed, doc_key) WHERE current;
 
     -- A stat cache in front of the hashes, as git's index: unchanged files are not even read.
     CREATE TABLE input_files (

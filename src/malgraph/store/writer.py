@@ -62,7 +62,7 @@ class _Batch:
     records: list[tuple[Any, ...]] = field(default_factory=list)
     versions: list[tuple[int, int]] = field(default_factory=list)
     reports: list[tuple[int, int, str]] = field(default_factory=list)
-    documents: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    documents: list[tuple[str, str, str, str, bool, str, str, str]] = field(default_factory=list)
     inputs: list[tuple[str, int, int, str]] = field(default_factory=list)
     new_records: set[int] = field(default_factory=set)
     touched: set[int] = field(default_factory=set)  # packages of the new records
@@ -108,13 +108,25 @@ class Writer:
         for accepted, outcome in self._decide(batch):
             doc, item = accepted.rows, accepted.item
             if outcome == "replaced":
-                self._delete(doc.feed, doc.record_id)
+                self._retire(doc.feed, doc.key)
             if outcome in ("added", "replaced"):
                 for record in accepted.rows.records:
                     next_id = self._add(record, None, next_id, maps, out)
             outcomes[outcome] += 1
             if outcome != "unchanged":
-                out.documents.append((doc.sha256, doc.feed, item.display, outcome, now))
+                current = outcome in ("added", "replaced")
+                out.documents.append(
+                    (
+                        doc.sha256,
+                        doc.feed,
+                        doc.key,
+                        doc.modified,
+                        current,
+                        item.display,
+                        outcome,
+                        now,
+                    )
+                )
             if item.member is None:
                 out.inputs.append((item.display, item.size, item.mtime_ns, doc.sha256))
         self._insert(out, maps)
@@ -141,11 +153,11 @@ class Writer:
         }
         best: dict[tuple[str, str], tuple[str, str]] = {}
         for doc in docs:
-            key = (doc.feed, doc.record_id)
+            key = (doc.feed, doc.key)
             best[key] = max(best.get(key, ("", "")), (doc.modified, doc.sha256))
         stored = self._stored_versions(docs)
         for accepted, doc in zip(batch, docs, strict=True):
-            key = (doc.feed, doc.record_id)
+            key = (doc.feed, doc.key)
             if doc.sha256 in known:
                 yield accepted, "unchanged"
             elif best[key] != (doc.modified, doc.sha256):
@@ -159,41 +171,39 @@ class Writer:
             known.add(doc.sha256)  # a second copy of the same bytes is unchanged
 
     def _stored_versions(self, docs: Sequence[Any]) -> dict[tuple[str, str], tuple[str, str]]:
-        """(feed, record id) -> (modified, document hash) of what the store holds now."""
+        """(feed, key) -> (modified, sha256) of the current version in the store."""
         by_feed: dict[str, list[str]] = defaultdict(list)
         for doc in docs:
-            by_feed[doc.feed].append(doc.record_id)
+            by_feed[doc.feed].append(doc.key)
         stored = {}
-        for feed, record_ids in by_feed.items():
-            for record_id, modified, sha in self.db.execute(
-                "SELECT r.source_record_id, r.modified, r.document_sha256 FROM records r"
-                " JOIN sources s ON s.id = r.source_id WHERE s.name = ? AND r.parent_id IS NULL"
-                " AND r.source_record_id IN (SELECT value FROM json_each(?))",
-                (feed, orjson.dumps(record_ids).decode()),
+        for feed, keys in by_feed.items():
+            for key, modified, sha in self.db.execute(
+                "SELECT doc_key, modified, sha256 FROM documents WHERE current AND feed = ?"
+                " AND doc_key IN (SELECT value FROM json_each(?))",
+                (feed, orjson.dumps(keys).decode()),
             ):
-                stored[(feed, record_id)] = (modified or "", sha)
+                stored[(feed, key)] = (modified, sha)
         return stored
 
-    def _delete(self, feed: str, record_id: str) -> None:
-        """Remove the stored version of a document's records (and their edges)."""
-        rows = self.db.execute(
-            "SELECT r.id FROM records r JOIN sources s ON s.id = r.source_id"
-            " WHERE s.name = ? AND r.source_record_id = ? AND r.parent_id IS NULL",
-            (feed, record_id),
-        ).fetchall()
-        parents = orjson.dumps([r[0] for r in rows]).decode()
+    def _retire(self, feed: str, key: str) -> None:
+        """Remove the records (and their edges) of a document's current version."""
+        (sha,) = self.db.execute(
+            "SELECT sha256 FROM documents WHERE current AND feed = ? AND doc_key = ?", (feed, key)
+        ).fetchone()
         family = (
-            "SELECT id FROM records WHERE id IN (SELECT value FROM json_each(?1))"
-            " OR parent_id IN (SELECT value FROM json_each(?1))"
+            "SELECT id FROM records WHERE document_sha256 = ?1 AND parent_id IS NULL UNION ALL"
+            " SELECT c.id FROM records c JOIN records p ON c.parent_id = p.id"
+            " WHERE p.document_sha256 = ?1 AND p.parent_id IS NULL"
         )
         self.db.execute(
             f"DELETE FROM edges WHERE (src_type = 'record' AND src_id IN ({family}))"
             f" OR (dst_type = 'record' AND dst_id IN ({family}))",
-            (parents,),
+            (sha,),
         )
         self.db.execute(
-            "DELETE FROM records WHERE id IN (SELECT value FROM json_each(?))", (parents,)
+            "DELETE FROM records WHERE document_sha256 = ? AND parent_id IS NULL", (sha,)
         )
+        self.db.execute("UPDATE documents SET current = 0 WHERE sha256 = ?", (sha,))
 
     def _add(self, record: RecordRows, parent: int | None, next_id: int,
              maps: dict[str, _IdMap], out: _Batch) -> int:  # fmt: skip
@@ -236,7 +246,9 @@ class Writer:
         db.executemany(f"INSERT INTO records({RECORD_COLUMNS}) VALUES ({marks})", out.records)
         db.executemany("INSERT OR IGNORE INTO record_versions VALUES (?, ?)", out.versions)
         db.executemany("INSERT OR IGNORE INTO record_reports VALUES (?, ?, ?)", out.reports)
-        db.executemany("INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?)", out.documents)
+        db.executemany(
+            "INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", out.documents
+        )
         db.executemany("INSERT OR REPLACE INTO input_files VALUES (?, ?, ?, ?)", out.inputs)
 
     def _relate(self, new_records: set[int], packages: set[int]) -> None:
