@@ -32,3 +32,18 @@ def normalise_time(text: object) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b")
+
+
+def normalise_day(text: str) -> str | None:
+    """A written date ("April 5th, 2019", "Jun 5, 2019", "2019-06-05") as a store timestamp."""
+    text = _ORDINAL.sub(r"\1", text.replace(",", " ").replace(".", " ")).strip()
+    text = " ".join(text.split())
+    for pattern in ("%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%B %Y", "%b %Y"):
+        try:
+            return datetime.strptime(text, pattern).strftime("%Y-%m-%dT00:00:00Z")
+        except ValueError:
+            continue
+    return normalise_time(text)

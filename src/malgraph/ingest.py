@@ -50,7 +50,7 @@ def _parse(job: tuple[str, InputFile]) -> tuple[InputFile, DocumentRows | Proble
         raw = read_capped(item)
     except ReadError as exc:
         return item, Problem(item.display, str(exc))
-    parsed = SOURCES[kind].parse(raw, item.display, hashlib.sha256(raw).hexdigest())
+    parsed = SOURCES[kind].parse(raw, item, hashlib.sha256(raw).hexdigest())
     return item, parsed if isinstance(parsed, Problem) else document_rows(parsed)
 
 
@@ -149,11 +149,15 @@ def ingest(
 
     with whole_run:
         for item, result in _parsed(kind, items, workers or os.cpu_count() or 1):
-            if isinstance(result, Problem):
+            rejected = [result] if isinstance(result, Problem) else [
+                Problem(item.display, reason) for reason in result.rejected
+            ]  # fmt: skip
+            if rejected:
                 if strict:
-                    raise RejectedInput(f"{result.path}: {result.reason}")
-                report.rejected.append(result)
-                zips_with_problems.add(item.path)
+                    raise RejectedInput(f"{rejected[0].path}: {rejected[0].reason}")
+                report.rejected += rejected
+                zips_with_problems.add(item.path)  # re-read next time, to report it again
+            if isinstance(result, Problem):
                 if progress:
                     progress.advance(1)
             else:

@@ -41,10 +41,12 @@ class Record:
     scope: Scope
     versions: tuple[str, ...] = ()
     ranges: tuple[Any, ...] = ()
-    published: str | None = None
+    published: str | None = None  # when the source published this claim
     modified: str | None = None
     withdrawn: str | None = None
-    imported: str | None = None
+    imported: str | None = None  # when an aggregating feed took the claim in
+    released: str | None = None  # what the source says of the package's release ...
+    removed: str | None = None  # ... and of its removal from the registry
     aliases: tuple[str, ...] = ()
     references: tuple[Reference, ...] = ()
     credits: tuple[Any, ...] = ()
@@ -69,7 +71,8 @@ class Document:
     key: str  # what makes two files versions of one document: an OSV id, a list's name
     modified: str  # orders versions of one document; the latest is kept
     records: tuple[Record, ...]
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # kept, but worth saying
+    rejected: tuple[str, ...] = ()  # parts left out (a bad row of a list), each with why
 
 
 @dataclass(frozen=True, slots=True)

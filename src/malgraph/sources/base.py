@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Protocol
 
-from malgraph.model import Document, Problem
+from malgraph.identity import ecosystem_of
+from malgraph.model import Document, Problem, Record, Reference, Scope
+from malgraph.sources.inputs import InputFile
 
 
 class Source(Protocol):
@@ -12,6 +15,36 @@ class Source(Protocol):
     description: str  # one line for `malgraph sources`
     suffixes: tuple[str, ...]  # file endings picked up when walking a directory
 
-    def parse(self, raw: bytes, path: str, sha256: str) -> Document | Problem:
+    def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
         """One input's bytes -> a validated Document, or the reason it was rejected. Pure."""
         ...
+
+
+def file_time(item: InputFile) -> str:
+    """A file's mtime as a store timestamp: orders versions of a document that has no date."""
+    return datetime.fromtimestamp(item.mtime_ns / 1e9, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def claim(source: str, ecosystem: str, name: str, *, ident: str | None = None,
+          versions: tuple[str, ...] = (), published: str | None = None,
+          released: str | None = None, removed: str | None = None,
+          urls: tuple[str, ...] = (), details: str | None = None,
+          scope: Scope | None = None) -> Record:  # fmt: skip
+    """A source's plain claim "this package (these versions) is malicious", as lists give."""
+    eco = ecosystem_of(ecosystem)
+    versions = tuple(v for v in versions if v)
+    return Record(
+        source=source,
+        source_record_id=ident
+        or f"{eco.name}/{name}" + (f"@{','.join(versions)}" if versions else ""),
+        ecosystem=eco.name,
+        ecosystem_known=eco.known,
+        name_given=name,
+        scope=scope or (Scope.LISTED if versions else Scope.UNKNOWN),
+        versions=versions,
+        published=published,
+        released=released,
+        removed=removed,
+        references=tuple(Reference("REPORT", url) for url in dict.fromkeys(urls)),
+        details=details,
+    )

@@ -19,6 +19,7 @@ import orjson
 from malgraph.dates import normalise_time
 from malgraph.identity import ecosystem_of
 from malgraph.model import Document, Problem, Record, Reference, Scope
+from malgraph.sources.inputs import InputFile
 
 ORIGINS_KEY = "malicious-packages-origins"
 
@@ -34,8 +35,8 @@ class OsvSource:
         "merged origins count as their own sources"
     )
 
-    def parse(self, raw: bytes, path: str, sha256: str) -> Document | Problem:
-        return parse_osv(raw, path, sha256)
+    def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
+        return parse_osv(raw, item.display, sha256)
 
 
 @cache

@@ -19,7 +19,8 @@ REPORT_REFERENCE_TYPES = frozenset({"ARTICLE", "REPORT", "WEB"})
 # Record columns in insert order: the four ids the writer fills, then RecordRows.values.
 RECORD_COLUMNS = (
     "id, source_id, parent_id, package_id, source_record_id, role, name_given, scope, versions,"
-    " ranges, published, modified, withdrawn, imported, aliases, refs, credits, iocs, summary,"
+    " ranges, published, modified, withdrawn, imported, released, removed, aliases, refs, credits,"
+    " iocs, summary,"
     " details, raw_sha256, document_sha256"
 )
 
@@ -42,6 +43,7 @@ class DocumentRows(NamedTuple):
     key: str
     modified: str
     warnings: tuple[str, ...]
+    rejected: tuple[str, ...]
     records: tuple[RecordRows, ...]
 
 
@@ -63,7 +65,8 @@ def record_rows(record: Record, document_sha256: str | None) -> RecordRows:
     values = (
         record.source_record_id, record.role.value, record.name_given, record.scope.value,
         orjson.dumps(record.versions).decode(), _json(record.ranges), record.published,
-        record.modified, record.withdrawn, record.imported, _json(record.aliases),
+        record.modified, record.withdrawn, record.imported, record.released, record.removed,
+        _json(record.aliases),
         _json([{"type": r.type, "url": r.url} for r in record.references]),
         _json(record.credits), _json(record.iocs), record.summary, record.details,
         record.raw_sha256, document_sha256,
@@ -80,6 +83,6 @@ def record_rows(record: Record, document_sha256: str | None) -> RecordRows:
 
 def document_rows(doc: Document) -> DocumentRows:
     return DocumentRows(
-        doc.path, doc.sha256, doc.feed, doc.key, doc.modified, doc.warnings,
+        doc.path, doc.sha256, doc.feed, doc.key, doc.modified, doc.warnings, doc.rejected,
         tuple(record_rows(r, doc.sha256) for r in doc.records),
     )  # fmt: skip

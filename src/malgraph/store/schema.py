@@ -41,7 +41,7 @@ MIGRATIONS: list[str] = [
         scope TEXT NOT NULL,          -- listed / all / range / unknown
         versions TEXT NOT NULL,       -- JSON list, as given
         ranges TEXT,
-        published TEXT, modified TEXT, withdrawn TEXT, imported TEXT,
+        published TEXT, modified TEXT, withdrawn TEXT, imported TEXT, released TEXT, removed TEXT,
         aliases TEXT, refs TEXT, credits TEXT, iocs TEXT,
         summary TEXT, details TEXT,
         raw_sha256 TEXT NOT NULL,     -- the source's own hash of its report, when it gives one

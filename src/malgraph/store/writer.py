@@ -127,7 +127,7 @@ class Writer:
                         now,
                     )
                 )
-            if item.member is None:
+            if item.member is None and not doc.rejected:  # else re-read, to report it again
                 out.inputs.append((item.display, item.size, item.mtime_ns, doc.sha256))
         self._insert(out, maps)
         self.db.execute("UPDATE meta SET value = ? WHERE key = 'next_record_id'", (next_id,))
