@@ -18,6 +18,7 @@ from typing import Protocol
 
 from malgraph.errors import RejectedInput
 from malgraph.model import Problem
+from malgraph.relations.coexisting import refresh_mentions
 from malgraph.sources import SOURCES
 from malgraph.sources.inputs import InputFile, ReadError, read_capped, walk, zip_members
 from malgraph.store import Store
@@ -177,4 +178,7 @@ def ingest(
         if empty:
             finished_zips.extend(empty)
             flush()
+    if report.outcomes["added"] or report.outcomes["replaced"]:
+        with store.transaction():  # new names or new texts: find mentions afresh
+            refresh_mentions(store.db)
     return report

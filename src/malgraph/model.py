@@ -30,6 +30,31 @@ class Reference:
 
 
 @dataclass(frozen=True, slots=True)
+class Campaign:
+    """A named attack campaign as a source describes it; packages join it through claims."""
+
+    key: str  # unique within its source
+    name: str
+    category: str | None = None
+    created: str | None = None
+    description: str | None = None
+    references: tuple[str, ...] = ()
+    iocs: tuple[str, ...] = ()  # as the source writes them
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A security write-up ingested as a document (not only cited by URL)."""
+
+    key: str  # url_key for a web page, "file:<path>" for a local file
+    url: str
+    site: str
+    title: str | None
+    published: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Record:
     """One source's claim about one package, or a feed record merging several such claims."""
 
@@ -54,6 +79,10 @@ class Record:
     summary: str | None = None
     details: str | None = None
     raw_sha256: str = ""
+    available: bool | None = None  # the source says it holds the package's code
+    dependencies: tuple[str, ...] = ()  # as the source lists them
+    description: str | None = None  # the package's own description
+    campaigns: tuple[Campaign, ...] = ()
     origins: tuple[Record, ...] = ()  # the claims a merged record bundles
 
     @property
@@ -73,6 +102,7 @@ class Document:
     records: tuple[Record, ...]
     warnings: tuple[str, ...] = ()  # kept, but worth saying
     rejected: tuple[str, ...] = ()  # parts left out (a bad row of a list), each with why
+    reports: tuple[Report, ...] = ()  # write-ups the document carries
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,7 +125,18 @@ def _print_card(card: dict[str, Any]) -> None:
                       dated[:10], (r["withdrawn"] or "")[:10])  # fmt: skip
     out.print(table)
     for report in card["reports"]:
-        out.print(f"report ({report['via']}): {report['url']}", highlight=False)
+        date = (report["published"] or "")[:10]
+        out.print(f"report {date} ({report['via']}): {report['url']}", highlight=False)
+    for campaign in card["campaigns"]:
+        out.print(f"campaign ({campaign['source']}, {campaign['category'] or '-'}): "
+                  f"{campaign['name']}", highlight=False)  # fmt: skip
+    for ioc in card["iocs"]:
+        out.print(f"ioc {ioc['kind']}: {ioc['value']}", highlight=False)
+    if card["coreported"]:
+        names = ", ".join(f"{p['name']} ({p['ecosystem']})" for p in card["coreported"][:20])
+        more = len(card["coreported"]) - 20
+        out.print(f"co-reported with: {names}" + (f" and {more} more" if more > 0 else ""),
+                  highlight=False)  # fmt: skip
     for edge in card["edges"]:
         ev = edge["evidence"]
         what = ", ".join(ev.get("versions", [])) or "/".join(ev.get("scopes", []))

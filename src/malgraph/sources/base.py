@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from malgraph.identity import ecosystem_of
-from malgraph.model import Document, Problem, Record, Reference, Scope
+from malgraph.model import Campaign, Document, Problem, Record, Reference, Scope
 from malgraph.sources.inputs import InputFile
 
 
@@ -29,7 +29,9 @@ def claim(source: str, ecosystem: str, name: str, *, ident: str | None = None,
           versions: tuple[str, ...] = (), published: str | None = None,
           released: str | None = None, removed: str | None = None,
           urls: tuple[str, ...] = (), details: str | None = None,
-          scope: Scope | None = None) -> Record:  # fmt: skip
+          scope: Scope | None = None, campaigns: tuple[Campaign, ...] = (),
+          available: bool | None = None, dependencies: tuple[str, ...] = (),
+          description: str | None = None) -> Record:  # fmt: skip
     """A source's plain claim "this package (these versions) is malicious", as lists give."""
     eco = ecosystem_of(ecosystem)
     versions = tuple(v for v in versions if v)
@@ -47,4 +49,8 @@ def claim(source: str, ecosystem: str, name: str, *, ident: str | None = None,
         removed=removed,
         references=tuple(Reference("REPORT", url) for url in dict.fromkeys(urls)),
         details=details,
+        campaigns=campaigns,
+        available=available,
+        dependencies=dependencies,
+        description=description,
     )

@@ -58,7 +58,8 @@ def _schema_errors(doc: Any) -> list[str]:
     errors = []
     for error in validator.iter_errors(doc):
         where = "/".join(str(p) for p in error.instance_path) or "(top)"
-        errors.append(f"{where}: {error.message}")
+        message = error.message if len(error.message) <= 200 else error.message[:200] + " …"
+        errors.append(f"{where}: {message}")
     return sorted(errors)
 
 

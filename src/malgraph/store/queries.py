@@ -10,6 +10,7 @@ import orjson
 from malgraph.identity import canonical_name, ecosystem_of
 from malgraph.insights.overlap import source_overlap
 from malgraph.model import ClaimView, Scope
+from malgraph.relations.coexisting import coreported
 
 _ACTIVE = "r.role = 'claim' AND (?1 OR r.withdrawn IS NULL)"
 
@@ -68,7 +69,41 @@ def stats(
         "edges": dict(db.execute("SELECT kind, count(*) FROM edges GROUP BY kind ORDER BY kind")),
     }
     out.update(source_overlap(claims(db, None, include_withdrawn), level))
+    out["missing_rate"] = missing_rate(db, include_withdrawn)
     return out
+
+
+def missing_rate(db: sqlite3.Connection, include_withdrawn: bool = False) -> dict[str, Any]:
+    """Per source, the share of its records whose code is not available from it, and the
+    share still without code after filling from other sources that have the same
+    package-version (the package, for a record that names no version): the paper's single
+    and overall missing rates."""
+    rows = db.execute(
+        f"""
+        WITH available_versions AS (
+            SELECT DISTINCT rv.version_id FROM record_versions rv
+            JOIN records a ON a.id = rv.record_id WHERE a.available = 1 AND a.role = 'claim'),
+        available_packages AS (
+            SELECT DISTINCT package_id FROM records WHERE available = 1 AND role = 'claim')
+        SELECT s.name, count(*), sum(r.available IS 1),
+            sum(r.available IS 1
+                OR EXISTS (SELECT 1 FROM record_versions rv WHERE rv.record_id = r.id
+                           AND rv.version_id IN available_versions)
+                OR (NOT EXISTS (SELECT 1 FROM record_versions rv WHERE rv.record_id = r.id)
+                    AND r.package_id IN available_packages))
+        FROM records r JOIN sources s ON s.id = r.source_id
+        WHERE {_ACTIVE} GROUP BY s.name ORDER BY s.name
+        """,
+        (include_withdrawn,),
+    )
+    return {
+        source: {
+            "records": total,
+            "missing": round(1 - own / total, 4),
+            "missing_after_filling": round(1 - filled / total, 4),
+        }
+        for source, total, own, filled in rows
+    }
 
 
 def _loads(text: str | None) -> Any:
@@ -128,11 +163,31 @@ def package_card(db: sqlite3.Connection, package_id: int) -> dict[str, Any]:
         record["aliases"] = _loads(record["aliases"]) or []
         records.append(record)
     reports = [
-        {"url": url, "site": site, "title": title, "via": via}
-        for url, site, title, via in db.execute(
-            "SELECT DISTINCT rp.url, rp.site, rp.title, rr.ref_type FROM reports rp"
-            " JOIN record_reports rr ON rr.report_id = rp.id"
-            " JOIN records r ON r.id = rr.record_id WHERE r.package_id = ? ORDER BY rp.url",
+        {"url": url, "site": site, "title": title, "published": published, "via": via}
+        for url, site, title, published, via in db.execute(
+            "SELECT rp.url, rp.site, rp.title, rp.published, group_concat(DISTINCT via) FROM ("
+            " SELECT rr.report_id, lower(rr.ref_type) AS via FROM record_reports rr"
+            " JOIN records r ON r.id = rr.record_id WHERE r.package_id = :p"
+            " UNION SELECT report_id, 'mention: ' || matched FROM report_mentions"
+            " WHERE package_id = :p) AS links JOIN reports rp ON rp.id = links.report_id"
+            " GROUP BY rp.id ORDER BY rp.published, rp.url",
+            {"p": package_id},
+        )
+    ]
+    campaigns = [
+        {"source": source, "name": name, "category": category, "created": created}
+        for source, name, category, created in db.execute(
+            "SELECT DISTINCT s.name, c.name, c.category, c.created FROM campaigns c"
+            " JOIN sources s ON s.id = c.source_id JOIN campaign_members m ON m.campaign_id = c.id"
+            " JOIN records r ON r.id = m.record_id WHERE r.package_id = ? ORDER BY c.name",
+            (package_id,),
+        )
+    ]
+    iocs = [
+        {"kind": kind, "value": value}
+        for kind, value in db.execute(
+            "SELECT DISTINCT i.kind, i.value FROM iocs i JOIN ioc_sightings g ON g.ioc_id = i.id"
+            " JOIN records r ON r.id = g.record_id WHERE r.package_id = ? ORDER BY 1, 2",
             (package_id,),
         )
     ]
@@ -167,5 +222,8 @@ def package_card(db: sqlite3.Connection, package_id: int) -> dict[str, Any]:
         "sources": sorted({r["source"] for r in records if r["role"] == "claim"}),
         "records": records,
         "reports": reports,
+        "campaigns": campaigns,
+        "iocs": iocs,
+        "coreported": coreported(db, package_id),
         "edges": edges,
     }

@@ -6,12 +6,14 @@ and JSON encoding all happen there, and the single writer only numbers and inser
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import orjson
 
 from malgraph.identity import canonical_name, canonical_version, purl
-from malgraph.model import Document, Record
+from malgraph.iocs import iocs_from_osv, iocs_in_text
+from malgraph.model import Campaign, Document, Record, Report
 from malgraph.urls import url_key
 
 REPORT_REFERENCE_TYPES = frozenset({"ARTICLE", "REPORT", "WEB"})
@@ -20,17 +22,35 @@ REPORT_REFERENCE_TYPES = frozenset({"ARTICLE", "REPORT", "WEB"})
 RECORD_COLUMNS = (
     "id, source_id, parent_id, package_id, source_record_id, role, name_given, scope, versions,"
     " ranges, published, modified, withdrawn, imported, released, removed, aliases, refs, credits,"
-    " iocs, summary,"
-    " details, raw_sha256, document_sha256"
+    " iocs, summary, details, raw_sha256, document_sha256, available, dependencies, description"
 )
+
+
+Ioc = tuple[str, str, str]  # kind, normalised value, as written
+
+
+class CampaignRows(NamedTuple):
+    key: str
+    values: tuple[Any, ...]  # name, category, created, description, refs (JSON)
+    iocs: tuple[Ioc, ...]
+
+
+class ReportRows(NamedTuple):
+    key: str
+    url: str
+    site: str
+    values: tuple[Any, ...]  # title, published, kind, text
+    iocs: tuple[Ioc, ...]
 
 
 class RecordRows(NamedTuple):
     source: str
     package: tuple[str, str, int, str]  # ecosystem, canonical name, known, purl
     versions: tuple[tuple[str, str], ...]  # (canonical version, purl)
-    reports: tuple[tuple[str, str, str, str], ...]  # (url key, url, site, reference type)
+    citations: tuple[tuple[str, str, str, str], ...]  # (url key, url, site, reference type)
     values: tuple[Any, ...]  # the record columns after the ids
+    iocs: tuple[Ioc, ...]
+    campaigns: tuple[CampaignRows, ...]
     children: tuple[RecordRows, ...]
 
 
@@ -45,6 +65,7 @@ class DocumentRows(NamedTuple):
     warnings: tuple[str, ...]
     rejected: tuple[str, ...]
     records: tuple[RecordRows, ...]
+    reports: tuple[ReportRows, ...]
 
 
 def _json(value: Any) -> str | None:
@@ -56,12 +77,12 @@ def record_rows(record: Record, document_sha256: str | None) -> RecordRows:
     eco = record.ecosystem
     name = canonical_name(eco, record.name_given)
     versions = sorted({canonical_version(eco, v) for v in record.versions})
-    reports = []
+    citations = []
     for ref in record.references:
         kind = ref.type.upper()
         keyed = url_key(ref.url) if kind in REPORT_REFERENCE_TYPES else None
         if keyed:
-            reports.append((keyed[0], ref.url, keyed[1], kind))
+            citations.append((keyed[0], ref.url, keyed[1], kind))
     values = (
         record.source_record_id, record.role.value, record.name_given, record.scope.value,
         orjson.dumps(record.versions).decode(), _json(record.ranges), record.published,
@@ -70,19 +91,42 @@ def record_rows(record: Record, document_sha256: str | None) -> RecordRows:
         _json([{"type": r.type, "url": r.url} for r in record.references]),
         _json(record.credits), _json(record.iocs), record.summary, record.details,
         record.raw_sha256, document_sha256,
+        None if record.available is None else int(record.available),
+        _json(record.dependencies), record.description,
     )  # fmt: skip
     return RecordRows(
         source=record.source,
         package=(eco, name, int(record.ecosystem_known), purl(eco, name)),
         versions=tuple((v, purl(eco, name, v)) for v in versions),
-        reports=tuple(reports),
+        citations=tuple(citations),
         values=values,
+        iocs=_iocs(iocs_from_osv(record.iocs)),
+        campaigns=tuple(_campaign_rows(c) for c in record.campaigns),
         children=tuple(record_rows(o, None) for o in record.origins),
     )
+
+
+def _iocs(found: Iterable[Any]) -> tuple[Ioc, ...]:
+    return tuple((i.kind, i.value, i.as_written) for i in found)
+
+
+def _campaign_rows(campaign: Campaign) -> CampaignRows:
+    values = (campaign.name, campaign.category, campaign.created, campaign.description,
+              _json(campaign.references))  # fmt: skip
+    found = [ioc for text in campaign.iocs for ioc in iocs_in_text(text)]
+    return CampaignRows(campaign.key, values, _iocs(found))
+
+
+def _report_rows(report: Report) -> ReportRows:
+    kind = "file" if report.key.startswith("file:") else "url"
+    values = (report.title, report.published, kind, report.text or None)
+    return ReportRows(report.key, report.url, report.site, values,
+                      _iocs(iocs_in_text(report.text)))  # fmt: skip
 
 
 def document_rows(doc: Document) -> DocumentRows:
     return DocumentRows(
         doc.path, doc.sha256, doc.feed, doc.key, doc.modified, doc.warnings, doc.rejected,
         tuple(record_rows(r, doc.sha256) for r in doc.records),
+        tuple(_report_rows(r) for r in doc.reports),
     )  # fmt: skip

@@ -111,4 +111,64 @@ MIGRATIONS: list[str] = [
         sha256 TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 2: report texts and mentions, IoCs, campaigns, what sources say of code availability.
+    """
+    ALTER TABLE records ADD COLUMN available INTEGER;  -- the source says it has the code
+    ALTER TABLE records ADD COLUMN dependencies TEXT;   -- JSON list, as the source gives them
+    ALTER TABLE records ADD COLUMN description TEXT;    -- the package's own description
+
+    ALTER TABLE reports ADD COLUMN kind TEXT NOT NULL DEFAULT 'url';  -- 'url' or 'file'
+    ALTER TABLE reports ADD COLUMN text TEXT;           -- write-ups ingested as files
+    ALTER TABLE reports ADD COLUMN document_sha256 TEXT;
+
+    -- A report naming a package in its text; the span is the evidence.
+    CREATE TABLE report_mentions (
+        report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        package_id INTEGER NOT NULL REFERENCES packages(id),
+        start INTEGER NOT NULL,
+        matched TEXT NOT NULL,
+        context TEXT NOT NULL,
+        how TEXT NOT NULL,
+        PRIMARY KEY (report_id, package_id, start)
+    ) WITHOUT ROWID;
+    CREATE INDEX report_mentions_by_package ON report_mentions (package_id);
+
+    CREATE TABLE campaigns (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        category TEXT,
+        created TEXT,
+        description TEXT,
+        refs TEXT,                    -- JSON list of URLs
+        UNIQUE (source_id, key)
+    );
+    CREATE TABLE campaign_members (
+        campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+        record_id INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+        PRIMARY KEY (campaign_id, record_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX campaign_members_by_record ON campaign_members (record_id);
+
+    CREATE TABLE iocs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,           -- url, webhook, domain, ip, md5, sha1, sha256, wallet
+        value TEXT NOT NULL,          -- normalised (refanged)
+        UNIQUE (kind, value)
+    );
+    -- Where an IoC was seen: in a record, in a report's text, or in a campaign's description.
+    CREATE TABLE ioc_sightings (
+        ioc_id INTEGER NOT NULL REFERENCES iocs(id),
+        record_id INTEGER REFERENCES records(id) ON DELETE CASCADE,
+        report_id INTEGER REFERENCES reports(id) ON DELETE CASCADE,
+        campaign_id INTEGER REFERENCES campaigns(id),
+        as_written TEXT NOT NULL,
+        CHECK ((record_id IS NOT NULL) + (report_id IS NOT NULL) + (campaign_id IS NOT NULL) = 1)
+    );
+    CREATE UNIQUE INDEX ioc_sightings_once ON ioc_sightings (ioc_id, coalesce(record_id, 0),
+        coalesce(report_id, 0), coalesce(campaign_id, 0), as_written);
+    CREATE INDEX ioc_sightings_by_record ON ioc_sightings (record_id) WHERE record_id IS NOT NULL;
+    CREATE INDEX ioc_sightings_by_report ON ioc_sightings (report_id) WHERE report_id IS NOT NULL;
+    """,
 ]

@@ -25,7 +25,13 @@ from malgraph.model import ClaimView, Edge
 from malgraph.relations.duplicated import duplicated_edges
 from malgraph.sources.inputs import InputFile
 from malgraph.store.queries import claims
-from malgraph.store.rows import RECORD_COLUMNS, DocumentRows, RecordRows
+from malgraph.store.rows import (
+    RECORD_COLUMNS,
+    CampaignRows,
+    DocumentRows,
+    RecordRows,
+    ReportRows,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +67,15 @@ class _IdMap:
 class _Batch:
     records: list[tuple[Any, ...]] = field(default_factory=list)
     versions: list[tuple[int, int]] = field(default_factory=list)
-    reports: list[tuple[int, int, str]] = field(default_factory=list)
+    citations: list[tuple[int, int, str]] = field(default_factory=list)
     documents: list[tuple[str, str, str, str, bool, str, str, str]] = field(default_factory=list)
     inputs: list[tuple[str, int, int, str]] = field(default_factory=list)
+    sightings: list[tuple[int, int | None, int | None, int | None, str]] = field(
+        default_factory=list
+    )
+    members: list[tuple[int, int]] = field(default_factory=list)
+    campaigns: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # id -> details
+    reports: list[tuple[Any, ...]] = field(default_factory=list)  # written-up reports
     new_records: set[int] = field(default_factory=set)
     touched: set[int] = field(default_factory=set)  # packages of the new records
 
@@ -91,6 +103,8 @@ class Writer:
                     db, "package_versions", "SELECT package_id, version, id FROM package_versions"
                 ),
                 "reports": _IdMap(db, "reports", "SELECT url_key, id FROM reports"),
+                "iocs": _IdMap(db, "iocs", "SELECT kind, value, id FROM iocs"),
+                "campaigns": _IdMap(db, "campaigns", "SELECT source_id, key, id FROM campaigns"),
             }
         for id_map in self._maps.values():
             id_map.new.clear()
@@ -112,6 +126,8 @@ class Writer:
             if outcome in ("added", "replaced"):
                 for record in accepted.rows.records:
                     next_id = self._add(record, None, next_id, maps, out)
+                for report in accepted.rows.reports:
+                    self._add_report(report, doc.sha256, maps, out)
             outcomes[outcome] += 1
             if outcome != "unchanged":
                 current = outcome in ("added", "replaced")
@@ -203,6 +219,15 @@ class Writer:
         self.db.execute(
             "DELETE FROM records WHERE document_sha256 = ? AND parent_id IS NULL", (sha,)
         )
+        self.db.execute(
+            "DELETE FROM ioc_sightings WHERE report_id IN"
+            " (SELECT id FROM reports WHERE document_sha256 = ?)",
+            (sha,),
+        )
+        self.db.execute(
+            "UPDATE reports SET text = NULL, document_sha256 = NULL WHERE document_sha256 = ?",
+            (sha,),
+        )
         self.db.execute("UPDATE documents SET current = 0 WHERE sha256 = ?", (sha,))
 
     def _add(self, record: RecordRows, parent: int | None, next_id: int,
@@ -215,17 +240,44 @@ class Writer:
         out.touched.add(package)
         out.new_records.add(record_id)
         out.records.append((record_id, source, parent, package, *record.values))
+        out.sightings += [
+            (maps["iocs"].get((kind, value), kind, value), record_id, None, None, written)
+            for kind, value, written in record.iocs
+        ]
+        for campaign in record.campaigns:
+            out.members.append((self._add_campaign(source, campaign, maps, out), record_id))
         versions = maps["package_versions"]
         for version, version_purl in record.versions:
             out.versions.append(
                 (record_id, versions.get((package, version), package, version, version_purl))
             )
-        for key, url, site, ref_type in record.reports:
-            out.reports.append((record_id, maps["reports"].get(key, key, url, site), ref_type))
+        for key, url, site, ref_type in record.citations:
+            out.citations.append((record_id, maps["reports"].get(key, key, url, site), ref_type))
         next_id += 1
         for child in record.children:
             next_id = self._add(child, record_id, next_id, maps, out)
         return next_id
+
+    def _add_campaign(self, source: int, campaign: CampaignRows, maps: dict[str, _IdMap],
+                      out: _Batch) -> int:  # fmt: skip
+        name, *details = campaign.values
+        found = maps["campaigns"].get((source, campaign.key), source, campaign.key, name)
+        if any(details):  # a package names its campaign; the campaign's own file describes it
+            out.campaigns[found] = campaign.values
+        out.sightings += [
+            (maps["iocs"].get((kind, value), kind, value), None, None, found, written)
+            for kind, value, written in campaign.iocs
+        ]
+        return found
+
+    def _add_report(self, report: ReportRows, document: str, maps: dict[str, _IdMap],
+                    out: _Batch) -> None:  # fmt: skip
+        found = maps["reports"].get(report.key, report.key, report.url, report.site)
+        out.reports.append((*report.values, document, found))
+        out.sightings += [
+            (maps["iocs"].get((kind, value), kind, value), None, found, None, written)
+            for kind, value, written in report.iocs
+        ]
 
     def _insert(self, out: _Batch, maps: dict[str, _IdMap]) -> None:
         db = self.db
@@ -242,10 +294,30 @@ class Writer:
         db.executemany(
             "INSERT INTO reports(id, url_key, url, site) VALUES (?, ?, ?, ?)", maps["reports"].new
         )
+        db.executemany("INSERT INTO iocs(id, kind, value) VALUES (?, ?, ?)", maps["iocs"].new)
+        db.executemany(
+            "INSERT INTO campaigns(id, source_id, key, name) VALUES (?, ?, ?, ?)",
+            maps["campaigns"].new,
+        )
+        db.executemany(
+            "UPDATE campaigns SET name = ?, category = ?, created = ?, description = ?, refs = ?"
+            " WHERE id = ?",
+            [(*values, cid) for cid, values in out.campaigns.items()],
+        )
+        # A report known by URL may also come as a written-up text: fill in, never blank out.
+        db.executemany(
+            "UPDATE reports SET title = coalesce(?1, title), published = coalesce(?2, published),"
+            " kind = ?3, text = coalesce(?4, text),"
+            " document_sha256 = CASE WHEN ?4 IS NULL THEN document_sha256 ELSE ?5 END"
+            " WHERE id = ?6",
+            out.reports,
+        )
         marks = ", ".join("?" * len(RECORD_COLUMNS.split(",")))
         db.executemany(f"INSERT INTO records({RECORD_COLUMNS}) VALUES ({marks})", out.records)
         db.executemany("INSERT OR IGNORE INTO record_versions VALUES (?, ?)", out.versions)
-        db.executemany("INSERT OR IGNORE INTO record_reports VALUES (?, ?, ?)", out.reports)
+        db.executemany("INSERT OR IGNORE INTO record_reports VALUES (?, ?, ?)", out.citations)
+        db.executemany("INSERT OR IGNORE INTO ioc_sightings VALUES (?, ?, ?, ?, ?)", out.sightings)
+        db.executemany("INSERT OR IGNORE INTO campaign_members VALUES (?, ?)", out.members)
         db.executemany(
             "INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", out.documents
         )
