@@ -67,13 +67,13 @@ def _plan(
     kind: str, paths: Sequence[str], known: dict[str, tuple[int, int]], report: IngestReport
 ) -> tuple[list[InputFile], dict[str, InputFile]]:
     """The inputs to parse (unchanged files left out) and the zips they came from."""
-    suffixes = SOURCES[kind].suffixes
+    suffixes, containers = SOURCES[kind].suffixes, SOURCES[kind].containers
     items: list[InputFile] = []
     zips: dict[str, InputFile] = {}
     for item in walk(paths, suffixes):
         if known.get(item.display) == (item.size, item.mtime_ns):
             report.outcomes["unchanged"] += 1
-        elif item.is_zip:
+        elif item.is_zip and containers:
             members = list(zip_members(item, suffixes))
             problems = [m for m in members if isinstance(m, Problem)]
             report.rejected += problems

@@ -55,6 +55,20 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
+class Artifact:
+    """A source's copy of a package-version's code (registered, never unpacked here)."""
+
+    source: str
+    ecosystem: str
+    name: str
+    version: str
+    sha256: str
+    location: str
+    kind: str
+    detected: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Record:
     """One source's claim about one package, or a feed record merging several such claims."""
 
@@ -103,6 +117,8 @@ class Document:
     warnings: tuple[str, ...] = ()  # kept, but worth saying
     rejected: tuple[str, ...] = ()  # parts left out (a bad row of a list), each with why
     reports: tuple[Report, ...] = ()  # write-ups the document carries
+    campaigns: tuple[Campaign, ...] = ()  # campaigns it describes, with or without members
+    artifacts: tuple[Artifact, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,3 +122,30 @@ def test_maloss_lists(store: Store, shared_data: Path) -> None:
     ).fetchone()
     assert row == ("2019-04-05T00:00:00Z", None, "2019-06-05T00:00:00Z",
                    "stage: install; strategy: typosquatting; behavior: steal info")  # fmt: skip
+
+
+def test_datadog_sample_tree_registers_artifacts(store: Store, tmp_path: Path) -> None:
+    import zipfile
+
+    root = tmp_path / "samples"
+    (root / "npm").mkdir(parents=True)
+    (root / "npm/manifest.json").write_text(json.dumps({"@scope/evil": ["1.0.0"], "other": None}))
+    sample = root / "npm/malicious_intent/@scope@evil/1.0.0/2024-05-01-@scope@evil-v1.0.0.zip"
+    sample.parent.mkdir(parents=True)
+    with zipfile.ZipFile(sample, "w") as zf:  # an inert stand-in; malgraph never opens it
+        zf.writestr("package/index.js", "console.log('inert')")
+    report = ingest(store, "datadog", [str(tmp_path)])
+    assert report.ok and report.outcomes == {"added": 2}
+    rows = store.db.execute(
+        "SELECT p.name, pv.version, a.kind, a.detected, a.sha256 FROM artifacts a"
+        " JOIN package_versions pv ON pv.id = a.package_version_id"
+        " JOIN packages p ON p.id = pv.package_id"
+    ).fetchall()
+    import hashlib
+
+    digest = hashlib.sha256(sample.read_bytes()).hexdigest()
+    assert rows == [("@scope/evil", "1.0.0", "datadog-sample (malicious_intent)",
+                     "2024-05-01T00:00:00Z", digest)]  # fmt: skip
+    # The manifest's claim on @scope/evil 1.0.0 has its code; "other" has none.
+    assert stats(store.db)["missing_rate"]["datadog"] == {
+        "records": 2, "missing": 0.5, "missing_after_filling": 0.5}  # fmt: skip

@@ -127,6 +127,11 @@ def _print_card(card: dict[str, Any]) -> None:
     for report in card["reports"]:
         date = (report["published"] or "")[:10]
         out.print(f"report {date} ({report['via']}): {report['url']}", highlight=False)
+    for dates in card["timeline"]:
+        if dates["released"] or dates["first_detected"]:
+            out.print(f"{dates['version']}: released {(dates['released'] or '?')[:10]}, first "
+                      f"detected {(dates['first_detected'] or '?')[:10]} by "
+                      f"{dates['detected_by'] or '?'}", highlight=False)  # fmt: skip
     for campaign in card["campaigns"]:
         out.print(f"campaign ({campaign['source']}, {campaign['category'] or '-'}): "
                   f"{campaign['name']}", highlight=False)  # fmt: skip

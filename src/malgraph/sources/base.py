@@ -14,6 +14,7 @@ class Source(Protocol):
     name: str  # what `malgraph ingest NAME` calls it
     description: str  # one line for `malgraph sources`
     suffixes: tuple[str, ...]  # file endings picked up when walking a directory
+    containers: bool  # whether a .zip holds inputs (osv.dev's all.zip) or is one (a sample)
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
         """One input's bytes -> a validated Document, or the reason it was rejected. Pure."""

@@ -1,30 +1,42 @@
-"""DataDog's malicious-software-packages-dataset: `samples/<ecosystem>/manifest.json`.
+"""DataDog's malicious-software-packages-dataset: `samples/<ecosystem>/manifest.json`, and the
+sample tree beside it when present.
 
 A manifest maps each package name to `null` (malicious intent: every version), `[]` (no
 version known) or a list of versions (a compromised package: only those). Older manifests
 use lists throughout; all three shapes are read.
+
+A sample, `samples/<eco>/<malicious_intent|compromised_lib>/<name>/<version>/<date>-<name>-
+v<version>.zip`, is an encrypted archive of that package-version's code: it is registered as
+an artifact (by hash and place; never opened here), and its date is DataDog's detection date.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
+from urllib.parse import unquote
 
 import orjson
 
-from malgraph.model import Document, Problem, Record, Scope
+from malgraph.dates import normalise_time
+from malgraph.model import Artifact, Document, Problem, Record, Scope
 from malgraph.sources.base import claim, file_time
 from malgraph.sources.inputs import InputFile
 
 ECOSYSTEMS = {"npm": "npm", "pypi": "PyPI"}
+INTENTS = ("malicious_intent", "compromised_lib")
 
 
 class DataDogSource:
     name: str = "datadog"
     description: str = "DataDog malicious-software-packages-dataset: samples/<eco>/manifest.json"
-    suffixes: tuple[str, ...] = ("manifest.json",)
+    suffixes: tuple[str, ...] = ("manifest.json", ".zip")
+    containers: bool = False  # its zips are samples, not archives of inputs
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
         path = PurePath(item.member or item.path)
+        if path.suffix.lower() == ".zip":
+            return _sample(path, item, sha256)
         folder = path.parent.name.lower()
         if path.name != "manifest.json" or folder not in ECOSYSTEMS:
             return Problem(item.display, "expected samples/<npm|pypi>/manifest.json")
@@ -45,3 +57,26 @@ class DataDogSource:
                 rejected.append(f"{name!r}: versions must be null or a list of strings")
         return Document(item.display, sha256, "datadog", f"datadog/{folder}/manifest",
                         file_time(item), tuple(records), (), tuple(rejected))  # fmt: skip
+
+
+_DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})")
+
+
+def _sample(path: PurePath, item: InputFile, sha256: str) -> Document | Problem:
+    parts = path.parts
+    intent = next((i for i, p in enumerate(parts) if p in INTENTS), None)
+    if intent is None or intent < 1 or len(parts) - intent < 4:
+        return Problem(item.display, "expected samples/<eco>/<intent>/<name>/<version>/<file>.zip")
+    eco = ECOSYSTEMS.get(parts[intent - 1].lower())
+    if eco is None:
+        return Problem(item.display, f"unknown ecosystem folder {parts[intent - 1]!r}")
+    name, version = "/".join(parts[intent + 1 : -2]), parts[-2]
+    if name.startswith("@") and "/" not in name and "@" in name[1:]:
+        name = "@" + name[1:].replace("@", "/", 1)  # "@scope@name" -> "@scope/name"
+    name = unquote(name)  # "%40scope%2Fname" too
+    date = _DATE.match(path.name)
+    detected = normalise_time("-".join(date.groups())) if date else None
+    artifact = Artifact("datadog", eco, name, version, sha256, item.display,
+                        f"datadog-sample ({parts[intent]})", detected)  # fmt: skip
+    return Document(item.display, sha256, "datadog", f"datadog/sample/{eco}/{name}/{version}",
+                    file_time(item), (), artifacts=(artifact,))  # fmt: skip

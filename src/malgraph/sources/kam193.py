@@ -27,6 +27,7 @@ class Kam193Source:
     name: str = "kam193"
     description: str = "kam193/package-campaigns: campaign files and package files"
     suffixes: tuple[str, ...] = (".json",)
+    containers: bool = True
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
         path = PurePath(item.member or item.path)
@@ -69,4 +70,4 @@ class Kam193Source:
             for package in _strings(data.get("packages"))
         )  # fmt: skip
         return Document(item.display, sha256, "kam193", f"kam193/campaign/{eco}/{data['name']}",
-                        file_time(item), records)  # fmt: skip
+                        file_time(item), records, campaigns=(campaign,))  # fmt: skip

@@ -30,6 +30,7 @@ class ListSource:
         "source, date, url"
     )
     suffixes: tuple[str, ...] = (".csv", ".json")
+    containers: bool = True
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
         stem = PurePath(item.member or item.path).stem

@@ -34,6 +34,7 @@ class MalossSource:
         "the MalOSS lists (osssanitizer/maloss malware/): names, Snyk, jcenter, details"
     )
     suffixes: tuple[str, ...] = (".txt", ".csv")
+    containers: bool = True
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
         file_name = PurePath(item.member or item.path).name

@@ -30,6 +30,7 @@ FEEDS = {"MAL": "ossf-malicious-packages", "LWA": "leitwacht", "GHSA": "ghsa", "
 class OsvSource:
     name: str = "osv"
     suffixes: tuple[str, ...] = (".json",)
+    containers: bool = True
     description: str = (
         "OSV JSON records: an ossf/malicious-packages tree, single files, or an osv.dev zip; "
         "merged origins count as their own sources"

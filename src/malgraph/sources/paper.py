@@ -66,6 +66,7 @@ class PaperSource:
     name: str = "paper"
     description: str = "the MalGraph paper's spreadsheets (Rebecia/OSS-MPAW): malware, reports"
     suffixes: tuple[str, ...] = (".xlsx",)
+    containers: bool = True
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
         name = PurePath(item.member or item.path).name

@@ -55,6 +55,7 @@ class ReportsSource:
     name: str = "reports"
     description: str = "security write-ups (Markdown, HTML, text) and CSV incident lists"
     suffixes: tuple[str, ...] = (".md", ".markdown", ".txt", ".html", ".htm", ".csv")
+    containers: bool = True
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
         path = PurePath(item.member or item.path)

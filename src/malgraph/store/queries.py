@@ -74,25 +74,28 @@ def stats(
 
 
 def missing_rate(db: sqlite3.Connection, include_withdrawn: bool = False) -> dict[str, Any]:
-    """Per source, the share of its records whose code is not available from it, and the
-    share still without code after filling from other sources that have the same
-    package-version (the package, for a record that names no version): the paper's single
-    and overall missing rates."""
+    """Per source, the share of its records whose code it does not hold (no sample of its own,
+    no "tracked" status), and the share still without code after filling from other sources
+    that hold the same package-version (the package, for a record that names no version):
+    the paper's single and overall missing rates."""
     rows = db.execute(
         f"""
-        WITH available_versions AS (
-            SELECT DISTINCT rv.version_id FROM record_versions rv
-            JOIN records a ON a.id = rv.record_id WHERE a.available = 1 AND a.role = 'claim'),
-        available_packages AS (
-            SELECT DISTINCT package_id FROM records WHERE available = 1 AND role = 'claim')
-        SELECT s.name, count(*), sum(r.available IS 1),
-            sum(r.available IS 1
-                OR EXISTS (SELECT 1 FROM record_versions rv WHERE rv.record_id = r.id
-                           AND rv.version_id IN available_versions)
-                OR (NOT EXISTS (SELECT 1 FROM record_versions rv WHERE rv.record_id = r.id)
-                    AND r.package_id IN available_packages))
-        FROM records r JOIN sources s ON s.id = r.source_id
-        WHERE {_ACTIVE} GROUP BY s.name ORDER BY s.name
+        WITH held(version_id, package_id, source_id) AS (
+            SELECT rv.version_id, r.package_id, r.source_id FROM record_versions rv
+            JOIN records r ON r.id = rv.record_id WHERE r.available = 1 AND r.role = 'claim'
+            UNION SELECT NULL, package_id, source_id FROM records
+            WHERE available = 1 AND role = 'claim'
+            UNION SELECT a.package_version_id, pv.package_id, a.source_id FROM artifacts a
+            JOIN package_versions pv ON pv.id = a.package_version_id),
+        covered AS (
+            SELECT r.id, r.source_id,
+                max(h.source_id = r.source_id) AS own, count(h.package_id) > 0 AS any_source
+            FROM records r LEFT JOIN held h ON h.package_id = r.package_id AND (
+                h.version_id IN (SELECT version_id FROM record_versions WHERE record_id = r.id)
+                OR NOT EXISTS (SELECT 1 FROM record_versions WHERE record_id = r.id))
+            WHERE {_ACTIVE} GROUP BY r.id)
+        SELECT s.name, count(*), sum(coalesce(own, 0)), sum(any_source)
+        FROM covered c JOIN sources s ON s.id = c.source_id GROUP BY s.name ORDER BY s.name
         """,
         (include_withdrawn,),
     )
@@ -104,6 +107,49 @@ def missing_rate(db: sqlite3.Connection, include_withdrawn: bool = False) -> dic
         }
         for source, total, own, filled in rows
     }
+
+
+def version_dates(db: sqlite3.Connection, package_id: int) -> list[dict[str, Any]]:
+    """Per package-version: the release time sources give, and when it was first detected,
+    i.e. the earliest date any source (claim, sample) or report (citing or naming the
+    package) gives, with who gave it. Claims on all or unknown versions count for each."""
+    rows = db.execute(
+        """
+        WITH versions AS (SELECT id, version FROM package_versions WHERE package_id = :p),
+        claims AS (
+            SELECT r.id, r.released, s.name AS source,
+                min(coalesce(r.published, '9'), coalesce(r.modified, '9'),
+                    coalesce(r.imported, '9')) AS seen
+            FROM records r JOIN sources s ON s.id = r.source_id
+            WHERE r.package_id = :p AND r.role = 'claim' AND r.withdrawn IS NULL),
+        dated(version_id, released, seen, who) AS (
+            SELECT rv.version_id, c.released, c.seen, c.source FROM claims c
+            JOIN record_versions rv ON rv.record_id = c.id
+            UNION ALL SELECT v.id, c.released, c.seen, c.source FROM claims c, versions v
+            WHERE NOT EXISTS (SELECT 1 FROM record_versions WHERE record_id = c.id)
+            UNION ALL SELECT a.package_version_id, NULL, a.detected, s.name FROM artifacts a
+            JOIN sources s ON s.id = a.source_id JOIN versions v ON v.id = a.package_version_id
+            UNION ALL SELECT v.id, NULL, rp.published, rp.url FROM versions v, reports rp
+            WHERE rp.published IS NOT NULL AND rp.id IN (
+                SELECT rr.report_id FROM record_reports rr JOIN records r ON r.id = rr.record_id
+                WHERE r.package_id = :p
+                UNION SELECT report_id FROM report_mentions WHERE package_id = :p))
+        SELECT v.version, d.released, nullif(d.seen, '9'), d.who
+        FROM versions v LEFT JOIN dated d ON d.version_id = v.id ORDER BY v.version
+        """,
+        {"p": package_id},
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for version, released, seen, who in rows:
+        dates = out.setdefault(
+            version,
+            {"version": version, "released": None, "first_detected": None, "detected_by": None},
+        )
+        if released and (dates["released"] is None or released < dates["released"]):
+            dates["released"] = released
+        if seen and (dates["first_detected"] is None or seen < dates["first_detected"]):
+            dates["first_detected"], dates["detected_by"] = seen, who
+    return list(out.values())
 
 
 def _loads(text: str | None) -> Any:
@@ -225,5 +271,6 @@ def package_card(db: sqlite3.Connection, package_id: int) -> dict[str, Any]:
         "campaigns": campaigns,
         "iocs": iocs,
         "coreported": coreported(db, package_id),
+        "timeline": version_dates(db, package_id),
         "edges": edges,
     }

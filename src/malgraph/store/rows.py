@@ -11,9 +11,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from malgraph.identity import canonical_name, canonical_version, purl
+from malgraph.identity import canonical_name, canonical_version, ecosystem_of, purl
 from malgraph.iocs import iocs_from_osv, iocs_in_text
-from malgraph.model import Campaign, Document, Record, Report
+from malgraph.model import Artifact, Campaign, Document, Record, Report
 from malgraph.urls import url_key
 
 REPORT_REFERENCE_TYPES = frozenset({"ARTICLE", "REPORT", "WEB"})
@@ -43,6 +43,13 @@ class ReportRows(NamedTuple):
     iocs: tuple[Ioc, ...]
 
 
+class ArtifactRows(NamedTuple):
+    source: str
+    package: tuple[str, str, int, str]  # as RecordRows.package
+    version: tuple[str, str]  # canonical version, purl
+    values: tuple[Any, ...]  # sha256, location, kind, detected
+
+
 class RecordRows(NamedTuple):
     source: str
     package: tuple[str, str, int, str]  # ecosystem, canonical name, known, purl
@@ -66,6 +73,8 @@ class DocumentRows(NamedTuple):
     rejected: tuple[str, ...]
     records: tuple[RecordRows, ...]
     reports: tuple[ReportRows, ...]
+    campaigns: tuple[CampaignRows, ...]
+    artifacts: tuple[ArtifactRows, ...]
 
 
 def _json(value: Any) -> str | None:
@@ -124,9 +133,26 @@ def _report_rows(report: Report) -> ReportRows:
                       _iocs(iocs_in_text(report.text)))  # fmt: skip
 
 
+def _package(ecosystem: str, name_given: str) -> tuple[str, str, int, str]:
+    eco = ecosystem_of(ecosystem)
+    name = canonical_name(eco.name, name_given)
+    return eco.name, name, int(eco.known), purl(eco.name, name)
+
+
+def _artifact_rows(artifact: Artifact) -> ArtifactRows:
+    package = _package(artifact.ecosystem, artifact.name)
+    version = canonical_version(package[0], artifact.version)
+    return ArtifactRows(
+        artifact.source, package, (version, purl(package[0], package[1], version)),
+        (artifact.sha256, artifact.location, artifact.kind, artifact.detected),
+    )  # fmt: skip
+
+
 def document_rows(doc: Document) -> DocumentRows:
     return DocumentRows(
         doc.path, doc.sha256, doc.feed, doc.key, doc.modified, doc.warnings, doc.rejected,
         tuple(record_rows(r, doc.sha256) for r in doc.records),
         tuple(_report_rows(r) for r in doc.reports),
+        tuple(_campaign_rows(c) for c in doc.campaigns),
+        tuple(_artifact_rows(a) for a in doc.artifacts),
     )  # fmt: skip

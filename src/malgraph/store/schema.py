@@ -151,6 +151,19 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX campaign_members_by_record ON campaign_members (record_id);
 
+    -- Code a source holds for a package-version (a sample archive), read nowhere here.
+    CREATE TABLE artifacts (
+        id INTEGER PRIMARY KEY,
+        package_version_id INTEGER NOT NULL REFERENCES package_versions(id),
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        sha256 TEXT NOT NULL,
+        location TEXT NOT NULL,       -- where it lies (a path, a URL)
+        kind TEXT NOT NULL,           -- e.g. datadog-sample
+        detected TEXT,                -- when the source detected that package-version
+        document_sha256 TEXT NOT NULL,
+        UNIQUE (package_version_id, source_id, sha256)
+    );
+
     CREATE TABLE iocs (
         id INTEGER PRIMARY KEY,
         kind TEXT NOT NULL,           -- url, webhook, domain, ip, md5, sha1, sha256, wallet

@@ -27,6 +27,7 @@ from malgraph.sources.inputs import InputFile
 from malgraph.store.queries import claims
 from malgraph.store.rows import (
     RECORD_COLUMNS,
+    ArtifactRows,
     CampaignRows,
     DocumentRows,
     RecordRows,
@@ -74,6 +75,7 @@ class _Batch:
         default_factory=list
     )
     members: list[tuple[int, int]] = field(default_factory=list)
+    artifacts: list[tuple[Any, ...]] = field(default_factory=list)
     campaigns: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # id -> details
     reports: list[tuple[Any, ...]] = field(default_factory=list)  # written-up reports
     new_records: set[int] = field(default_factory=set)
@@ -128,6 +130,11 @@ class Writer:
                     next_id = self._add(record, None, next_id, maps, out)
                 for report in accepted.rows.reports:
                     self._add_report(report, doc.sha256, maps, out)
+                feed = maps["sources"].get(doc.feed, doc.feed, "feed")
+                for campaign in accepted.rows.campaigns:
+                    self._add_campaign(feed, campaign, maps, out)
+                for artifact in accepted.rows.artifacts:
+                    self._add_artifact(artifact, doc.sha256, maps, out)
             outcomes[outcome] += 1
             if outcome != "unchanged":
                 current = outcome in ("added", "replaced")
@@ -228,6 +235,7 @@ class Writer:
             "UPDATE reports SET text = NULL, document_sha256 = NULL WHERE document_sha256 = ?",
             (sha,),
         )
+        self.db.execute("DELETE FROM artifacts WHERE document_sha256 = ?", (sha,))
         self.db.execute("UPDATE documents SET current = 0 WHERE sha256 = ?", (sha,))
 
     def _add(self, record: RecordRows, parent: int | None, next_id: int,
@@ -269,6 +277,16 @@ class Writer:
             for kind, value, written in campaign.iocs
         ]
         return found
+
+    def _add_artifact(self, artifact: ArtifactRows, document: str, maps: dict[str, _IdMap],
+                      out: _Batch) -> None:  # fmt: skip
+        eco, name, known, package_purl = artifact.package
+        package = maps["packages"].get((eco, name), eco, name, known, package_purl)
+        version, version_purl = artifact.version
+        version_id = maps["package_versions"].get((package, version), package, version,
+                                                  version_purl)  # fmt: skip
+        source = maps["sources"].get(artifact.source, artifact.source, "feed")
+        out.artifacts.append((version_id, source, *artifact.values, document))
 
     def _add_report(self, report: ReportRows, document: str, maps: dict[str, _IdMap],
                     out: _Batch) -> None:  # fmt: skip
@@ -318,6 +336,11 @@ class Writer:
         db.executemany("INSERT OR IGNORE INTO record_reports VALUES (?, ?, ?)", out.citations)
         db.executemany("INSERT OR IGNORE INTO ioc_sightings VALUES (?, ?, ?, ?, ?)", out.sightings)
         db.executemany("INSERT OR IGNORE INTO campaign_members VALUES (?, ?)", out.members)
+        db.executemany(
+            "INSERT OR IGNORE INTO artifacts(package_version_id, source_id, sha256, location, kind,"
+            " detected, document_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            out.artifacts,
+        )
         db.executemany(
             "INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", out.documents
         )
