@@ -37,7 +37,7 @@ print(n)
 
 
 def make_tree(root: Path, records: int) -> None:
-    sample = resources.files("malgraph.data").joinpath("sample/ossf-malicious-packages.zip")
+    sample = resources.files("malgraph.data").joinpath("sample/osv/ossf-malicious-packages.zip")
     with zipfile.ZipFile(str(sample)) as zf:
         docs = [json.loads(zf.read(n)) for n in sorted(zf.namelist()) if n.endswith(".json")]
     for i in range(records):

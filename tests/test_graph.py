@@ -191,3 +191,16 @@ def test_missing_rate_single_and_after_filling(graph: Store, shared_data: Path) 
         filled = sum(r["name_version"] not in tracked for r in mine) / len(mine)
         assert rates[source] == {"records": len(mine), "missing": round(single, 4),
                                  "missing_after_filling": round(filled, 4)}, source  # fmt: skip
+
+
+def test_the_same_report_twice_adds_nothing(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "r.md").write_text("# Evil\n\nSee hxxp://bad[.]example/x for the npm package.\n")
+    ingest(store, "reports", [str(tmp_path)])
+    tables = ("reports", "iocs", "ioc_sightings", "documents")
+    before = {t: store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "copy/r.md").write_bytes((tmp_path / "r.md").read_bytes())  # same bytes
+    assert ingest(store, "reports", [str(tmp_path)]).outcomes == {"unchanged": 2}
+    assert {
+        t: store.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables
+    } == before

@@ -54,7 +54,7 @@ def test_ingest_exit_codes_and_problem_report(tmp_path: Path) -> None:
     code, output = run("ingest", "osv", str(tmp_path / "in"), "--problems",
                        str(tmp_path / "p.jsonl"), db=tmp_path / "m.db")  # fmt: skip
     assert code == 1
-    assert "3 added; 6 rejected" in output
+    assert "osv documents: 3 added; 6 rejected" in output
     assert "empty.json: empty file" in output
     lines = [json.loads(x) for x in (tmp_path / "p.jsonl").read_text().splitlines()]
     assert sum(x["rejected"] for x in lines) == 6 and len(lines) == 7
@@ -80,9 +80,13 @@ def test_show_prints_a_package_card(tmp_path: Path) -> None:
         assert text in output
     code, output = run("show", "4m-clean-shopify-app", "--json", db=db)
     (card,) = json.loads(output)
-    assert card["sources"] == ["ghsa-malware", "ossf-package-analysis", "reversing-labs"]
+    # The bundled DataDog manifest lists it too.
+    assert card["sources"] == ["datadog", "ghsa-malware", "ossf-package-analysis", "reversing-labs"]
     assert card["versions"] == ["1.0.2", "9.0.0", "9.0.1", "9.0.4"]
     assert {e["kind"] for e in card["edges"]} == {"duplicated", "duplicated_package"}
     assert run("show", "no-such-package", db=db)[0] == 1
     code, output = run("sources", db=db)
-    assert "osv" in output
+    assert all(kind in output for kind in ("osv", "datadog", "paper", "kam193", "maloss",
+                                            "list", "reports"))  # fmt: skip
+    code, output = run("relate", db=db)
+    assert code == 0 and "package mentions in reports" in output

@@ -14,21 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
-import pytest
 
 from malgraph.ingest import ingest
-from malgraph.sources import SOURCES
-from malgraph.sources.paper import PaperSource
 from malgraph.store import Store
 from malgraph.urls import url_key
 
 EXCERPT = "malgraph-paper-excerpt"
 SIBLING = "malware_deduplicated.xlsx"
-
-
-@pytest.fixture(autouse=True)
-def registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(SOURCES, "paper", PaperSource())
 
 
 def sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:

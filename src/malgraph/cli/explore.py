@@ -150,6 +150,17 @@ def _print_card(card: dict[str, Any]) -> None:
                   f"[{what}]", highlight=False)  # fmt: skip
 
 
+@app.command("relate")
+def relate_command() -> None:
+    """Recompute derived relations: which packages each report's text names (co-existing).
+    Ingest does this itself; run it after an interrupted ingest."""
+    from malgraph.relations.coexisting import refresh_mentions
+
+    with open_store() as store, store.transaction():
+        count = refresh_mentions(store.db)
+    out.print(f"{count} package mentions in reports")
+
+
 @app.command("sources")
 def sources_command() -> None:
     """The source kinds `malgraph ingest KIND` understands."""

@@ -56,9 +56,9 @@ def _run(
         )
 
 
-def _summarise(report: IngestReport, problems_file: Path | None) -> None:
+def _summarise(report: IngestReport, problems_file: Path | None, kind: str) -> None:
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
-    out.print(f"documents: {counts}; {len(report.rejected)} rejected")
+    out.print(f"{kind} documents: {counts}; {len(report.rejected)} rejected")
     for problem in report.rejected[:SHOWN_PROBLEMS]:
         err.print(f"[red]rejected[/] {problem.path}: {problem.reason}", highlight=False)
     if len(report.rejected) > SHOWN_PROBLEMS:
@@ -96,14 +96,15 @@ def ingest_command(
         raise typer.Exit(2)
     with open_store() as store:
         report = _run(store, kind, [str(p) for p in paths], strict, batch_size, workers)
-    _summarise(report, problems)
+    _summarise(report, problems, kind)
     raise typer.Exit(0 if report.ok else 1)
 
 
-def sample_paths() -> list[str]:
-    """The bundled sample: real OSV records shipped inside the package."""
+def sample_inputs() -> list[tuple[str, list[str]]]:
+    """The bundled sample: real records of every source kind, shipped inside the package."""
     folder = resources.files("malgraph.data").joinpath("sample")
-    return sorted(str(p) for p in folder.iterdir() if p.name.endswith(".zip"))
+    return [(kind, [str(folder.joinpath(kind))]) for kind in SOURCES
+            if folder.joinpath(kind).is_dir()]  # fmt: skip
 
 
 @app.command("build")
@@ -114,11 +115,15 @@ def build_command(
     strict: Strict = False,
     workers: Workers = None,
 ) -> None:
-    """Build the graph: ingest OSV inputs (the bundled sample by default) and summarise."""
-    inputs = [str(p) for p in paths] if paths else sample_paths()
+    """Build the graph from OSV inputs, or from the bundled sample of every source, and
+    summarise it."""
+    inputs = [("osv", [str(p) for p in paths])] if paths else sample_inputs()
+    ok = True
     with open_store() as store:
-        report = _run(store, "osv", inputs, strict, 2000, workers)
-        _summarise(report, None)
+        for kind, kind_paths in inputs:
+            report = _run(store, kind, kind_paths, strict, 2000, workers)
+            _summarise(report, None, kind)
+            ok = ok and report.ok
         print_stats(stats(store.db))
     out.print(f"\nstore: {store.path}  -  next: `malgraph stats`, `malgraph show NAME`")
-    raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit(0 if ok else 1)
