@@ -21,6 +21,15 @@ class Source(Protocol):
         ...
 
 
+def text_of(raw: bytes, item: InputFile) -> str | Problem:
+    """A text input's content, or why it is not usable text."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return Problem(item.display, f"not UTF-8 text: {exc}")
+    return text if text.strip() else Problem(item.display, "empty file")
+
+
 def file_time(item: InputFile) -> str:
     """A file's mtime as a store timestamp: orders versions of a document that has no date."""
     return datetime.fromtimestamp(item.mtime_ns / 1e9, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

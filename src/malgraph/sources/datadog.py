@@ -34,7 +34,7 @@ class DataDogSource:
     containers: bool = False  # its zips are samples, not archives of inputs
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
-        path = PurePath(item.member or item.path)
+        path = item.inner
         if path.suffix.lower() == ".zip":
             return _sample(path, item, sha256)
         folder = path.parent.name.lower()

@@ -11,6 +11,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from pathlib import PurePath
 from typing import NamedTuple
 
 from malgraph.errors import InputError
@@ -39,6 +40,11 @@ class InputFile(NamedTuple):
     def at(cls, path: str, size: int, mtime_ns: int, member: str | None = None) -> InputFile:
         shown = display_path(path)
         return cls(path, size, mtime_ns, member, shown if member is None else f"{shown}!{member}")
+
+    @property
+    def inner(self) -> PurePath:
+        """The path inside the zip, or on disk: what a source reads names and folders from."""
+        return PurePath(self.member or self.path)
 
     @property
     def is_zip(self) -> bool:

@@ -8,7 +8,6 @@ whichever file is read first.
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Any
 
 import orjson
@@ -30,7 +29,7 @@ class Kam193Source:
     containers: bool = True
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
-        path = PurePath(item.member or item.path)
+        path = item.inner
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:

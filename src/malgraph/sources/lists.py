@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from pathlib import PurePath
 from typing import Any
 
 import orjson
@@ -17,7 +16,7 @@ import orjson
 from malgraph.dates import normalise_time
 from malgraph.identity import canonical_name, ecosystem_of
 from malgraph.model import Document, Problem, Record
-from malgraph.sources.base import claim, file_time
+from malgraph.sources.base import claim, file_time, text_of
 from malgraph.sources.inputs import InputFile
 
 COLUMNS = ("ecosystem", "name", "version", "source", "date", "url")
@@ -33,13 +32,10 @@ class ListSource:
     containers: bool = True
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
-        stem = PurePath(item.member or item.path).stem
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            return Problem(item.display, f"not UTF-8 text: {exc}")
-        if not text.strip():
-            return Problem(item.display, "empty file")
+        stem = item.inner.stem
+        text = text_of(raw, item)
+        if isinstance(text, Problem):
+            return text
         try:
             rows = _json_rows(text) if text.lstrip()[:1] in "[{" else _csv_rows(text)
         except ValueError as exc:

@@ -12,11 +12,10 @@ import csv
 import io
 import re
 from collections.abc import Iterator
-from pathlib import PurePath
 
 from malgraph.dates import normalise_day
 from malgraph.model import Document, Problem, Record
-from malgraph.sources.base import claim, file_time
+from malgraph.sources.base import claim, file_time, text_of
 from malgraph.sources.inputs import InputFile
 
 REGISTRIES = {"npmjs": "npm", "npm": "npm", "pypi": "PyPI", "pip": "PyPI",
@@ -37,11 +36,10 @@ class MalossSource:
     containers: bool = True
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
-        file_name = PurePath(item.member or item.path).name
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            return Problem(item.display, f"not UTF-8 text: {exc}")
+        file_name = item.inner.name
+        text = text_of(raw, item)
+        if isinstance(text, Problem):
+            return text
         warnings: tuple[str, ...] = ()
         rejected: list[str] = []
         if file_name == DETAIL_SHEET:

@@ -69,7 +69,7 @@ class PaperSource:
     containers: bool = True
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
-        name = PurePath(item.member or item.path).name
+        name = item.inner.name
         kind = name.lower()
         key = f"paper/{PurePath(name).stem}"
         if kind not in NEEDED or kind == SIBLING:

@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 from malgraph.dates import normalise_day, normalise_time
 from malgraph.model import Document, Problem, Report
-from malgraph.sources.base import file_time
+from malgraph.sources.base import file_time, text_of
 from malgraph.sources.inputs import InputFile
 from malgraph.urls import url_key
 
@@ -58,13 +58,10 @@ class ReportsSource:
     containers: bool = True
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
-        path = PurePath(item.member or item.path)
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            return Problem(item.display, f"not UTF-8 text: {exc}")
-        if not text.strip():
-            return Problem(item.display, "empty file")
+        path = item.inner
+        text = text_of(raw, item)
+        if isinstance(text, Problem):
+            return text
         suffix = path.suffix.lower()
         if suffix == ".csv":
             found, rejected = _incident_list(text)
