@@ -64,6 +64,25 @@ class _IdMap:
         return found
 
 
+def _package_id(maps: dict[str, _IdMap], package: tuple[str, str, int, str]) -> int:
+    eco, name, known, package_purl = package
+    return maps["packages"].get((eco, name), eco, name, known, package_purl)
+
+
+def _version_id(maps: dict[str, _IdMap], package: int, version: tuple[str, str]) -> int:
+    return maps["package_versions"].get((package, version[0]), package, *version)
+
+
+def _sightings(maps: dict[str, _IdMap], iocs: Sequence[tuple[str, str, str]],
+               record: int | None = None, report: int | None = None,
+               campaign: int | None = None) -> list[tuple[Any, ...]]:  # fmt: skip
+    """ioc_sightings rows for IoCs seen in exactly one of a record, a report or a campaign."""
+    return [
+        (maps["iocs"].get((kind, value), kind, value), record, report, campaign, written)
+        for kind, value, written in iocs
+    ]
+
+
 @dataclass
 class _Batch:
     records: list[tuple[Any, ...]] = field(default_factory=list)
@@ -243,22 +262,14 @@ class Writer:
         record_id = next_id
         source = maps["sources"].get(record.source, record.source,
                                      "feed" if parent is None else "origin")  # fmt: skip
-        eco, name, known, package_purl = record.package
-        package = maps["packages"].get((eco, name), eco, name, known, package_purl)
+        package = _package_id(maps, record.package)
         out.touched.add(package)
         out.new_records.add(record_id)
         out.records.append((record_id, source, parent, package, *record.values))
-        out.sightings += [
-            (maps["iocs"].get((kind, value), kind, value), record_id, None, None, written)
-            for kind, value, written in record.iocs
-        ]
+        out.sightings += _sightings(maps, record.iocs, record=record_id)
         for campaign in record.campaigns:
             out.members.append((self._add_campaign(source, campaign, maps, out), record_id))
-        versions = maps["package_versions"]
-        for version, version_purl in record.versions:
-            out.versions.append(
-                (record_id, versions.get((package, version), package, version, version_purl))
-            )
+        out.versions += [(record_id, _version_id(maps, package, v)) for v in record.versions]
         for key, url, site, ref_type in record.citations:
             out.citations.append((record_id, maps["reports"].get(key, key, url, site), ref_type))
         next_id += 1
@@ -272,19 +283,12 @@ class Writer:
         found = maps["campaigns"].get((source, campaign.key), source, campaign.key, name)
         if any(details):  # a package names its campaign; the campaign's own file describes it
             out.campaigns[found] = campaign.values
-        out.sightings += [
-            (maps["iocs"].get((kind, value), kind, value), None, None, found, written)
-            for kind, value, written in campaign.iocs
-        ]
+        out.sightings += _sightings(maps, campaign.iocs, campaign=found)
         return found
 
     def _add_artifact(self, artifact: ArtifactRows, document: str, maps: dict[str, _IdMap],
                       out: _Batch) -> None:  # fmt: skip
-        eco, name, known, package_purl = artifact.package
-        package = maps["packages"].get((eco, name), eco, name, known, package_purl)
-        version, version_purl = artifact.version
-        version_id = maps["package_versions"].get((package, version), package, version,
-                                                  version_purl)  # fmt: skip
+        version_id = _version_id(maps, _package_id(maps, artifact.package), artifact.version)
         source = maps["sources"].get(artifact.source, artifact.source, "feed")
         out.artifacts.append((version_id, source, *artifact.values, document))
 
@@ -292,10 +296,7 @@ class Writer:
                     out: _Batch) -> None:  # fmt: skip
         found = maps["reports"].get(report.key, report.key, report.url, report.site)
         out.reports.append((*report.values, document, found))
-        out.sightings += [
-            (maps["iocs"].get((kind, value), kind, value), None, found, None, written)
-            for kind, value, written in report.iocs
-        ]
+        out.sightings += _sightings(maps, report.iocs, report=found)
 
     def _insert(self, out: _Batch, maps: dict[str, _IdMap]) -> None:
         db = self.db
