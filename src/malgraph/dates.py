@@ -47,3 +47,8 @@ def normalise_day(text: str) -> str | None:
         except ValueError:
             continue
     return normalise_time(text)
+
+
+def now_utc() -> str:
+    """This second, as the store keeps times."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

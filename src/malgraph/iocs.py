@@ -52,7 +52,7 @@ _NOT_IOCS = frozenset({"0.0.0.0", "127.0.0.1", "::1", "::"})
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 # Without a defang marker only these TLDs make a bare name a domain: in prose and code snippets
 # most dotted words (os.path, self.name, np.int) are not hosts.
-_TLDS = frozenset(
+TLDS = frozenset(
     """com net org edu gov mil info biz io co ai app dev xyz top me site online tk ml ga cf gq pw
     cc su ws club shop tech pro click space website fun icu buzz cloud world today life vip win
     bid loan news blog xin ltd lol mobi asia tv fm to gg ly la ru cn in us uk de fr nl eu jp kr
@@ -188,7 +188,7 @@ def _domain_ok(name: str, *, defanged: bool) -> bool:
     tld = name.rsplit(".", 1)[-1]
     if tld in _FILE_EXTS or name in _FILE_NAMES or _VERSION.fullmatch(name):
         return False  # a file name, or a version such as 1.0.0.dev
-    return defanged or tld in _TLDS
+    return defanged or tld in TLDS
 
 
 def _ip_ok(text: str) -> bool:

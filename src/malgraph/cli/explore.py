@@ -61,6 +61,14 @@ def print_stats(numbers: dict[str, Any]) -> None:
     occurrence = ", ".join(f"{k} source(s): {v}" for k, v in numbers["occurrence"].items())
     out.print(f"{numbers['level']}s held by n sources: {occurrence}")
     out.print("edges: " + (", ".join(f"{k} {v}" for k, v in numbers["edges"].items()) or "none"))
+    code = numbers["code"]
+    analysed = ", ".join(f"{n} {s}" for s, n in code["analyses"].items()) or "none analysed"
+    out.print(f"code: {code['artifacts']} artifacts for {code['available_package_versions']} "
+              f"package-versions ({analysed})")  # fmt: skip
+    held = [f"{s} {a['available']}/{a['package_versions']}"
+            for s, a in code["availability"].items() if a["available"]]  # fmt: skip
+    if held:
+        out.print("package-versions with code, per source: " + ", ".join(held))
 
 
 @app.command("stats")
@@ -132,6 +140,12 @@ def _print_card(card: dict[str, Any]) -> None:
             out.print(f"{dates['version']}: released {(dates['released'] or '?')[:10]}, first "
                       f"detected {(dates['first_detected'] or '?')[:10]} by "
                       f"{dates['detected_by'] or '?'}", highlight=False)  # fmt: skip
+    for dates in card["timeline"]:
+        if dates["removal_observed"]:
+            out.print(f"{dates['version']}: removal observed {dates['removal_observed'][:10]} "
+                      f"on {dates['removal_seen_by']}", highlight=False)  # fmt: skip
+    for version in card["code"]:
+        _print_code(version)
     for campaign in card["campaigns"]:
         out.print(f"campaign ({campaign['source']}, {campaign['category'] or '-'}): "
                   f"{campaign['name']}", highlight=False)  # fmt: skip
@@ -148,6 +162,25 @@ def _print_card(card: dict[str, Any]) -> None:
         out.print(f"{edge['kind']} ({edge['confidence']}): {ev['a']['source']} "
                   f"{_short(ev['a']['id'])} ↔ {ev['b']['source']} {_short(ev['b']['id'])} "
                   f"[{what}]", highlight=False)  # fmt: skip
+
+
+def _print_code(version: dict[str, Any]) -> None:
+    for a in version["artifacts"]:
+        out.print(f"code {version['version']}: {a['kind']} from {a['source']} "
+                  f"sha256:{a['sha256'][:12]}… analysis: {a['analysis'] or 'not yet'}"
+                  + (f" ({a['reason']})" if a["reason"] else ""), highlight=False)  # fmt: skip
+        if a["analysis"] is None:
+            continue
+        out.print(f"  {a['files']} files ({', '.join(a['languages']) or 'no code'}), "
+                  f"{a['skipped_members']} members refused", highlight=False)  # fmt: skip
+        for line in a["install_hooks"]:
+            out.print(f"  install hook {line}", highlight=False)
+        if a["findings"]:
+            out.print("  sensitive calls: " + ", ".join(f"{c} {n}" for c, n in
+                                                       a["findings"].items()))  # fmt: skip
+        for label in ("obfuscation", "dependencies", "iocs"):
+            if a[label]:
+                out.print(f"  {label}: {', '.join(a[label][:12])}", highlight=False)
 
 
 @app.command("relate")

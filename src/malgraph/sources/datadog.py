@@ -12,6 +12,7 @@ an artifact (by hash and place; never opened here), and its date is DataDog's de
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import PurePath
 from urllib.parse import unquote
@@ -21,7 +22,7 @@ import orjson
 from malgraph.dates import normalise_time
 from malgraph.model import Artifact, Document, Problem, Record, Scope
 from malgraph.sources.base import claim, file_time
-from malgraph.sources.inputs import InputFile
+from malgraph.sources.inputs import InputFile, display_path
 
 ECOSYSTEMS = {"npm": "npm", "pypi": "PyPI"}
 INTENTS = ("malicious_intent", "compromised_lib")
@@ -76,7 +77,9 @@ def _sample(path: PurePath, item: InputFile, sha256: str) -> Document | Problem:
     name = unquote(name)  # "%40scope%2Fname" too
     date = _DATE.match(path.name)
     detected = normalise_time("-".join(date.groups())) if date else None
-    artifact = Artifact("datadog", eco, name, version, sha256, item.display,
+    # Absolute, so that `malgraph analyze` can read it in place from wherever it runs.
+    where = item.display if item.member else display_path(os.path.abspath(item.path))
+    artifact = Artifact("datadog", eco, name, version, sha256, where,
                         f"datadog-sample ({parts[intent]})", detected)  # fmt: skip
     return Document(item.display, sha256, "datadog", f"datadog/sample/{eco}/{name}/{version}",
                     file_time(item), (), artifacts=(artifact,))  # fmt: skip

@@ -11,6 +11,7 @@ from malgraph.identity import canonical_name, ecosystem_of
 from malgraph.insights.overlap import source_overlap
 from malgraph.model import ClaimView, Scope
 from malgraph.relations.coexisting import coreported
+from malgraph.store.code import availability, code_card
 
 _ACTIVE = "r.role = 'claim' AND (?1 OR r.withdrawn IS NULL)"
 
@@ -70,7 +71,23 @@ def stats(
     }
     out.update(source_overlap(claims(db, None, include_withdrawn), level))
     out["missing_rate"] = missing_rate(db, include_withdrawn)
+    out["code"] = code_counts(db)
     return out
+
+
+def code_counts(db: sqlite3.Connection) -> dict[str, Any]:
+    """How much code the store has: artifacts, archives analysed by outcome, and per claiming
+    source how many of its package-versions have code (the paper's tracked / untracked)."""
+    return {
+        "artifacts": int(db.execute("SELECT count(*) FROM artifacts").fetchone()[0]),
+        "available_package_versions": int(
+            db.execute("SELECT count(DISTINCT package_version_id) FROM artifacts").fetchone()[0]
+        ),
+        "analyses": dict(
+            db.execute("SELECT status, count(*) FROM code_analyses GROUP BY 1 ORDER BY 1")
+        ),
+        "availability": availability(db),
+    }
 
 
 def missing_rate(db: sqlite3.Connection, include_withdrawn: bool = False) -> dict[str, Any]:
@@ -129,6 +146,8 @@ def version_dates(db: sqlite3.Connection, package_id: int) -> list[dict[str, Any
             WHERE NOT EXISTS (SELECT 1 FROM record_versions WHERE record_id = c.id)
             UNION ALL SELECT a.package_version_id, NULL, a.detected, s.name FROM artifacts a
             JOIN sources s ON s.id = a.source_id JOIN versions v ON v.id = a.package_version_id
+            UNION ALL SELECT o.package_version_id, o.released, NULL, o.registry
+            FROM registry_observations o JOIN versions v ON v.id = o.package_version_id
             UNION ALL SELECT v.id, NULL, rp.published, rp.url FROM versions v, reports rp
             WHERE rp.published IS NOT NULL AND rp.id IN (
                 SELECT rr.report_id FROM record_reports rr JOIN records r ON r.id = rr.record_id
@@ -143,12 +162,20 @@ def version_dates(db: sqlite3.Connection, package_id: int) -> list[dict[str, Any
     for version, released, seen, who in rows:
         dates = out.setdefault(
             version,
-            {"version": version, "released": None, "first_detected": None, "detected_by": None},
-        )
+            {"version": version, "released": None, "first_detected": None, "detected_by": None,
+             "removal_observed": None, "removal_seen_by": None},
+        )  # fmt: skip
         if released and (dates["released"] is None or released < dates["released"]):
             dates["released"] = released
         if seen and (dates["first_detected"] is None or seen < dates["first_detected"]):
             dates["first_detected"], dates["detected_by"] = seen, who
+    for version, observed, registry in db.execute(
+        "SELECT pv.version, min(o.observed_at), o.registry FROM registry_observations o"
+        " JOIN package_versions pv ON pv.id = o.package_version_id"
+        " WHERE pv.package_id = ? AND o.status = 'removed' GROUP BY pv.id",
+        (package_id,),
+    ):
+        out[version]["removal_observed"], out[version]["removal_seen_by"] = observed, registry
     return list(out.values())
 
 
@@ -272,5 +299,6 @@ def package_card(db: sqlite3.Connection, package_id: int) -> dict[str, Any]:
         "iocs": iocs,
         "coreported": coreported(db, package_id),
         "timeline": version_dates(db, package_id),
+        "code": code_card(db, package_id),
         "edges": edges,
     }

@@ -184,4 +184,88 @@ MIGRATIONS: list[str] = [
     CREATE INDEX ioc_sightings_by_record ON ioc_sightings (record_id) WHERE record_id IS NOT NULL;
     CREATE INDEX ioc_sightings_by_report ON ioc_sightings (report_id) WHERE report_id IS NOT NULL;
     """,
+    # 3: package code: artifacts fetched as well as registered, static features per archive
+    # (by content), IoCs seen in code, and what registries said about each package-version.
+    """
+    -- Rebuilt so that fetched code needs no input document; rows and ids are kept.
+    CREATE TABLE artifacts_v3 (
+        id INTEGER PRIMARY KEY,
+        package_version_id INTEGER NOT NULL REFERENCES package_versions(id),
+        source_id INTEGER NOT NULL REFERENCES sources(id),  -- the holder: a source, a registry
+        sha256 TEXT NOT NULL,
+        location TEXT NOT NULL,       -- where it lies or came from (a path, a URL)
+        kind TEXT NOT NULL,           -- datadog-sample, registry, local-archive
+        detected TEXT,                -- when the source detected that package-version
+        document_sha256 TEXT,         -- the input that registered it; NULL when fetched
+        fetched_at TEXT,              -- when malgraph downloaded or copied it
+        UNIQUE (package_version_id, source_id, sha256)
+    );
+    INSERT INTO artifacts_v3 SELECT id, package_version_id, source_id, sha256, location, kind,
+        detected, document_sha256, NULL FROM artifacts;
+    DROP TABLE artifacts;
+    ALTER TABLE artifacts_v3 RENAME TO artifacts;
+    CREATE INDEX artifacts_by_sha256 ON artifacts (sha256);
+    CREATE INDEX artifacts_by_document ON artifacts (document_sha256);
+
+    -- One row per archive content analysed; the same bytes are analysed once.
+    CREATE TABLE code_analyses (
+        sha256 TEXT PRIMARY KEY,
+        analyzer INTEGER NOT NULL,    -- analysis.features.ANALYZER_VERSION
+        status TEXT NOT NULL,         -- ok, capped (a cap stopped reading), unreadable
+        format TEXT,
+        reason TEXT,                  -- why capped or unreadable
+        skipped TEXT NOT NULL,        -- JSON [[path, reason]]: members refused
+        problems TEXT NOT NULL,       -- JSON list: files not fully parsed
+        manifests TEXT NOT NULL,      -- JSON, as analysis.features
+        install_hooks TEXT NOT NULL,
+        findings TEXT NOT NULL,
+        obfuscation TEXT NOT NULL,
+        tokens BLOB,                  -- zlib of the normalised token stream
+        analyzed_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE code_files (
+        sha256 TEXT NOT NULL REFERENCES code_analyses(sha256) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        file_sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        language TEXT,
+        normalised_sha256 TEXT,
+        tokens INTEGER NOT NULL,
+        PRIMARY KEY (sha256, path)
+    ) WITHOUT ROWID;
+    CREATE INDEX code_files_by_file ON code_files (file_sha256);
+    CREATE INDEX code_files_by_normalised ON code_files (normalised_sha256)
+        WHERE normalised_sha256 IS NOT NULL;
+    CREATE TABLE code_dependencies (
+        sha256 TEXT NOT NULL REFERENCES code_analyses(sha256) ON DELETE CASCADE,
+        ecosystem TEXT NOT NULL, name TEXT NOT NULL, spec TEXT NOT NULL, kind TEXT NOT NULL,
+        file TEXT NOT NULL, line INTEGER
+    );
+    CREATE INDEX code_dependencies_by_sha256 ON code_dependencies (sha256);
+    CREATE TABLE code_imports (
+        sha256 TEXT NOT NULL REFERENCES code_analyses(sha256) ON DELETE CASCADE,
+        module TEXT NOT NULL, kind TEXT NOT NULL, relative INTEGER NOT NULL,
+        file TEXT NOT NULL, line INTEGER NOT NULL
+    );
+    CREATE INDEX code_imports_by_sha256 ON code_imports (sha256);
+    CREATE TABLE code_iocs (
+        ioc_id INTEGER NOT NULL REFERENCES iocs(id),
+        sha256 TEXT NOT NULL REFERENCES code_analyses(sha256) ON DELETE CASCADE,
+        file TEXT NOT NULL, line INTEGER NOT NULL, as_written TEXT NOT NULL,
+        PRIMARY KEY (ioc_id, sha256, file, line)
+    ) WITHOUT ROWID;
+    CREATE INDEX code_iocs_by_sha256 ON code_iocs (sha256);
+
+    -- What a registry or mirror said of a package-version when asked: present (with its
+    -- release time), removed (placeholder, 404) or an error; kept as history.
+    CREATE TABLE registry_observations (
+        package_version_id INTEGER NOT NULL REFERENCES package_versions(id),
+        registry TEXT NOT NULL,
+        status TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        released TEXT,
+        observed_at TEXT NOT NULL,
+        PRIMARY KEY (package_version_id, registry, observed_at)
+    ) WITHOUT ROWID;
+    """,
 ]

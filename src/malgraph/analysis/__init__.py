@@ -1,0 +1,1 @@
+"""Static features of package code, from members read in memory. Nothing is imported or run."""

@@ -1,0 +1,99 @@
+"""What static analysis finds in one artifact: plain frozen values, stored as they are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Bump when extraction changes, so `malgraph analyze` redoes artifacts analysed by older rules.
+ANALYZER_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    path: str
+    sha256: str
+    size: int
+    language: str | None  # python, javascript, ruby; None for anything else
+    normalised_sha256: str | None  # of the file's normalised token stream (code files only)
+    tokens: int  # length of that stream
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    ecosystem: str  # npm, PyPI, RubyGems
+    file: str  # package.json, setup.py, setup.cfg, pyproject.toml, PKG-INFO, *.gemspec, metadata
+    name: str | None
+    version: str | None
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    ecosystem: str
+    name: str  # as written
+    spec: str  # version spec as written ('' when none)
+    kind: str  # dependencies, devDependencies, optionalDependencies, peerDependencies,
+    # bundledDependencies, install_requires, extras_require, setup_requires, build-system,
+    # requirements, runtime, development
+    file: str
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class InstallHook:
+    kind: str  # npm: preinstall/install/postinstall/prepare...; PyPI: cmdclass, setup-code;
+    # RubyGems: extensions
+    detail: str  # the command, class or file
+    file: str
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    module: str  # as written: 'os.path', 'child_process', 'node:fs', '@scope/pkg/sub', './x'
+    kind: str  # import, from, require, esm, dynamic, require_relative
+    relative: bool
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    category: str  # process, eval, dynamic-import, network, startup-write, env, credentials,
+    # decode
+    api: str  # e.g. 'subprocess.Popen', 'child_process.exec', 'eval', 'base64.b64decode'
+    file: str
+    line: int
+    snippet: str  # the source line, trimmed to 200 characters
+
+
+@dataclass(frozen=True, slots=True)
+class CodeIoc:
+    kind: str  # as malgraph.iocs: url, webhook, domain, ip, ...
+    value: str
+    as_written: str
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ObfuscationSign:
+    sign: str  # high-entropy, long-encoded-string, minified
+    file: str
+    line: int | None
+    value: float  # entropy in bits per byte, string length, or longest line
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    files: tuple[FileFacts, ...]
+    manifests: tuple[Manifest, ...]
+    dependencies: tuple[Dependency, ...]
+    install_hooks: tuple[InstallHook, ...]
+    imports: tuple[Import, ...]
+    findings: tuple[Finding, ...]
+    iocs: tuple[CodeIoc, ...]
+    obfuscation: tuple[ObfuscationSign, ...]
+    tokens: str  # normalised token stream of all code files, space-separated, files by path
+    problems: tuple[str, ...]  # '<file>: <reason>' for files that could not be fully parsed

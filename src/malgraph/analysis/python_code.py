@@ -1,0 +1,622 @@
+"""Python source: imports and sensitive calls read from its `ast` (parsed only: never compiled or
+run), with an error-tolerant tree-sitter reading for Python 2 and broken files."""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from itertools import accumulate
+
+import tree_sitter_python
+from tree_sitter import Language, Node, Query, QueryCursor
+
+from malgraph.analysis.languages import (
+    FRAGMENTS,
+    CodeScan,
+    Collector,
+    Source,
+    credential_stores,
+    over_budget_problem,
+    parse,
+    startup_location,
+    words_pattern,
+)
+
+_OS_EXEC = """execl execle execlp execlpe execv execve execvp execvpe spawnl spawnle spawnlp
+    spawnlpe spawnv spawnve spawnvp spawnvpe posix_spawn posix_spawnp""".split()  # noqa: SIM905
+_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "process": (
+        "subprocess.Popen",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.run",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+        "os.system",
+        "os.popen",
+        "os.popen2",
+        "os.popen3",
+        "os.popen4",
+        "os.startfile",
+        *(f"os.{name}" for name in _OS_EXEC),
+        "pty.spawn",
+        "commands.getoutput",
+        "commands.getstatusoutput",
+        "popen2.popen2",
+        "popen2.popen3",
+        "asyncio.create_subprocess_shell",
+        "asyncio.create_subprocess_exec",
+    ),
+    "eval": ("eval", "exec", "compile", "execfile", "builtins.eval", "builtins.exec"),
+    "dynamic-import": (
+        "__import__",
+        "builtins.__import__",
+        "importlib.import_module",
+        "importlib.__import__",
+        "imp.load_source",
+        "imp.load_module",
+    ),
+    "network": (
+        "socket.socket",
+        "socket.create_connection",
+        "urllib.request.urlopen",
+        "urllib.request.Request",
+        "urllib.request.urlretrieve",
+        "urllib.urlopen",
+        "urllib.urlretrieve",
+        "urllib2.urlopen",
+        "urllib2.Request",
+        *(
+            f"requests.{f}"
+            for f in ("get", "post", "put", "patch", "delete", "head", "request", "Session")
+        ),
+        "requests.session",
+        "http.client.HTTPConnection",
+        "http.client.HTTPSConnection",
+        "httplib.HTTPConnection",
+        "httplib.HTTPSConnection",
+        "aiohttp.ClientSession",
+        "aiohttp.request",
+        "smtplib.SMTP",
+        "smtplib.SMTP_SSL",
+        "ftplib.FTP",
+        "ftplib.FTP_TLS",
+        "urllib3.PoolManager",
+    ),
+    "env": ("os.environ", "os.environb", "os.getenv", "os.getenvb"),
+    "decode": (
+        *(
+            f"base64.{f}"
+            for f in """b64decode b32decode b16decode a85decode b85decode decodebytes decodestring
+            urlsafe_b64decode standard_b64decode""".split()  # noqa: SIM905
+        ),
+        "codecs.decode",
+        "bytes.fromhex",
+        "bytearray.fromhex",
+        "binascii.unhexlify",
+        "binascii.a2b_base64",
+        "binascii.a2b_hex",
+        "zlib.decompress",
+        "marshal.loads",
+        "pickle.loads",
+        "cPickle.loads",
+        "bz2.decompress",
+        "lzma.decompress",
+        "gzip.decompress",
+    ),
+}
+_APIS = {api: category for category, apis in _CATEGORIES.items() for api in apis}
+_CALLED_MODULES = {"httpx": "network", "telnetlib": "network"}  # any function of these, called
+_BUILTIN_MODULES = {"__builtins__": "builtins", "__builtin__": "builtins"}
+_IMPORTERS = frozenset(
+    {"__import__", "builtins.__import__", "importlib.import_module", "importlib.__import__"}
+)
+_OPENERS = frozenset({"open", "builtins.open", "io.open", "codecs.open"})
+_WRITERS = frozenset(
+    {
+        *(f"shutil.{f}" for f in ("copy", "copy2", "copyfile", "copytree", "move")),
+        *(f"os.{f}" for f in ("rename", "replace", "symlink", "link")),
+        *(
+            f"{module}.{f}"
+            for module in ("winreg", "_winreg")
+            for f in ("SetValue", "SetValueEx", "CreateKey", "CreateKeyEx", "OpenKey", "OpenKeyEx")
+        ),
+    }
+)
+_PY2_CODECS = frozenset({"base64", "hex", "rot13", "rot_13", "zlib", "bz2", "uu", "string_escape"})
+
+# Every import or finding needs one of these words on its lines; other lines are not walked.
+_WORDS = sorted(
+    {api.split(".")[0] for api in _APIS}
+    | set(_CALLED_MODULES)
+    | set(_BUILTIN_MODULES)
+    | {"import", "getattr", "open", "decode", "write_text", "write_bytes", "shutil", "winreg"}
+    | {"_winreg", "io", "codecs", "exec"}
+)
+_TRIGGER = re.compile(rf"\b{words_pattern(_WORDS)}\b")
+_API_PARTS = max(api.count(".") + 1 for api in _APIS)
+_MAX_DEPTH = 32  # for recursion over hostile expressions: no real name or literal is deeper
+_HEADS = frozenset(_WORDS)  # names a dotted name we look for can start with, unless aliased
+_KNOWN_MODULES = frozenset({api.split(".")[0] for api in _APIS} | set(_CALLED_MODULES))
+
+
+def scan_python(path: str, text: str) -> CodeScan:
+    """Imports and findings of one Python file."""
+    if "\r" in text:  # the parser counts a lone CR as a line end; keep line numbers in step
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    hits = _hit_lines(_TRIGGER, text) | _hit_lines(FRAGMENTS, text.lower())
+    if not hits:
+        return CodeScan((), (), ())
+    try:
+        with warnings.catch_warnings():  # `"\d"` and friends: the package's problem, not ours
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=path)
+    except SyntaxError as e:
+        where = f"at line {e.lineno}" if e.lineno else f"({e.msg})"
+        problem = f"{path}: python syntax error {where}, read with tree-sitter"
+        return _TreeSitterScan(path, text).scan(problem)
+    except ValueError:  # null bytes, before Python 3.12
+        problem = f"{path}: python source contains null bytes, read with tree-sitter"
+        return _TreeSitterScan(path, text).scan(problem)
+    except (RecursionError, MemoryError):
+        problem = f"{path}: python nested too deeply for ast, read with tree-sitter"
+        return _TreeSitterScan(path, text).scan(problem)
+    return _AstScan(path, text, tree, hits).scan()
+
+
+def _hit_lines(pattern: re.Pattern[str], text: str) -> set[int]:
+    """Lines with a match (`text` may be lower-cased: that keeps every newline where it was)."""
+    lines: set[int] = set()
+    line, last = 1, 0
+    for m in pattern.finditer(text):
+        line += text.count("\n", last, m.start())
+        last = m.start()
+        lines.add(line)
+    return lines
+
+
+def _literal(node: ast.expr | None, depth: int = 0) -> str | None:
+    """The value of a string literal, also when concatenated from literal pieces."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, str):
+            return node.value
+        if isinstance(node.value, bytes):
+            return node.value.decode("latin-1")
+        return None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _literal(node.left, depth + 1), _literal(node.right, depth + 1)
+        return None if left is None or right is None else left + right
+    if isinstance(node, ast.JoinedStr):
+        parts = [_literal(v, depth + 1) for v in node.values]
+        return None if None in parts else "".join(p for p in parts if p is not None)
+    return None
+
+
+def _match(dotted: str, called: bool) -> tuple[str, str] | None:
+    """(category, api) for the longest known prefix of a resolved dotted name."""
+    parts = dotted.split(".", _API_PARTS)[:_API_PARTS]
+    for size in range(len(parts), 0, -1):
+        name = ".".join(parts[:size])
+        category = _APIS.get(name)
+        if category is not None:
+            return category, name
+    head, _, rest = dotted.partition(".")
+    if called and rest and head in _CALLED_MODULES:
+        return _CALLED_MODULES[head], f"{head}.{rest.split('.')[0]}"
+    return None
+
+
+def _bind_star(bindings: dict[str, str], module: str) -> None:
+    """`from os import *` binds every name of ours that the module has."""
+    prefix = module + "."
+    for api in _APIS:
+        if api.startswith(prefix) and "." not in api[len(prefix) :]:
+            bindings[api[len(prefix) :]] = api
+
+
+_STATEMENTS = (ast.stmt, ast.excepthandler)
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+# Fields that never hold nodes worth a visit: contexts, operators, and names or numbers (`names`
+# too: the statement walk reads imports, and in `global` they are strings).
+_SKIP_FIELDS = frozenset(
+    """ctx op ops type_comment type_ignores kind id attr arg name asname names module level
+    conversion is_async simple kwd_attrs rest""".split()  # noqa: SIM905
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _push_children(node: object, stack: list[object]) -> None:
+    """ast.iter_child_nodes without the generator or the fields above (three times as fast).
+    What it pushes may be None (a dict's `**` key) or, in odd trees, a plain value: the walk
+    skips what is not a node."""
+    kind = type(node)
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        names = getattr(kind, "_fields", ())
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in names if f not in _SKIP_FIELDS)
+    for name in fields:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            stack.extend(value)
+        elif value is not None:
+            stack.append(value)
+
+
+class _AstScan:
+    """Two walks over the parts of the tree on lines holding a trigger word: statements first
+    (imports and aliases, in source order), then every node for findings."""
+
+    def __init__(self, path: str, text: str, tree: ast.Module, hits: set[int]) -> None:
+        self.out = Collector(path, text)
+        self.text = text
+        self.tree = tree
+        self.hits = hits
+        self.bindings: dict[str, str] = {}
+        self.startup_names: dict[str, str] = {}  # variables holding a startup location
+        self.live: list[int] = []
+        self.everything_live = False
+
+    def scan(self) -> CodeScan:
+        self._set_live(self.hits)
+        self._statements()
+        # Names bound to something we look for, under another name: `sp`, `s`, `o`, `Popen`.
+        aliases = [
+            name
+            for name, target in self.bindings.items()
+            if name != target.split(".")[0]
+            and (_match(target, True) is not None or target.split(".")[0] in _KNOWN_MODULES)
+        ]
+        aliases += list(self.startup_names)
+        if aliases:
+            words = re.compile(rf"\b{words_pattern(sorted(set(aliases)))}\b")
+            self._set_live(self.hits | _hit_lines(words, self.text))
+        self._nodes()
+        return self.out.scan()
+
+    def _set_live(self, lines: set[int]) -> None:
+        marks = [0] * (self.text.count("\n") + 3)
+        for line in lines:
+            marks[line] = 1
+        self.live = list(accumulate(marks))
+        # When most lines hold a trigger, checking each statement costs more than it saves.
+        self.everything_live = len(lines) * 2 > len(marks)
+
+    def _is_live(self, node: ast.stmt | ast.excepthandler) -> bool:
+        """Whether a statement spans a line with a trigger word. Expressions are not checked:
+        statements are short, and one check per statement is what keeps the walk cheap."""
+        if self.everything_live:
+            return True
+        live = self.live
+        last = min(node.end_lineno or node.lineno, len(live) - 1)
+        return node.lineno <= last and live[last] - live[node.lineno - 1] > 0
+
+    def _statements(self) -> None:
+        stack: list[ast.AST] = list(reversed(self.tree.body))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, _STATEMENTS) and not self._is_live(node):  # (match cases: no lines)
+                continue
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    self.out.import_(alias.name, "import", False, node.lineno)
+                    if alias.asname:
+                        self.bindings[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        self.bindings[top] = top
+            elif isinstance(node, ast.ImportFrom):
+                module = "." * node.level + (node.module or "")
+                self.out.import_(module, "from", node.level > 0, node.lineno)
+                if node.level == 0:
+                    for alias in node.names:
+                        if alias.name == "*":
+                            _bind_star(self.bindings, module)
+                        else:
+                            self.bindings[alias.asname or alias.name] = f"{module}.{alias.name}"
+            elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                self._assignment(node)
+            # Statements only: expressions cannot hold imports. Reversed keeps source order.
+            for name in _BLOCK_FIELDS:
+                block = getattr(node, name, None)
+                if block:
+                    stack.extend(reversed(block))
+
+    def _assignment(self, node: ast.Assign | ast.AnnAssign) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        if not names or node.value is None:
+            return
+        value = node.value
+        dotted = self._dotted(value)
+        # `o = __import__('os')`, `s = os.system`, `e = eval`: aliases malware uses to hide calls.
+        if dotted is not None and (
+            _match(dotted, True) is not None or dotted.split(".")[0] in _KNOWN_MODULES
+        ):
+            for name in names:
+                self.bindings[name] = dotted
+        location = self._startup_in([value])
+        if location is not None:
+            for name in names:
+                self.startup_names[name] = location
+
+    def _dotted(self, node: ast.AST, depth: int = 0) -> str | None:
+        """`sp.Popen` → 'subprocess.Popen' through the bindings; also `getattr(os, 'system')`,
+        `__builtins__['exec']` and `__import__('os').system`."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+            if len(parts) > _MAX_DEPTH:
+                return None
+        if isinstance(node, ast.Name):
+            if node.id not in self.bindings and node.id not in _HEADS:
+                return None  # a local variable: most names are
+            base = self.bindings.get(node.id, node.id)
+        elif isinstance(node, ast.Call) and depth < _MAX_DEPTH:
+            base_or_none = self._call_value(node, depth + 1)
+            if base_or_none is None:
+                return None
+            base = base_or_none
+        elif isinstance(node, ast.Subscript) and depth < _MAX_DEPTH:
+            key = _literal(node.slice)
+            inner = self._dotted(node.value, depth + 1)
+            if key is None or inner is None or _BUILTIN_MODULES.get(inner, inner) != "builtins":
+                return None
+            base = f"builtins.{key}"
+        else:
+            return None
+        head, dot, rest = base.partition(".")
+        base = _BUILTIN_MODULES.get(head, head) + dot + rest
+        parts.append(base)
+        return ".".join(reversed(parts))
+
+    def _call_value(self, node: ast.Call, depth: int) -> str | None:
+        """What a call evaluates to when it names a module or attribute with literals."""
+        func = node.func
+        name = self._dotted(func, depth) if isinstance(func, ast.Name | ast.Attribute) else None
+        first = _literal(node.args[0]) if node.args else None
+        if name in _IMPORTERS and first:
+            return first
+        if name in ("getattr", "builtins.getattr") and len(node.args) >= 2:
+            attr = _literal(node.args[1])
+            owner = self._dotted(node.args[0], depth)
+            if attr and owner:
+                return f"{owner}.{attr}"
+        return None
+
+    def _nodes(self) -> None:
+        stack: list[object] = [self.tree]
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, ast.AST):
+                continue
+            if isinstance(node, _STATEMENTS) and not self._is_live(node):
+                continue
+            kind = type(node)
+            if kind is ast.Name or kind is ast.Attribute:
+                assert isinstance(node, ast.Name | ast.Attribute)
+                dotted = self._dotted(node)
+                if dotted is not None:
+                    self._reference(dotted, False, node)
+                if self._is_chain(node):
+                    continue  # a dotted name: nothing further down
+            elif kind is ast.Call:
+                assert isinstance(node, ast.Call)
+                self._call(node)
+                stack.extend(node.args)
+                stack.extend(node.keywords)
+                if not self._is_chain(node.func):
+                    stack.append(node.func)
+                continue
+            elif kind is ast.Constant:
+                assert isinstance(node, ast.Constant)
+                if isinstance(node.value, str | bytes):
+                    value = (
+                        node.value if isinstance(node.value, str) else node.value.decode("latin-1")
+                    )
+                    for store in credential_stores(value):
+                        self.out.finding("credentials", store, node.lineno, node.col_offset)
+                continue
+            elif kind is ast.Expr:
+                assert isinstance(node, ast.Expr)
+                if isinstance(node.value, ast.Constant):  # docstrings describe, they do not act
+                    continue
+            _push_children(node, stack)
+
+    @staticmethod
+    def _is_chain(node: ast.AST) -> bool:
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        return isinstance(node, ast.Name)
+
+    def _reference(self, dotted: str, called: bool, node: ast.expr) -> None:
+        hit = _match(dotted, called)
+        if hit is not None:
+            self.out.finding(hit[0], hit[1], node.lineno, node.col_offset)
+
+    def _call(self, node: ast.Call) -> None:
+        func = node.func
+        dotted = self._dotted(func)
+        line, column = node.lineno, node.col_offset
+        if dotted is not None:
+            self._reference(dotted, True, func)
+            hit = _match(dotted, True)
+            if dotted in _IMPORTERS:
+                name = _literal(node.args[0]) if node.args else None
+                if name:
+                    self.out.import_(name, "dynamic", name.startswith("."), line)
+            elif dotted in _OPENERS:
+                if self._writes(node, 1):
+                    self._startup_write(node.args[:1] + self._keyword(node, "file"), line, column)
+            elif dotted in _WRITERS or (hit is not None and hit[0] == "process"):
+                self._startup_write([*node.args, *(k.value for k in node.keywords)], line, column)
+        if isinstance(func, ast.Attribute):
+            if func.attr in ("write_text", "write_bytes"):
+                self._startup_write([func.value, *node.args], line, column)
+            elif func.attr == "open" and dotted is None and self._writes(node, 0):
+                self._startup_write([func.value], line, column)
+            elif func.attr == "decode" and node.args:
+                codec = _literal(node.args[0])
+                if codec is not None and codec.lower() in _PY2_CODECS:
+                    self.out.finding("decode", "str.decode", line, column)
+
+    @staticmethod
+    def _keyword(node: ast.Call, name: str) -> list[ast.expr]:
+        return [k.value for k in node.keywords if k.arg == name]
+
+    def _writes(self, node: ast.Call, position: int) -> bool:
+        """Whether an open() call's mode writes, appends or creates."""
+        modes = node.args[position : position + 1] or self._keyword(node, "mode")
+        mode = _literal(modes[0]) if modes else None
+        return mode is not None and any(c in mode for c in "wax+")
+
+    def _startup_in(self, nodes: list[ast.expr]) -> str | None:
+        for root in nodes:
+            for node in ast.walk(root):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    location = startup_location(node.value)
+                    if location is not None:
+                        return location
+                elif isinstance(node, ast.Name) and node.id in self.startup_names:
+                    return self.startup_names[node.id]
+        return None
+
+    def _startup_write(self, nodes: list[ast.expr], line: int, column: int) -> None:
+        location = self._startup_in(nodes)
+        if location is not None:
+            self.out.finding("startup-write", location, line, column)
+
+
+_TS_LANGUAGE = Language(tree_sitter_python.language())
+_TS_QUERY = Query(
+    _TS_LANGUAGE,
+    """
+    (import_statement) @import
+    (import_from_statement) @from
+    (call function: [(identifier) (attribute)]) @call
+    (attribute) @attribute
+    (string) @string
+    (expression_statement . (string) @docstring .)
+    (exec_statement) @exec
+    """,
+)
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_TS_STRING = re.compile(r"(?s)^[rRbBuUfF]{0,2}('''|\"\"\"|'|\")(.*)\1$")
+
+
+class _TreeSitterScan:
+    """Imports, calls, attributes and strings from tree-sitter's error-tolerant tree: less exact
+    than the ast (no aliases through getattr, no variables), but it reads Python 2 and worse."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.out = Collector(path, text)
+        # A NUL ends tree-sitter's reading of a token; a space keeps every offset in place.
+        self.src = Source(text.replace("\x00", " ").encode("utf-8", "replace"))
+        self.bindings: dict[str, str] = {}
+
+    def scan(self, problem: str) -> CodeScan:
+        tree = parse(_TS_LANGUAGE, self.src.data)
+        if tree is None:
+            return self.out.scan(
+                [problem, over_budget_problem(self.out.path, "python", self.src.data)]
+            )
+        captures = QueryCursor(_TS_QUERY).captures(tree.root_node)
+        for node in captures.get("import", []):
+            self._import(node)
+        for node in captures.get("from", []):
+            self._from(node)
+        for node in captures.get("call", []):
+            self._call(node)
+        for node in captures.get("attribute", []):
+            dotted = self._dotted(node)
+            if dotted is not None:
+                self._reference(dotted, False, node)
+        docstrings = {node.start_byte for node in captures.get("docstring", [])}
+        for node in captures.get("string", []):
+            if node.start_byte in docstrings:
+                continue
+            for store in credential_stores(_string_value(self.src, node)):
+                self._finding("credentials", store, node)
+        for node in captures.get("exec", []):
+            self._finding("eval", "exec", node)
+        return self.out.scan([problem])
+
+    def _finding(self, category: str, api: str, node: Node) -> None:
+        self.out.finding(category, api, node.start_point.row + 1, node.start_point.column)
+
+    def _import(self, node: Node) -> None:
+        line = node.start_point.row + 1
+        for name in node.children_by_field_name("name"):
+            if name.type == "aliased_import":
+                module = self.src.text(name.child_by_field_name("name"))
+                alias = self.src.text(name.child_by_field_name("alias"))
+                self.bindings[alias] = module
+            else:
+                module = self.src.text(name)
+                top = module.split(".")[0]
+                self.bindings[top] = top
+            self.out.import_(module, "import", False, line)
+
+    def _from(self, node: Node) -> None:
+        module = "".join(self.src.text(node.child_by_field_name("module_name")).split())
+        self.out.import_(module, "from", module.startswith("."), node.start_point.row + 1)
+        if module.startswith("."):
+            return
+        if any(child.type == "wildcard_import" for child in node.children):
+            _bind_star(self.bindings, module)
+        for name in node.children_by_field_name("name"):
+            if name.type == "aliased_import":
+                target = self.src.text(name.child_by_field_name("name"))
+                self.bindings[self.src.text(name.child_by_field_name("alias"))] = (
+                    f"{module}.{target}"
+                )
+            else:
+                self.bindings[self.src.text(name)] = f"{module}.{self.src.text(name)}"
+
+    def _dotted(self, node: Node) -> str | None:
+        if node.end_byte - node.start_byte > 200:  # no API name is that long: spare chains
+            return None
+        text = "".join(self.src.text(node).split())
+        if not _DOTTED.fullmatch(text):
+            return None
+        head, dot, rest = text.partition(".")
+        head = self.bindings.get(head, head)
+        top, tdot, trest = head.partition(".")
+        return _BUILTIN_MODULES.get(top, top) + tdot + trest + dot + rest
+
+    def _reference(self, dotted: str, called: bool, node: Node) -> None:
+        hit = _match(dotted, called)
+        if hit is not None:
+            self._finding(hit[0], hit[1], node)
+
+    def _call(self, node: Node) -> None:
+        function = node.child_by_field_name("function")
+        arguments = node.child_by_field_name("arguments")
+        dotted = self._dotted(function) if function is not None else None
+        if dotted is None:
+            return
+        self._reference(dotted, True, node)
+        args = list(arguments.named_children) if arguments is not None else []
+        first = _string_value(self.src, args[0]) if args and args[0].type == "string" else None
+        if dotted in _IMPORTERS and first:
+            self.out.import_(first, "dynamic", first.startswith("."), node.start_point.row + 1)
+        elif dotted.endswith(".decode") and first is not None and first.lower() in _PY2_CODECS:
+            self._finding("decode", "str.decode", node)
+        hit = _match(dotted, True)
+        writes = (
+            dotted in _OPENERS or dotted in _WRITERS or (hit is not None and hit[0] == "process")
+        )
+        if writes and arguments is not None:
+            location = startup_location(self.src.head(arguments))
+            if location is not None:
+                self._finding("startup-write", location, node)
+
+
+def _string_value(src: Source, node: Node) -> str:
+    text = src.text(node)
+    m = _TS_STRING.match(text)
+    return m.group(2) if m else text

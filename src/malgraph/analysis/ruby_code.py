@@ -1,0 +1,214 @@
+"""Ruby source: requires and sensitive calls, read with tree-sitter queries around trigger words.
+
+Tree-sitter rather than regexes: Ruby's comments, heredocs, `%` literals and optional parentheses
+make a regex see `system` in a comment or miss `exec cmd`; the tree gets them right, tolerates
+broken files, and costs no new dependency."""
+
+from __future__ import annotations
+
+import re
+
+import tree_sitter_ruby
+from tree_sitter import Language, Node, Query
+
+from malgraph.analysis.languages import (
+    CodeScan,
+    Collector,
+    Source,
+    credential_stores,
+    first_error_line,
+    hit_spans,
+    over_budget_problem,
+    parse,
+    ranged_captures,
+    startup_location,
+    words_pattern,
+)
+
+_LANGUAGE = Language(tree_sitter_ruby.language())
+_QUERY = Query(
+    _LANGUAGE,
+    """
+    (call method: (_)) @call
+    (subshell) @subshell
+    (scope_resolution) @scope
+    ((constant) @constant
+      (#any-of? @constant "ENV" "TCPSocket" "UDPSocket" "Socket" "RestClient" "Faraday" "HTTParty"))
+    (string) @string
+    """,
+)
+_WORDS = """require require_relative load system exec spawn popen Open3 PTY eval instance_eval
+    class_eval module_eval Net URI open TCPSocket UDPSocket Socket RestClient Faraday HTTParty ENV
+    Base64 pack unpack unpack1 Zlib File IO FileUtils Kernel Process""".split()  # noqa: SIM905
+_TRIGGER = re.compile(rb"\b" + words_pattern(_WORDS).encode() + rb"\b|`|%x")
+
+_KERNEL = (None, "Kernel")
+_NAMES = frozenset({"constant", "identifier", "scope_resolution", "self"})
+_PROCESS = {"Process.spawn", "Process.exec", "IO.popen", "PTY.spawn", "Kernel.spawn"}
+_EVALS = {"instance_eval", "class_eval", "module_eval"}
+_DECODERS = {f"Base64.{f}" for f in ("decode64", "strict_decode64", "urlsafe_decode64")} | {
+    "Zlib.inflate",
+    "Zlib.gunzip",
+}
+_SCOPES = {
+    "Net::HTTP": "network",
+    "Net::HTTPS": "network",
+    "Net::FTP": "network",
+    "Net::SMTP": "network",
+    "Net::Telnet": "network",
+    "Zlib::Inflate": "decode",
+    "Zlib::GzipReader": "decode",
+}
+_WRITERS = {"File.write", "IO.write", "File.binwrite"} | {
+    f"FileUtils.{f}" for f in ("cp", "copy", "mv", "move", "ln_s", "install")
+}
+_OPENERS = {"File.open", "File.new", "IO.open"}
+# Every method name a rule below can match (`Open3.*` aside).
+_METHODS = frozenset(
+    {"require", "require_relative", "load", "system", "exec", "spawn", "eval", "open", "popen"}
+    | {"pack", "unpack", "unpack1", "inflate", "gunzip"}
+    | _EVALS
+    | {name.rsplit(".", 1)[1] for name in _PROCESS | _DECODERS | _WRITERS | _OPENERS}
+)
+# unpack('m') / unpack1('m0') read base64, 'H*' and pack('H*') turn hex into bytes, 'u' is uuencode.
+# pack('m') is left out on purpose: it *encodes* base64.
+_UNPACK_FORMATS = re.compile(r"[mu]0?\*?|[Hh]\*?\d*")
+_PACK_FORMATS = re.compile(r"[Hh]\*?\d*")
+
+
+def scan_ruby(path: str, text: str) -> CodeScan:
+    """Imports and findings of one Ruby file (gemspec, Rakefile and Gemfile included)."""
+    source = text.encode("utf-8", "replace")
+    spans = hit_spans(_TRIGGER, source)
+    if not spans:
+        return CodeScan((), (), ())
+    tree = parse(_LANGUAGE, source)
+    if tree is None:
+        return CodeScan((), (), (over_budget_problem(path, "ruby", source),))
+    scan = _Scan(path, text, source)
+    captures = ranged_captures(_QUERY, tree.root_node, spans)
+    for node in captures.get("call", []):
+        scan.call(node)
+    for node in captures.get("subshell", []):
+        body = scan.src.head(node)
+        scan.finding("process", "%x" if body.startswith("%") else "backticks", node)
+        location = startup_location(body)
+        if location is not None:
+            scan.finding("startup-write", location, node)
+    for node in captures.get("scope", []):
+        parts = "".join(scan.src.text(node).split()).lstrip(":").split("::")
+        category = _SCOPES.get("::".join(parts[:2]))
+        if category is not None:
+            scan.finding(category, "::".join(parts[:2]), node)
+    for node in captures.get("constant", []):
+        parent = node.parent
+        if (
+            parent is not None
+            and parent.type == "scope_resolution"
+            and parent.named_child_count > 1
+        ):
+            continue  # `Foo::Socket` is someone else's Socket
+        name = scan.src.text(node)
+        scan.finding("env" if name == "ENV" else "network", name, node)
+    for node in captures.get("string", []):
+        stores = credential_stores(scan.src.text(node))
+        if stores and not scan.is_required(node):  # (second: parents cost a walk from the root)
+            for store in stores:
+                scan.finding("credentials", store, node)
+    problems = []
+    if tree.root_node.has_error:
+        line = first_error_line(tree.root_node)
+        where = f" at line {line}" if line is not None else ""
+        problems.append(f"{path}: ruby syntax error{where}, read tolerantly")
+    return scan.out.scan(problems)
+
+
+def _literal(src: Source, node: Node | None) -> str | None:
+    """A string literal's content, unless it interpolates."""
+    if node is None or node.type != "string":
+        return None
+    if any(child.type == "interpolation" for child in node.named_children):
+        return None
+    return "".join(src.text(c) for c in node.named_children if c.type == "string_content")
+
+
+class _Scan:
+    def __init__(self, path: str, text: str, source: bytes) -> None:
+        self.out = Collector(path, text)
+        self.src = Source(source)
+
+    def finding(self, category: str, api: str, node: Node) -> None:
+        self.out.finding(category, api, node.start_point.row + 1, node.start_point.column)
+
+    def is_required(self, node: Node) -> bool:
+        """`require 'wallet'` names a library, not a wallet file."""
+        args = node.parent
+        call = args.parent if args is not None else None
+        if args is None or call is None or args.type != "argument_list" or call.type != "call":
+            return False
+        method = self.src.text(call.child_by_field_name("method"))
+        return method in ("require", "require_relative", "load", "gem")
+
+    def call(self, node: Node) -> None:
+        method = self.src.text(node.child_by_field_name("method"))
+        receiver_node = node.child_by_field_name("receiver")
+        if method not in _METHODS and (
+            receiver_node is None or self.src.text(receiver_node) != "Open3"
+        ):
+            return  # most calls: nothing below can match
+        receiver: str | None = None
+        if receiver_node is not None:
+            # Only names matter (`IO`, `Net::HTTP`, `binding`); reading long receivers, such as
+            # a chain of 10,000 calls, would make the scan quadratic.
+            simple = (
+                receiver_node.type in _NAMES
+                and receiver_node.end_byte - receiver_node.start_byte < 100
+            )
+            receiver = "".join(self.src.text(receiver_node).split()) if simple else "?"
+        args_node = node.child_by_field_name("arguments")
+        args = [a for a in args_node.named_children if a.type != "comment"] if args_node else []
+        name = f"{receiver}.{method}" if receiver is not None else method
+        first = _literal(self.src, args[0]) if args else None
+        line = node.start_point.row + 1
+
+        if receiver in _KERNEL and method in ("require", "require_relative", "load"):
+            if first is not None:
+                relative = method == "require_relative" or first.startswith(("./", "../"))
+                self.out.import_(first, method, relative, line)
+            elif args and method != "require_relative":
+                self.finding("dynamic-import", method, node)
+            return
+        category: str | None = None
+        if (
+            (receiver in _KERNEL and method in ("system", "exec", "spawn"))
+            or name in _PROCESS
+            or receiver == "Open3"
+        ):
+            category = "process"
+        elif (receiver in _KERNEL and method == "eval") or name == "binding.eval":
+            category = "eval"
+        elif method in _EVALS:
+            category, name = "eval", method
+        elif name == "URI.open" or (
+            receiver in _KERNEL
+            and method == "open"
+            and first is not None
+            and first.startswith(("http://", "https://", "ftp://"))
+        ):
+            category = "network"
+        elif name in _DECODERS:
+            category = "decode"
+        elif method in ("unpack", "unpack1") and first and _UNPACK_FORMATS.fullmatch(first):
+            category, name = "decode", f"{method}('{first}')"
+        elif method == "pack" and first and _PACK_FORMATS.fullmatch(first):
+            category, name = "decode", f"pack('{first}')"
+        if category is not None:
+            self.finding(category, name, node)
+        writes = name in _WRITERS or category == "process"
+        if name in _OPENERS and len(args) > 1:
+            mode = _literal(self.src, args[1])
+            writes = mode is not None and any(c in mode for c in "wa+")
+        if writes and args_node is not None:
+            location = startup_location(self.src.head(args_node))
+            if location is not None:
+                self.finding("startup-write", location, node)

@@ -1,0 +1,94 @@
+"""`malgraph analyze`: every archive not yet analysed, in a process pool. Workers read the
+archive themselves (from the cache or where a source keeps it, checking its hash) and send
+back only the features; the main process alone writes the store."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from malgraph.analysis.analyze import Analysis, analyze_archive
+from malgraph.artifacts.cache import Cache
+from malgraph.dates import now_utc
+from malgraph.store import Store
+from malgraph.store.code import archives_to_analyze, save_analysis
+
+MAX_ARCHIVE_BYTES = 64 * 2**20
+COMMIT_EVERY = 50  # results per transaction: fewer commits, and a kill loses little
+
+
+@dataclass
+class AnalyzeSummary:
+    analyzed: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)  # sha256: no readable copy found
+
+
+def analyze_stored(
+    store: Store,
+    cache: Cache,
+    *,
+    jobs: int | None = None,
+    redo: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> AnalyzeSummary:
+    summary = AnalyzeSummary()
+    tasks = [(sha, [str(cache.path(sha)), *places]) for sha, places in archives_to_analyze(
+        store.db, redo)]  # fmt: skip
+    pending: list[tuple[str, Analysis]] = []
+    for done, (sha256, analysis) in enumerate(_in_pool(tasks, jobs), start=1):
+        if analysis is None:
+            summary.missing.append(sha256)
+        else:
+            pending.append((sha256, analysis))
+            summary.analyzed += 1
+            summary.by_status[analysis.status] = summary.by_status.get(analysis.status, 0) + 1
+        if len(pending) >= COMMIT_EVERY or done == len(tasks):
+            _save(store, pending)
+        if progress:
+            progress(done, len(tasks))
+    _save(store, pending)
+    return summary
+
+
+def _save(store: Store, pending: list[tuple[str, Analysis]]) -> None:
+    if pending:
+        at = now_utc()
+        with store.transaction() as db:
+            for sha256, analysis in pending:
+                save_analysis(db, sha256, analysis, at)
+        pending.clear()
+
+
+def _in_pool(
+    tasks: list[tuple[str, list[str]]], jobs: int | None
+) -> Iterator[tuple[str, Analysis | None]]:
+    if len(tasks) <= 1 or jobs == 1:
+        yield from map(analyze_one, tasks)
+        return
+    # fork: workers start at once with the grammars loaded; they only read files and compute.
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs or os.cpu_count() or 1, initializer=os.nice, initargs=(5,)) as pool:
+        yield from pool.imap_unordered(analyze_one, tasks, chunksize=4)
+
+
+def analyze_one(task: tuple[str, list[str]]) -> tuple[str, Analysis | None]:
+    """Analyse the first copy of the archive whose content still has the expected hash."""
+    sha256, places = task
+    for place in map(Path, places):
+        try:
+            if not place.is_file():
+                continue
+            if place.stat().st_size > MAX_ARCHIVE_BYTES:
+                reason = f"archive over {MAX_ARCHIVE_BYTES >> 20} MiB, not read"
+                return sha256, Analysis("unreadable", None, reason, (), None)
+            data = place.read_bytes()
+        except OSError:
+            continue
+        if hashlib.sha256(data).hexdigest() == sha256:
+            return sha256, analyze_archive(data, place.name)
+    return sha256, None

@@ -1,0 +1,1 @@
+"""Package code: download-only acquisition and hostile-archive-safe reading. Nothing is run."""

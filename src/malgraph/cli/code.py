@@ -1,0 +1,147 @@
+"""`malgraph fetch` and `malgraph analyze`: get package code (download only) and read it
+statically. Nothing fetched is ever installed, imported or run."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from malgraph.analysis.analyze import Analysis, analyze_archive
+from malgraph.analysis.runner import MAX_ARCHIVE_BYTES, analyze_stored
+from malgraph.artifacts.cache import cache_for
+from malgraph.artifacts.fetch import FETCHABLE, fetch_from_registries, register_local
+from malgraph.artifacts.registries import DEFAULT_MIRRORS, Downloader
+from malgraph.cli import app, err, open_store, out
+
+SHOWN = 20
+
+
+@contextmanager
+def _bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
+
+
+def parse_mirrors(values: list[str]) -> dict[str, list[str]]:
+    """`--mirror URL` serves every ecosystem, `--mirror npm=URL` one; given mirrors replace the
+    official registries, in the order given (name the official one too to keep it)."""
+    mirrors: dict[str, list[str]] = {eco: [] for eco in FETCHABLE}
+    for value in values:
+        eco, sep, url = value.partition("=")
+        if sep and not eco.startswith("http"):
+            if eco not in mirrors:
+                raise typer.BadParameter(f"{eco!r}: mirrors are for {', '.join(FETCHABLE)}")
+            mirrors[eco].append(url)
+        else:
+            for urls in mirrors.values():
+                urls.append(value)
+    return {eco: urls or list(DEFAULT_MIRRORS[eco]) for eco, urls in mirrors.items()}
+
+
+@app.command("fetch")
+def fetch_command(
+    ecosystem: Annotated[str | None, typer.Option(help="Only this ecosystem.")] = None,
+    limit: Annotated[int | None, typer.Option(min=0, help="Ask for at most N.")] = None,
+    mirror: Annotated[
+        list[str] | None, typer.Option(help="[ECOSYSTEM=]URL, tried in order; repeatable.")
+    ] = None,
+    from_: Annotated[
+        list[Path] | None,
+        typer.Option("--from", help="A folder of archives (name/version/file or loose)."),
+    ] = None,
+    offline: Annotated[bool, typer.Option(help="Only local folders; no network.")] = False,
+    jobs: Annotated[int, typer.Option(min=1, help="Downloads at once.")] = 8,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per request.")] = 20.0,
+    retries: Annotated[int, typer.Option(min=0, help="Retries per request.")] = 3,
+) -> None:
+    """Get code for package-versions in the store that have none: local folders first, then
+    registries and mirrors. Download only; checksums checked; removals recorded."""
+    mirrors = parse_mirrors(mirror or [])
+    with open_store() as store:
+        cache = cache_for(store.path)
+        for folder in from_ or []:
+            with _bar(f"archives in {folder}") as progress:
+                local = register_local(store, cache, folder, progress)
+            out.print(f"{folder}: {local.registered} archive(s) registered, "
+                      f"{len(local.unmatched)} naming no package-version in the store")  # fmt: skip
+            for line in local.refused:
+                err.print(f"[red]refused[/] {line}", highlight=False)
+        if offline:
+            return
+        with Downloader(timeout=timeout, retries=retries) as downloader, _bar("fetch") as bar:
+            summary = fetch_from_registries(store, cache, downloader, mirrors,
+                                            ecosystem=ecosystem, limit=limit, jobs=jobs,
+                                            progress=bar)  # fmt: skip
+    out.print(
+        f"asked {summary.asked}: {summary.fetched} fetched, {summary.removed} removed from "
+        f"every registry asked, {len(summary.failed)} failed; {summary.skipped_removed} "
+        "already known removed were not asked again"
+    )
+    for line in summary.failed[:SHOWN]:
+        err.print(f"[red]failed[/] {line}", highlight=False)
+    if len(summary.failed) > SHOWN:
+        err.print(f"... and {len(summary.failed) - SHOWN} more")
+
+
+@app.command("analyze")
+def analyze_command(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Archives to analyse and print (not stored).")
+    ] = None,
+    jobs: Annotated[int | None, typer.Option(min=1, help="Processes (default: cores).")] = None,
+    redo: Annotated[bool, typer.Option(help="Analyse again what was analysed.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print features as JSON.")] = False,
+) -> None:
+    """Static features of every available artifact not yet analysed (or of the archives
+    given). Archives are read in memory under caps; nothing is extracted or run."""
+    if paths:
+        for path in paths:
+            if path.stat().st_size > MAX_ARCHIVE_BYTES:
+                err.print(f"[red]refused[/] {path}: over {MAX_ARCHIVE_BYTES >> 20} MiB")
+                continue
+            analysis = analyze_archive(path.read_bytes(), path.name)
+            if as_json:
+                found = {"path": str(path), **dataclasses.asdict(analysis)}
+                text = orjson.dumps(found, option=orjson.OPT_INDENT_2).decode()
+                out.out(text, highlight=False)
+            else:
+                _print_analysis(path, analysis)
+        return
+    with open_store() as store, _bar("analyze") as progress:
+        summary = analyze_stored(store, cache_for(store.path), jobs=jobs, redo=redo,
+                                 progress=progress)  # fmt: skip
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "none"
+    out.print(f"analysed {summary.analyzed} archive(s): {statuses}")
+    if summary.missing:
+        err.print(f"[yellow]{len(summary.missing)} archive(s) not found where recorded[/]")
+
+
+def _print_analysis(path: Path, analysis: Analysis) -> None:
+    f = analysis.features
+    out.print(f"[bold]{path}[/]: {analysis.status} ({analysis.format or '-'})"
+              + (f": {analysis.reason}" if analysis.reason else ""))  # fmt: skip
+    for member, reason in analysis.skipped[:SHOWN]:
+        out.print(f"  skipped {member}: {reason}", highlight=False)
+    if f is None:
+        return
+    out.print(f"  {len(f.files)} files, {len(f.imports)} imports, {len(f.dependencies)} "
+              f"declared dependencies, {len(f.tokens.split())} normalised tokens")  # fmt: skip
+    for hook in f.install_hooks:
+        out.print(f"  install hook {hook.kind}: {hook.detail} ({hook.file})", highlight=False)
+    for finding in f.findings[:SHOWN]:
+        out.print(f"  {finding.category:15} {finding.api} ({finding.file}:{finding.line})",
+                  highlight=False)  # fmt: skip
+    for ioc in f.iocs[:SHOWN]:
+        out.print(f"  ioc {ioc.kind}: {ioc.value} ({ioc.file}:{ioc.line})", highlight=False)
+    for sign in f.obfuscation[:SHOWN]:
+        out.print(f"  obfuscation {sign.sign}: {sign.detail} ({sign.file})", highlight=False)

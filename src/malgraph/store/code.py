@@ -1,0 +1,221 @@
+"""Package code in the store: artifacts and where they came from, registry observations, and
+the static features of each archive (by content)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import zlib
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+import orjson
+
+from malgraph.analysis.analyze import Analysis
+from malgraph.analysis.features import ANALYZER_VERSION
+from malgraph.identity import canonical_name, canonical_version
+
+
+class VersionRef(NamedTuple):
+    id: int
+    ecosystem: str
+    name: str  # canonical
+    version: str
+
+
+def versions_without_code(
+    db: sqlite3.Connection, ecosystems: Sequence[str], limit: int | None = None
+) -> list[VersionRef]:
+    marks = ",".join("?" * len(ecosystems))
+    rows = db.execute(
+        "SELECT pv.id, p.ecosystem, p.name, pv.version FROM package_versions pv"
+        f" JOIN packages p ON p.id = pv.package_id WHERE p.ecosystem IN ({marks})"
+        " AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.package_version_id = pv.id)"
+        " ORDER BY p.ecosystem, p.name, pv.version LIMIT ?",
+        (*ecosystems, -1 if limit is None else limit),
+    )
+    return [VersionRef(*row) for row in rows]
+
+
+def removed_at(db: sqlite3.Connection) -> set[tuple[int, str]]:
+    """(package-version, registry) pairs whose latest observation says removed."""
+    rows = db.execute(
+        "SELECT package_version_id, registry, status FROM registry_observations o"
+        " WHERE observed_at = (SELECT max(observed_at) FROM registry_observations"
+        "  WHERE package_version_id = o.package_version_id AND registry = o.registry)"
+    )
+    return {(version, registry) for version, registry, status in rows if status == "removed"}
+
+
+def find_version(db: sqlite3.Connection, ecosystem: str, name: str, version: str) -> int | None:
+    row = db.execute(
+        "SELECT pv.id FROM package_versions pv JOIN packages p ON p.id = pv.package_id"
+        " WHERE p.ecosystem = ? AND p.name = ? AND pv.version = ?",
+        (ecosystem, canonical_name(ecosystem, name), canonical_version(ecosystem, version)),
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def code_source(db: sqlite3.Connection, name: str) -> int:
+    """A place code comes from (a registry, a mirror, a local folder) is a source of kind
+    'code': it holds artifacts but makes no claims."""
+    db.execute("INSERT OR IGNORE INTO sources(name, kind) VALUES (?, 'code')", (name,))
+    return int(db.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()[0])
+
+
+def add_artifact(db: sqlite3.Connection, version_id: int, source: str, sha256: str,
+                 location: str, kind: str, fetched_at: str) -> None:  # fmt: skip
+    db.execute(
+        "INSERT OR IGNORE INTO artifacts(package_version_id, source_id, sha256, location, kind,"
+        " fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (version_id, code_source(db, source), sha256, location, kind, fetched_at),
+    )
+
+
+def add_observation(db: sqlite3.Connection, version_id: int, registry: str, status: str,
+                    detail: str, released: str | None, observed_at: str) -> None:  # fmt: skip
+    db.execute(
+        "INSERT OR REPLACE INTO registry_observations VALUES (?, ?, ?, ?, ?, ?)",
+        (version_id, registry, status, detail, released, observed_at),
+    )
+
+
+def archives_to_analyze(db: sqlite3.Connection, redo: bool = False) -> list[tuple[str, list[str]]]:
+    """Each archive content not yet analysed by this analyzer, with every place it lies."""
+    rows = db.execute(
+        "SELECT sha256, json_group_array(location) FROM artifacts WHERE ?1 OR sha256 NOT IN"
+        " (SELECT sha256 FROM code_analyses WHERE analyzer >= ?2) GROUP BY sha256 ORDER BY 1",
+        (redo, ANALYZER_VERSION),
+    )
+    return [(sha256, orjson.loads(places)) for sha256, places in rows]
+
+
+def save_analysis(db: sqlite3.Connection, sha256: str, analysis: Analysis, at: str) -> None:
+    """Replace what is stored for this archive content; call inside a transaction."""
+    db.execute("DELETE FROM code_analyses WHERE sha256 = ?", (sha256,))
+    f = analysis.features
+
+    def dump(items: Iterable[Any]) -> str:
+        return orjson.dumps([dataclasses.asdict(i) for i in items]).decode()
+
+    db.execute(
+        "INSERT INTO code_analyses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            sha256, ANALYZER_VERSION, analysis.status, analysis.format, analysis.reason,
+            orjson.dumps(analysis.skipped).decode(),
+            orjson.dumps(f.problems if f else ()).decode(),
+            dump(f.manifests if f else ()), dump(f.install_hooks if f else ()),
+            dump(f.findings if f else ()), dump(f.obfuscation if f else ()),
+            zlib.compress(f.tokens.encode()) if f else None, at,
+        ),
+    )  # fmt: skip
+    if f is None:
+        return
+    db.executemany(
+        "INSERT OR IGNORE INTO code_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(sha256, x.path, x.sha256, x.size, x.language, x.normalised_sha256, x.tokens)
+         for x in f.files],
+    )  # fmt: skip
+    db.executemany(
+        "INSERT INTO code_dependencies VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(sha256, d.ecosystem, d.name, d.spec, d.kind, d.file, d.line) for d in f.dependencies],
+    )
+    db.executemany(
+        "INSERT INTO code_imports VALUES (?, ?, ?, ?, ?, ?)",
+        [(sha256, i.module, i.kind, i.relative, i.file, i.line) for i in f.imports],
+    )
+    for ioc in f.iocs:
+        db.execute("INSERT OR IGNORE INTO iocs(kind, value) VALUES (?, ?)", (ioc.kind, ioc.value))
+        db.execute(
+            "INSERT OR IGNORE INTO code_iocs SELECT id, ?, ?, ?, ? FROM iocs"
+            " WHERE kind = ? AND value = ?",
+            (sha256, ioc.file, ioc.line, ioc.as_written, ioc.kind, ioc.value),
+        )
+
+
+def tokens_of(db: sqlite3.Connection, sha256: str) -> str | None:
+    row = db.execute("SELECT tokens FROM code_analyses WHERE sha256 = ?", (sha256,)).fetchone()
+    return zlib.decompress(row[0]).decode() if row and row[0] is not None else None
+
+
+def code_card(db: sqlite3.Connection, package_id: int) -> list[dict[str, Any]]:
+    """Per package-version: its artifacts, where each came from, and their main features;
+    and what registries said of it."""
+    out: dict[str, dict[str, Any]] = {}
+    for version, sha256, source, location, kind, fetched_at, status, reason in db.execute(
+        "SELECT pv.version, a.sha256, s.name, a.location, a.kind, a.fetched_at, c.status,"
+        " c.reason FROM artifacts a JOIN package_versions pv ON pv.id = a.package_version_id"
+        " JOIN sources s ON s.id = a.source_id LEFT JOIN code_analyses c ON c.sha256 = a.sha256"
+        " WHERE pv.package_id = ? ORDER BY pv.version, a.id",
+        (package_id,),
+    ):
+        entry = out.setdefault(version, {"version": version, "artifacts": [], "registries": []})
+        artifact = {"sha256": sha256, "source": source, "location": location, "kind": kind,
+                    "fetched_at": fetched_at, "analysis": status, "reason": reason}  # fmt: skip
+        if status is not None:
+            artifact.update(_features_summary(db, sha256))
+        entry["artifacts"].append(artifact)
+    for version, registry, status, detail, released, observed_at in db.execute(
+        "SELECT pv.version, o.registry, o.status, o.detail, o.released, o.observed_at"
+        " FROM registry_observations o JOIN package_versions pv ON pv.id = o.package_version_id"
+        " WHERE pv.package_id = ? ORDER BY pv.version, o.observed_at, o.registry",
+        (package_id,),
+    ):
+        entry = out.setdefault(version, {"version": version, "artifacts": [], "registries": []})
+        entry["registries"].append({"registry": registry, "status": status, "detail": detail,
+                                    "released": released, "observed_at": observed_at})  # fmt: skip
+    return list(out.values())
+
+
+def _features_summary(db: sqlite3.Connection, sha256: str) -> dict[str, Any]:
+    hooks, findings, obfuscation, skipped = db.execute(
+        "SELECT install_hooks, findings, obfuscation, skipped FROM code_analyses WHERE sha256 = ?",
+        (sha256,),
+    ).fetchone()
+    files, languages = db.execute(
+        "SELECT count(*), group_concat(DISTINCT language) FROM code_files WHERE sha256 = ?",
+        (sha256,),
+    ).fetchone()
+    categories: dict[str, int] = {}
+    for finding in orjson.loads(findings):
+        categories[finding["category"]] = categories.get(finding["category"], 0) + 1
+    return {
+        "files": files,
+        "languages": sorted((languages or "").split(",")) if languages else [],
+        "install_hooks": [f"{h['kind']}: {h['detail']}" for h in orjson.loads(hooks)],
+        "findings": dict(sorted(categories.items())),
+        "obfuscation": sorted({o["sign"] for o in orjson.loads(obfuscation)}),
+        "skipped_members": len(orjson.loads(skipped)),
+        "dependencies": [
+            f"{name} {spec}".strip() + f" ({kind})"
+            for name, spec, kind in db.execute(
+                "SELECT DISTINCT name, spec, kind FROM code_dependencies WHERE sha256 = ?"
+                " ORDER BY kind, name",
+                (sha256,),
+            )
+        ],
+        "iocs": [
+            f"{kind}: {value}"
+            for kind, value in db.execute(
+                "SELECT DISTINCT i.kind, i.value FROM code_iocs c JOIN iocs i ON i.id = c.ioc_id"
+                " WHERE c.sha256 = ? ORDER BY 1, 2",
+                (sha256,),
+            )
+        ],
+    }
+
+
+def availability(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """Per source that makes claims: its package-versions with code (an artifact from anyone)
+    and without, the paper's tracked / untracked."""
+    rows = db.execute(
+        "SELECT s.name, count(DISTINCT rv.version_id), count(DISTINCT a.package_version_id)"
+        " FROM records r JOIN sources s ON s.id = r.source_id"
+        " JOIN record_versions rv ON rv.record_id = r.id"
+        " LEFT JOIN artifacts a ON a.package_version_id = rv.version_id"
+        " WHERE r.role = 'claim' AND r.withdrawn IS NULL GROUP BY s.name ORDER BY s.name"
+    )
+    return {
+        source: {"package_versions": n, "available": held, "unavailable": n - held}
+        for source, n, held in rows
+    }

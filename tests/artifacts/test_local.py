@@ -1,0 +1,101 @@
+"""Code from local folders and DataDog's encrypted samples, read in place, then analysed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from malgraph.analysis.runner import analyze_stored
+from malgraph.artifacts.cache import cache_for
+from malgraph.artifacts.fetch import register_local
+from malgraph.artifacts.local import name_version_readings
+from malgraph.ingest import ingest
+from malgraph.store import Store
+from malgraph.store.queries import find_packages, package_card, stats
+from tests.conftest import osv, write_json
+from tests.inert_packages import gem, npm_package, sample_zip, sdist
+
+
+def test_file_names_are_read_every_way_they_can_split() -> None:
+    assert name_version_readings("left-pad-1.3.0.tgz") == [("left-pad", "1.3.0")]
+    assert name_version_readings("foo-2-bar-1.0.tar.gz") == [("foo", "2-bar-1.0"),
+                                                             ("foo-2-bar", "1.0")]  # fmt: skip
+    assert name_version_readings("my_pkg-0.1-py3-none-any.whl") == [("my_pkg", "0.1")]
+    assert ("nokogiri", "1.16.0") in name_version_readings("nokogiri-1.16.0-x86_64-linux.gem")
+    assert name_version_readings("README.tgz") == []
+
+
+def _store_with_three(store: Store, tmp_path: Path) -> None:
+    feed = tmp_path / "osv"
+    write_json(feed / "a.json", osv("MAL-1", "evil-npm", versions=["1.0.0"]))
+    write_json(feed / "b.json", osv("MAL-2", "Evil_Py", ecosystem="PyPI", versions=["2.0"]))
+    write_json(feed / "c.json", osv("MAL-3", "bad-gem", ecosystem="RubyGems", versions=["0.1"]))
+    assert ingest(store, "osv", [str(feed)]).ok
+
+
+def test_a_folder_of_archives_is_matched_to_the_store_copied_and_analysed(
+    store: Store, tmp_path: Path
+) -> None:
+    _store_with_three(store, tmp_path)
+    folder = tmp_path / "archives"
+    (folder / "Evil_Py" / "2.0").mkdir(parents=True)  # pypi_malregistry's name/version/file
+    (folder / "Evil_Py" / "2.0" / "Evil_Py-2.0.tar.gz").write_bytes(sdist("Evil_Py", "2.0"))
+    (folder / "evil-npm-1.0.0.tgz").write_bytes(npm_package("evil-npm", "1.0.0"))
+    (folder / "bad-gem-0.1.gem").write_bytes(gem("bad-gem", "0.1"))
+    (folder / "stranger-9.9.tgz").write_bytes(npm_package("stranger", "9.9"))
+    cache = cache_for(store.path)
+
+    summary = register_local(store, cache, folder)
+    assert summary.registered == 3
+    assert summary.unmatched == [str(folder / "stranger-9.9.tgz")]
+    again = register_local(store, cache, folder)  # idempotent
+    assert again.registered == 3
+    assert store.db.execute("SELECT count(*) FROM artifacts").fetchone()[0] == 3
+    assert len(list(cache.root.glob("*/*"))) == 3
+
+    result = analyze_stored(store, cache, jobs=2)
+    assert result.analyzed == 3 and result.by_status == {"ok": 3} and not result.missing
+    assert analyze_stored(store, cache).analyzed == 0  # nothing new to analyse
+    [pid] = find_packages(store.db, "evil-py", "PyPI")
+    [version] = package_card(store.db, pid)["code"]
+    [artifact] = version["artifacts"]
+    assert artifact["kind"] == "local-archive" and artifact["analysis"] == "ok"
+    assert any("setup-code" in hook for hook in artifact["install_hooks"])
+    assert {"eval", "decode", "network", "env"} <= set(artifact["findings"])
+    assert "url: https://collect.example-exfil.top/upload" in artifact["iocs"]
+    assert "requests >=2 (install_requires)" in artifact["dependencies"]
+    code = stats(store.db)["code"]
+    assert code["available_package_versions"] == 3 and code["analyses"] == {"ok": 3}
+    assert list(code["availability"].values()) == [{"package_versions": 3, "available": 3,
+                                                    "unavailable": 0}]  # fmt: skip
+
+
+def test_datadog_samples_are_read_in_place_with_their_password(
+    store: Store, tmp_path: Path
+) -> None:
+    folder = tmp_path / "samples" / "npm" / "malicious_intent" / "evil-npm" / "1.0.0"
+    folder.mkdir(parents=True)
+    sample = folder / "2024-03-01-evil-npm-v1.0.0.zip"
+    inner = {"evil-npm/package/package.json": b'{"name": "evil-npm", "version": "1.0.0",'
+             b' "scripts": {"preinstall": "node x.js"}}',
+             "evil-npm/package/x.js": b"require('child_process').exec('id');\n"}  # fmt: skip
+    sample.write_bytes(sample_zip(inner))
+    assert ingest(store, "datadog", [str(tmp_path / "samples")]).ok
+    cache = cache_for(store.path)
+    assert analyze_stored(store, cache).by_status == {"ok": 1}
+    assert not cache.root.exists()  # read in place, not copied
+    [pid] = find_packages(store.db, "evil-npm", "npm")
+    [artifact] = package_card(store.db, pid)["code"][0]["artifacts"]
+    assert artifact["location"] == str(sample) and artifact["files"] == 2
+    assert artifact["install_hooks"] == ["preinstall: node x.js"]
+    assert artifact["findings"] == {"process": 1}
+
+
+def test_a_moved_or_changed_archive_is_reported_not_analysed(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "samples" / "npm" / "malicious_intent" / "evil-npm" / "1.0.0"
+    folder.mkdir(parents=True)
+    sample = folder / "2024-03-01-evil-npm-v1.0.0.zip"
+    sample.write_bytes(sample_zip({"a.js": b"1"}))
+    assert ingest(store, "datadog", [str(tmp_path / "samples")]).ok
+    sample.write_bytes(sample_zip({"a.js": b"2"}))  # no longer the archive the source named
+    result = analyze_stored(store, cache_for(store.path))
+    assert result.analyzed == 0 and len(result.missing) == 1
