@@ -11,6 +11,7 @@ from malgraph.artifacts.local import name_version_readings
 from malgraph.ingest import ingest
 from malgraph.store import Store
 from malgraph.store.queries import find_packages, package_card, stats
+from tests.artifacts.hostile import bomb_tgz, traversal_tgz, truncated
 from tests.conftest import osv, write_json
 from tests.inert_packages import gem, npm_package, sample_zip, sdist
 
@@ -99,3 +100,31 @@ def test_a_moved_or_changed_archive_is_reported_not_analysed(store: Store, tmp_p
     sample.write_bytes(sample_zip({"a.js": b"2"}))  # no longer the archive the source named
     result = analyze_stored(store, cache_for(store.path))
     assert result.analyzed == 0 and len(result.missing) == 1
+
+
+def test_hostile_archives_are_recorded_as_such_and_the_run_goes_on(
+    store: Store, tmp_path: Path
+) -> None:
+    feed, folder = tmp_path / "osv", tmp_path / "archives"
+    versions = ["1.0.0", "1.0.1", "1.0.2", "1.0.3"]
+    write_json(feed / "a.json", osv("MAL-1", "evil-npm", versions=versions))
+    assert ingest(store, "osv", [str(feed)]).ok
+    folder.mkdir()
+    hostile_ones = [traversal_tgz(), bomb_tgz(), truncated(npm_package("evil-npm", "1.0.2")),
+                    npm_package("evil-npm", "1.0.3")]  # fmt: skip
+    for version, data in zip(versions, hostile_ones, strict=True):
+        (folder / f"evil-npm-{version}.tgz").write_bytes(data)
+    cache = cache_for(store.path)
+    assert register_local(store, cache, folder).registered == 4
+    assert analyze_stored(store, cache, jobs=2).by_status == {"ok": 2, "capped": 1,
+                                                              "broken": 1}  # fmt: skip
+    rows = dict(store.db.execute(
+        "SELECT pv.version, c.status || ' ' || coalesce(c.reason, '') || ' ' || c.skipped"
+        " FROM code_analyses c JOIN artifacts a ON a.sha256 = c.sha256"
+        " JOIN package_versions pv ON pv.id = a.package_version_id"))  # fmt: skip
+    assert "parent path" in rows["1.0.0"] and "absolute path" in rows["1.0.0"]
+    assert rows["1.0.1"].startswith("capped max_total_bytes")
+    assert rows["1.0.2"].startswith("broken corrupt: ")
+    assert rows["1.0.3"].startswith("ok")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archives", "osv", "test.db",
+        "test.db-shm", "test.db-wal", "test.db.code"]  # nothing was unpacked  # fmt: skip

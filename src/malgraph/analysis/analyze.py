@@ -32,7 +32,8 @@ _TEXT_SUFFIXES = (".json", ".txt", ".cfg", ".toml", ".yml", ".yaml", ".sh", ".ba
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
-    status: str  # ok, capped (a cap stopped reading: features are of what was read), unreadable
+    status: str  # ok; capped or broken (a cap or corruption stopped reading: the features are
+    # of what was read); unreadable (nothing could be read)
     format: str | None
     reason: str | None
     skipped: tuple[tuple[str, str], ...]  # (path, reason) of members refused
@@ -49,7 +50,8 @@ def analyze_archive(data: bytes, name: str = "", limits: Limits = DEFAULT_LIMITS
     members = contents.members
     if contents.metadata is not None:  # a gem's gemspec, from metadata.gz
         members = (*members, Member("metadata", contents.metadata))
-    status = "capped" if contents.capped else "ok"
+    capped = contents.capped
+    status = "ok" if not capped else "broken" if capped.startswith("corrupt") else "capped"
     return Analysis(status, contents.format, contents.capped, skipped, analyze_members(members))
 
 

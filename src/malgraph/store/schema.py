@@ -211,7 +211,7 @@ MIGRATIONS: list[str] = [
     CREATE TABLE code_analyses (
         sha256 TEXT PRIMARY KEY,
         analyzer INTEGER NOT NULL,    -- analysis.features.ANALYZER_VERSION
-        status TEXT NOT NULL,         -- ok, capped (a cap stopped reading), unreadable
+        status TEXT NOT NULL,         -- ok, capped (a cap stopped reading), broken, unreadable
         format TEXT,
         reason TEXT,                  -- why capped or unreadable
         skipped TEXT NOT NULL,        -- JSON [[path, reason]]: members refused
