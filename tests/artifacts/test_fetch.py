@@ -37,12 +37,14 @@ def test_fetch_then_analyze_from_a_primary_and_a_lagging_mirror(
     write_json(feed / "4.json", osv("MAL-4", "bad-gem", ecosystem="RubyGems", versions=["0.1"]))
     write_json(feed / "5.json", osv("MAL-5", "vanished", versions=["2.0.0"]))
     write_json(feed / "6.json", osv("MAL-6", "all-versions"))  # no version: nothing to fetch
+    write_json(feed / "7.json", osv("MAL-7", "LegacyCase", versions=["1.0.0"]))  # npm keeps case
     with Store(db) as store:
         assert ingest(store, "osv", [str(feed)]).ok
 
     primary, mirror = registry_servers(), registry_servers("/npm-mirror")
     primary.add_npm("evil-npm", "1.0.0", npm_package("evil-npm", "1.0.0", str(marker)),
                     time="2024-02-03T04:05:06.789Z")  # fmt: skip
+    primary.add_npm("LegacyCase", "1.0.0", npm_package("LegacyCase", "1.0.0"))
     primary.npm_placeholder("taken-down")  # npm's security holding package replaced it
     mirror.add_npm("taken-down", "1.0.0", npm_package("taken-down", "1.0.0", str(marker)))
     primary.add_pypi("evil-py", "2.0", "Evil_Py-2.0.tar.gz", sdist("Evil_Py", "2.0", str(marker)),
@@ -51,7 +53,7 @@ def test_fetch_then_analyze_from_a_primary_and_a_lagging_mirror(
 
     output = _cli(db, "fetch", "--mirror", primary.url, "--mirror", mirror.url,
                   "--retries", "0", "--timeout", "5")  # fmt: skip
-    assert "asked 5: 4 fetched, 1 removed from every registry asked, 0 failed" in " ".join(
+    assert "asked 6: 5 fetched, 1 removed from every registry asked, 0 failed" in " ".join(
         output.split()
     )
     with Store(db) as store:
@@ -61,7 +63,7 @@ def test_fetch_then_analyze_from_a_primary_and_a_lagging_mirror(
                                      f" FROM artifacts a {named.format('a')}"))  # fmt: skip
         seen = f"SELECT p.name, o.registry, o.status FROM registry_observations o {named}"
         observations = set(store.db.execute(seen.format("o")))
-    assert set(rows) == {"evil-npm", "taken-down", "evil-py", "bad-gem"}
+    assert set(rows) == {"evil-npm", "taken-down", "evil-py", "bad-gem", "legacycase"}
     assert rows["taken-down"].startswith("registry " + mirror.url)
     assert ("taken-down", primary.url, "removed") in observations
     assert ("taken-down", mirror.url, "present") in observations
@@ -69,7 +71,7 @@ def test_fetch_then_analyze_from_a_primary_and_a_lagging_mirror(
         observations
     )
     cached = list((tmp_path / "m.db.code").glob("*/*"))
-    assert len(cached) == 4 and all(not p.stat().st_mode & 0o222 for p in cached)
+    assert len(cached) == 5 and all(not p.stat().st_mode & 0o222 for p in cached)
 
     # A second run asks nothing again: all have code or were removed from every mirror.
     before = len(primary.requests) + len(mirror.requests)
@@ -77,7 +79,7 @@ def test_fetch_then_analyze_from_a_primary_and_a_lagging_mirror(
     assert "asked 0" in again and "1 already known removed" in again
     assert len(primary.requests) + len(mirror.requests) == before
 
-    assert "analysed 4 archive(s): 4 ok" in " ".join(_cli(db, "analyze").split())
+    assert "analysed 5 archive(s): 5 ok" in " ".join(_cli(db, "analyze").split())
     assert not marker.exists()  # the install hooks and setup.py were read, never run
 
     card = json.loads(_cli(db, "show", "evil-npm", "--json"))[0]

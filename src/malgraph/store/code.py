@@ -19,8 +19,8 @@ from malgraph.identity import canonical_name, canonical_version
 class VersionRef(NamedTuple):
     id: int
     ecosystem: str
-    name: str  # canonical
-    version: str
+    name: str  # PyPI: PEP 503 (its APIs accept it); else as sources spell it most often, since
+    version: str  # npm has legacy mixed-case names (`JSONStream`): a wrong case looks removed
 
 
 def versions_without_code(
@@ -28,7 +28,11 @@ def versions_without_code(
 ) -> list[VersionRef]:
     marks = ",".join("?" * len(ecosystems))
     rows = db.execute(
-        "SELECT pv.id, p.ecosystem, p.name, pv.version FROM package_versions pv"
+        "SELECT pv.id, p.ecosystem, CASE WHEN p.ecosystem = 'PyPI' THEN p.name ELSE"
+        " coalesce((SELECT r.name_given FROM records r WHERE r.package_id = p.id"
+        "  AND r.role = 'claim' GROUP BY r.name_given ORDER BY count(*) DESC, r.name_given"
+        "  LIMIT 1), p.name) END, pv.version"
+        " FROM package_versions pv"
         f" JOIN packages p ON p.id = pv.package_id WHERE p.ecosystem IN ({marks})"
         " AND NOT EXISTS (SELECT 1 FROM artifacts a WHERE a.package_version_id = pv.id)"
         " ORDER BY p.ecosystem, p.name, pv.version LIMIT ?",
