@@ -16,5 +16,5 @@ def test_mypy_strict() -> None:
 
 
 def test_ruff_lint_and_format() -> None:
-    check("ruff", "check", "src", "tests", "benchmarks", "scripts")
-    check("ruff", "format", "--check", "src", "tests", "benchmarks", "scripts")
+    check("ruff", "check", "src", "tests", "benchmarks", "scripts", "evals")
+    check("ruff", "format", "--check", "src", "tests", "benchmarks", "scripts", "evals")

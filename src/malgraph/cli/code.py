@@ -4,14 +4,11 @@ statically. Nothing fetched is ever installed, imported or run."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import orjson
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from malgraph.analysis.analyze import Analysis, analyze_archive
 from malgraph.analysis.runner import MAX_ARCHIVE_BYTES, analyze_stored
@@ -19,17 +16,9 @@ from malgraph.artifacts.cache import cache_for
 from malgraph.artifacts.fetch import FETCHABLE, fetch_from_registries, register_local
 from malgraph.artifacts.registries import DEFAULT_MIRRORS, Downloader
 from malgraph.cli import app, err, open_store, out
+from malgraph.cli.progress import bar
 
 SHOWN = 20
-
-
-@contextmanager
-def _bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-               TimeRemainingColumn())  # fmt: skip
-    with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task(label, total=None)
-        yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
 def parse_mirrors(values: list[str]) -> dict[str, list[str]]:
@@ -70,7 +59,7 @@ def fetch_command(
     with open_store() as store:
         cache = cache_for(store.path)
         for folder in from_ or []:
-            with _bar(f"archives in {folder}") as progress:
+            with bar(f"archives in {folder}") as progress:
                 local = register_local(store, cache, folder, progress)
             out.print(f"{folder}: {local.registered} archive(s) registered, "
                       f"{len(local.unmatched)} naming no package-version in the store")  # fmt: skip
@@ -78,10 +67,10 @@ def fetch_command(
                 err.print(f"[red]refused[/] {line}", highlight=False)
         if offline:
             return
-        with Downloader(timeout=timeout, retries=retries) as downloader, _bar("fetch") as bar:
+        with Downloader(timeout=timeout, retries=retries) as downloader, bar("fetch") as progress:
             summary = fetch_from_registries(store, cache, downloader, mirrors,
                                             ecosystem=ecosystem, limit=limit, jobs=jobs,
-                                            progress=bar)  # fmt: skip
+                                            progress=progress)  # fmt: skip
     out.print(
         f"asked {summary.asked}: {summary.fetched} fetched, {summary.removed} removed from "
         f"every registry asked, {len(summary.failed)} failed; {summary.skipped_removed} "
@@ -117,7 +106,7 @@ def analyze_command(
             else:
                 _print_analysis(path, analysis)
         return
-    with open_store() as store, _bar("analyze") as progress:
+    with open_store() as store, bar("analyze") as progress:
         summary = analyze_stored(store, cache_for(store.path), jobs=jobs, redo=redo,
                                  progress=progress)  # fmt: skip
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "none"

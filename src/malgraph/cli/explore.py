@@ -9,6 +9,8 @@ import typer
 from rich.table import Table
 
 from malgraph.cli import app, err, open_store, out
+from malgraph.cli.progress import bar
+from malgraph.relations.dependency import DependencySummary
 from malgraph.sources import SOURCES
 from malgraph.store.queries import find_packages, package_card, stats
 
@@ -69,6 +71,16 @@ def print_stats(numbers: dict[str, Any]) -> None:
             for s, a in code["availability"].items() if a["available"]]  # fmt: skip
     if held:
         out.print("package-versions with code, per source: " + ", ".join(held))
+    dependency = numbers["dependency"]
+    if dependency["edges"]:
+        hidden, by = dependency["hidden_packages"], dependency["dependent_packages"]
+        out.print(f"dependency-hidden: {hidden} packages pulled in by {by}, "
+                  f"in {len(dependency['groups'])} groups")  # fmt: skip
+    families = numbers["families"]
+    if families["count"]:
+        out.print(f"code families: {families['count']} (largest {families['largest']}); "
+                  f"{families['in_families']} of {families['available_package_versions']} "
+                  "package-versions with code are in one")  # fmt: skip
 
 
 @app.command("stats")
@@ -146,6 +158,23 @@ def _print_card(card: dict[str, Any]) -> None:
                       f"on {dates['removal_seen_by']}", highlight=False)  # fmt: skip
     for version in card["code"]:
         _print_code(version)
+    for entry in card["similarity"]:
+        family = entry["family"]
+        if family:
+            out.print(f"{entry['version']}: family {family['id']} ({family['size']} members, "
+                      f"first released {(family['first_release'] or '?')[:10]})")  # fmt: skip
+        for n in entry["neighbours"]:
+            out.print(f"  similar to {n['name']}@{n['version']} ({n['ecosystem']}): "
+                      f"{n['tier']} {n['score']:.2f}", highlight=False)  # fmt: skip
+    for label, key in (("pulls in", "pulls_in"), ("pulled in by", "pulled_in_by")):
+        for link in card["dependency"][key]:
+            first = link["evidence"][0]
+            where = first.get("file") or first.get("source") or ""
+            out.print(f"{label} {link['name']} ({link['ecosystem']})"
+                      + (f" from {link['version']}" if link["version"] else "")
+                      + f": {first['via']} {first.get('kind', '')} {where}"
+                      + (f":{first['line']}" if first.get("line") else "")
+                      + f" ({link['confidence']})", highlight=False)  # fmt: skip
     for campaign in card["campaigns"]:
         out.print(f"campaign ({campaign['source']}, {campaign['category'] or '-'}): "
                   f"{campaign['name']}", highlight=False)  # fmt: skip
@@ -183,15 +212,67 @@ def _print_code(version: dict[str, Any]) -> None:
                 out.print(f"  {label}: {', '.join(a[label][:12])}", highlight=False)
 
 
-@app.command("relate")
-def relate_command() -> None:
-    """Recompute derived relations: which packages each report's text names (co-existing).
-    Ingest does this itself; run it after an interrupted ingest."""
-    from malgraph.relations.coexisting import refresh_mentions
+RELATION_KINDS = ("mentions", "similar", "dependency")
 
-    with open_store() as store, store.transaction():
-        count = refresh_mentions(store.db)
-    out.print(f"{count} package mentions in reports")
+
+@app.command("relate")
+def relate_command(
+    kinds: Annotated[
+        str, typer.Option(help=f"Comma-separated, of: {', '.join(RELATION_KINDS)}.")
+    ] = ",".join(RELATION_KINDS),
+) -> None:
+    """Recompute derived relations: which packages each report's text names (co-existing;
+    ingest does this itself), code reuse (similar edges and families, from `analyze`) and
+    dependencies (from manifests, imports and the sources' dependency lists)."""
+    from malgraph.relations.coexisting import refresh_mentions
+    from malgraph.relations.dependency import refresh_dependencies
+    from malgraph.relations.similar_store import refresh_similar
+
+    chosen = [k.strip() for k in kinds.split(",") if k.strip()]
+    if unknown := sorted(set(chosen) - set(RELATION_KINDS)):
+        err.print(f"unknown relation kind(s) {', '.join(unknown)}; one of {RELATION_KINDS}")
+        raise typer.Exit(2)
+    with open_store() as store:
+        if "mentions" in chosen:
+            with store.transaction():
+                out.print(f"{refresh_mentions(store.db)} package mentions in reports")
+        if "similar" in chosen:
+            with bar("similar") as progress:
+                found = refresh_similar(store, progress=progress)
+            tiers = ", ".join(f"{n} {t}" for t, n in sorted(found.edges.items())) or "none"
+            out.print(f"similar: {found.items} package-versions with code; edges: {tiers}; "
+                      f"{found.families} families ({found.new_families} new, "
+                      f"{found.dissolved_families} dissolved)")  # fmt: skip
+        if "dependency" in chosen:
+            print_dependency_summary(refresh_dependencies(store))
+
+
+def print_dependency_summary(found: DependencySummary) -> None:
+    vias = ", ".join(f"{n} with {via} evidence" for via, n in sorted(found.by_via.items()))
+    out.print(f"dependency: {found.edges} depends-on edges" + (f" ({vias})" if vias else "")
+              + f"; {found.excluded_by_spec} declared dependencies whose version spec admits"
+              " no malicious version")  # fmt: skip
+
+
+@app.command("families")
+def families_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Code families (from `relate --kinds similar`): id, size, dates, members."""
+    from malgraph.store.families import all_families
+
+    with open_store() as store:
+        found = all_families(store.db)
+    if as_json:
+        _json(found)
+        return
+    for family in found:
+        first, last = (family["first_release"] or "?")[:10], (family["last_release"] or "?")[:10]
+        names = sorted({m["name"] for m in family["members"]})
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        out.print(f"[bold]{family['id']}[/] {family['size']} members "
+                  f"({', '.join(family['ecosystems'])}, {first} to {last}): {shown}",
+                  highlight=False)  # fmt: skip
 
 
 @app.command("sources")

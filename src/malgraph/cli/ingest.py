@@ -12,8 +12,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from malgraph.cli import app, err, open_store, out
-from malgraph.cli.explore import print_stats
+from malgraph.cli.explore import print_dependency_summary, print_stats
 from malgraph.ingest import IngestReport, ingest
+from malgraph.relations.dependency import refresh_dependencies
 from malgraph.sources import SOURCES
 from malgraph.store import Store
 from malgraph.store.queries import stats
@@ -124,6 +125,7 @@ def build_command(
             report = _run(store, kind, kind_paths, strict, 2000, workers)
             _summarise(report, None, kind)
             ok = ok and report.ok
+        print_dependency_summary(refresh_dependencies(store))
         print_stats(stats(store.db))
     out.print(f"\nstore: {store.path}  -  next: `malgraph stats`, `malgraph show NAME`")
     raise typer.Exit(0 if ok else 1)

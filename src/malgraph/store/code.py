@@ -223,3 +223,14 @@ def availability(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
         source: {"package_versions": n, "available": held, "unavailable": n - held}
         for source, n, held in rows
     }
+
+
+def release_times(db: sqlite3.Connection) -> dict[int, str]:
+    """The earliest release time any source or registry gives, per package-version."""
+    return dict(db.execute(
+        "SELECT version_id, min(released) FROM ("
+        " SELECT rv.version_id, r.released FROM records r"
+        " JOIN record_versions rv ON rv.record_id = r.id"
+        " WHERE r.released IS NOT NULL AND r.role = 'claim' AND r.withdrawn IS NULL"
+        " UNION ALL SELECT package_version_id, released FROM registry_observations"
+        " WHERE released IS NOT NULL) GROUP BY version_id"))  # fmt: skip

@@ -8,10 +8,12 @@ from typing import Any
 import orjson
 
 from malgraph.identity import canonical_name, ecosystem_of
+from malgraph.insights.dependency import dependency_card, dependency_numbers
 from malgraph.insights.overlap import source_overlap
 from malgraph.model import ClaimView, Scope
 from malgraph.relations.coexisting import coreported
 from malgraph.store.code import availability, code_card
+from malgraph.store.families import family_stats, similarity_card
 
 _ACTIVE = "r.role = 'claim' AND (?1 OR r.withdrawn IS NULL)"
 
@@ -72,6 +74,8 @@ def stats(
     out.update(source_overlap(claims(db, None, include_withdrawn), level))
     out["missing_rate"] = missing_rate(db, include_withdrawn)
     out["code"] = code_counts(db)
+    out["families"] = family_stats(db)
+    out["dependency"] = dependency_numbers(db)
     return out
 
 
@@ -300,5 +304,7 @@ def package_card(db: sqlite3.Connection, package_id: int) -> dict[str, Any]:
         "coreported": coreported(db, package_id),
         "timeline": version_dates(db, package_id),
         "code": code_card(db, package_id),
+        "similarity": similarity_card(db, package_id),
+        "dependency": dependency_card(db, package_id),
         "edges": edges,
     }

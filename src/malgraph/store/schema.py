@@ -268,4 +268,22 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (package_version_id, registry, observed_at)
     ) WITHOUT ROWID;
     """,
+    # 4: code families (the similar relation's clusters), with ids that outlive re-runs.
+    """
+    CREATE TABLE families (
+        id TEXT PRIMARY KEY,          -- 'F-' + 10 hex; kept by the cluster holding most members
+        size INTEGER NOT NULL,
+        ecosystems TEXT NOT NULL,     -- JSON list
+        first_release TEXT,           -- earliest and latest release among members (NULL: none
+        last_release TEXT,            -- has a release date)
+        undated INTEGER NOT NULL,     -- members without a release date
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE family_members (
+        package_version_id INTEGER PRIMARY KEY REFERENCES package_versions(id),
+        family_id TEXT NOT NULL REFERENCES families(id) ON DELETE CASCADE
+    );
+    CREATE INDEX family_members_by_family ON family_members (family_id);
+    """,
 ]

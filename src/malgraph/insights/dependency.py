@@ -1,0 +1,116 @@
+"""Dependency-hidden malware (the paper's RQ3): which malicious packages are pulled in by
+others, by whom, the groups that dependency links form, and how long each group was active."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from malgraph.store.code import release_times
+
+
+def _package_edges(db: sqlite3.Connection) -> list[tuple[int, int, float, str]]:
+    """Depends-on edges lifted to packages: (depending, depended on, confidence, evidence)."""
+    query = (
+        "SELECT CASE e.src_type WHEN 'package' THEN e.src_id ELSE pv.package_id END, e.dst_id,"
+        " e.confidence, e.evidence FROM edges e LEFT JOIN package_versions pv"
+        " ON e.src_type = 'package_version' AND pv.id = e.src_id WHERE e.kind = 'depends_on'"
+    )
+    return list(db.execute(query))
+
+
+def dependency_numbers(db: sqlite3.Connection) -> dict[str, Any]:
+    """Hidden packages (targets of an edge), their dependents, the weakly connected groups
+    over packages, and each group's active time: latest minus earliest release of any member
+    version (members without a release date are counted, not guessed)."""
+    edges = _package_edges(db)
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    dependents: dict[int, set[int]] = defaultdict(set)
+    for src, dst, _, _ in edges:
+        dependents[dst].add(src)
+        a, b = root(src), root(dst)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    names = {pid: (eco, name) for pid, eco, name in db.execute(
+        "SELECT id, ecosystem, name FROM packages")}  # fmt: skip
+    released: dict[int, list[str]] = defaultdict(list)
+    versions_of = dict(db.execute("SELECT id, package_id FROM package_versions"))
+    for version, when in release_times(db).items():
+        released[versions_of[version]].append(when)
+    groups: dict[int, set[int]] = defaultdict(set)
+    for package in list(parent):
+        groups[root(package)].add(package)
+    out_groups = []
+    for members in sorted(groups.values(), key=lambda g: (-len(g), min(g))):
+        dates = sorted(d for m in members for d in released[m])
+        ordered = sorted(members, key=lambda m: names[m])
+        out_groups.append({
+            "size": len(members),
+            "members": [{"ecosystem": names[m][0], "name": names[m][1], "hidden": m in dependents}
+                        for m in ordered],
+            "first_release": dates[0] if dates else None,
+            "last_release": dates[-1] if dates else None,
+            "active_days": _days(dates[0], dates[-1]) if dates else None,
+            "undated_members": sum(1 for m in members if not released[m]),
+        })  # fmt: skip
+    hidden = [
+        {"ecosystem": names[t][0], "name": names[t][1], "dependents": len(srcs)}
+        for t, srcs in sorted(dependents.items(), key=lambda i: (-len(i[1]), names[i[0]]))
+    ]
+    vias: dict[str, int] = defaultdict(int)
+    for _, _, _, evidence in edges:
+        for via in {e["via"] for e in orjson.loads(evidence)["evidence"]}:
+            vias[via] += 1
+    return {
+        "edges": len(edges),
+        "edges_by_evidence": dict(sorted(vias.items())),
+        "hidden_packages": len(hidden),
+        "dependent_packages": len({src for src, _, _, _ in edges}),
+        "hidden": hidden,
+        "groups": out_groups,
+        "groups_without_dates": sum(1 for g in out_groups if g["active_days"] is None),
+    }
+
+
+def _days(first: str, last: str) -> float:
+    seconds = (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
+    return round(seconds / 86400, 2)
+
+
+_EDGE_ENDS = (
+    "SELECT {columns}, pv.version, e.confidence, e.evidence FROM edges e"
+    " LEFT JOIN package_versions pv ON e.src_type = 'package_version' AND pv.id = e.src_id"
+    " JOIN packages src ON src.id = coalesce(pv.package_id, e.src_id)"
+    " JOIN packages dst ON dst.id = e.dst_id WHERE e.kind = 'depends_on' AND {where}"
+    " ORDER BY 1, 2, 3"
+)
+
+
+def dependency_card(db: sqlite3.Connection, package_id: int) -> dict[str, list[dict[str, Any]]]:
+    """What a package pulls in (from which of its versions) and which packages pull it in,
+    with the evidence of each link."""
+
+    def rows(columns: str, where: str) -> list[dict[str, Any]]:
+        query = _EDGE_ENDS.format(columns=columns, where=where)
+        return [
+            {"ecosystem": eco, "name": name, "version": version, "confidence": confidence,
+             "evidence": orjson.loads(evidence)["evidence"]}
+            for eco, name, version, confidence, evidence in db.execute(query, (package_id,))
+        ]  # fmt: skip
+
+    return {
+        "pulls_in": rows("dst.ecosystem, dst.name", "src.id = ?"),
+        "pulled_in_by": rows("src.ecosystem, src.name", "dst.id = ?"),
+    }
