@@ -73,7 +73,7 @@ def _in_pool(
     # fork: workers start at once with the grammars loaded; they only read files and compute.
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs or os.cpu_count() or 1, initializer=os.nice, initargs=(5,)) as pool:
-        yield from pool.imap_unordered(analyze_one, tasks, chunksize=4)
+        yield from pool.imap_unordered(analyze_one, tasks, chunksize=16)
 
 
 def analyze_one(task: tuple[str, list[str]]) -> tuple[str, Analysis | None]:

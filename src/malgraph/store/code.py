@@ -3,7 +3,6 @@ the static features of each archive (by content)."""
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 import zlib
 from collections.abc import Iterable, Sequence
@@ -100,7 +99,7 @@ def save_analysis(db: sqlite3.Connection, sha256: str, analysis: Analysis, at: s
     f = analysis.features
 
     def dump(items: Iterable[Any]) -> str:
-        return orjson.dumps([dataclasses.asdict(i) for i in items]).decode()
+        return orjson.dumps(list(items)).decode()  # orjson writes dataclasses natively
 
     db.execute(
         "INSERT INTO code_analyses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
