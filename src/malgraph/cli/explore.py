@@ -220,12 +220,20 @@ def relate_command(
     kinds: Annotated[
         str, typer.Option(help=f"Comma-separated, of: {', '.join(RELATION_KINDS)}.")
     ] = ",".join(RELATION_KINDS),
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Also a code-embedding tier: a local sentence-transformers model "
+            "folder, or module:Class of your own. Never downloads."
+        ),
+    ] = None,
 ) -> None:
     """Recompute derived relations: which packages each report's text names (co-existing;
     ingest does this itself), code reuse (similar edges and families, from `analyze`) and
     dependencies (from manifests, imports and the sources' dependency lists)."""
     from malgraph.relations.coexisting import refresh_mentions
     from malgraph.relations.dependency import refresh_dependencies
+    from malgraph.relations.embedding import load_backend
     from malgraph.relations.similar_store import refresh_similar
 
     chosen = [k.strip() for k in kinds.split(",") if k.strip()]
@@ -237,8 +245,9 @@ def relate_command(
             with store.transaction():
                 out.print(f"{refresh_mentions(store.db)} package mentions in reports")
         if "similar" in chosen:
+            backend = load_backend(model) if model else None
             with bar("similar") as progress:
-                found = refresh_similar(store, progress=progress)
+                found = refresh_similar(store, model=backend, progress=progress)
             tiers = ", ".join(f"{n} {t}" for t, n in sorted(found.edges.items())) or "none"
             out.print(f"similar: {found.items} package-versions with code; edges: {tiers}; "
                       f"{found.families} families ({found.new_families} new, "

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from malgraph.dates import now_utc
+from malgraph.relations.embedding import EmbeddingBackend, model_edges
 from malgraph.relations.families import families
 from malgraph.relations.similar import DEFAULT_THRESHOLD, CodeItem, similar_edges
 from malgraph.store import Store
@@ -48,10 +49,12 @@ def refresh_similar(
     store: Store,
     *,
     threshold: float = DEFAULT_THRESHOLD,
+    model: EmbeddingBackend | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SimilarSummary:
     """Recompute every similar edge and family from the stored analyses (read first, then one
-    write transaction, so readers see the old graph or the new one, never half of each)."""
+    write transaction, so readers see the old graph or the new one, never half of each). With
+    a `model`, its nearest neighbours are added where no tier links a pair (never families)."""
     summary = SimilarSummary()
     total = int(store.db.execute(
         "SELECT count(DISTINCT a.package_version_id) FROM artifacts a JOIN code_analyses c"
@@ -69,6 +72,9 @@ def refresh_similar(
 
     edges = similar_edges(items(), threshold=threshold, progress=seen)
     clusters = families(keys, edges)
+    if model is not None:
+        linked = {(e.a, e.b) for e in edges}
+        edges += [e for e in model_edges(code_items(store.db), model) if (e.a, e.b) not in linked]
     summary.items = len(keys)
     summary.edges.update(e.tier for e in edges)
     with store.transaction() as db:
