@@ -109,11 +109,12 @@ def test_declared_and_imported_dependencies_link_and_only_those(
     [declared, imported] = links["event-stream", "flatmap-stream"]
     assert declared == {"via": "manifest", "kind": "dependencies", "name": "flatmap-stream",
                         "spec": "0.1.1", "file": "package/package.json", "line": 5,
-                        "admits": ["0.1.1"]}  # fmt: skip
+                        "snippet": '"flatmap-stream": "0.1.1"', "admits": ["0.1.1"]}  # fmt: skip
     assert imported["via"] == "import" and imported["declared"] is True
     [scoped] = links["scoped-user", "@evil/payload"]
     assert scoped["via"] == "import" and scoped["module"] == "@evil/payload/lib/x"
     assert scoped["line"] == 1 and scoped["declared"] is False
+    assert scoped["snippet"] == "const p = require('@evil/payload/lib/x');"
     victim = {e["via"]: e for e in links["victim", "evil-lib"]}
     assert victim["manifest"]["name"] == "evil-lib" and victim["manifest"]["kind"] == (
         "install_requires"

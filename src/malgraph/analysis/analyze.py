@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from malgraph.analysis.features import (
     CodeIoc,
+    Dependency,
     Features,
     FileFacts,
     Finding,
@@ -88,7 +89,7 @@ def analyze_members(members: Sequence[Member]) -> Features:
     return Features(
         files=tuple(files),
         manifests=manifests.manifests,
-        dependencies=manifests.dependencies,
+        dependencies=_with_snippets(manifests.dependencies, members),
         install_hooks=manifests.install_hooks,
         imports=tuple(imports),
         findings=tuple(findings),
@@ -97,6 +98,25 @@ def analyze_members(members: Sequence[Member]) -> Features:
         tokens=" ".join(s for s in streams if s),
         problems=(*problems, *manifests.problems),
     )
+
+
+def _with_snippets(found: Sequence[Dependency], members: Sequence[Member]
+                   ) -> tuple[Dependency, ...]:  # fmt: skip
+    """Each declared dependency with its manifest line as written: the evidence an analyst
+    reads first."""
+    texts: dict[str, list[str]] = {}
+    out = []
+    for dep in found:
+        if dep.line is None:
+            out.append(dep)
+            continue
+        if dep.file not in texts:
+            data = next((m.data for m in members if m.path == dep.file), b"")
+            texts[dep.file] = data[:MAX_SCANNED_BYTES].decode("utf-8", "replace").split("\n")
+        lines = texts[dep.file]
+        line = lines[dep.line - 1].strip()[:200] if dep.line <= len(lines) else ""
+        out.append(replace(dep, snippet=line))
+    return tuple(out)
 
 
 # The issue's IoCs in code are URLs, webhooks, domains and IPs. Most lines hold none, and the

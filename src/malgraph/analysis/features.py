@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Bump when extraction changes, so `malgraph analyze` redoes artifacts analysed by older rules.
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2  # 2: snippets of imports and declared dependencies
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,7 @@ class Dependency:
     # requirements, runtime, development
     file: str
     line: int | None
+    snippet: str = ""  # the manifest line, trimmed (filled in by analysis.analyze)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class Import:
     relative: bool
     file: str
     line: int
+    snippet: str = ""  # the source line, trimmed
 
 
 @dataclass(frozen=True, slots=True)

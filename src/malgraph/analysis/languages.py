@@ -251,7 +251,8 @@ class Collector:
     def import_(self, module: str, kind: str, relative: bool, line: int) -> None:
         key = (module, kind, line)
         if module and key not in self._imports:
-            self._imports[key] = Import(module, kind, relative, self.path, line)
+            snippet = self.lines.snippet(line)
+            self._imports[key] = Import(module, kind, relative, self.path, line, snippet)
 
     def scan(self, problems: Iterable[str] = ()) -> CodeScan:
         imports = sorted(self._imports.values(), key=lambda i: (i.line, i.module))

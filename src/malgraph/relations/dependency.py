@@ -102,8 +102,8 @@ def _from_code(db: sqlite3.Connection, targets: _Targets, package_of: dict[int, 
                                     (sha256,))  # fmt: skip
         names = [m["name"] for m in orjson.loads(manifests) if m.get("name")]
         declared: set[tuple[str, str]] = set()
-        for eco, name, spec, kind, file, line in db.execute(
-            "SELECT ecosystem, name, spec, kind, file, line FROM code_dependencies"
+        for eco, name, spec, kind, file, line, snippet in db.execute(
+            "SELECT ecosystem, name, spec, kind, file, line, snippet FROM code_dependencies"
             " WHERE sha256 = ?", (sha256,)):  # fmt: skip
             declared.add((eco, canonical_name(eco, name)))
             target = targets.find(eco, name)
@@ -115,13 +115,14 @@ def _from_code(db: sqlite3.Connection, targets: _Targets, package_of: dict[int, 
                 summary.excluded_by_spec += 1
                 continue
             evidence = {"via": "manifest", "kind": kind, "name": name, "spec": spec,
-                        "file": file, "line": line, "admits": admitted}  # fmt: skip
+                        "file": file, "line": line, "snippet": snippet,
+                        "admits": admitted}  # fmt: skip
             confidence = 0.7 if kind in DEVELOPMENT_KINDS else 1.0
             for version in versions:
                 if target != package_of[version]:
                     edges.add(("package_version", version), target, confidence, evidence)
-        for module, kind, relative, file, line in db.execute(
-            "SELECT module, kind, relative, file, line FROM code_imports WHERE sha256 = ?",
+        for module, kind, relative, file, line, snippet in db.execute(
+            "SELECT module, kind, relative, file, line, snippet FROM code_imports WHERE sha256 = ?",
             (sha256,),
         ):
             eco = LANGUAGE_ECOSYSTEM.get(language_of(file) or "")
@@ -131,7 +132,8 @@ def _from_code(db: sqlite3.Connection, targets: _Targets, package_of: dict[int, 
                 continue
             named = (eco or "", canonical_name(eco or "", resolved[0])) in declared
             evidence = {"via": "import", "kind": kind, "module": module, "file": file,
-                        "line": line, "rule": resolved[1], "declared": named}  # fmt: skip
+                        "line": line, "snippet": snippet, "rule": resolved[1],
+                        "declared": named}  # fmt: skip
             for version in versions:
                 if target != package_of[version]:
                     edges.add(("package_version", version), target, 0.9 if named else 0.6,

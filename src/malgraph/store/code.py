@@ -120,12 +120,15 @@ def save_analysis(db: sqlite3.Connection, sha256: str, analysis: Analysis, at: s
          for x in f.files],
     )  # fmt: skip
     db.executemany(
-        "INSERT INTO code_dependencies VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(sha256, d.ecosystem, d.name, d.spec, d.kind, d.file, d.line) for d in f.dependencies],
-    )
+        "INSERT INTO code_dependencies(sha256, ecosystem, name, spec, kind, file, line, snippet)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(sha256, d.ecosystem, d.name, d.spec, d.kind, d.file, d.line, d.snippet)
+         for d in f.dependencies],
+    )  # fmt: skip
     db.executemany(
-        "INSERT INTO code_imports VALUES (?, ?, ?, ?, ?, ?)",
-        [(sha256, i.module, i.kind, i.relative, i.file, i.line) for i in f.imports],
+        "INSERT INTO code_imports(sha256, module, kind, relative, file, line, snippet)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(sha256, i.module, i.kind, i.relative, i.file, i.line, i.snippet) for i in f.imports],
     )
     for ioc in f.iocs:
         db.execute("INSERT OR IGNORE INTO iocs(kind, value) VALUES (?, ?)", (ioc.kind, ioc.value))

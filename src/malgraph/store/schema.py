@@ -286,4 +286,9 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX family_members_by_family ON family_members (family_id);
     """,
+    # 5: the line behind each import and declared dependency, as evidence.
+    """
+    ALTER TABLE code_imports ADD COLUMN snippet TEXT;
+    ALTER TABLE code_dependencies ADD COLUMN snippet TEXT;
+    """,
 ]
