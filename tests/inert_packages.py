@@ -65,11 +65,12 @@ def sdist(name: str, version: str, marker: str = "/tmp/never") -> bytes:
                    .encode()})  # fmt: skip
 
 
-def gem(name: str, version: str) -> bytes:
+def gem(name: str, version: str, dependencies: str = "") -> bytes:
+    """`dependencies`: the YAML of the gemspec's `dependencies:` list, as `gem build` writes."""
     data = tar_gz({f"lib/{name}.rb": b"require 'base64'\neval(Base64.decode64('cHV0cyAnaGkn'))\n"})
     metadata = gzip.compress(
         f"--- !ruby/object:Gem::Specification\nname: {name}\nversion: !ruby/object:Gem::Version\n"
-        f"  version: {version}\n".encode()
+        f"  version: {version}\n{dependencies}".encode()
     )
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as outer:

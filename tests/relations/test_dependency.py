@@ -19,7 +19,7 @@ from malgraph.relations.dependency_rules import gem_requirement_admits, spec_adm
 from malgraph.store import Store
 from malgraph.store.queries import find_packages, package_card, stats
 from tests.conftest import osv, write_json
-from tests.inert_packages import tar_gz
+from tests.inert_packages import gem, tar_gz
 from tests.sources.test_paper import write_book
 
 runner = CliRunner()
@@ -44,6 +44,16 @@ def _sdist(name: str, files: dict[str, str]) -> bytes:
     return tar_gz({f"{name}-1.0/{path}": text.encode() for path, text in files.items()})
 
 
+GEM_DEPENDENCY = """dependencies:
+- !ruby/object:Gem::Dependency
+  name: bad-gem
+  requirement: !ruby/object:Gem::Requirement
+    requirements:
+    - - "~>"
+      - !ruby/object:Gem::Version
+        version: '0.1'
+  type: :runtime
+"""
 DEPENDENTS = {  # name -> (ecosystem, archive)
     "event-stream": ("npm", _npm("event-stream", {"dependencies": {"flatmap-stream": "0.1.1"}},
                                  "module.exports = require('flatmap-stream');\n")),
@@ -59,6 +69,7 @@ DEPENDENTS = {  # name -> (ecosystem, archive)
     "vendoring": ("PyPI", _sdist("vendoring", {  # ships its own module named like the squat
         "vendoring/__init__.py": "from evil_lib import helper\n",
         "evil_lib/__init__.py": "helper = 1\n"})),
+    "gem-user": ("RubyGems", gem("gem-user", "1.0.0", GEM_DEPENDENCY)),
 }  # fmt: skip
 
 
@@ -105,7 +116,10 @@ def test_declared_and_imported_dependencies_link_and_only_those(
     summary = refresh_dependencies(store)
     links = _links(store)
     assert set(links) == {("event-stream", "flatmap-stream"), ("scoped-user", "@evil/payload"),
-                          ("victim", "evil-lib")}  # fmt: skip
+                          ("victim", "evil-lib"), ("gem-user", "bad-gem")}  # fmt: skip
+    [gem_link] = links["gem-user", "bad-gem"]
+    assert gem_link["kind"] == "runtime" and gem_link["spec"] == "~> 0.1"
+    assert gem_link["admits"] == ["0.1.0"] and gem_link["file"] == "metadata"
     [declared, imported] = links["event-stream", "flatmap-stream"]
     assert declared == {"via": "manifest", "kind": "dependencies", "name": "flatmap-stream",
                         "spec": "0.1.1", "file": "package/package.json", "line": 5,
@@ -127,8 +141,8 @@ def test_declared_and_imported_dependencies_link_and_only_those(
     assert confidence["manifest"] == 1.0 and confidence["import"] == 0.6
 
     numbers = stats(store.db)["dependency"]
-    assert numbers["hidden_packages"] == 3 and numbers["dependent_packages"] == 3
-    assert [g["size"] for g in numbers["groups"]] == [2, 2, 2]
+    assert numbers["hidden_packages"] == 4 and numbers["dependent_packages"] == 4
+    assert [g["size"] for g in numbers["groups"]] == [2, 2, 2, 2]
     assert all(g["active_days"] is None and g["undated_members"] == 2 for g in numbers["groups"])
     [pid] = find_packages(store.db, "flatmap-stream", "npm")
     card = package_card(store.db, pid)["dependency"]
