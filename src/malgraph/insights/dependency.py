@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from malgraph.relations.components import components
 from malgraph.store.code import release_times
 
 
@@ -28,32 +29,19 @@ def dependency_numbers(db: sqlite3.Connection) -> dict[str, Any]:
     over packages, and each group's active time: latest minus earliest release of any member
     version (members without a release date are counted, not guessed)."""
     edges = _package_edges(db)
-    parent: dict[int, int] = {}
-
-    def root(x: int) -> int:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     dependents: dict[int, set[int]] = defaultdict(set)
     for src, dst, _, _ in edges:
         dependents[dst].add(src)
-        a, b = root(src), root(dst)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
+    linked = {p for src, dst, _, _ in edges for p in (src, dst)}
+    groups = components(linked, ((src, dst) for src, dst, _, _ in edges))
     names = {pid: (eco, name) for pid, eco, name in db.execute(
         "SELECT id, ecosystem, name FROM packages")}  # fmt: skip
     released: dict[int, list[str]] = defaultdict(list)
     versions_of = dict(db.execute("SELECT id, package_id FROM package_versions"))
     for version, when in release_times(db).items():
         released[versions_of[version]].append(when)
-    groups: dict[int, set[int]] = defaultdict(set)
-    for package in list(parent):
-        groups[root(package)].add(package)
     out_groups = []
-    for members in sorted(groups.values(), key=lambda g: (-len(g), min(g))):
+    for members in sorted(groups, key=lambda g: (-len(g), min(g))):
         dates = sorted(d for m in members for d in released[m])
         ordered = sorted(members, key=lambda m: names[m])
         out_groups.append({

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from malgraph.relations.components import components
 from malgraph.relations.similar import DEFAULT_THRESHOLD, SimilarEdge
 
 STRONG = DEFAULT_THRESHOLD
@@ -25,23 +26,7 @@ def families(
 ) -> list[set[int]]:
     """Families of two or more of `keys`, ordered by their smallest key. Edges touching a key
     outside `keys` are ignored, so a caller can ask about a subset."""
-    parent = {k: k for k in keys}
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]  # path halving
-            x = parent[x]
-        return x
-
-    for edge in edges:
-        if edge.a not in parent or edge.b not in parent:
-            continue
-        if edge.tier == "near-duplicate" and edge.score < strong:
-            continue
-        ra, rb = root(edge.a), root(edge.b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[int, set[int]] = {}
-    for k in parent:
-        groups.setdefault(root(k), set()).add(k)
-    return sorted((g for g in groups.values() if len(g) > 1), key=min)
+    strong_pairs = (
+        (edge.a, edge.b) for edge in edges if edge.tier != "near-duplicate" or edge.score >= strong
+    )
+    return components(keys, strong_pairs)
