@@ -27,8 +27,10 @@ from malgraph.iocs import TLDS, iocs_in_text
 SAMPLE_PASSWORD = b"infected"
 DEFAULT_LIMITS = Limits()
 MAX_SCANNED_BYTES = 2 * 2**20  # a code file above this is hashed and listed, not parsed
-_TEXT_SUFFIXES = (".json", ".txt", ".cfg", ".toml", ".yml", ".yaml", ".sh", ".bat", ".ps1",
-                  ".cmd", ".md", ".html", ".gyp", "metadata", "PKG-INFO", "METADATA")  # fmt: skip
+# IoCs are looked for in code and in scripts that run (and in install hooks, below), not in
+# documentation or metadata: a README's links or package.json's `homepage` are no indicators,
+# and typosquats copy them from the package they imitate.
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +69,13 @@ def analyze_members(members: Sequence[Member]) -> Features:
     for member in sorted(members, key=lambda m: m.path):
         language = language_of(member.path)
         digest = hashlib.sha256(member.data).hexdigest()
-        scanned = language or member.path.endswith(_TEXT_SUFFIXES)
+        scanned = language or member.path.endswith(_SCRIPT_SUFFIXES)
         if not scanned or len(member.data) > MAX_SCANNED_BYTES or b"\x00" in member.data[:1024]:
             files.append(FileFacts(member.path, digest, len(member.data), language, None, 0))
             continue
         text = member.data.decode("utf-8", errors="replace")
         iocs += _iocs(member.path, text)
-        if language is None:
+        if language is None:  # a script in no language we parse: its IoCs are all we take
             files.append(FileFacts(member.path, digest, len(member.data), None, None, 0))
             continue
         scan = scan_code(member.path, text, language)
@@ -86,6 +88,8 @@ def analyze_members(members: Sequence[Member]) -> Features:
         files.append(FileFacts(member.path, digest, len(member.data), language,
                                token_digest(tokens), len(tokens)))  # fmt: skip
     manifests = read_manifests(members)
+    for hook in manifests.install_hooks:  # `curl http://... | sh` in a postinstall
+        iocs += [replace(i, line=hook.line or 1) for i in _iocs(hook.file, hook.detail)]
     return Features(
         files=tuple(files),
         manifests=manifests.manifests,

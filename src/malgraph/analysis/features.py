@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Bump when extraction changes, so `malgraph analyze` redoes artifacts analysed by older rules.
-ANALYZER_VERSION = 2  # 2: snippets of imports and declared dependencies
+ANALYZER_VERSION = 3  # 2: snippets of imports and dependencies; 3: IoCs not from docs
 
 
 @dataclass(frozen=True, slots=True)
