@@ -42,7 +42,7 @@ def open_store() -> Store:
 
 
 def main() -> None:
-    from malgraph.cli import code, explore, ingest  # noqa: F401  (registers the commands)
+    from malgraph.cli import code, explore, ingest, report  # noqa: F401  (registers the commands)
 
     try:
         app()

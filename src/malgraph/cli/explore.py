@@ -17,7 +17,7 @@ from malgraph.store.queries import find_packages, package_card, stats
 TOP_PAIRS = 15
 
 
-def _json(value: Any) -> None:
+def print_json(value: Any) -> None:
     out.out(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode(), highlight=False)
 
 
@@ -95,7 +95,7 @@ def stats_command(
         raise typer.Exit(2)
     with open_store() as store:
         numbers = stats(store.db, level=level, include_withdrawn=include_withdrawn)
-    _json(numbers) if as_json else print_stats(numbers)
+    print_json(numbers) if as_json else print_stats(numbers)
 
 
 @app.command("show")
@@ -113,7 +113,7 @@ def show_command(
         err.print(f"no package {name!r} in the store" + (f" ({ecosystem})" if ecosystem else ""))
         raise typer.Exit(1)
     if as_json:
-        _json(cards)
+        print_json(cards)
         return
     for card in cards:
         _print_card(card)
@@ -273,7 +273,7 @@ def families_command(
     with open_store() as store:
         found = all_families(store.db)
     if as_json:
-        _json(found)
+        print_json(found)
         return
     for family in found:
         first, last = (family["first_release"] or "?")[:10], (family["last_release"] or "?")[:10]

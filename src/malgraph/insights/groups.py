@@ -1,0 +1,70 @@
+"""Which packages belong together, as the store records it: report and campaign membership,
+dependency links lifted to packages, families (relations.components joins them)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+
+LIST_REPORT = 200  # a report naming more packages than this is a list, not a campaign signal
+
+
+def report_members(db: sqlite3.Connection) -> dict[int, set[int]]:
+    """Report id -> the packages it names: cited by a record of theirs (withdrawn records
+    left out: the source took its word back) or mentioned in its text."""
+    out: dict[int, set[int]] = defaultdict(set)
+    for report, package in db.execute(
+        "SELECT rr.report_id, r.package_id FROM record_reports rr JOIN records r"
+        " ON r.id = rr.record_id WHERE r.withdrawn IS NULL"
+        " UNION SELECT report_id, package_id FROM report_mentions"
+    ):
+        out[report].add(package)
+    return dict(out)
+
+
+def campaign_members(db: sqlite3.Connection) -> dict[int, set[int]]:
+    """Named campaign id -> the packages of its member records."""
+    out: dict[int, set[int]] = defaultdict(set)
+    for campaign, package in db.execute(
+        "SELECT DISTINCT m.campaign_id, r.package_id FROM campaign_members m"
+        " JOIN records r ON r.id = m.record_id"
+    ):
+        out[campaign].add(package)
+    return dict(out)
+
+
+def dependency_links(db: sqlite3.Connection) -> list[tuple[int, int]]:
+    """Depends-on edges lifted to packages (depending, depended on), distinct and sorted, as
+    insights.dependency lifts them."""
+    return sorted(
+        db.execute(
+            "SELECT DISTINCT CASE e.src_type WHEN 'package' THEN e.src_id ELSE pv.package_id END,"
+            " e.dst_id FROM edges e LEFT JOIN package_versions pv"
+            " ON e.src_type = 'package_version' AND pv.id = e.src_id WHERE e.kind = 'depends_on'"
+        )
+    )
+
+
+def family_versions(db: sqlite3.Connection) -> dict[str, set[int]]:
+    """Family id -> its member package-versions."""
+    out: dict[str, set[int]] = defaultdict(set)
+    for family, version in db.execute("SELECT family_id, package_version_id FROM family_members"):
+        out[family].add(version)
+    return dict(out)
+
+
+def package_of_version(db: sqlite3.Connection) -> dict[int, int]:
+    return dict(db.execute("SELECT id, package_id FROM package_versions"))
+
+
+def versions_of_packages(db: sqlite3.Connection) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = defaultdict(list)
+    for version, package in db.execute("SELECT id, package_id FROM package_versions ORDER BY id"):
+        out[package].append(version)
+    return dict(out)
+
+
+def package_names(db: sqlite3.Connection) -> dict[int, tuple[str, str, str]]:
+    """Package id -> (ecosystem, name, purl)."""
+    return {pid: (eco, name, p) for pid, eco, name, p in db.execute(
+        "SELECT id, ecosystem, name, purl FROM packages")}  # fmt: skip

@@ -1,0 +1,75 @@
+"""`malgraph report` on the bundled sample: the numbers match the golden report.json (rewrite
+it with `pytest --update-golden` after a deliberate change, and read the diff), and the page
+has every section and figure, all local."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from malgraph.cli import app, report  # noqa: F401  (importing registers the commands)
+from malgraph.cli.ingest import sample_inputs
+from malgraph.ingest import ingest
+from malgraph.relations.dependency import refresh_dependencies
+from malgraph.relations.similar_store import refresh_similar
+from malgraph.report.build import report_numbers
+from malgraph.store import Store
+
+GOLDEN = Path(__file__).parent.parent / "golden" / "report.json"
+SECTIONS = {"sources": "Sources (RQ1)", "diversity": "Diversity (RQ2)",
+            "evolution": "Evolution", "active-time": "Active time",
+            "dependency": "Dependency-hidden malware (RQ3)", "campaigns": "Campaigns (RQ4)",
+            "lifecycle": "Life cycle"}  # fmt: skip
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The graph `malgraph build` makes from the bundled sample."""
+    with Store(tmp_path_factory.mktemp("sample") / "sample.db") as store:
+        for kind, paths in sample_inputs():
+            ingest(store, kind, paths)
+        refresh_dependencies(store)
+        refresh_similar(store)
+        yield store
+
+
+def test_the_numbers_of_the_bundled_sample_match_the_golden_file(
+    sample_store: Store, update_golden: bool
+) -> None:
+    numbers = orjson.loads(orjson.dumps(report_numbers(sample_store.db)))
+    if update_golden:
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_bytes(orjson.dumps(numbers, option=orjson.OPT_INDENT_2 |
+                                        orjson.OPT_SORT_KEYS) + b"\n")  # fmt: skip
+    assert GOLDEN.is_file(), "no golden report.json: run pytest --update-golden once"
+    golden = json.loads(GOLDEN.read_text())
+    for section in golden:  # one section at a time, so a failure names it
+        assert numbers[section] == golden[section], f"section {section} changed"
+    assert set(numbers) == set(golden)
+
+
+def test_the_report_has_every_section_and_figure_and_loads_nothing(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    result = runner.invoke(app, ["--db", str(sample_store.path), "report", str(out)])
+    assert result.exit_code == 0, result.output
+    page = (out / "index.html").read_text()
+    for anchor, title in SECTIONS.items():
+        assert f'id="{anchor}"' in page and title in page
+    images = re.findall(r'<img src="([^"]+)"', page)
+    assert len(images) == 12 and all((out / image).is_file() for image in images)
+    assert sorted(p.name for p in out.glob("*.svg")) == sorted(images)
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', page)
+    assert "left out" in page  # each figure says what it could not count
+    stored = json.loads((out / "report.json").read_text())
+    assert stored == orjson.loads(orjson.dumps(report_numbers(sample_store.db)))
+    as_json = runner.invoke(app, ["--db", str(sample_store.path), "report", "--json"])
+    assert json.loads(as_json.output) == stored
