@@ -23,6 +23,7 @@ from malgraph.insights.groups import (
     family_versions,
     package_names,
     package_of_version,
+    report_labels,
     report_members,
     versions_of_packages,
 )
@@ -66,7 +67,7 @@ def campaigns(db: sqlite3.Connection) -> dict[str, Any]:
     # Each piece of evidence: (kind, its label, the packages it joins).
     evidence: list[tuple[str, Any, frozenset[int]]] = []
     left = {"list_reports": 0, "common_iocs": 0}
-    urls = dict(db.execute("SELECT id, url FROM reports"))
+    urls = report_labels(db)
     for report, named in report_members(db).items():
         if len(named) > LIST_REPORT:
             left["list_reports"] += 1

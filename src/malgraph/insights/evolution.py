@@ -25,6 +25,7 @@ from malgraph.insights.groups import (
     dependency_links,
     family_versions,
     package_names,
+    report_labels,
     report_members,
     versions_of_packages,
 )
@@ -62,7 +63,7 @@ def _groups(db: sqlite3.Connection) -> tuple[dict[str, list[Group]], dict[str, C
     for packages in components({p for link in links for p in link}, links):
         key = "dependency:" + min(names[p][2] for p in packages)
         out["dependency"].append(Group(key, lift("dependency", packages)))
-    urls = dict(db.execute("SELECT id, url FROM reports"))
+    urls = report_labels(db)
     campaigns = {
         cid: f"campaign:{source}/{name}"
         for cid, source, name in db.execute(

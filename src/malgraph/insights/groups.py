@@ -68,3 +68,16 @@ def package_names(db: sqlite3.Connection) -> dict[int, tuple[str, str, str]]:
     """Package id -> (ecosystem, name, purl)."""
     return {pid: (eco, name, p) for pid, eco, name, p in db.execute(
         "SELECT id, ecosystem, name, purl FROM packages")}  # fmt: skip
+
+
+def report_labels(db: sqlite3.Connection) -> dict[int, str]:
+    """Report id -> how the report names it: the URL, or for a write-up read from a file, its
+    path inside the archive (or its file name), so that the numbers do not depend on where
+    the inputs lay."""
+    return {rid: _portable(url) for rid, url in db.execute("SELECT id, url FROM reports")}
+
+
+def _portable(url: str) -> str:
+    if not url.startswith("file:"):
+        return url
+    return "file:" + (url.rsplit("!", 1)[1] if "!" in url else url.rsplit("/", 1)[-1])
