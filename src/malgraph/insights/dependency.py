@@ -5,39 +5,29 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from datetime import datetime
 from typing import Any
 
 import orjson
 
+from malgraph.insights.groups import package_edges, package_names, package_of_version
+from malgraph.insights.measures import days_between
 from malgraph.relations.components import components
 from malgraph.store.code import release_times
-
-
-def _package_edges(db: sqlite3.Connection) -> list[tuple[int, int, float, str]]:
-    """Depends-on edges lifted to packages: (depending, depended on, confidence, evidence)."""
-    query = (
-        "SELECT CASE e.src_type WHEN 'package' THEN e.src_id ELSE pv.package_id END, e.dst_id,"
-        " e.confidence, e.evidence FROM edges e LEFT JOIN package_versions pv"
-        " ON e.src_type = 'package_version' AND pv.id = e.src_id WHERE e.kind = 'depends_on'"
-    )
-    return list(db.execute(query))
 
 
 def dependency_numbers(db: sqlite3.Connection) -> dict[str, Any]:
     """Hidden packages (targets of an edge), their dependents, the weakly connected groups
     over packages, and each group's active time: latest minus earliest release of any member
     version (members without a release date are counted, not guessed)."""
-    edges = _package_edges(db)
+    edges = package_edges(db)
     dependents: dict[int, set[int]] = defaultdict(set)
     for src, dst, _, _ in edges:
         dependents[dst].add(src)
     linked = {p for src, dst, _, _ in edges for p in (src, dst)}
     groups = components(linked, ((src, dst) for src, dst, _, _ in edges))
-    names = {pid: (eco, name) for pid, eco, name in db.execute(
-        "SELECT id, ecosystem, name FROM packages")}  # fmt: skip
+    names = package_names(db)
     released: dict[int, list[str]] = defaultdict(list)
-    versions_of = dict(db.execute("SELECT id, package_id FROM package_versions"))
+    versions_of = package_of_version(db)
     for version, when in release_times(db).items():
         released[versions_of[version]].append(when)
     out_groups = []
@@ -50,7 +40,7 @@ def dependency_numbers(db: sqlite3.Connection) -> dict[str, Any]:
                         for m in ordered],
             "first_release": dates[0] if dates else None,
             "last_release": dates[-1] if dates else None,
-            "active_days": _days(dates[0], dates[-1]) if dates else None,
+            "active_days": days_between(dates[0], dates[-1]) if dates else None,
             "undated_members": sum(1 for m in members if not released[m]),
         })  # fmt: skip
     hidden = [
@@ -70,11 +60,6 @@ def dependency_numbers(db: sqlite3.Connection) -> dict[str, Any]:
         "groups": out_groups,
         "groups_without_dates": sum(1 for g in out_groups if g["active_days"] is None),
     }
-
-
-def _days(first: str, last: str) -> float:
-    seconds = (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
-    return round(seconds / 86400, 2)
 
 
 _EDGE_ENDS = (

@@ -33,16 +33,19 @@ def campaign_members(db: sqlite3.Connection) -> dict[int, set[int]]:
     return dict(out)
 
 
-def dependency_links(db: sqlite3.Connection) -> list[tuple[int, int]]:
-    """Depends-on edges lifted to packages (depending, depended on), distinct and sorted, as
-    insights.dependency lifts them."""
-    return sorted(
-        db.execute(
-            "SELECT DISTINCT CASE e.src_type WHEN 'package' THEN e.src_id ELSE pv.package_id END,"
-            " e.dst_id FROM edges e LEFT JOIN package_versions pv"
-            " ON e.src_type = 'package_version' AND pv.id = e.src_id WHERE e.kind = 'depends_on'"
-        )
+def package_edges(db: sqlite3.Connection) -> list[tuple[int, int, float, str]]:
+    """Depends-on edges lifted to packages: (depending, depended on, confidence, evidence)."""
+    query = (
+        "SELECT CASE e.src_type WHEN 'package' THEN e.src_id ELSE pv.package_id END, e.dst_id,"
+        " e.confidence, e.evidence FROM edges e LEFT JOIN package_versions pv"
+        " ON e.src_type = 'package_version' AND pv.id = e.src_id WHERE e.kind = 'depends_on'"
     )
+    return list(db.execute(query))
+
+
+def dependency_links(db: sqlite3.Connection) -> list[tuple[int, int]]:
+    """Depends-on edges lifted to packages (depending, depended on), distinct and sorted."""
+    return sorted({(src, dst) for src, dst, _, _ in package_edges(db)})
 
 
 def family_versions(db: sqlite3.Connection) -> dict[str, set[int]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -139,10 +139,3 @@ def _store_families(db: sqlite3.Connection, clusters: list[set[int]]) -> tuple[i
                        [(v, ids[i]) for v in sorted(cluster)])  # fmt: skip
     new = len(kept - old_ids)
     return new, len(dissolved)
-
-
-def families_by_id(db: sqlite3.Connection) -> dict[str, set[int]]:
-    out: dict[str, set[int]] = defaultdict(set)
-    for version, fid in db.execute("SELECT package_version_id, family_id FROM family_members"):
-        out[fid].add(version)
-    return dict(out)
