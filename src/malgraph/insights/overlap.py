@@ -21,7 +21,9 @@ ALL_ECOSYSTEMS = "*"
 Unit = tuple[int, str]  # (package id, version or "*")
 
 
-def _units(claims: list[ClaimView], level: str) -> list[tuple[ClaimView, set[Unit]]]:
+def claim_units(claims: list[ClaimView], level: str) -> list[tuple[ClaimView, set[Unit]]]:
+    """Each claim with the units it covers (see `source_overlap`); insights.sources counts
+    package-versions per source with the same units."""
     if level == "package":
         return [(c, {(c.package_id, "*")}) for c in claims]
     named: dict[int, set[str]] = defaultdict(set)
@@ -42,7 +44,7 @@ def source_overlap(claims: Iterable[ClaimView], level: str = "version") -> dict[
     by_source: dict[str, Counter[str]] = defaultdict(Counter)
     held: dict[tuple[str, str], set[Unit]] = defaultdict(set)  # (source, ecosystem) -> units
     holders: dict[Unit, set[str]] = defaultdict(set)
-    for claim, units in _units(claims, level):
+    for claim, units in claim_units(claims, level):
         by_source[claim.source][claim.ecosystem] += 1
         for eco in (claim.ecosystem, ALL_ECOSYSTEMS):
             held[(claim.source, eco)] |= units

@@ -9,7 +9,7 @@ from collections import defaultdict
 from typing import Any
 
 from malgraph.insights.measures import share
-from malgraph.insights.overlap import ALL_ECOSYSTEMS, Unit, _units, source_overlap
+from malgraph.insights.overlap import ALL_ECOSYSTEMS, Unit, claim_units, source_overlap
 from malgraph.store.queries import claims, missing_rate
 
 
@@ -44,7 +44,7 @@ def sources_section(db: sqlite3.Connection) -> dict[str, Any]:
     active = claims(db)
     overlap = source_overlap(active)
     units: dict[tuple[str, str], set[Unit]] = defaultdict(set)
-    for claim, held in _units(active, "version"):
+    for claim, held in claim_units(active, "version"):
         for eco in (claim.ecosystem, ALL_ECOSYSTEMS):
             units[(claim.source, eco)] |= held
     records: dict[str, dict[str, int]] = {}
