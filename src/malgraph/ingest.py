@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from malgraph.errors import RejectedInput
-from malgraph.model import Problem
+from malgraph.model import Document, Problem
 from malgraph.relations.coexisting import refresh_mentions
 from malgraph.sources import SOURCES
 from malgraph.sources.inputs import InputFile, ReadError, read_capped, walk, zip_members
@@ -52,7 +52,9 @@ def _parse(job: tuple[str, InputFile]) -> tuple[InputFile, DocumentRows | Proble
     except ReadError as exc:
         return item, Problem(item.display, str(exc))
     parsed = SOURCES[kind].parse(raw, item, hashlib.sha256(raw).hexdigest())
-    return item, parsed if isinstance(parsed, Problem) else document_rows(parsed)
+    if isinstance(parsed, Document):
+        return item, document_rows(parsed)
+    return item, parsed
 
 
 def _file_sha256(path: str) -> str:

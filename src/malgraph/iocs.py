@@ -8,6 +8,7 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 
@@ -124,19 +125,20 @@ def iocs_from_osv(field: object) -> list[Ioc]:
     return _unique(found)
 
 
-def _classify(value: str, key: str) -> list[Ioc]:
+@lru_cache(maxsize=65536)  # a campaign's packages list the same few hosts, again and again
+def _classify(value: str, key: str) -> tuple[Ioc, ...]:
     """What one listed value is; the key only vouches for schemeless URLs and unusual TLDs."""
     found = iocs_in_text(value)
-    if whole := [ioc for ioc in found if ioc.as_written == value]:
+    if whole := tuple(ioc for ioc in found if ioc.as_written == value):
         return whole
     flat = _refang(value)[0]
     if key == "urls" and "://" not in flat:
         as_url = iocs_in_text("http://" + value)
         if as_url and as_url[0].kind == "url":
-            return [replace(as_url[0], as_written=value)]
+            return (replace(as_url[0], as_written=value),)
     if key in _DOMAIN_KEYS and (m := _DOMAIN.fullmatch(flat)) and not m[2]:
-        return [Ioc("domain", m[1].lower(), value)]
-    return found  # e.g. "5.6.7.8:443" or "sha256:<hex>": the IoCs inside
+        return (Ioc("domain", m[1].lower(), value),)
+    return tuple(found)  # e.g. "5.6.7.8:443" or "sha256:<hex>": the IoCs inside
 
 
 def _refang(text: str) -> tuple[str, list[int]]:

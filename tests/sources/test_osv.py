@@ -2,12 +2,13 @@ import hashlib
 import json
 from typing import Any
 
-from malgraph.model import Document, Problem, Role, Scope
+from malgraph.model import Problem
 from malgraph.sources.osv import parse_osv
+from malgraph.store.rows import DocumentRows
 from tests.conftest import origin, osv
 
 
-def parse(doc: Any) -> Document | Problem:
+def parse(doc: Any) -> DocumentRows | Problem:
     raw = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
     return parse_osv(raw, "some/file.json", hashlib.sha256(raw).hexdigest())
 
@@ -26,58 +27,66 @@ def test_every_origin_becomes_a_claim_of_its_own_source() -> None:
         {**origin("ossf-package-analysis", "x", ["1.0.1"]), "id": None},
     ])  # fmt: skip
     result = parse(doc)
-    assert isinstance(result, Document)
+    assert isinstance(result, DocumentRows)
     (record,) = result.records
     assert result.feed == "ossf-malicious-packages"
-    assert record.role is Role.MERGED and record.source == "ossf-malicious-packages"
-    claims = {c.source: c for c in record.origins}
+    assert record.column("role") == "merged" and record.source == "ossf-malicious-packages"
+    assert record.package == ("npm", "evil", 1, "pkg:npm/evil")
+    claims = {c.source: c for c in record.children}
     assert set(claims) == {"ghsa-malware", "reversing-labs", "ossf-package-analysis"}
-    assert claims["ghsa-malware"].scope is Scope.ALL
-    assert claims["reversing-labs"].versions == ("1.0.0",)
-    assert claims["reversing-labs"].scope is Scope.LISTED
+    assert all(c.column("role") == "claim" and c.package == record.package for c in claims.values())
+    assert claims["ghsa-malware"].column("scope") == "all"
+    assert claims["reversing-labs"].versions == (("1.0.0", "pkg:npm/evil@1.0.0"),)
+    assert claims["reversing-labs"].column("versions") == '["1.0.0"]'
+    assert claims["reversing-labs"].column("scope") == "listed"
     # An origin without an id is known by its report hash.
-    assert claims["ossf-package-analysis"].source_record_id == origin("o", "x")["sha256"]
-    assert claims["ghsa-malware"].imported == "2024-01-02T00:00:00Z"
-    assert claims["ghsa-malware"].modified == "2024-01-01T12:00:00Z"
+    assert claims["ossf-package-analysis"].column("source_record_id") == origin("o", "x")["sha256"]
+    assert claims["ghsa-malware"].column("imported") == "2024-01-02T00:00:00Z"
+    assert claims["ghsa-malware"].column("modified") == "2024-01-01T12:00:00Z"
+    # Only the feed's record names its document; its claims hang under it.
+    assert record.column("document_sha256") == result.sha256
+    assert claims["ghsa-malware"].column("document_sha256") is None
 
 
 def test_a_record_without_origins_is_the_feeds_own_claim() -> None:
     result = parse(osv("MAL-2025-2", "evil", versions=["2.0"]))
-    assert isinstance(result, Document)
+    assert isinstance(result, DocumentRows)
     (record,) = result.records
-    assert record.role is Role.CLAIM and record.scope is Scope.LISTED
+    assert record.column("role") == "claim" and record.column("scope") == "listed"
+    assert record.children == ()
 
 
 def test_withdrawn_records_are_kept_and_marked_down_to_their_claims() -> None:
     doc = osv("MAL-2025-3", "fp", origins=[origin("ghsa-malware", "GHSA-1")],
               withdrawn="2024-07-01T03:32:00Z")  # fmt: skip
     result = parse(doc)
-    assert isinstance(result, Document)
-    assert result.records[0].withdrawn == "2024-07-01T03:32:00Z"
-    assert result.records[0].origins[0].withdrawn == "2024-07-01T03:32:00Z"
+    assert isinstance(result, DocumentRows)
+    assert result.records[0].column("withdrawn") == "2024-07-01T03:32:00Z"
+    assert result.records[0].children[0].column("withdrawn") == "2024-07-01T03:32:00Z"
 
 
 def test_scopes() -> None:
-    def scope(**affected: Any) -> Scope:
+    def scope(**affected: Any) -> str:
         doc = osv("MAL-1", "x")
         doc["affected"][0] = {"package": {"ecosystem": "npm", "name": "x"}, **affected}
         result = parse(doc)
-        assert isinstance(result, Document)
-        return result.records[0].scope
+        assert isinstance(result, DocumentRows)
+        scope: str = result.records[0].column("scope")
+        return scope
 
     intro0 = {"type": "SEMVER", "events": [{"introduced": "0"}]}
     bounded = {"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "1.2.0"}]}
-    assert scope(ranges=[intro0], versions=["1.0"]) is Scope.ALL
-    assert scope(ranges=[bounded]) is Scope.RANGE
-    assert scope(versions=["1.0"]) is Scope.LISTED
-    assert scope() is Scope.UNKNOWN
+    assert scope(ranges=[intro0], versions=["1.0"]) == "all"
+    assert scope(ranges=[bounded]) == "range"
+    assert scope(versions=["1.0"]) == "listed"
+    assert scope() == "unknown"
 
 
 def test_unlisted_ecosystems_and_id_prefixes_are_kept_with_a_warning() -> None:
     result = parse(osv("LWA-2026-1", "thing", ecosystem="Foobar"))
-    assert isinstance(result, Document)
+    assert isinstance(result, DocumentRows)
     assert result.feed == "leitwacht"
-    assert result.records[0].ecosystem == "Foobar" and not result.records[0].ecosystem_known
+    assert result.records[0].package[:3] == ("Foobar", "thing", 0)
     assert any("Foobar" in w for w in result.warnings)
     assert any("'LWA'" in w for w in result.warnings)
 
@@ -110,9 +119,12 @@ def test_real_records_parse() -> None:
     )
     raw = path.read_bytes()
     result = parse_osv(raw, str(path), hashlib.sha256(raw).hexdigest())
-    assert isinstance(result, Document)
+    assert isinstance(result, DocumentRows)
     (record,) = result.records
-    sources = [c.source for c in record.origins]
+    sources = [c.source for c in record.children]
     assert sorted(sources) == ["ghsa-malware", "ossf-package-analysis"] + ["reversing-labs"] * 3
-    assert record.aliases == ("GHSA-4pff-w6v4-ghmc", "SNYK-JS-4MCLEANSHOPIFYAPP-8685201")
-    assert record.published == "2024-12-20T14:00:49Z"
+    assert json.loads(record.column("aliases")) == [
+        "GHSA-4pff-w6v4-ghmc", "SNYK-JS-4MCLEANSHOPIFYAPP-8685201"
+    ]  # fmt: skip
+    assert record.column("published") == "2024-12-20T14:00:49Z"
+    assert record.column("details") and record.column("summary")

@@ -8,6 +8,7 @@ from typing import Protocol
 from malgraph.identity import ecosystem_of
 from malgraph.model import Campaign, Document, Problem, Record, Reference, Scope
 from malgraph.sources.inputs import InputFile
+from malgraph.store.rows import DocumentRows
 
 
 class Source(Protocol):
@@ -16,8 +17,9 @@ class Source(Protocol):
     suffixes: tuple[str, ...]  # file endings picked up when walking a directory
     containers: bool  # whether a .zip holds inputs (osv.dev's all.zip) or is one (a sample)
 
-    def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
-        """One input's bytes -> a validated Document, or the reason it was rejected. Pure."""
+    def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | DocumentRows | Problem:
+        """One input's bytes -> a validated Document, or the reason it was rejected. Pure.
+        A source as large as the OSV feed may go straight to store rows instead."""
         ...
 
 

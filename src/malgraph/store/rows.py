@@ -25,6 +25,7 @@ RECORD_COLUMNS = (
     " iocs, summary, details, raw_sha256, document_sha256, available, dependencies, description"
 )
 
+_VALUE_INDEX = {name.strip(): i for i, name in enumerate(RECORD_COLUMNS.split(",")[4:])}
 
 Ioc = tuple[str, str, str]  # kind, normalised value, as written
 
@@ -60,6 +61,10 @@ class RecordRows(NamedTuple):
     campaigns: tuple[CampaignRows, ...]
     children: tuple[RecordRows, ...]
 
+    def column(self, name: str) -> Any:
+        """One of `values` by its column name."""
+        return self.values[_VALUE_INDEX[name]]
+
 
 class DocumentRows(NamedTuple):
     """Named tuples, not dataclasses: they cross a process boundary and unpickle 2-3x faster."""
@@ -77,66 +82,81 @@ class DocumentRows(NamedTuple):
     artifacts: tuple[ArtifactRows, ...]
 
 
-def _json(value: Any) -> str | None:
+def json_or_none(value: Any) -> str | None:
+    """JSON text of a value, or NULL for an empty or missing one."""
     return orjson.dumps(value).decode() if value else None
+
+
+def package_key(ecosystem: str, known: bool, name_given: str) -> tuple[str, str, int, str]:
+    """RecordRows.package: (ecosystem, canonical name, known, purl)."""
+    name = canonical_name(ecosystem, name_given)
+    return ecosystem, name, int(known), purl(ecosystem, name)
+
+
+def version_rows(ecosystem: str, name: str, versions: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """RecordRows.versions: (canonical version, purl), sorted and without repeats."""
+    canonical = sorted({canonical_version(ecosystem, v) for v in versions})
+    return tuple((v, purl(ecosystem, name, v)) for v in canonical)
+
+
+def citation_rows(references: Iterable[dict[str, str]]) -> tuple[tuple[str, str, str, str], ...]:
+    """RecordRows.citations: the references that are reports ({"type", "url"} each)."""
+    citations = []
+    for ref in references:
+        kind = ref["type"].upper()
+        keyed = url_key(ref["url"]) if kind in REPORT_REFERENCE_TYPES else None
+        if keyed:
+            citations.append((keyed[0], ref["url"], keyed[1], kind))
+    return tuple(citations)
+
+
+def ioc_tuples(found: Iterable[Any]) -> tuple[Ioc, ...]:
+    return tuple((i.kind, i.value, i.as_written) for i in found)
 
 
 def record_rows(record: Record, document_sha256: str | None) -> RecordRows:
     """Rows of a record; only top-level records name their document (children have a parent)."""
-    eco = record.ecosystem
-    name = canonical_name(eco, record.name_given)
-    versions = sorted({canonical_version(eco, v) for v in record.versions})
-    citations = []
-    for ref in record.references:
-        kind = ref.type.upper()
-        keyed = url_key(ref.url) if kind in REPORT_REFERENCE_TYPES else None
-        if keyed:
-            citations.append((keyed[0], ref.url, keyed[1], kind))
+    package = package_key(record.ecosystem, record.ecosystem_known, record.name_given)
+    references = [{"type": r.type, "url": r.url} for r in record.references]
     values = (
         record.source_record_id, record.role.value, record.name_given, record.scope.value,
-        orjson.dumps(record.versions).decode(), _json(record.ranges), record.published,
+        orjson.dumps(record.versions).decode(), json_or_none(record.ranges), record.published,
         record.modified, record.withdrawn, record.imported, record.released, record.removed,
-        _json(record.aliases),
-        _json([{"type": r.type, "url": r.url} for r in record.references]),
-        _json(record.credits), _json(record.iocs), record.summary, record.details,
+        json_or_none(record.aliases), json_or_none(references), json_or_none(record.credits),
+        json_or_none(record.iocs), record.summary, record.details,
         record.raw_sha256, document_sha256,
         None if record.available is None else int(record.available),
-        _json(record.dependencies), record.description,
+        json_or_none(record.dependencies), record.description,
     )  # fmt: skip
     return RecordRows(
         source=record.source,
-        package=(eco, name, int(record.ecosystem_known), purl(eco, name)),
-        versions=tuple((v, purl(eco, name, v)) for v in versions),
-        citations=tuple(citations),
+        package=package,
+        versions=version_rows(package[0], package[1], record.versions),
+        citations=citation_rows(references),
         values=values,
-        iocs=_iocs(iocs_from_osv(record.iocs)),
+        iocs=ioc_tuples(iocs_from_osv(record.iocs)),
         campaigns=tuple(_campaign_rows(c) for c in record.campaigns),
         children=tuple(record_rows(o, None) for o in record.origins),
     )
 
 
-def _iocs(found: Iterable[Any]) -> tuple[Ioc, ...]:
-    return tuple((i.kind, i.value, i.as_written) for i in found)
-
-
 def _campaign_rows(campaign: Campaign) -> CampaignRows:
     values = (campaign.name, campaign.category, campaign.created, campaign.description,
-              _json(campaign.references))  # fmt: skip
+              json_or_none(campaign.references))  # fmt: skip
     found = [ioc for text in campaign.iocs for ioc in iocs_in_text(text)]
-    return CampaignRows(campaign.key, values, _iocs(found))
+    return CampaignRows(campaign.key, values, ioc_tuples(found))
 
 
 def _report_rows(report: Report) -> ReportRows:
     kind = "file" if report.key.startswith("file:") else "url"
     values = (report.title, report.published, kind, report.text or None)
     return ReportRows(report.key, report.url, report.site, values,
-                      _iocs(iocs_in_text(report.text)))  # fmt: skip
+                      ioc_tuples(iocs_in_text(report.text)))  # fmt: skip
 
 
 def _package(ecosystem: str, name_given: str) -> tuple[str, str, int, str]:
     eco = ecosystem_of(ecosystem)
-    name = canonical_name(eco.name, name_given)
-    return eco.name, name, int(eco.known), purl(eco.name, name)
+    return package_key(eco.name, eco.known, name_given)
 
 
 def _artifact_rows(artifact: Artifact) -> ArtifactRows:

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from malgraph.model import ClaimView, Edge
+from malgraph.model import ClaimView, Edge, Role, Scope
 from malgraph.relations.duplicated import duplicated_edges
 from malgraph.sources.inputs import InputFile
 from malgraph.store.queries import claims
@@ -41,6 +41,9 @@ class Accepted:
 
     item: InputFile
     rows: DocumentRows
+
+
+_CLAIM = Role.CLAIM.value
 
 
 def _ids(db: sqlite3.Connection, sql: str) -> dict[Any, int]:
@@ -99,6 +102,7 @@ class _Batch:
     reports: list[tuple[Any, ...]] = field(default_factory=list)  # written-up reports
     new_records: set[int] = field(default_factory=set)
     touched: set[int] = field(default_factory=set)  # packages of the new records
+    claims: dict[int, list[ClaimView]] = field(default_factory=dict)  # active, by package
 
 
 class Writer:
@@ -173,7 +177,7 @@ class Writer:
                 out.inputs.append((item.display, item.size, item.mtime_ns, doc.sha256))
         self._insert(out, maps)
         self.db.execute("UPDATE meta SET value = ? WHERE key = 'next_record_id'", (next_id,))
-        self._relate(out.new_records, out.touched)
+        self._relate(out, {row[0] for row in maps["packages"].new})
         return outcomes
 
     def mark_input(self, item: InputFile, sha256: str) -> None:
@@ -266,6 +270,12 @@ class Writer:
         out.touched.add(package)
         out.new_records.add(record_id)
         out.records.append((record_id, source, parent, package, *record.values))
+        values = record.values
+        if values[1] == _CLAIM and values[8] is None:  # an active claim: duplicated may link it
+            out.claims.setdefault(package, []).append(ClaimView(
+                record_id, record.source, values[0], record.package[0], package,
+                record.package[3], Scope(values[3]), frozenset(v for v, _ in record.versions),
+            ))  # fmt: skip
         out.sightings += _sightings(maps, record.iocs, record=record_id)
         for campaign in record.campaigns:
             out.members.append((self._add_campaign(source, campaign, maps, out), record_id))
@@ -347,18 +357,25 @@ class Writer:
         )
         db.executemany("INSERT OR REPLACE INTO input_files VALUES (?, ?, ?, ?)", out.inputs)
 
-    def _relate(self, new_records: set[int], packages: set[int]) -> None:
+    def _relate(self, out: _Batch, new_packages: set[int]) -> None:
         """Add the duplicated edges that the batch's new records make. Edges among older
-        records already exist, and those of removed records went with them."""
-        if not new_records:
+        records already exist, and those of removed records went with them. A package new in
+        this batch has only the claims in memory; the others are read back from the store."""
+        if not out.new_records:
             return
-        ids = orjson.dumps(sorted(packages)).decode()
+        edges = duplicated_edges_of(
+            self.db, orjson.dumps(sorted(out.touched - new_packages)).decode(), out.new_records
+        )
+        for package in sorted(out.touched & new_packages):
+            package_claims = out.claims.get(package, [])
+            if len(package_claims) > 1:
+                edges += duplicated_edges(package_claims[0].package_purl, package_claims)
         self.db.executemany(
             "INSERT INTO edges(kind, src_type, src_id, dst_type, dst_id, evidence, confidence,"
             " step) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (e.kind, *e.src, *e.dst, orjson.dumps(e.evidence).decode(), e.confidence, e.step)
-                for e in duplicated_edges_of(self.db, ids, new_records)
+                for e in edges
             ],
         )
 
