@@ -130,7 +130,9 @@ def test_touched_files_are_reread_but_skipped_by_content_hash(store: Store, tmp_
 def test_a_newer_record_replaces_the_older_and_an_older_one_is_stale(
     store: Store, tmp_path: Path
 ) -> None:
-    v1 = osv("MAL-1", "evil", versions=["1.0"], origins=[origin("rl", "R1", ["1.0"])])
+    v1 = osv("MAL-1", "evil", versions=["1.0"], origins=[origin("rl", "R1", ["1.0"])],
+             references=[{"type": "ARTICLE", "url": "https://blog.example/evil"}],
+             database_specific={"iocs": {"domains": ["evil.example"]}})  # fmt: skip
     v2 = osv(
         "MAL-1",
         "evil",
@@ -150,6 +152,11 @@ def test_a_newer_record_replaces_the_older_and_an_older_one_is_stale(
     assert [r[0] for r in rows] == ["cx", "ghsa-malware", "rl"]
     # The replacement's new claim duplicates MAL-2's claim on 2.0.
     assert stats(store.db)["edges"] == {"duplicated": 1}
+    # The old version's rows went with it, though ingest writes without foreign-key checks.
+    assert store.db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert store.db.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    for table in ("record_reports", "ioc_sightings"):
+        assert store.db.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
     after = counts(store)
     write_json(tmp_path / "three/a.json", v1)  # an older copy seen later changes nothing
     write_json(tmp_path / "three/a.json", {**v1, "details": "edited, but older"})

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -103,13 +104,28 @@ def _parsed(
         yield from pool.imap(_parse, jobs, chunksize=64)
 
 
+@contextmanager
+def _bulk_writes(db: sqlite3.Connection) -> Iterator[None]:
+    """For one ingest run: the writer numbers every row itself, so foreign-key checks would
+    only re-prove its work, at a tenth of the ingest; and a checkpoint every 256 MiB of WAL
+    rather than every 4 copies back (and syncs) the index pages every batch touches once."""
+    db.execute("PRAGMA foreign_keys = OFF")
+    db.execute("PRAGMA wal_autocheckpoint = 65536")
+    try:
+        yield
+    finally:
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA wal_autocheckpoint = 1000")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # leave no large WAL behind
+
+
 def ingest(
     store: Store,
     kind: str,
     paths: Sequence[str],
     *,
     strict: bool = False,
-    batch_size: int = 2000,
+    batch_size: int = 5000,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
@@ -131,6 +147,7 @@ def ingest(
     zips_with_problems: set[str] = set()
     writer = Writer(store.db)
     whole_run = store.transaction() if strict else nullcontext()
+    bulk = _bulk_writes(store.db)
     batch: list[Accepted] = []
     finished_zips: list[InputFile] = []
 
@@ -150,7 +167,7 @@ def ingest(
         batch.clear()
         finished_zips.clear()
 
-    with whole_run:
+    with bulk, whole_run:
         for item, result in _parsed(kind, items, workers or os.cpu_count() or 1):
             rejected = [result] if isinstance(result, Problem) else [
                 Problem(item.display, reason) for reason in result.rejected

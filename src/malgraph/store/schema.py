@@ -291,4 +291,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE code_imports ADD COLUMN snippet TEXT;
     ALTER TABLE code_dependencies ADD COLUMN snippet TEXT;
     """,
+    # 6: nothing looks records up by (source, source id), and every ingested claim paid for
+    # the index.
+    """
+    DROP INDEX records_by_source_record;
+    """,
 ]

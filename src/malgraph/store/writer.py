@@ -44,6 +44,8 @@ class Accepted:
 
 
 _CLAIM = Role.CLAIM.value
+# The tables whose record_id points at a record.
+_RECORD_REFERENCES = ("record_versions", "record_reports", "campaign_members", "ioc_sightings")
 
 
 def _ids(db: sqlite3.Connection, sql: str) -> dict[Any, int]:
@@ -236,19 +238,20 @@ class Writer:
         (sha,) = self.db.execute(
             "SELECT sha256 FROM documents WHERE current AND feed = ? AND doc_key = ?", (feed, key)
         ).fetchone()
-        family = (
+        family = [i for (i,) in self.db.execute(
             "SELECT id FROM records WHERE document_sha256 = ?1 AND parent_id IS NULL UNION ALL"
             " SELECT c.id FROM records c JOIN records p ON c.parent_id = p.id"
-            " WHERE p.document_sha256 = ?1 AND p.parent_id IS NULL"
-        )
-        self.db.execute(
-            f"DELETE FROM edges WHERE (src_type = 'record' AND src_id IN ({family}))"
-            f" OR (dst_type = 'record' AND dst_id IN ({family}))",
+            " WHERE p.document_sha256 = ?1 AND p.parent_id IS NULL",
             (sha,),
-        )
-        self.db.execute(
-            "DELETE FROM records WHERE document_sha256 = ? AND parent_id IS NULL", (sha,)
-        )
+        )]  # fmt: skip
+        ids = (orjson.dumps(family).decode(),)
+        listed = "IN (SELECT value FROM json_each(?))"
+        # Spelled out, not left to ON DELETE CASCADE: ingest writes without foreign-key checks.
+        for table in _RECORD_REFERENCES:
+            self.db.execute(f"DELETE FROM {table} WHERE record_id {listed}", ids)
+        self.db.execute(f"DELETE FROM edges WHERE src_type = 'record' AND src_id {listed}", ids)
+        self.db.execute(f"DELETE FROM edges WHERE dst_type = 'record' AND dst_id {listed}", ids)
+        self.db.execute(f"DELETE FROM records WHERE id {listed}", ids)
         self.db.execute(
             "DELETE FROM ioc_sightings WHERE report_id IN"
             " (SELECT id FROM reports WHERE document_sha256 = ?)",
