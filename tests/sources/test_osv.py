@@ -4,7 +4,7 @@ from typing import Any
 
 from malgraph.model import Problem
 from malgraph.sources.osv import parse_osv
-from malgraph.store.rows import DocumentRows
+from malgraph.store.rows import RECORD_COLUMNS, DocumentRows
 from tests.conftest import origin, osv
 
 
@@ -46,6 +46,13 @@ def test_every_origin_becomes_a_claim_of_its_own_source() -> None:
     # Only the feed's record names its document; its claims hang under it.
     assert record.column("document_sha256") == result.sha256
     assert claims["ghsa-malware"].column("document_sha256") is None
+    assert record.column("raw_sha256") == result.sha256
+    assert (
+        claims["ghsa-malware"].column("raw_sha256") == origin("s", "GHSA-xxxx-yyyy-zzzz")["sha256"]
+    )
+    # Every row fills every record column after the four ids, in the store's order.
+    width = len(RECORD_COLUMNS.split(",")) - 4
+    assert {len(r.values) for r in (record, *record.children)} == {width}
 
 
 def test_a_record_without_origins_is_the_feeds_own_claim() -> None:

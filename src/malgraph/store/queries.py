@@ -23,19 +23,18 @@ def claims(
 ) -> list[ClaimView]:
     """Stored claims (of the packages in a JSON list of ids, or all), withdrawn ones only if
     asked, with their canonical versions."""
-    # Two spellings, not "?2 IS NULL OR ...": that would keep SQLite from the package index.
-    of_packages = " AND r.package_id IN (SELECT value FROM json_each(?2))"
-    rows = db.execute(
+    sql = (
         "SELECT r.id, s.name, r.source_record_id, p.ecosystem, r.package_id, p.purl, r.scope,"
         " (SELECT group_concat(pv.version, char(31)) FROM record_versions rv"
         "  JOIN package_versions pv ON pv.id = rv.version_id WHERE rv.record_id = r.id)"
         " FROM records r JOIN sources s ON s.id = r.source_id"
         f" JOIN packages p ON p.id = r.package_id WHERE {_ACTIVE}"
-        + (of_packages if package_ids_json is not None else ""),
-        (include_withdrawn, package_ids_json)
-        if package_ids_json is not None
-        else (include_withdrawn,),
     )
+    if package_ids_json is None:
+        rows = db.execute(sql, (include_withdrawn,))
+    else:  # not "?2 IS NULL OR ...": that would keep SQLite from the package index
+        sql += " AND r.package_id IN (SELECT value FROM json_each(?2))"
+        rows = db.execute(sql, (include_withdrawn, package_ids_json))
     return [
         ClaimView(record, source, source_record, eco, package, package_purl, Scope(scope),
                   frozenset(versions.split("\x1f")) if versions else frozenset())

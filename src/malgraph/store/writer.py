@@ -273,11 +273,11 @@ class Writer:
         out.touched.add(package)
         out.new_records.add(record_id)
         out.records.append((record_id, source, parent, package, *record.values))
-        values = record.values
-        if values[1] == _CLAIM and values[8] is None:  # an active claim: duplicated may link it
-            out.claims.setdefault(package, []).append(ClaimView(
-                record_id, record.source, values[0], record.package[0], package,
-                record.package[3], Scope(values[3]), frozenset(v for v, _ in record.versions),
+        if record.column("role") == _CLAIM and record.column("withdrawn") is None:
+            out.claims.setdefault(package, []).append(ClaimView(  # duplicated may link it
+                record_id, record.source, record.column("source_record_id"), record.package[0],
+                package, record.package[3], Scope(record.column("scope")),
+                frozenset(v for v, _ in record.versions),
             ))  # fmt: skip
         out.sightings += _sightings(maps, record.iocs, record=record_id)
         for campaign in record.campaigns:
