@@ -50,9 +50,11 @@ def test_every_origin_becomes_a_claim_of_its_own_source() -> None:
     assert (
         claims["ghsa-malware"].column("raw_sha256") == origin("s", "GHSA-xxxx-yyyy-zzzz")["sha256"]
     )
-    # Every row fills every record column after the four ids, in the store's order.
-    width = len(RECORD_COLUMNS.split(",")) - 4
-    assert {len(r.values) for r in (record, *record.children)} == {width}
+    # Rows follow the store's column order after the four ids; a claim stops after its hash,
+    # and the feed's record after its document (the columns of other sources).
+    assert len(record.values) == RECORD_COLUMNS.index("document_sha256") - 3
+    assert {len(c.values) for c in record.children} == {RECORD_COLUMNS.index("raw_sha256") - 3}
+    assert claims["ghsa-malware"].column("details") is None
 
 
 def test_a_record_without_origins_is_the_feeds_own_claim() -> None:

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from malgraph.cli import app, err, open_store, out
 from malgraph.cli.explore import print_dependency_summary, print_stats
-from malgraph.ingest import IngestReport, ingest
+from malgraph.ingest import BATCH_SIZE, IngestReport, ingest
 from malgraph.relations.dependency import refresh_dependencies
 from malgraph.sources import SOURCES
 from malgraph.store import Store
@@ -87,7 +87,7 @@ def ingest_command(
     kind: Annotated[str, typer.Argument(help="The source kind: see `malgraph sources`.")],
     paths: Annotated[list[Path], typer.Argument(help="Files, directories or zips.")],
     strict: Strict = False,
-    batch_size: BatchSize = 2000,
+    batch_size: BatchSize = BATCH_SIZE,
     workers: Workers = None,
     problems: ProblemsFile = None,
 ) -> None:
@@ -122,7 +122,7 @@ def build_command(
     ok = True
     with open_store() as store:
         for kind, kind_paths in inputs:
-            report = _run(store, kind, kind_paths, strict, 2000, workers)
+            report = _run(store, kind, kind_paths, strict, BATCH_SIZE, workers)
             _summarise(report, None, kind)
             ok = ok and report.ok
         print_dependency_summary(refresh_dependencies(store))

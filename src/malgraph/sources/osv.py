@@ -107,15 +107,12 @@ class _Origin(NamedTuple):
     sha256: str
 
     def claim_values(self, name_given: str, withdrawn: str | None) -> tuple[Any, ...]:
-        """RecordRows.values of the claim: a claim carries no texts of its own."""
+        """RecordRows.values of the claim, up to raw_sha256: it carries no texts of its own."""
         return (
             self.id, _CLAIM, name_given, _scope(self.versions, self.ranges),
             orjson.dumps(self.versions).decode(), json_or_none(self.ranges), None, self.modified,
-            withdrawn, self.imported, None, None, *_NO_TEXTS, self.sha256, None, None, None, None,
+            withdrawn, self.imported, self.sha256,
         )  # fmt: skip
-
-
-_NO_TEXTS = (None,) * 6  # aliases, refs, credits, iocs, summary, details
 
 
 def _origin(origin: Any, index: int, doc_id: str) -> _Origin:
@@ -187,11 +184,12 @@ def parse_osv(raw: bytes, path: str, sha256: str) -> DocumentRows | Problem:
         for r in doc.get("references") or []
         if r.get("url")
     ]
-    # What every affected package of the document shares, worked out once.
+    # What every affected package of the document shares, worked out once: its texts and
+    # document (the rest of the columns, for other sources, stay NULL).
     shared = (
         json_or_none(doc.get("aliases")), json_or_none(references),
         json_or_none(doc.get("credits")), json_or_none(iocs),
-        doc.get("summary"), doc.get("details"), sha256, sha256, None, None, None,
+        doc.get("summary"), doc.get("details"), sha256,
     )  # fmt: skip
     citations = citation_rows(references)
     ioc_rows = ioc_tuples(iocs_from_osv(iocs))
@@ -223,7 +221,8 @@ def parse_osv(raw: bytes, path: str, sha256: str) -> DocumentRows | Problem:
         ranges = entry.get("ranges") or []
         values = (
             doc_id, role, given, _scope(versions, ranges), orjson.dumps(versions).decode(),
-            json_or_none(ranges), published, modified, withdrawn, None, None, None, *shared,
+            json_or_none(ranges), published, modified, withdrawn, None, sha256, None, None,
+            *shared,
         )  # fmt: skip
         records.append(RecordRows(feed, package, version_rows(versions), citations, values,
                                   ioc_rows, (), claims))  # fmt: skip

@@ -90,7 +90,7 @@ def _sightings(maps: dict[str, _IdMap], iocs: Sequence[tuple[str, str, str]],
 
 @dataclass
 class _Batch:
-    records: list[tuple[Any, ...]] = field(default_factory=list)
+    records: dict[int, list[tuple[Any, ...]]] = field(default_factory=dict)  # by width
     versions: list[tuple[int, int]] = field(default_factory=list)
     citations: list[tuple[int, int, str]] = field(default_factory=list)
     documents: list[tuple[str, str, str, str, bool, str, str, str]] = field(default_factory=list)
@@ -272,7 +272,8 @@ class Writer:
         package = _package_id(maps, record.package)
         out.touched.add(package)
         out.new_records.add(record_id)
-        out.records.append((record_id, source, parent, package, *record.values))
+        row = (record_id, source, parent, package, *record.values)
+        out.records.setdefault(len(row), []).append(row)
         if record.column("role") == _CLAIM and record.column("withdrawn") is None:
             out.claims.setdefault(package, []).append(ClaimView(  # duplicated may link it
                 record_id, record.source, record.column("source_record_id"), record.package[0],
@@ -344,8 +345,9 @@ class Writer:
             " WHERE id = ?6",
             out.reports,
         )
-        marks = ", ".join("?" * len(RECORD_COLUMNS.split(",")))
-        db.executemany(f"INSERT INTO records({RECORD_COLUMNS}) VALUES ({marks})", out.records)
+        for width, rows in out.records.items():
+            columns, marks = ", ".join(RECORD_COLUMNS[:width]), ", ".join("?" * width)
+            db.executemany(f"INSERT INTO records({columns}) VALUES ({marks})", rows)
         db.executemany("INSERT OR IGNORE INTO record_versions VALUES (?, ?)", out.versions)
         db.executemany("INSERT OR IGNORE INTO record_reports VALUES (?, ?, ?)", out.citations)
         db.executemany("INSERT OR IGNORE INTO ioc_sightings VALUES (?, ?, ?, ?, ?)", out.sightings)
