@@ -139,6 +139,8 @@ class Writer:
 
     def write_batch(self, batch: Sequence[Accepted]) -> Counter[str]:
         """Write one batch inside the caller's transaction; count outcomes per document."""
+        if not batch:  # a re-run of unchanged inputs: no need for the id maps
+            return Counter()
         maps = self._id_maps()
         outcomes: Counter[str] = Counter()
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
