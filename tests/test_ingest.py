@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import os
@@ -116,6 +117,26 @@ def test_reingest_adds_nothing_and_reads_nothing(store: Store, shared_data: Path
     again = ingest(store, "osv", [tree])
     assert again.outcomes == {"unchanged": 1191}
     assert counts(store) == before
+
+
+def test_stored_rows_hold_every_column_a_claim_and_its_feed_record_have(
+    store: Store, tmp_path: Path
+) -> None:
+    doc = osv("MAL-1", "evil", versions=["1.0"], origins=[origin("ghsa-malware", "GHSA-1")])
+    write_json(tmp_path / "a.json", doc)
+    ingest(store, "osv", [str(tmp_path)])
+    rows = store.db.execute(
+        "SELECT role, source_record_id, modified, imported, raw_sha256, document_sha256,"
+        " summary, details FROM records ORDER BY id"
+    ).fetchall()
+    (document,) = store.db.execute("SELECT sha256 FROM documents").fetchone()
+    assert rows == [
+        ("merged", "MAL-1", "2024-01-01T00:00:00Z", None, document, document,
+         "Malicious code in evil", "test record"),
+        ("claim", "GHSA-1", "2024-01-01T12:00:00Z", "2024-01-02T00:00:00Z",
+         origin("ghsa-malware", "GHSA-1")["sha256"], None, None, None),
+    ]  # fmt: skip
+    assert gc.isenabled()  # the run pauses the cycle collector, and gives it back
 
 
 def test_touched_files_are_reread_but_skipped_by_content_hash(store: Store, tmp_path: Path) -> None:
@@ -246,6 +267,7 @@ def test_strict_rolls_back_the_whole_run(store: Store, tmp_path: Path) -> None:
     with pytest.raises(RejectedInput, match=r"\.json: "):
         ingest(store, "osv", [str(tmp_path)], strict=True)
     assert counts(store)["records"] == 0 and counts(store)["documents"] == 0
+    assert gc.isenabled()
 
 
 def test_a_broken_zip_is_reported_and_the_rest_goes_in(store: Store, tmp_path: Path) -> None:
