@@ -123,9 +123,10 @@ def _bulk_writes(db: sqlite3.Connection) -> Iterator[None]:
 
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
-    """A run allocates millions of tuples, none in a cycle; the collector's passes over a
-    heap that grows with every batch would cost a sixth of the run, and free nothing. The
-    parser processes are forked inside, so they go without it too."""
+    """A run allocates millions of row tuples, none in a cycle; the collector's passes over
+    a heap that grows with every batch cost a tenth to a sixth of the run, and free nothing
+    (the few cyclic objects a source makes, such as a spreadsheet reader's workbook, wait for
+    the end of the run). The parser processes are forked inside, so they go without it too."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

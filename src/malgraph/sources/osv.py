@@ -221,7 +221,8 @@ def parse_osv(raw: bytes, path: str, sha256: str) -> DocumentRows | Problem:
         ranges = entry.get("ranges") or []
         values = (
             doc_id, role, given, _scope(versions, ranges), orjson.dumps(versions).decode(),
-            json_or_none(ranges), published, modified, withdrawn, None, sha256, None, None,
+            json_or_none(ranges), published, modified, withdrawn,
+            None, sha256, None, None,  # imported, raw_sha256, released, removed
             *shared,
         )  # fmt: skip
         records.append(RecordRows(feed, package, version_rows(versions), citations, values,

@@ -139,7 +139,7 @@ class Writer:
 
     def write_batch(self, batch: Sequence[Accepted]) -> Counter[str]:
         """Write one batch inside the caller's transaction; count outcomes per document."""
-        if not batch:  # a re-run of unchanged inputs: no need for the id maps
+        if not batch:  # the last flush, or a re-run of unchanged inputs: no id maps needed
             return Counter()
         maps = self._id_maps()
         outcomes: Counter[str] = Counter()
