@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh store, the shared real data, and OSV documents written by hand."""
+"""Shared fixtures: a fresh store, the real public data, and OSV documents written by hand."""
 
 from __future__ import annotations
 
@@ -10,17 +10,16 @@ from typing import Any
 import pytest
 
 from malgraph.store import Store
+from tests.real_data import materialise
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data"
 
 
-@pytest.fixture
-def shared_data() -> Path:
-    assert SHARED_DATA.is_dir(), (
-        f"the tests read ../shared/data beside the checkout ({SHARED_DATA})"
-    )
-    return SHARED_DATA
+@pytest.fixture(scope="session")
+def shared_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real public data (OSV, DataDog, kam193, MalOSS, reports, the paper's excerpt) in
+    its upstream layout, unpacked from the bundled sample: the repository alone suffices."""
+    return materialise(tmp_path_factory.mktemp("real-data"))
 
 
 @pytest.fixture

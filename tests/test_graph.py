@@ -1,4 +1,4 @@
-"""The whole shared corpus in one store: every source, reports, IoCs, campaigns, co-reports.
+"""All the real data in one store: every source, reports, IoCs, campaigns, co-reports.
 
 Expected numbers are worked out here from the files themselves, not from malgraph.
 """
@@ -17,7 +17,7 @@ from malgraph.store import Store
 from malgraph.store.queries import find_packages, package_card, stats
 from tests.conftest import write_json
 
-KINDS = [  # every folder of ../shared/data with the source that reads it
+KINDS = [  # every folder of the real data with the source that reads it
     ("osv", "osv-malicious-sample"),
     ("osv", "leitwacht-malicious-packages"),
     ("datadog", "datadog-manifests"),
@@ -29,13 +29,11 @@ KINDS = [  # every folder of ../shared/data with the source that reads it
 
 
 @pytest.fixture(scope="module")
-def graph(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    from tests.conftest import SHARED_DATA
-
+def graph(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Store:
     store = Store(tmp_path_factory.mktemp("graph") / "all.db")
     rejected = []
     for kind, folder in KINDS:
-        rejected += ingest(store, kind, [str(SHARED_DATA / folder)]).rejected
+        rejected += ingest(store, kind, [str(shared_data / folder)]).rejected
     # The one file that is not a record: leitwacht's index of ids.
     assert [Path(p.path).name for p in rejected] == ["index.json"]
     return store

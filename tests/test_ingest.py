@@ -1,4 +1,4 @@
-"""Ingest end to end on the shared real sample and on inputs written here."""
+"""Ingest end to end on the real sample data and on inputs written here."""
 
 from __future__ import annotations
 

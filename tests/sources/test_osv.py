@@ -1,5 +1,6 @@
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from malgraph.model import Problem
@@ -119,12 +120,10 @@ def test_bad_input_is_rejected_with_a_reason() -> None:
     assert "'versions' is not a list" in rejected(bad_versions)
 
 
-def test_real_records_parse() -> None:
-    # A record from the shared sample with four origins from three sources.
-    from tests.conftest import SHARED_DATA
-
+def test_real_records_parse(shared_data: Path) -> None:
+    # A real record with four origins from three sources.
     path = (
-        SHARED_DATA / "osv-malicious-sample/osv/malicious/npm/4m-clean-shopify-app/MAL-2025-8.json"
+        shared_data / "osv-malicious-sample/osv/malicious/npm/4m-clean-shopify-app/MAL-2025-8.json"
     )
     raw = path.read_bytes()
     result = parse_osv(raw, str(path), hashlib.sha256(raw).hexdigest())
