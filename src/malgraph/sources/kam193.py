@@ -4,6 +4,11 @@
 `<eco>/packages/<category>/json/<name>.json` gives one package's versions and campaign. Both
 become claims of `kam193` that join the campaign node, so a package is linked to its campaign
 whichever file is read first.
+
+The project also publishes `<eco>/packages/<category>/osv/<name>.json` beside each `json/` file:
+the same package, campaign and category exported as OSV (its references are the campaign's).
+Reading both would make every package two claims of one reporter, so the OSV copies are
+recognised and skipped with a warning.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from malgraph.dates import normalise_time
 from malgraph.model import Campaign, Document, Problem
 from malgraph.sources.base import claim, file_time
 from malgraph.sources.inputs import InputFile
+
+OSV_COPY = "kam193's OSV copy of a package file; the json/ file beside it is read (skipped)"
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -30,6 +37,9 @@ class Kam193Source:
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
         path = item.inner
+        if path.parent.name == "osv" and "packages" in path.parts:
+            return Document(item.display, sha256, "kam193", f"kam193/osv-copy/{path.as_posix()}",
+                            file_time(item), (), (OSV_COPY,))  # fmt: skip
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
