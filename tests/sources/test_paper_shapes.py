@@ -18,6 +18,7 @@ from malgraph.cli import ingest as cli_ingest  # noqa: F401
 from malgraph.ingest import ingest
 from malgraph.insights.groups import report_members
 from malgraph.relations.coexisting import coreported
+from malgraph.report.build import build_report
 from malgraph.store import Store
 from malgraph.store.queries import find_packages, package_card, stats
 from tests.conftest import osv, write_json
@@ -117,7 +118,15 @@ def test_report_workbook_with_site_categories(store: Store, tmp_path: Path) -> N
     assert sites.fetchall() == [("blog.sonatype.com", "Company Website", 2),
                                 ("github.com", "Technical Community", 1),
                                 ("nvd.nist.gov", "Technical Community", 1)]  # fmt: skip
-    assert stats(store.db)["report_sites"] == {"Technical Community": 2, "Company Website": 1}
+    assert stats(store.db)["report_sites"] == {
+        "Technical Community": {"sites": 2, "reports": 2},
+        "Company Website": {"sites": 1, "reports": 2},
+    }
+    write_malware(tmp_path / "claims")  # a report needs some claims to count
+    ingest(store, "paper", [str(tmp_path / "claims")])
+    page = build_report(store.db, tmp_path / "out").read_text()
+    assert "Report sites by category" in page
+    assert '<td>Technical Community</td><td class="num">2</td><td class="num">2</td>' in page
     # A later version with a site left out replaces the categories; a site without any
     # category is rejected alone.
     write_book(tmp_path / "report.xlsx", {

@@ -96,13 +96,16 @@ def report_link_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
     }
 
 
-def report_site_counts(db: sqlite3.Connection) -> dict[str, int]:
-    """Category -> how many report sites a source puts in it."""
-    return dict(
-        db.execute(
-            "SELECT category, count(DISTINCT site) FROM report_sites GROUP BY 1 ORDER BY 2 DESC, 1"
+def report_site_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """Category -> how many report sites a source puts in it, and how many reports the source
+    counts on them."""
+    return {
+        category: {"sites": sites, "reports": reports}
+        for category, sites, reports in db.execute(
+            "SELECT category, count(DISTINCT site), coalesce(sum(reports), 0) FROM report_sites"
+            " GROUP BY 1 ORDER BY 3 DESC, 1"
         )
-    )
+    }
 
 
 def code_counts(db: sqlite3.Connection) -> dict[str, Any]:
