@@ -65,10 +65,10 @@ def test_malware_as_published(store: Store, tmp_path: Path) -> None:
     assert report.outcomes == {"added": 2}
     # One warning line per summary sheet, and the sibling's own.
     assert sorted(w.reason for w in report.warnings) == [
-        "malware.xlsx sheet Sum: no 'Source' or 'name_version' column, a summary or chart "
+        "malware.xlsx sheet Sum: a summary or chart, with no Source or name_version column "
         "(skipped)",
-        "malware_deduplicated.xlsx sheet Sum: no 'name_version' or 'name' or 'version' column, "
-        "a summary or chart (skipped)",
+        "malware_deduplicated.xlsx sheet Sum: a summary or chart, with no name_version or name "
+        "or version column (skipped)",
         "name_version: 2 of 7 rows could not be split safely (kept as names without a version)",
         "read together with malware.xlsx (skipped)",
     ]
@@ -111,7 +111,7 @@ def test_report_workbook_with_site_categories(store: Store, tmp_path: Path) -> N
     report = ingest(store, "paper", [str(tmp_path / "report.xlsx")])
     assert report.ok and report.outcomes == {"added": 1}
     assert [w.reason for w in report.warnings] == [
-        "report.xlsx sheet chart: no 'Site' or 'Categories' column, a summary or chart (skipped)"
+        "report.xlsx sheet chart: a summary or chart, with no Site or Categories column (skipped)"
     ]
     assert store.db.execute("SELECT count(*) FROM reports").fetchone() == (3,)
     sites = store.db.execute("SELECT site, category, reports FROM report_sites ORDER BY 1")
@@ -156,7 +156,7 @@ def test_ioc_report_with_repeated_and_padded_headers(store: Store, tmp_path: Pat
     report = ingest(store, "paper", [str(tmp_path)])
     assert report.ok
     assert [w.reason for w in report.warnings] == [
-        "IoC-report.xlsx sheet Sheet2: no 'URL' column, a summary or chart (skipped)"
+        "IoC-report.xlsx sheet Sheet2: a summary or chart, with no URL column (skipped)"
     ]
     # The first URL column is the report's; the second one's URL is an IoC in its text.
     text = dict(store.db.execute("SELECT url_key, text FROM reports"))

@@ -38,6 +38,7 @@ from malgraph.sources.workbooks import (
 SIBLING = "malware_deduplicated.xlsx"
 MALWARE = ("Source", "name_version")
 DEDUPLICATED = ("name", "version", "published_at", "description", "dependencies")
+WORKBOOKS = ("malware.xlsx", "report.xlsx", "ioc-report.xlsx")  # and SOURCE_REPORT's
 SKIPPED = {  # workbooks of the artifact that hold no records, and why
     SIBLING: "read together with malware.xlsx",
     "demo.xlsx": "the demo input of the paper's mirror checks: legitimate packages, not claims",
@@ -68,33 +69,40 @@ class PaperSource:
     containers: bool = True
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
-        name = item.inner.name
-        kind = name.lower()
-        key = f"paper/{PurePath(name).stem}"
-        warnings: list[str] = []
-        rejected: list[str] = []
-        if kind in SKIPPED or kind.endswith(NOT_YET) or not _known(kind):
-            if not is_workbook(raw):  # a text file named on the command line, say
-                return Problem(item.display, f"{name}: not an .xlsx workbook")
-            why = SKIPPED.get(kind) or ("the paper's graph, not read yet" if kind.endswith(NOT_YET)
-                                        else "not a paper workbook")  # fmt: skip
-            return Document(item.display, sha256, "paper", key, file_time(item), (),
-                            (f"{why} (skipped)",))  # fmt: skip
-        try:
-            got = _read(kind, raw, item, warnings, rejected)
-        except Unusable as exc:
-            return Problem(item.display, str(exc))
-        if not (got.records or got.reports or got.links or got.sites) and rejected:
-            return Problem(item.display, f"no usable row ({rejected[0]})")
-        return Document(item.display, got.sha256 or sha256, "paper", key, file_time(item),
-                        got.records, tuple(warnings), tuple(rejected), got.reports,
-                        links=got.links, sites=got.sites)  # fmt: skip
+        """By the file's name: a workbook this source reads, or one it knows holds nothing."""
+        kind = item.inner.name.lower()
+        if kind in WORKBOOKS or SOURCE_REPORT.match(kind):
+            return _document(kind, raw, item, sha256)
+        if kind.endswith(NOT_YET):
+            return _skipped(raw, item, sha256, "the paper's graph, not read yet")
+        return _skipped(raw, item, sha256, SKIPPED.get(kind, "not a paper workbook"))
 
 
-def _known(kind: str) -> bool:
-    return kind in ("malware.xlsx", "report.xlsx", "ioc-report.xlsx") or bool(
-        SOURCE_REPORT.match(kind)
-    )
+def _key(item: InputFile) -> str:
+    return f"paper/{PurePath(item.inner.name).stem}"
+
+
+def _skipped(raw: bytes, item: InputFile, sha256: str, why: str) -> Document | Problem:
+    """A workbook kept as a document with nothing in it; a file that is no workbook at all (a
+    text file named on the command line, say) is rejected."""
+    if not is_workbook(raw):
+        return Problem(item.display, f"{item.inner.name}: not an .xlsx workbook")
+    return Document(item.display, sha256, "paper", _key(item), file_time(item), (),
+                    (f"{why} (skipped)",))  # fmt: skip
+
+
+def _document(kind: str, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
+    warnings: list[str] = []
+    rejected: list[str] = []
+    try:
+        got = _read(kind, raw, item, warnings, rejected)
+    except Unusable as exc:
+        return Problem(item.display, str(exc))
+    if not (got.records or got.reports or got.links or got.sites) and rejected:
+        return Problem(item.display, f"no usable row ({rejected[0]})")
+    return Document(item.display, got.sha256 or sha256, "paper", _key(item), file_time(item),
+                    got.records, tuple(warnings), tuple(rejected), got.reports,
+                    links=got.links, sites=got.sites)  # fmt: skip
 
 
 def _read(kind: str, raw: bytes, item: InputFile, warnings: list[str], rejected: list[str]

@@ -77,8 +77,8 @@ def data_sheets(sheets: list[Sheet], needed: tuple[str, ...], label: str,
         if not missing:
             found.append(sheet)
         elif len(missing) == len(needed):
-            warnings.append(f"{label} sheet {sheet.title}: no {' or '.join(map(repr, needed))}"
-                            " column, a summary or chart (skipped)")  # fmt: skip
+            warnings.append(f"{label} sheet {sheet.title}: a summary or chart, with no"
+                            f" {' or '.join(needed)} column (skipped)")  # fmt: skip
         else:
             raise Unusable(f"{label} sheet {sheet.title}: missing column {missing[0]!r}")
     return found
