@@ -40,8 +40,9 @@ def write_malware(folder: Path) -> None:
                 ("Snyk.io", "@bad/scope@2.0.1", "untracked", 2, "NPM")],
         "PyPI": [HEADER, ("Backstabber-Knife", "colourama-0.1.6", "tracked", 3, "PyPI"),
                  (None, "requestz-1.0", "tracked", 4, "PyPI")],
-        "RubyGems": [(*HEADER, None, "note"),  # an extra column, empty but for its header
-                     ("Backstabber-Knife", "gunther-1.1.0", "tracked", 5, "RubyGems", None)],
+        # Extra columns: one empty but for its header, then cells written blank.
+        "RubyGems": [(*HEADER, None, "note"), ("Backstabber-Knife", "gunther-1.1.0", "tracked",
+                                               5, "RubyGems", None, "", " ")],
         "Other": [("OSS", "Source", "name_version", "Status"),
                   ("Snappy ", "Maloss ", "2048buntu", "tracked "),
                   (AUR, "Maloss ", "acroread", "tracked"),
