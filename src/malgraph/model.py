@@ -55,6 +55,27 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportLink:
+    """A report naming a package, as a list of the reports' packages gives it: evidence that
+    they co-exist, never a claim that the package is malicious."""
+
+    url: str  # the report
+    ecosystem: str
+    name: str
+    version: str | None  # None: the row names no version
+    evidence: tuple[tuple[str, str], ...] = ()  # the row's own words (status, where), in order
+
+
+@dataclass(frozen=True, slots=True)
+class ReportSite:
+    """A site that publishes reports, with the category a source puts it in."""
+
+    site: str
+    category: str
+    reports: int | None = None  # how many of the source's reports are on the site
+
+
+@dataclass(frozen=True, slots=True)
 class Artifact:
     """A source's copy of a package-version's code (registered, never unpacked here)."""
 
@@ -119,6 +140,8 @@ class Document:
     reports: tuple[Report, ...] = ()  # write-ups the document carries
     campaigns: tuple[Campaign, ...] = ()  # campaigns it describes, with or without members
     artifacts: tuple[Artifact, ...] = ()
+    links: tuple[ReportLink, ...] = ()  # reports naming packages (not claims)
+    sites: tuple[ReportSite, ...] = ()  # report sites' categories
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,11 +71,13 @@ def test_the_excerpt(store: Store, shared_data: Path) -> None:
     traced = dicts(sheets(folder / "npm_source_report.xlsx")["Sheet1"])
     # One claim per row, under the row's Source as written (less "Maloss "'s trailing space).
     expected = Counter(str(r["Source"]).strip() for rows in malware.values() for r in dicts(rows))
-    expected.update(r["Source"] for r in traced)
     by_source = Counter(row[0] for row in claims(store).values())
     assert by_source == expected
-    assert sum(expected.values()) == 120 + 266 + 25 + 3 + 86  # data rows of the five sheets
-    assert by_source["Phylum"] == 126 + 15 and by_source["Maloss"] == 18
+    assert sum(expected.values()) == 120 + 266 + 25 + 3  # data rows of the four sheets
+    assert by_source["Phylum"] == 126 and by_source["Maloss"] == 18
+    # The source report's rows are links from a report to the package it named, not claims.
+    assert store.db.execute("SELECT count(*) FROM report_links").fetchone() == (len(traced),)
+    assert len(traced) == 86
     # Rows the deduplicated sheet does not hold: two Maven "group:artifact" (split on ':', no
     # version) and a docker image, whose only hyphen is followed by "kk": the one left unsplit.
     known = {(title, r["name_version"]) for title, rows in dedup.items() for r in dicts(rows)}
@@ -123,20 +125,19 @@ def test_rows_checked_by_hand(store: Store, shared_data: Path) -> None:
     assert got["paper/Backstabber-Knife/Other/row2"][1:5] == (
         "Maven", "com.github.codingandcoding:mail-watcher-plugin", (), 1)  # fmt: skip
     assert got["paper/Maloss/Other/row4"][:4] == ("Maloss", "docker", "docker123321-kk", ())
-    # npm_source_report.xlsx rows 35 and 7, and 31 (no version).
-    assert got["paper/npm_source_report/1339"] == (
-        "Phylum", "npm", "hngularjs", ("1.1.2",), None, "2023-09-25T23:58:18Z", None, (),
-        "status: get")  # fmt: skip
-    assert got["paper/npm_source_report/152"][2:4] == ("@qw-app/fonts", ("7.999.0",))
-    assert got["paper/npm_source_report/1206"][2:4] == ("estravesre", ())
-    cited = store.db.execute(
-        "SELECT p.url FROM records r JOIN record_reports rr ON rr.record_id = r.id"
-        " JOIN reports p ON p.id = rr.report_id WHERE r.source_record_id = ?",
-        ("paper/npm_source_report/1339",),
-    ).fetchall()
-    assert cited == [
-        ("https://blog.phylum.io/large-typosquat-campaign-targeting-react-and-angular/",)
-    ]
+    assert not [ident for ident in got if ident.startswith("paper/npm_source_report")]
+    # npm_source_report.xlsx rows 35 and 7, and 31 (no version): links, with their evidence.
+    links = {json.loads(evidence)["ID"]: (url, eco, name, version, json.loads(evidence))
+             for url, eco, name, version, evidence in store.db.execute(
+                 "SELECT p.url, l.ecosystem, l.name, l.version, l.evidence FROM report_links l"
+                 " JOIN reports p ON p.id = l.report_id")}  # fmt: skip
+    assert links["1339"] == (
+        "https://blog.phylum.io/large-typosquat-campaign-targeting-react-and-angular/", "npm",
+        "hngularjs", "1.1.2", {"Source": "Phylum", "status": "get",
+                               "published_at": "2023-09-25T23:58:18Z", "ID": "1339",
+                               "row": "Sheet1 row 35"})  # fmt: skip
+    assert links["152"][2:4] == ("@qw-app/fonts", "7.999.0")
+    assert links["1206"][2:4] == ("estravesre", None)
 
 
 def test_the_split_rule_alone(store: Store, shared_data: Path, tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from malgraph.insights.groups import (
 )
 from malgraph.relations.components import components
 from malgraph.store.code import release_times
+from malgraph.store.queries import report_site_counts
 
 COMMON_IOC = 200
 EVIDENCE_LISTED = 50  # per kind and candidate; `evidence_counts` gives the full numbers
@@ -128,6 +129,7 @@ def campaigns(db: sqlite3.Connection) -> dict[str, Any]:
         "named": _named(db, member_of),
         "confidence_formula": "1 - prod(1 - weight) over the kinds of evidence present",
         "weights": WEIGHTS,
+        "report_sites": report_site_counts(db),
     }
 
 

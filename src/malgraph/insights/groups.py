@@ -11,12 +11,13 @@ LIST_REPORT = 200  # a report naming more packages than this is a list, not a ca
 
 def report_members(db: sqlite3.Connection) -> dict[int, set[int]]:
     """Report id -> the packages it names: cited by a record of theirs (withdrawn records
-    left out: the source took its word back) or mentioned in its text."""
+    left out: the source took its word back), mentioned in its text, or linked to it."""
     out: dict[int, set[int]] = defaultdict(set)
     for report, package in db.execute(
         "SELECT rr.report_id, r.package_id FROM record_reports rr JOIN records r"
         " ON r.id = rr.record_id WHERE r.withdrawn IS NULL"
         " UNION SELECT report_id, package_id FROM report_mentions"
+        " UNION SELECT report_id, package_id FROM report_link_packages"
     ):
         out[report].add(package)
     return dict(out)

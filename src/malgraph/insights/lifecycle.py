@@ -43,7 +43,8 @@ _REPORTS = """
     SELECT pv.id, 'report:' || rp.site, rp.published FROM reports rp JOIN (
         SELECT rr.report_id, r.package_id FROM record_reports rr
         JOIN records r ON r.id = rr.record_id
-        UNION SELECT report_id, package_id FROM report_mentions) m ON m.report_id = rp.id
+        UNION SELECT report_id, package_id FROM report_mentions
+        UNION SELECT report_id, package_id FROM report_link_packages) m ON m.report_id = rp.id
     JOIN package_versions pv ON pv.package_id = m.package_id WHERE rp.published IS NOT NULL
 """
 _REMOVED = """

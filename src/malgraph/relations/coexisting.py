@@ -33,16 +33,19 @@ def refresh_mentions(db: sqlite3.Connection) -> int:
     return len(rows)
 
 
-# A package's reports: cited by one of its records, or naming it in their text.
+# A package's reports: cited by one of its records, naming it in their text, or linked to it
+# by a list of the packages each report named.
 _REPORTS_OF = """
     SELECT rr.report_id FROM record_reports rr JOIN records r ON r.id = rr.record_id
     WHERE r.package_id = :package
     UNION SELECT report_id FROM report_mentions WHERE package_id = :package
+    UNION SELECT report_id FROM report_link_packages WHERE package_id = :package
 """
 _PACKAGES_OF_REPORT = """
     SELECT r.package_id, rr.report_id FROM record_reports rr JOIN records r ON r.id = rr.record_id
     WHERE rr.report_id IN ({reports})
     UNION SELECT package_id, report_id FROM report_mentions WHERE report_id IN ({reports})
+    UNION SELECT package_id, report_id FROM report_link_packages WHERE report_id IN ({reports})
 """
 
 

@@ -202,6 +202,8 @@ def _campaigns(c: dict[str, Any], out: Path) -> Section:
     named_rows = [[n["source"], n["name"], n["category"] or "", n["members"],
                    ", ".join(n["candidates"]) or "-"] for n in named]  # fmt: skip
     notes = _left_out(c["left_out"], "links")
+    sites = [[category, n["sites"], n["reports"]] for category, n in c["report_sites"].items()]
+    tables = [Table(["category", "sites", "reports"], sites, "Report sites by category")]
     return Section(
         "campaigns", "Campaigns (RQ4)",
         "A campaign candidate is a connected group of packages joined by any of: a security "
@@ -213,7 +215,7 @@ def _campaigns(c: dict[str, Any], out: Path) -> Section:
         [Table(["candidate", "packages", "confidence", "evidence", "members"], rows,
                "Candidates"),
          Table(["source", "campaign", "category", "members", "candidates"], named_rows,
-               "Named campaigns")], notes,
+               "Named campaigns"), *(tables if sites else [])], notes,
     )  # fmt: skip
 
 

@@ -66,6 +66,8 @@ def stats(
         ),
         "documents": one("SELECT count(*) FROM documents"),
         "reports": one("SELECT count(*) FROM reports"),
+        "report_links": report_link_counts(db),
+        "report_sites": report_site_counts(db),
         "unknown_ecosystems": [
             row[0]
             for row in db.execute(
@@ -80,6 +82,30 @@ def stats(
     out["families"] = family_stats(db)
     out["dependency"] = dependency_numbers(db)
     return out
+
+
+def report_link_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """Per ecosystem: the report-to-package links, and how many reach a package some claim
+    names (the others wait, by name, for one)."""
+    return {
+        eco: {"links": links, "to_claimed_packages": claimed}
+        for eco, links, claimed in db.execute(
+            "SELECT l.ecosystem, count(*), count(p.id) FROM report_links l LEFT JOIN packages p"
+            " ON p.ecosystem = l.ecosystem AND p.name = l.name GROUP BY 1 ORDER BY 1"
+        )
+    }
+
+
+def report_site_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """Category -> how many report sites a source puts in it, and how many reports the source
+    counts on them."""
+    return {
+        category: {"sites": sites, "reports": reports}
+        for category, sites, reports in db.execute(
+            "SELECT category, count(DISTINCT site), coalesce(sum(reports), 0) FROM report_sites"
+            " GROUP BY 1 ORDER BY 3 DESC, 1"
+        )
+    }
 
 
 def code_counts(db: sqlite3.Connection) -> dict[str, Any]:
@@ -159,7 +185,8 @@ def version_dates(db: sqlite3.Connection, package_id: int) -> list[dict[str, Any
             WHERE rp.published IS NOT NULL AND rp.id IN (
                 SELECT rr.report_id FROM record_reports rr JOIN records r ON r.id = rr.record_id
                 WHERE r.package_id = :p
-                UNION SELECT report_id FROM report_mentions WHERE package_id = :p))
+                UNION SELECT report_id FROM report_mentions WHERE package_id = :p
+                UNION SELECT report_id FROM report_link_packages WHERE package_id = :p))
         SELECT v.version, d.released, nullif(d.seen, '9'), d.who
         FROM versions v LEFT JOIN dated d ON d.version_id = v.id ORDER BY v.version
         """,
@@ -249,7 +276,10 @@ def package_card(db: sqlite3.Connection, package_id: int) -> dict[str, Any]:
             " SELECT rr.report_id, lower(rr.ref_type) AS via FROM record_reports rr"
             " JOIN records r ON r.id = rr.record_id WHERE r.package_id = :p"
             " UNION SELECT report_id, 'mention: ' || matched FROM report_mentions"
-            " WHERE package_id = :p) AS links JOIN reports rp ON rp.id = links.report_id"
+            " WHERE package_id = :p UNION SELECT report_id,"
+            " 'linked' || coalesce('@' || version, '') FROM report_link_packages"
+            " WHERE package_id = :p)"
+            " AS links JOIN reports rp ON rp.id = links.report_id"
             " GROUP BY rp.id ORDER BY rp.published, rp.url",
             {"p": package_id},
         )

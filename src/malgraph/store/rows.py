@@ -13,7 +13,7 @@ import orjson
 
 from malgraph.identity import canonical_name, canonical_version, ecosystem_of, purl
 from malgraph.iocs import iocs_from_osv, iocs_in_text
-from malgraph.model import Artifact, Campaign, Document, Record, Report
+from malgraph.model import Artifact, Campaign, Document, Record, Report, ReportLink
 from malgraph.urls import url_key
 
 REPORT_REFERENCE_TYPES = frozenset({"ARTICLE", "REPORT", "WEB"})
@@ -54,6 +54,14 @@ class ArtifactRows(NamedTuple):
     values: tuple[Any, ...]  # sha256, location, kind, detected
 
 
+class LinkRows(NamedTuple):
+    key: str  # the report's url key
+    url: str
+    site: str
+    values: tuple[Any, ...]  # ecosystem, canonical name, canonical version or None, name given,
+    # evidence (JSON)
+
+
 class RecordRows(NamedTuple):
     source: str
     package: tuple[str, str, int, str]  # ecosystem, canonical name, known, purl
@@ -84,6 +92,8 @@ class DocumentRows(NamedTuple):
     reports: tuple[ReportRows, ...]
     campaigns: tuple[CampaignRows, ...]
     artifacts: tuple[ArtifactRows, ...]
+    links: tuple[LinkRows, ...] = ()
+    sites: tuple[tuple[str, str, int | None], ...] = ()  # site, category, reports
 
 
 def json_or_none(value: Any) -> str | None:
@@ -171,6 +181,18 @@ def _artifact_rows(artifact: Artifact) -> ArtifactRows:
     )  # fmt: skip
 
 
+def _link_rows(link: ReportLink) -> LinkRows | None:
+    """A link by the package's identity, not its node: the package joins it once a claim
+    names it. None when the URL is not a report's."""
+    keyed = url_key(link.url)
+    if keyed is None:
+        return None
+    eco, name, _, _ = _package(link.ecosystem, link.name)
+    version = canonical_version(eco, link.version) if link.version else None
+    values = (eco, name, version, link.name, orjson.dumps(dict(link.evidence)).decode())
+    return LinkRows(keyed[0], link.url, keyed[1], values)
+
+
 def document_rows(doc: Document) -> DocumentRows:
     return DocumentRows(
         doc.path, doc.sha256, doc.feed, doc.key, doc.modified, doc.warnings, doc.rejected,
@@ -178,4 +200,6 @@ def document_rows(doc: Document) -> DocumentRows:
         tuple(_report_rows(r) for r in doc.reports),
         tuple(_campaign_rows(c) for c in doc.campaigns),
         tuple(_artifact_rows(a) for a in doc.artifacts),
+        tuple(rows for link in doc.links if (rows := _link_rows(link))),
+        tuple((s.site, s.category, s.reports) for s in doc.sites),
     )  # fmt: skip

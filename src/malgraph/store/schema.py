@@ -296,4 +296,32 @@ MIGRATIONS: list[str] = [
     """
     DROP INDEX records_by_source_record;
     """,
+    # 7: reports linked to the packages they named (a workbook's list, not a claim), and the
+    # categories of the sites reports are published on; both replaced with their document.
+    """
+    CREATE TABLE report_links (
+        report_id INTEGER NOT NULL REFERENCES reports(id),
+        ecosystem TEXT NOT NULL,
+        name TEXT NOT NULL,           -- canonical: the package once a claim names it
+        version TEXT,                 -- canonical; NULL when the row names none
+        name_given TEXT NOT NULL,
+        evidence TEXT NOT NULL,       -- JSON: the row's own words (status, dates, where)
+        document_sha256 TEXT NOT NULL
+    );
+    CREATE INDEX report_links_by_package ON report_links (ecosystem, name);
+    CREATE INDEX report_links_by_report ON report_links (report_id);
+    CREATE INDEX report_links_by_document ON report_links (document_sha256);
+    -- The links that reach a package node, as report_mentions gives its (report, package).
+    CREATE VIEW report_link_packages AS
+        SELECT l.report_id, p.id AS package_id, l.version, l.evidence FROM report_links l
+        JOIN packages p ON p.ecosystem = l.ecosystem AND p.name = l.name;
+
+    CREATE TABLE report_sites (
+        site TEXT NOT NULL,           -- as reports.site
+        category TEXT NOT NULL,
+        reports INTEGER,              -- how many reports the document counts on the site
+        document_sha256 TEXT NOT NULL,
+        PRIMARY KEY (site, document_sha256)
+    ) WITHOUT ROWID;
+    """,
 ]

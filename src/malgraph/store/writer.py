@@ -102,6 +102,8 @@ class _Batch:
     artifacts: list[tuple[Any, ...]] = field(default_factory=list)
     campaigns: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # id -> details
     reports: list[tuple[Any, ...]] = field(default_factory=list)  # written-up reports
+    links: list[tuple[Any, ...]] = field(default_factory=list)  # report -> package, by name
+    sites: list[tuple[str, str, int | None, str]] = field(default_factory=list)
     new_records: set[int] = field(default_factory=set)
     touched: set[int] = field(default_factory=set)  # packages of the new records
     claims: dict[int, list[ClaimView]] = field(default_factory=dict)  # active, by package
@@ -162,6 +164,10 @@ class Writer:
                     self._add_campaign(feed, campaign, maps, out)
                 for artifact in accepted.rows.artifacts:
                     self._add_artifact(artifact, doc.sha256, maps, out)
+                for link in accepted.rows.links:
+                    found = maps["reports"].get(link.key, link.key, link.url, link.site)
+                    out.links.append((found, *link.values, doc.sha256))
+                out.sites += [(*site, doc.sha256) for site in accepted.rows.sites]
             outcomes[outcome] += 1
             if outcome != "unchanged":
                 current = outcome in ("added", "replaced")
@@ -263,7 +269,8 @@ class Writer:
             "UPDATE reports SET text = NULL, document_sha256 = NULL WHERE document_sha256 = ?",
             (sha,),
         )
-        self.db.execute("DELETE FROM artifacts WHERE document_sha256 = ?", (sha,))
+        for table in ("artifacts", "report_links", "report_sites"):
+            self.db.execute(f"DELETE FROM {table} WHERE document_sha256 = ?", (sha,))
         self.db.execute("UPDATE documents SET current = 0 WHERE sha256 = ?", (sha,))
 
     def _add(self, record: RecordRows, parent: int | None, next_id: int,
@@ -359,6 +366,8 @@ class Writer:
             " detected, document_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
             out.artifacts,
         )
+        db.executemany("INSERT INTO report_links VALUES (?, ?, ?, ?, ?, ?, ?)", out.links)
+        db.executemany("INSERT OR IGNORE INTO report_sites VALUES (?, ?, ?, ?)", out.sites)
         db.executemany(
             "INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", out.documents
         )
