@@ -27,6 +27,7 @@ from malgraph.identity import ecosystem_of
 from malgraph.model import Document, Problem, Record, Report
 from malgraph.sources.base import claim, file_time
 from malgraph.sources.inputs import InputFile, ReadError, read_capped
+from malgraph.sources.paper_graph import is_paper_graph, parse_paper_graph
 from malgraph.urls import url_key
 
 SIBLING = "malware_deduplicated.xlsx"
@@ -65,10 +66,12 @@ class _Sheet(NamedTuple):
 class PaperSource:
     name: str = "paper"
     description: str = "the MalGraph paper's spreadsheets (Rebecia/OSS-MPAW): malware, reports"
-    suffixes: tuple[str, ...] = (".xlsx",)
+    suffixes: tuple[str, ...] = (".xlsx", ".json")
     containers: bool = True
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
+        if is_paper_graph(item.inner):  # the paper's own graph: its labelling, not claims
+            return parse_paper_graph(raw, item, sha256)
         name = item.inner.name
         kind = name.lower()
         key = f"paper/{PurePath(name).stem}"

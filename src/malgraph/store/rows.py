@@ -13,7 +13,7 @@ import orjson
 
 from malgraph.identity import canonical_name, canonical_version, ecosystem_of, purl
 from malgraph.iocs import iocs_from_osv, iocs_in_text
-from malgraph.model import Artifact, Campaign, Document, Record, Report
+from malgraph.model import Artifact, Campaign, Document, LabelGroup, Record, Report
 from malgraph.urls import url_key
 
 REPORT_REFERENCE_TYPES = frozenset({"ARTICLE", "REPORT", "WEB"})
@@ -70,6 +70,16 @@ class RecordRows(NamedTuple):
         return self.values[index] if index < len(self.values) else None
 
 
+class LabelRows(NamedTuple):
+    """Another study's group: its members as (ecosystem, canonical name, canonical version or
+    None, as given, role)."""
+
+    labeller: str
+    kind: str
+    key: str
+    members: tuple[tuple[str, str, str | None, str, str], ...]
+
+
 class DocumentRows(NamedTuple):
     """Named tuples, not dataclasses: they cross a process boundary and unpickle 2-3x faster."""
 
@@ -84,6 +94,7 @@ class DocumentRows(NamedTuple):
     reports: tuple[ReportRows, ...]
     campaigns: tuple[CampaignRows, ...]
     artifacts: tuple[ArtifactRows, ...]
+    labels: tuple[LabelRows, ...] = ()
 
 
 def json_or_none(value: Any) -> str | None:
@@ -171,6 +182,15 @@ def _artifact_rows(artifact: Artifact) -> ArtifactRows:
     )  # fmt: skip
 
 
+def _label_rows(group: LabelGroup) -> LabelRows:
+    members = []
+    for m in group.members:
+        eco = ecosystem_of(m.ecosystem).name
+        version = canonical_version(eco, m.version) if m.version else None
+        members.append((eco, canonical_name(eco, m.name), version, m.given, m.role))
+    return LabelRows(group.labeller, group.kind, group.key, tuple(dict.fromkeys(members)))
+
+
 def document_rows(doc: Document) -> DocumentRows:
     return DocumentRows(
         doc.path, doc.sha256, doc.feed, doc.key, doc.modified, doc.warnings, doc.rejected,
@@ -178,4 +198,5 @@ def document_rows(doc: Document) -> DocumentRows:
         tuple(_report_rows(r) for r in doc.reports),
         tuple(_campaign_rows(c) for c in doc.campaigns),
         tuple(_artifact_rows(a) for a in doc.artifacts),
+        tuple(_label_rows(g) for g in doc.labels),
     )  # fmt: skip

@@ -30,6 +30,7 @@ from malgraph.store.rows import (
     ArtifactRows,
     CampaignRows,
     DocumentRows,
+    LabelRows,
     RecordRows,
     ReportRows,
 )
@@ -102,6 +103,7 @@ class _Batch:
     artifacts: list[tuple[Any, ...]] = field(default_factory=list)
     campaigns: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # id -> details
     reports: list[tuple[Any, ...]] = field(default_factory=list)  # written-up reports
+    labels: list[tuple[str, LabelRows]] = field(default_factory=list)  # (document, group)
     new_records: set[int] = field(default_factory=set)
     touched: set[int] = field(default_factory=set)  # packages of the new records
     claims: dict[int, list[ClaimView]] = field(default_factory=dict)  # active, by package
@@ -162,6 +164,7 @@ class Writer:
                     self._add_campaign(feed, campaign, maps, out)
                 for artifact in accepted.rows.artifacts:
                     self._add_artifact(artifact, doc.sha256, maps, out)
+                out.labels += [(doc.sha256, group) for group in accepted.rows.labels]
             outcomes[outcome] += 1
             if outcome != "unchanged":
                 current = outcome in ("added", "replaced")
@@ -264,6 +267,12 @@ class Writer:
             (sha,),
         )
         self.db.execute("DELETE FROM artifacts WHERE document_sha256 = ?", (sha,))
+        self.db.execute(
+            "DELETE FROM label_members WHERE group_id IN"
+            " (SELECT id FROM label_groups WHERE document_sha256 = ?)",
+            (sha,),
+        )
+        self.db.execute("DELETE FROM label_groups WHERE document_sha256 = ?", (sha,))
         self.db.execute("UPDATE documents SET current = 0 WHERE sha256 = ?", (sha,))
 
     def _add(self, record: RecordRows, parent: int | None, next_id: int,
@@ -362,7 +371,23 @@ class Writer:
         db.executemany(
             "INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", out.documents
         )
+        self._insert_labels(out.labels)
         db.executemany("INSERT OR REPLACE INTO input_files VALUES (?, ?, ?, ?)", out.inputs)
+
+    def _insert_labels(self, labels: Sequence[tuple[str, LabelRows]]) -> None:
+        """Another study's groups, numbered here as every other row is."""
+        if not labels:
+            return
+        (first,) = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM label_groups").fetchone()
+        self.db.executemany(
+            "INSERT INTO label_groups(id, labeller, kind, key, document_sha256)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(first + i, g.labeller, g.kind, g.key, sha) for i, (sha, g) in enumerate(labels)],
+        )
+        self.db.executemany(
+            "INSERT INTO label_members VALUES (?, ?, ?, ?, ?, ?)",
+            [(first + i, *m) for i, (_, g) in enumerate(labels) for m in g.members],
+        )
 
     def _relate(self, out: _Batch, new_packages: set[int]) -> None:
         """Add the duplicated edges that the batch's new records make. Edges among older
