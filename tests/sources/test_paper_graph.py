@@ -130,3 +130,18 @@ def test_name_and_version_run_together_split_only_before_a_dotted_version(
     text: str, expected: tuple[str, str | None]
 ) -> None:
     assert split_name_version(text) == expected
+
+
+def test_workbooks_without_the_labels_columns_or_with_unreadable_names_are_rejected(
+    store: Store, tmp_path: Path
+) -> None:
+    similar = tmp_path / "KG" / "Similar_Edge"
+    book(similar / "pypi_end.xlsx", [("Source", "name_version", "name", "version"),
+                                     ("Phylum", "x-1.0", "x", "1.0")])  # fmt: skip
+    book(similar / "ruby_results.xlsx", [("url", "found_names"), (CAMPAIGN, "['a', ")])
+    report = ingest(store, "paper", [str(tmp_path / "KG")], workers=1)
+    assert sorted(p.reason for p in report.rejected) == [
+        "no usable group (row 2: found_names unreadable)",
+        "pypi_end.xlsx sheet Sheet1: missing column 'cluster'",
+    ]
+    assert count(store, "label_groups") == 0

@@ -153,7 +153,7 @@ def _rows(raw: bytes, label: str, needed: tuple[str, ...]) -> Iterable[tuple[int
             if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
                 raise _Unusable(f"{label}: unpacks to over {MAX_UNPACKED} bytes")
         book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        sheets = [(str(ws.title), list(ws.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_ROWS,
+        sheets = [(str(ws.title), list(ws.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_ROWS + 1,
                                                     values_only=True)))
                   for ws in book.worksheets]  # fmt: skip
         book.close()
@@ -161,6 +161,8 @@ def _rows(raw: bytes, label: str, needed: tuple[str, ...]) -> Iterable[tuple[int
         raise _Unusable(f"{label}: not a readable .xlsx ({type(exc).__name__}: {exc})") from exc
     out = []
     for title, rows in sheets:
+        if len(rows) > MAX_ROWS:
+            raise _Unusable(f"{label} sheet {title}: over {MAX_ROWS} rows")
         if not rows:
             continue
         header: dict[str, int] = {}
