@@ -126,6 +126,28 @@ class Record:
 
 
 @dataclass(frozen=True, slots=True)
+class LabelMember:
+    """One member of another study's group, as that study names it."""
+
+    ecosystem: str  # OSV spelling, or the input's own when unknown
+    name: str
+    version: str | None  # None: the study names the package, not a version
+    given: str  # the text the study wrote (a name_version, a node id, a file name)
+    role: str = "member"  # "member"; in a dependency pair "from" (the dependent) or "to"
+
+
+@dataclass(frozen=True, slots=True)
+class LabelGroup:
+    """A group another study drew over packages (the MalGraph paper's code clusters, graph
+    components, report groups, dependency pairs): its labelling, never malgraph's relations."""
+
+    labeller: str
+    kind: str  # similar, similar-run, duplicated, dependency, depends-on, co-existing
+    key: str  # unique within its kind and document: a cluster id, a component, a report URL
+    members: tuple[LabelMember, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """One input file (or zip member) that passed validation: the unit of one transaction."""
 
@@ -142,6 +164,7 @@ class Document:
     artifacts: tuple[Artifact, ...] = ()
     links: tuple[ReportLink, ...] = ()  # reports naming packages (not claims)
     sites: tuple[ReportSite, ...] = ()  # report sites' categories
+    labels: tuple[LabelGroup, ...] = ()  # another study's groups, kept apart from relations
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,8 @@ GOLDEN = Path(__file__).parent.parent / "golden" / "report.json"
 SECTIONS = {"sources": "Sources (RQ1)", "diversity": "Diversity (RQ2)",
             "evolution": "Evolution", "active-time": "Active time",
             "dependency": "Dependency-hidden malware (RQ3)", "campaigns": "Campaigns (RQ4)",
-            "lifecycle": "Life cycle"}  # fmt: skip
+            "lifecycle": "Life cycle",
+            "paper-agreement": "Agreement with the paper&#x27;s graph"}  # fmt: skip
 runner = CliRunner()
 
 
@@ -71,6 +72,8 @@ def test_the_report_has_every_section_and_figure_and_loads_nothing(
     assert sorted(p.name for p in out.glob("*.svg")) == sorted(images)
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page)
     assert "left out" in page  # each figure says what it could not count
+    # The sample holds none of the paper's graph: its section is the one line saying what fills it.
+    assert "`malgraph ingest paper OSS-MPAW/KG` fills this section" in page
     stored = json.loads((out / "report.json").read_text())
     assert stored == orjson.loads(orjson.dumps(report_numbers(sample_store.db)))
     as_json = runner.invoke(app, ["--db", str(sample_store.path), "report", "--json"])

@@ -255,17 +255,13 @@ def test_files_that_hold_no_records(store: Store, tmp_path: Path) -> None:
         title: [("name", "version", "status"), (name, "1.0", None)]
         for title, name in (("npm", "bubble"), ("pypi", "requests"), ("rubygems", "json"))
     })  # fmt: skip
-    write_book(tmp_path / "KG/npm_end.xlsx", {"Sheet1": [("cluster", "name"), (1, "a")]})
-    write_book(tmp_path / "KG/npm_results.xlsx", {"Sheet1": [("url", "found_names"), ("u", "a")]})
     write_book(tmp_path / "notes.xlsx", {"Sheet1": [("anything",), (1,)]})
     report = ingest(store, "paper", [str(tmp_path)])
-    assert report.ok and report.outcomes == {"added": 4}
+    assert report.ok and report.outcomes == {"added": 2}
     assert sorted((Path(w.path).name, w.reason) for w in report.warnings) == [
         ("demo.xlsx", "the demo input of the paper's mirror checks: legitimate packages, "
                       "not claims (skipped)"),
         ("notes.xlsx", "not a paper workbook (skipped)"),
-        ("npm_end.xlsx", "the paper's graph, not read yet (skipped)"),
-        ("npm_results.xlsx", "the paper's graph, not read yet (skipped)"),
     ]  # fmt: skip
     assert store.db.execute("SELECT count(*) FROM records").fetchone() == (0,)
 

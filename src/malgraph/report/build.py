@@ -12,6 +12,7 @@ from malgraph.insights.campaigns import campaigns
 from malgraph.insights.dependency import dependency_numbers
 from malgraph.insights.evolution import evolution
 from malgraph.insights.lifecycle import lifecycle
+from malgraph.insights.paper_agreement import paper_agreement
 from malgraph.insights.sources import sources_section
 from malgraph.report import figures
 from malgraph.report.html import Figure, Section, Table, write_report
@@ -31,6 +32,7 @@ def report_numbers(db: sqlite3.Connection) -> dict[str, Any]:
         "dependency": dependency_numbers(db),
         "campaigns": campaigns(db),
         "lifecycle": lifecycle(db),
+        "paper_agreement": paper_agreement(db),
     }
 
 
@@ -46,6 +48,7 @@ def build_report(db: sqlite3.Connection, outdir: Path) -> Path:
         _dependency(numbers["dependency"], outdir),
         _campaigns(numbers["campaigns"], outdir),
         _lifecycle(numbers["lifecycle"], outdir),
+        _paper_agreement(numbers["paper_agreement"]),
     ]
     subtitle = (f"{numbers['sources']['units']} package-versions from "
                 f"{len(numbers['sources']['records'])} sources")  # fmt: skip
@@ -250,4 +253,50 @@ def _lifecycle(lc: dict[str, Any], out: Path) -> Section:
         [Table(["ecosystem", "n release→detection", "n detection→removal", "n exposure",
                 "median release→detection", "median detection→removal", "median exposure"],
                rows)], notes,
+    )  # fmt: skip
+
+
+def _paper_agreement(a: dict[str, Any]) -> Section:
+    title = "Agreement with the paper's graph"
+    if not a["kinds"]:
+        return Section("paper-agreement", title,
+                       f"No labelling of the MalGraph paper's in the store: `{a['filled_by']}` "
+                       "fills this section.")  # fmt: skip
+    d = a["definitions"]
+    kinds = Table(["kind", "groups", "members", "files"],
+                  [[k, v["groups"], v["members"], v["files"]] for k, v in a["kinds"].items()],
+                  "The paper's groups as read")  # fmt: skip
+    similar = Table(
+        ["clusters", "paper members", "not in malgraph", "no code", "with code", "in no family",
+         "pair precision", "pair recall", "adjusted Rand"],
+        [[k, v["paper_members"], v["not_in_malgraph"], v["no_code"], v["with_code"],
+          v["with_code_no_family"], _share(v["pair_precision"]), _share(v["pair_recall"]),
+          v["adjusted_rand"]] for k in ("similar", "similar-run") for v in [a[k]]],
+        "Code clusters against malgraph's families")  # fmt: skip
+    c, dep, dup = a["co-existing"], a["dependency"], a["duplicated"]
+    links = Table(["relation", "the paper's", "malgraph has them too", "share", "reverse share"],
+                  [["co-existing (report -> package links)", c["paper_links"], c["shared_links"],
+                    _share(c["share_of_paper_links"]), _share(c["share_of_malgraph_links"])],
+                   ["dependency (package pairs)", dep["paper_pairs"], dep["shared_pairs"],
+                    _share(dep["share_of_paper_pairs"]), _share(dep["share_of_malgraph_pairs"])],
+                   ["duplicated (groups from 2+ sources)", dup["paper_groups"],
+                    dup["held_by_several_sources"], _share(dup["share_held_by_several_sources"]),
+                    None]], "Links and groups")  # fmt: skip
+    notes = [f"co-existing: {c['reports_in_malgraph']} of the paper's {c['paper_reports']} "
+             f"reports are reports in malgraph; {c['links_to_known_packages']} of its links name "
+             "a package malgraph knows",
+             f"dependency: {dep['pairs_both_known']} of the paper's pairs join two packages "
+             "malgraph knows",
+             *_left_out({"without a version": dup["left_out_without_version"]},
+                        "duplicated groups")]  # fmt: skip
+    return Section(
+        "paper-agreement", title,
+        "The MalGraph paper's own graph (its code clusters, crawler results and NetworkX graphs) "
+        "is kept as its labelling, apart from malgraph's relations, and compared with them. "
+        f"Pair precision: {d['pair_precision']}. Pair recall: {d['pair_recall']}. Adjusted "
+        f"Rand: {d['adjusted_rand']}. Co-existing share: {d['share_of_paper_links']}; reverse: "
+        f"{d['share_of_malgraph_links']}. Dependency share: {d['share_of_paper_pairs']}; "
+        f"reverse: {d['share_of_malgraph_pairs']}. Duplicated share: "
+        f"{d['share_held_by_several_sources']}. Groups: {d['groups']}.",
+        [], [kinds, similar, links], notes,
     )  # fmt: skip

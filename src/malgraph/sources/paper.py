@@ -25,6 +25,7 @@ from malgraph.identity import ecosystem_of
 from malgraph.model import Document, Problem, Record, Report, ReportLink, ReportSite
 from malgraph.sources.base import claim, file_time
 from malgraph.sources.inputs import InputFile, ReadError, read_capped
+from malgraph.sources.paper_graph import is_paper_graph, parse_paper_graph
 from malgraph.sources.paper_reports import SOURCE_REPORT, ioc_reports, report_sites, source_links
 from malgraph.sources.workbooks import (
     Sheet,
@@ -43,7 +44,6 @@ SKIPPED = {  # workbooks of the artifact that hold no records, and why
     SIBLING: "read together with malware.xlsx",
     "demo.xlsx": "the demo input of the paper's mirror checks: legitimate packages, not claims",
 }
-NOT_YET = ("_end.xlsx", "_results.xlsx")  # the paper's own graph: its clusters, crawler results
 _VERSION_LIKE = re.compile(r"v?\d[0-9A-Za-z.+_-]*\Z")
 _GRAMMARS = {"npm": re.compile(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?\Z"),
              "RubyGems": re.compile(r"\d+(\.[0-9A-Za-z]+)*\Z"),
@@ -65,16 +65,16 @@ class _Parts(NamedTuple):
 class PaperSource:
     name: str = "paper"
     description: str = "the MalGraph paper's spreadsheets (Rebecia/OSS-MPAW): malware, reports"
-    suffixes: tuple[str, ...] = (".xlsx",)
+    suffixes: tuple[str, ...] = (".xlsx", ".json")
     containers: bool = True
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
         """By the file's name: a workbook this source reads, or one it knows holds nothing."""
+        if is_paper_graph(item.inner):  # the paper's own graph: its labelling, not claims
+            return parse_paper_graph(raw, item, sha256)
         kind = item.inner.name.lower()
         if kind in WORKBOOKS or SOURCE_REPORT.match(kind):
             return _document(kind, raw, item, sha256)
-        if kind.endswith(NOT_YET):
-            return _skipped(raw, item, sha256, "the paper's graph, not read yet")
         return _skipped(raw, item, sha256, SKIPPED.get(kind, "not a paper workbook"))
 
 

@@ -13,7 +13,7 @@ import orjson
 
 from malgraph.identity import canonical_name, canonical_version, ecosystem_of, purl
 from malgraph.iocs import iocs_from_osv, iocs_in_text
-from malgraph.model import Artifact, Campaign, Document, Record, Report, ReportLink
+from malgraph.model import Artifact, Campaign, Document, LabelGroup, Record, Report, ReportLink
 from malgraph.urls import url_key
 
 REPORT_REFERENCE_TYPES = frozenset({"ARTICLE", "REPORT", "WEB"})
@@ -78,6 +78,16 @@ class RecordRows(NamedTuple):
         return self.values[index] if index < len(self.values) else None
 
 
+class LabelRows(NamedTuple):
+    """Another study's group: its members as (ecosystem, canonical name, canonical version or
+    None, as given, role)."""
+
+    labeller: str
+    kind: str
+    key: str
+    members: tuple[tuple[str, str, str | None, str, str], ...]
+
+
 class DocumentRows(NamedTuple):
     """Named tuples, not dataclasses: they cross a process boundary and unpickle 2-3x faster."""
 
@@ -94,6 +104,7 @@ class DocumentRows(NamedTuple):
     artifacts: tuple[ArtifactRows, ...]
     links: tuple[LinkRows, ...] = ()
     sites: tuple[tuple[str, str, int | None], ...] = ()  # site, category, reports
+    labels: tuple[LabelRows, ...] = ()
 
 
 def json_or_none(value: Any) -> str | None:
@@ -193,6 +204,15 @@ def _link_rows(link: ReportLink) -> LinkRows | None:
     return LinkRows(keyed[0], link.url, keyed[1], values)
 
 
+def _label_rows(group: LabelGroup) -> LabelRows:
+    members = []
+    for m in group.members:
+        eco = ecosystem_of(m.ecosystem).name
+        version = canonical_version(eco, m.version) if m.version else None
+        members.append((eco, canonical_name(eco, m.name), version, m.given, m.role))
+    return LabelRows(group.labeller, group.kind, group.key, tuple(dict.fromkeys(members)))
+
+
 def document_rows(doc: Document) -> DocumentRows:
     return DocumentRows(
         doc.path, doc.sha256, doc.feed, doc.key, doc.modified, doc.warnings, doc.rejected,
@@ -202,4 +222,5 @@ def document_rows(doc: Document) -> DocumentRows:
         tuple(_artifact_rows(a) for a in doc.artifacts),
         tuple(rows for link in doc.links if (rows := _link_rows(link))),
         tuple((s.site, s.category, s.reports) for s in doc.sites),
+        tuple(_label_rows(g) for g in doc.labels),
     )  # fmt: skip

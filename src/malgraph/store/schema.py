@@ -324,4 +324,26 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (site, document_sha256)
     ) WITHOUT ROWID;
     """,
+    # 8: another study's labelling (the MalGraph paper's clusters, components, report groups
+    # and dependency pairs), kept apart from malgraph's records, packages and edges so that the
+    # two can be compared; a document's groups go with it when it is replaced.
+    """
+    CREATE TABLE label_groups (
+        id INTEGER PRIMARY KEY,
+        labeller TEXT NOT NULL,       -- whose labelling (malgraph-paper)
+        kind TEXT NOT NULL,           -- similar, similar-run, duplicated, dependency, ...
+        key TEXT NOT NULL,            -- a cluster id, a component, a report's url_key, a pair
+        document_sha256 TEXT NOT NULL
+    );
+    CREATE INDEX label_groups_by_document ON label_groups (document_sha256);
+    CREATE TABLE label_members (
+        group_id INTEGER NOT NULL REFERENCES label_groups(id) ON DELETE CASCADE,
+        ecosystem TEXT NOT NULL,
+        name TEXT NOT NULL,           -- canonical (see identity.canonical_name)
+        version TEXT,                 -- canonical; NULL when the study names only the package
+        given TEXT NOT NULL,          -- as the study wrote it
+        role TEXT NOT NULL            -- member; in a dependency pair 'from' (dependent) or 'to'
+    );
+    CREATE INDEX label_members_by_group ON label_members (group_id);
+    """,
 ]

@@ -30,6 +30,7 @@ from malgraph.store.rows import (
     ArtifactRows,
     CampaignRows,
     DocumentRows,
+    LabelRows,
     RecordRows,
     ReportRows,
 )
@@ -104,6 +105,7 @@ class _Batch:
     reports: list[tuple[Any, ...]] = field(default_factory=list)  # written-up reports
     links: list[tuple[Any, ...]] = field(default_factory=list)  # report -> package, by name
     sites: list[tuple[str, str, int | None, str]] = field(default_factory=list)
+    labels: list[tuple[str, LabelRows]] = field(default_factory=list)  # (document, group)
     new_records: set[int] = field(default_factory=set)
     touched: set[int] = field(default_factory=set)  # packages of the new records
     claims: dict[int, list[ClaimView]] = field(default_factory=dict)  # active, by package
@@ -168,6 +170,7 @@ class Writer:
                     found = maps["reports"].get(link.key, link.key, link.url, link.site)
                     out.links.append((found, *link.values, doc.sha256))
                 out.sites += [(*site, doc.sha256) for site in accepted.rows.sites]
+                out.labels += [(doc.sha256, group) for group in accepted.rows.labels]
             outcomes[outcome] += 1
             if outcome != "unchanged":
                 current = outcome in ("added", "replaced")
@@ -271,6 +274,12 @@ class Writer:
         )
         for table in ("artifacts", "report_links", "report_sites"):
             self.db.execute(f"DELETE FROM {table} WHERE document_sha256 = ?", (sha,))
+        self.db.execute(
+            "DELETE FROM label_members WHERE group_id IN"
+            " (SELECT id FROM label_groups WHERE document_sha256 = ?)",
+            (sha,),
+        )
+        self.db.execute("DELETE FROM label_groups WHERE document_sha256 = ?", (sha,))
         self.db.execute("UPDATE documents SET current = 0 WHERE sha256 = ?", (sha,))
 
     def _add(self, record: RecordRows, parent: int | None, next_id: int,
@@ -371,7 +380,23 @@ class Writer:
         db.executemany(
             "INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", out.documents
         )
+        self._insert_labels(out.labels)
         db.executemany("INSERT OR REPLACE INTO input_files VALUES (?, ?, ?, ?)", out.inputs)
+
+    def _insert_labels(self, labels: Sequence[tuple[str, LabelRows]]) -> None:
+        """Another study's groups, numbered here as every other row is."""
+        if not labels:
+            return
+        (first,) = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM label_groups").fetchone()
+        self.db.executemany(
+            "INSERT INTO label_groups(id, labeller, kind, key, document_sha256)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(first + i, g.labeller, g.kind, g.key, sha) for i, (sha, g) in enumerate(labels)],
+        )
+        self.db.executemany(
+            "INSERT INTO label_members VALUES (?, ?, ?, ?, ?, ?)",
+            [(first + i, *m) for i, (_, g) in enumerate(labels) for m in g.members],
+        )
 
     def _relate(self, out: _Batch, new_packages: set[int]) -> None:
         """Add the duplicated edges that the batch's new records make. Edges among older
