@@ -136,3 +136,22 @@ def test_real_records_parse(shared_data: Path) -> None:
     ]  # fmt: skip
     assert record.column("published") == "2024-12-20T14:00:49Z"
     assert record.column("details") and record.column("summary")
+
+
+def test_a_feeds_index_is_skipped_and_a_record_named_index_is_read(tmp_path: Path) -> None:
+    from malgraph.ingest import ingest
+    from malgraph.sources.osv import INDEX
+    from malgraph.store import Store
+    from tests.conftest import write_json
+
+    feed = tmp_path / "leitwacht"
+    write_json(feed / "osv/2026/LWA-1.json", osv("LWA-1", "evil", versions=["1.0.0"]))
+    write_json(feed / "index.json", {"LWA-1": {"package": "evil", "version": "1.0.0",
+               "mal_id": "MAL-2026-1", "file": "osv/2026/LWA-1.json"}})  # fmt: skip
+    write_json(tmp_path / "other/index.json", osv("MAL-9", "also-evil"))
+    with Store(tmp_path / "s.db") as store:
+        report = ingest(store, "osv", [str(feed), str(tmp_path / "other")])
+        assert report.rejected == []
+        assert INDEX in [w.reason for w in report.warnings]
+        names = store.db.execute("SELECT name FROM packages ORDER BY name").fetchall()
+        assert names == [("also-evil",), ("evil",)]

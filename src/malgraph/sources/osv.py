@@ -19,7 +19,8 @@ import orjson
 from malgraph.dates import normalise_time
 from malgraph.identity import ecosystem_of
 from malgraph.iocs import iocs_from_osv
-from malgraph.model import Problem, Role, Scope
+from malgraph.model import Document, Problem, Role, Scope
+from malgraph.sources.base import file_time
 from malgraph.sources.inputs import InputFile
 from malgraph.store.rows import (
     DocumentRows,
@@ -46,8 +47,26 @@ class OsvSource:
         "merged origins count as their own sources"
     )
 
-    def parse(self, raw: bytes, item: InputFile, sha256: str) -> DocumentRows | Problem:
+    def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | DocumentRows | Problem:
+        if item.inner.name == "index.json" and _is_index(raw):
+            return Document(item.display, sha256, "osv", f"index/{item.inner.as_posix()}",
+                            file_time(item), (), (INDEX,))  # fmt: skip
         return parse_osv(raw, item.display, sha256)
+
+
+INDEX = "a feed's index of its records (id -> file), not a record: the records are read (skipped)"
+
+
+def _is_index(raw: bytes) -> bool:
+    """leitwacht publishes `index.json` beside its `osv/` tree: an object of record ids, each
+    naming its file. An OSV record has an `id` of its own."""
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return False
+    if not isinstance(doc, dict) or not doc or "id" in doc:
+        return False
+    return all(isinstance(v, dict) and "file" in v for v in doc.values())
 
 
 @cache
