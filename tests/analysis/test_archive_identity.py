@@ -22,8 +22,8 @@ def wheel(name: str, version: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(f"{name}/__init__.py", "import os\n")
-        archive.writestr(f"{name}-{version}.dist-info/METADATA",
-                         f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nbody\n")  # fmt: skip
+        metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\nbody\n"
+        archive.writestr(f"{name}-{version}.dist-info/METADATA", metadata)
     return buffer.getvalue()
 
 
@@ -31,7 +31,10 @@ def test_places_say_what_they_can_and_no_more() -> None:
     sample = read_place(*place("samples", "npm", "malicious_intent", "@evil@scope", "1.0.0",
                                "2024-03-05-@evil@scope-v1.0.0.zip"))  # fmt: skip
     assert (sample.layout, sample.ecosystem, sample.readings, sample.detected) == (
-        "datadog sample", "npm", (("@evil/scope", "1.0.0"),), "2024-03-05T00:00:00Z"
+        "datadog sample",
+        "npm",
+        (("@evil/scope", "1.0.0"),),
+        "2024-03-05T00:00:00Z",
     )
     # DataDog's tree is recognised above the folder given too (`samples/npm` given).
     parts = ("/", "samples", "pypi", "compromised_lib", "pkg", "2.0", "2024-01-02-pkg-v2.0.zip")

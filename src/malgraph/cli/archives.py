@@ -29,14 +29,19 @@ def _shown(text: str) -> str:
 
 
 def ingest_archives_command(
-    paths: list[Path], source: str | None, jobs: int | None, strict: bool, problems: Path | None
+    paths: list[Path],
+    source: str | None,
+    jobs: int | None,
+    strict: bool,
+    problems: Path | None,
+    batch_size: int,
 ) -> None:
     """Exit 0 when every archive was placed, 1 when any was unplaced or unreadable, 2 when a
     path given does not exist."""
     try:
         with open_store() as store, bar("archives") as progress:
             report = ingest_archives(store, cache_for(store.path), [str(p) for p in paths],
-                                     source=source, jobs=jobs, strict=strict,
+                                     source=source, jobs=jobs, strict=strict, batch_size=batch_size,
                                      progress=progress)  # fmt: skip
     except InputError as exc:
         err.print(_shown(f"error: {exc}"), markup=False, highlight=False)

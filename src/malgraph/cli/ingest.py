@@ -104,7 +104,7 @@ def ingest_command(
     placed by its own metadata (else its path) as a claim and an artifact. Exit code 1 when
     any input was rejected (or an archive could not be placed)."""
     if kind == ARCHIVES:
-        ingest_archives_command(paths, source, workers, strict, problems)
+        ingest_archives_command(paths, source, workers, strict, problems, batch_size)
     if kind not in SOURCES:
         err.print(f"unknown source kind {kind!r}; one of: {', '.join([*SOURCES, ARCHIVES])}")
         raise typer.Exit(2)
