@@ -168,6 +168,30 @@ def test_claims_meet_other_sources_and_folders_add_up(tmp_path: Path) -> None:
         assert len(shas) == 1 and cache_for(db).has(shas[0])
         assert store.db.execute("SELECT count(*) FROM artifacts").fetchone()[0] == 2
 
+        # A file that became another package leaves its old package-version; one that became
+        # unreadable too, and a package-version with no archive left loses the source's claim.
+        _write(other, npm_package("renamed", "1.0.0"))
+        fifth = ingest_archives(store, cache_for(db), [str(other.parent)], source="lab", jobs=1)
+        assert fifth.outcomes == {"added": 1, "replaced": 1}
+        assert _lab(store) == {("evil-npm", str(top / "evil-npm-1.0.0.tgz")),
+                               ("renamed", str(other))}  # fmt: skip
+        _write(top / "evil-npm-1.0.0.tgz", b"no longer an archive")
+        sixth = ingest_archives(store, cache_for(db), [str(top)], source="lab", jobs=1)
+        assert sixth.outcomes == {"replaced": 1} and len(sixth.rejected) == 1
+        assert _lab(store) == {("renamed", str(other))}
+        names = {row[0] for row in store.db.execute(
+            "SELECT p.name FROM records r JOIN sources s ON s.id = r.source_id"
+            " JOIN packages p ON p.id = r.package_id WHERE s.name = 'lab'")}  # fmt: skip
+        assert names == {"renamed"}
+
+
+def _lab(store: Store) -> set[tuple[str, str]]:
+    """(package, location) of every artifact the source `lab` holds."""
+    return set(store.db.execute(
+        "SELECT p.name, a.location FROM artifacts a JOIN sources s ON s.id = a.source_id"
+        " JOIN package_versions pv ON pv.id = a.package_version_id"
+        " JOIN packages p ON p.id = pv.package_id WHERE s.name = 'lab'"))  # fmt: skip
+
 
 def test_strict_writes_nothing_and_a_missing_path_exits_2(tmp_path: Path) -> None:
     folder, db = _samples(tmp_path), tmp_path / "m.db"

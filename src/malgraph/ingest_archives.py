@@ -33,7 +33,12 @@ from malgraph.relations.coexisting import refresh_mentions
 from malgraph.sources.base import claim
 from malgraph.sources.inputs import InputFile, display_path
 from malgraph.store import Store
-from malgraph.store.code import current_artifacts, remember_input, stat_cache
+from malgraph.store.code import (
+    current_artifacts,
+    documents_holding,
+    remember_input,
+    stat_cache,
+)
 from malgraph.store.rows import document_rows
 from malgraph.store.writer import Accepted, Writer
 
@@ -74,6 +79,7 @@ class _Job:
     mtime_ns: int
     source: str
     depth: int  # how many of the path's parts lie inside the folder given
+    seen_before: bool  # registered by an earlier run (and changed since)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +115,8 @@ def ingest_archives(
     if strict and (report.rejected or report.unplaced):
         first = (report.rejected + report.unplaced)[0]
         raise RejectedInput(f"{first.path}: {first.reason}")
-    _write(store, placed, batch_size, report)
+    _left_behind(store, reads, placed)
+    _write(store, placed, {read.job.display for read in reads}, batch_size, report)
     return report
 
 
@@ -130,13 +137,15 @@ def _plan(
         known = stat_cache(store.db, _stat_key(named, ""))
         for path in _archives_under(root, report):
             st = os.stat(path)
-            job = _Job(str(path), display_path(str(path)), st.st_size, st.st_mtime_ns, named,
-                       len(path.relative_to(root).parts) if root.is_dir() else 1)  # fmt: skip
-            report.files += 1
-            if known.get(_stat_key(named, job.display)) == (job.size, job.mtime_ns):
+            shown = display_path(str(path))
+            before = known.get(_stat_key(named, shown))
+            if before == (st.st_size, st.st_mtime_ns):
                 report.unchanged += 1
             else:
-                todo.append(job)
+                depth = len(path.relative_to(root).parts) if root.is_dir() else 1
+                todo.append(_Job(str(path), shown, st.st_size, st.st_mtime_ns, named, depth,
+                                 before is not None))  # fmt: skip
+            report.files += 1
     return todo
 
 
@@ -191,12 +200,21 @@ def _read(task: tuple[_Job, Path]) -> _Read:
     return _Read(job, sha256, found)
 
 
-_Key = tuple[str, str, str, str]  # source, ecosystem, canonical name, canonical version
+_Key = tuple[str, str]  # source, document key (archives/<ecosystem>/<name>@<version>, canonical)
 
 
-def _sort_out(reads: list[_Read], report: ArchivesReport) -> dict[_Key, list[_Read]]:
+@dataclass
+class _Group:
+    """One package-version of one source: the archives of it read now."""
+
+    name: str  # as the first archive's metadata or path writes it
+    version: str
+    reads: list[_Read] = field(default_factory=list)
+
+
+def _sort_out(reads: list[_Read], report: ArchivesReport) -> dict[_Key, _Group]:
     """Placed archives grouped by package-version; the rest reported."""
-    placed: dict[_Key, list[_Read]] = {}
+    placed: dict[_Key, _Group] = {}
     for read in reads:
         found, shown = read.found, read.job.display
         if isinstance(found, Unplaced):
@@ -207,14 +225,32 @@ def _sort_out(reads: list[_Read], report: ArchivesReport) -> dict[_Key, list[_Re
         report.placed[found.by] += 1
         report.warnings += [Problem(shown, w, rejected=False) for w in found.warnings]
         eco = ecosystem_of(found.ecosystem).name
-        key = (read.job.source, eco, canonical_name(eco, found.name),
-               canonical_version(eco, found.version))  # fmt: skip
-        placed.setdefault(key, []).append(read)
+        name, version = canonical_name(eco, found.name), canonical_version(eco, found.version)
+        key = (read.job.source, f"{KIND}/{eco}/{name}@{version}")
+        placed.setdefault(key, _Group(found.name, found.version)).reads.append(read)
     return placed
 
 
+def _left_behind(store: Store, reads: list[_Read], placed: dict[_Key, _Group]) -> None:
+    """Add the package-versions that held an archive read again now and found to be another
+    package-version's, or none: they are written again without it (with no archive left, their
+    claim is withdrawn from the store by an empty version of the document)."""
+    changed: dict[str, list[str]] = {}
+    for read in reads:
+        if read.job.seen_before:
+            changed.setdefault(read.job.source, []).append(read.job.display)
+    for source, locations in changed.items():
+        for doc_key, name in documents_holding(store.db, source, locations).items():
+            if (source, doc_key) not in placed:
+                placed[(source, doc_key)] = _Group(name, doc_key.rpartition("@")[2])
+
+
 def _write(
-    store: Store, placed: dict[_Key, list[_Read]], batch_size: int, report: ArchivesReport
+    store: Store,
+    placed: dict[_Key, _Group],
+    read_now: set[str],
+    batch_size: int,
+    report: ArchivesReport,
 ) -> None:
     writer = Writer(store.db)
     keys = sorted(placed)
@@ -222,10 +258,13 @@ def _write(
         batch = keys[start : start + batch_size]
         try:
             with store.transaction() as db:
-                accepted = [_document(store, key, placed[key]) for key in batch]
+                documents = [_document(store, key, placed[key], read_now) for key in batch]
+                accepted = [document for document in documents if document is not None]
+                if len(accepted) < len(documents):
+                    report.outcomes["unchanged"] += len(documents) - len(accepted)
                 report.outcomes.update(writer.write_batch(accepted))
                 for key in batch:
-                    for read in placed[key]:
+                    for read in placed[key].reads:
                         job = read.job
                         remember_input(db, _stat_key(job.source, job.display), job.size,
                                        job.mtime_ns, read.sha256)  # fmt: skip
@@ -237,34 +276,37 @@ def _write(
             refresh_mentions(store.db)
 
 
-def _document(store: Store, key: _Key, reads: list[_Read]) -> Accepted:
-    """A package-version's document: the claim, and every archive of it the source holds,
-    those read now and those registered before from elsewhere (another folder, say)."""
-    source, eco, name, version = key
-    doc_key = f"{KIND}/{eco}/{name}@{version}"
-    first = reads[0].found
-    assert isinstance(first, Identity)
-    read_now = {r.job.display: r for r in reads}
-    held = {
+def _document(store: Store, key: _Key, group: _Group, read_now: set[str]) -> Accepted | None:
+    """A package-version's document: the claim, and every archive of it the source holds:
+    those read now, and those registered before and not read again (from another folder, say).
+    None when that is what the store holds already."""
+    source, doc_key = key
+    eco = doc_key.split("/", 2)[1]
+    stored = {
         (location, sha256, detected)
         for sha256, location, detected in current_artifacts(store.db, source, doc_key)
-        if location not in read_now
     }
-    for read in reads:
+    held = {artifact for artifact in stored if artifact[0] not in read_now}
+    for read in group.reads:
         assert isinstance(read.found, Identity)
         held.add((read.job.display, read.sha256, read.found.detected))
+    if held == stored:
+        return None
     artifacts = sorted(held)
     detected = min((d for _, _, d in artifacts if d), default=None)
-    record = claim(source, eco, first.name, versions=(first.version,), published=detected,
-                   available=True)  # fmt: skip
-    sha = hashlib.sha256(orjson.dumps([source, doc_key, artifacts])).hexdigest()
-    modified = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # later than any before
+    records = (claim(source, eco, group.name, versions=(group.version,), published=detected,
+                     available=True),) if artifacts else ()  # fmt: skip
+    # Later than any version before; and in the hash, so that going back to an earlier set
+    # of archives is a new version, not one the writer takes for known.
+    modified = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    sha = hashlib.sha256(orjson.dumps([source, doc_key, artifacts, modified])).hexdigest()
+    where = artifacts[0][0] if artifacts else doc_key
     document = Document(
-        artifacts[0][0], sha, source, doc_key, modified, (record,),
-        artifacts=tuple(Artifact(source, eco, first.name, first.version, sha256, location,
+        where, sha, source, doc_key, modified, records,
+        artifacts=tuple(Artifact(source, eco, group.name, group.version, sha256, location,
                                  ARTIFACT_KIND, when) for location, sha256, when in artifacts),
     )  # fmt: skip
     # The member names the package-version: the writer keeps input stats only of plain files,
     # and an archive's stat is kept by this module under its own key.
-    item = InputFile(reads[0].job.path, 0, 0, doc_key, artifacts[0][0])
+    item = InputFile(where, 0, 0, doc_key, where)
     return Accepted(item, document_rows(document))

@@ -249,6 +249,19 @@ def current_artifacts(
         (feed, key)))  # fmt: skip
 
 
+def documents_holding(db: sqlite3.Connection, feed: str, locations: list[str]) -> dict[str, str]:
+    """Document key -> the name its claim gives, of the current documents of `feed` that hold
+    an artifact at one of `locations`."""
+    rows = db.execute(
+        "SELECT d.doc_key, coalesce((SELECT r.name_given FROM records r"
+        "  WHERE r.document_sha256 = d.sha256 AND r.parent_id IS NULL LIMIT 1), '')"
+        " FROM documents d JOIN artifacts a ON a.document_sha256 = d.sha256"
+        " WHERE d.current AND d.feed = ? AND a.location IN (SELECT value FROM json_each(?))",
+        (feed, orjson.dumps(locations).decode()),
+    )
+    return dict(rows)
+
+
 def stat_cache(db: sqlite3.Connection, prefix: str) -> dict[str, tuple[int, int]]:
     """The input files whose stat was kept under keys starting with `prefix`: key -> (size,
     mtime_ns)."""
