@@ -192,7 +192,10 @@ def _read(task: tuple[_Job, Path]) -> _Read:
     if len(data) > MAX_ARCHIVE_BYTES:
         return _Read(job, "", Unplaced(f"over {MAX_ARCHIVE_BYTES >> 20} MiB, not read", True))
     parts = Path(job.path).parts
-    found = identify(data, parts[-1], read_place(parts, job.depth))
+    try:
+        found = identify(data, parts[-1], read_place(parts, job.depth))
+    except Exception as exc:  # a hostile file that trips a parser costs itself, not the run
+        found = Unplaced(f"could not be read: {type(exc).__name__}: {exc}", True)
     if isinstance(found, Identity):
         sha256 = Cache(cache_root).put(data)  # the file first, then the rows that name it
     else:

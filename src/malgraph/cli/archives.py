@@ -48,7 +48,9 @@ def ingest_archives_command(
         raise typer.Exit(2) from None
     except RejectedInput as exc:
         err.print(
-            _shown(f"rejected (--strict, nothing written): {exc}"), markup=False, highlight=False
+            _shown(f"rejected (--strict, nothing written to the store): {exc}"),
+            markup=False,
+            highlight=False,
         )
         raise typer.Exit(1) from None
     _summarise(report, problems)
