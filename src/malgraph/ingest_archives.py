@@ -171,7 +171,9 @@ def _stat_key(source: str, display: str) -> str:
 
 def _read_all(todo: list[_Job], cache: Cache, jobs: int | None) -> Iterator[_Read]:
     tasks = [(job, cache.root) for job in todo]
-    workers = jobs or os.cpu_count() or 1
+    # One process unless asked: reading a typical sample takes a millisecond or two, and on
+    # the two cores measured a pool of two was no faster (benchmarks/ingest_archives.py).
+    workers = jobs or 1
     if workers <= 1 or len(todo) < POOL_THRESHOLD:
         yield from map(_read, tasks)
         return
