@@ -10,6 +10,8 @@ from rich.table import Table
 
 from malgraph.cli import app, err, open_store, out
 from malgraph.cli.progress import bar
+from malgraph.ingest_archives import DESCRIPTION as ARCHIVES_DESCRIPTION
+from malgraph.ingest_archives import KIND as ARCHIVES
 from malgraph.relations.dependency import DependencySummary
 from malgraph.sources import SOURCES
 from malgraph.store.queries import find_packages, package_card, stats
@@ -289,3 +291,4 @@ def sources_command() -> None:
     """The source kinds `malgraph ingest KIND` understands."""
     for name, source in SOURCES.items():
         out.print(f"[bold]{name}[/]: {source.description}")
+    out.print(f"[bold]{ARCHIVES}[/]: {ARCHIVES_DESCRIPTION}", highlight=False)

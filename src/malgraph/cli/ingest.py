@@ -12,8 +12,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from malgraph.cli import app, err, open_store, out
+from malgraph.cli.archives import ingest_archives_command
 from malgraph.cli.explore import print_dependency_summary, print_stats
 from malgraph.ingest import BATCH_SIZE, IngestReport, ingest
+from malgraph.ingest_archives import KIND as ARCHIVES
 from malgraph.relations.dependency import refresh_dependencies
 from malgraph.sources import SOURCES
 from malgraph.store import Store
@@ -76,7 +78,10 @@ def _summarise(report: IngestReport, problems_file: Path | None, kind: str) -> N
 
 Strict = Annotated[bool, typer.Option(help="Any rejected input aborts and rolls back the run.")]
 BatchSize = Annotated[int, typer.Option(min=1, help="Documents per transaction.")]
-Workers = Annotated[int | None, typer.Option(min=1, help="Parser processes (default: cores).")]
+Workers = Annotated[
+    int | None,
+    typer.Option("--workers", "-j", "--jobs", min=1, help="Parser processes (default: cores)."),
+]
 ProblemsFile = Annotated[
     Path | None, typer.Option("--problems", help="Write every rejection and warning as JSONL.")
 ]
@@ -90,10 +95,21 @@ def ingest_command(
     batch_size: BatchSize = BATCH_SIZE,
     workers: Workers = None,
     problems: ProblemsFile = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="archives: the source they are claims of (default: the folder's name)."),
+    ] = None,
 ) -> None:
-    """Ingest records of one source kind. Exit code 1 when any input was rejected."""
+    """Ingest records of one source kind, or `archives`: a folder of package archives, each
+    placed by its own metadata (else its path) as a claim and an artifact. Exit code 1 when
+    any input was rejected (or an archive could not be placed)."""
+    if kind == ARCHIVES:
+        ingest_archives_command(paths, source, workers, strict, problems, batch_size)
     if kind not in SOURCES:
-        err.print(f"unknown source kind {kind!r}; one of: {', '.join(SOURCES)}")
+        err.print(f"unknown source kind {kind!r}; one of: {', '.join([*SOURCES, ARCHIVES])}")
+        raise typer.Exit(2)
+    if source is not None:
+        err.print("--source names the source of `ingest archives` only")
         raise typer.Exit(2)
     with open_store() as store:
         report = _run(store, kind, [str(p) for p in paths], strict, batch_size, workers)

@@ -236,3 +236,42 @@ def release_times(db: sqlite3.Connection) -> dict[int, str]:
         " WHERE r.released IS NOT NULL AND r.role = 'claim' AND r.withdrawn IS NULL"
         " UNION ALL SELECT package_version_id, released FROM registry_observations"
         " WHERE released IS NOT NULL) GROUP BY version_id"))  # fmt: skip
+
+
+def current_artifacts(
+    db: sqlite3.Connection, feed: str, key: str
+) -> list[tuple[str, str, str | None]]:
+    """(sha256, location, detected) of the artifacts the current version of a document holds."""
+    return list(db.execute(
+        "SELECT a.sha256, a.location, a.detected FROM documents d"
+        " JOIN artifacts a ON a.document_sha256 = d.sha256"
+        " WHERE d.current AND d.feed = ? AND d.doc_key = ? ORDER BY a.id",
+        (feed, key)))  # fmt: skip
+
+
+def documents_holding(db: sqlite3.Connection, feed: str, locations: list[str]) -> dict[str, str]:
+    """Document key -> the name its claim gives, of the current documents of `feed` that hold
+    an artifact at one of `locations`."""
+    rows = db.execute(
+        "SELECT d.doc_key, coalesce((SELECT r.name_given FROM records r"
+        "  WHERE r.document_sha256 = d.sha256 AND r.parent_id IS NULL LIMIT 1), '')"
+        " FROM documents d JOIN artifacts a ON a.document_sha256 = d.sha256"
+        " WHERE d.current AND d.feed = ? AND a.location IN (SELECT value FROM json_each(?))",
+        (feed, orjson.dumps(locations).decode()),
+    )
+    return dict(rows)
+
+
+def stat_cache(db: sqlite3.Connection, prefix: str) -> dict[str, tuple[int, int]]:
+    """The input files whose stat was kept under keys starting with `prefix`: key -> (size,
+    mtime_ns)."""
+    rows = db.execute(
+        "SELECT path, size, mtime_ns FROM input_files WHERE path >= ? AND path < ?",
+        (prefix, prefix + "\U0010ffff"),
+    )
+    return {key: (size, mtime) for key, size, mtime in rows}
+
+
+def remember_input(db: sqlite3.Connection, key: str, size: int, mtime_ns: int, sha256: str) -> None:
+    db.execute("INSERT OR REPLACE INTO input_files VALUES (?, ?, ?, ?)",
+               (key, size, mtime_ns, sha256))  # fmt: skip
