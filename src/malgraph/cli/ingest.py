@@ -13,6 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from malgraph.cli import app, err, open_store, out
 from malgraph.cli.explore import print_dependency_summary, print_stats
+from malgraph.cli.paths import readable_inputs, writable_file
+from malgraph.cli.safe import shown
 from malgraph.ingest import BATCH_SIZE, IngestReport, ingest
 from malgraph.relations.dependency import refresh_dependencies
 from malgraph.sources import SOURCES
@@ -61,11 +63,12 @@ def _summarise(report: IngestReport, problems_file: Path | None, kind: str) -> N
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
     out.print(f"{kind} documents: {counts}; {len(report.rejected)} rejected")
     for problem in report.rejected[:SHOWN_PROBLEMS]:
-        err.print(f"[red]rejected[/] {problem.path}: {problem.reason}", highlight=False)
+        err.print(f"[red]rejected[/] {shown(problem.path)}: {shown(problem.reason)}",
+                  highlight=False)  # fmt: skip
     if len(report.rejected) > SHOWN_PROBLEMS:
         err.print(f"... and {len(report.rejected) - SHOWN_PROBLEMS} more (see --problems FILE)")
     for reason, n in Counter(w.reason for w in report.warnings).most_common(SHOWN_PROBLEMS):
-        err.print(f"[yellow]warning[/] {reason}: {n} document(s)", highlight=False)
+        err.print(f"[yellow]warning[/] {shown(reason)}: {n} document(s)", highlight=False)
     if problems_file:
         lines = [
             orjson.dumps({"path": p.path, "reason": p.reason, "rejected": p.rejected})
@@ -93,8 +96,12 @@ def ingest_command(
 ) -> None:
     """Ingest records of one source kind. Exit code 1 when any input was rejected."""
     if kind not in SOURCES:
-        err.print(f"unknown source kind {kind!r}; one of: {', '.join(SOURCES)}")
+        err.print(f"unknown source kind {shown(repr(kind))}; one of: {', '.join(SOURCES)}",
+                  highlight=False)  # fmt: skip
         raise typer.Exit(2)
+    readable_inputs(paths)
+    if problems:
+        writable_file(problems)
     with open_store() as store:
         report = _run(store, kind, [str(p) for p in paths], strict, batch_size, workers)
     _summarise(report, problems, kind)
@@ -118,6 +125,7 @@ def build_command(
 ) -> None:
     """Build the graph from OSV inputs, or from the bundled sample of every source, and
     summarise it."""
+    readable_inputs(paths or [])
     inputs = [("osv", [str(p) for p in paths])] if paths else sample_inputs()
     ok = True
     with open_store() as store:
