@@ -230,3 +230,12 @@ def test_as_a_user_runs_it(places: Places, tmp_path: Path) -> None:
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
         assert proc.stderr.startswith("error: ") and named in proc.stderr
+
+
+def test_a_fifo_inside_a_folder_is_rejected_not_waited_on(places: Places, tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    os.mkfifo(tmp_path / "in" / "x.json")
+    proc = subprocess.run([sys.executable, "-m", "malgraph", "--db", str(tmp_path / "m.db"),
+                           "ingest", "osv", str(tmp_path / "in")],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 1 and "x.json: empty file" in proc.stderr

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from malgraph.cli.safe import shown
-from malgraph.errors import InputError, RejectedInput, StoreError
+from malgraph.errors import InputError, MalgraphError, RejectedInput, StoreError
 from malgraph.store import DEFAULT_PATH, Store
 
 DONE, REJECTED, USAGE, INTERNAL = 0, 1, 2, 3
@@ -30,6 +30,10 @@ app = typer.Typer(
 # emoji=False: a `:name:` in hostile text stays as written.
 out = Console(emoji=False)
 err = Console(stderr=True, soft_wrap=True, emoji=False)  # paths and reasons stay on one line
+
+
+class UsageError(MalgraphError):
+    """An option or argument the command cannot take; the message says which are valid."""
 
 
 class State:
@@ -82,7 +86,7 @@ def run(argv: list[str] | None = None) -> int:
     except RejectedInput as exc:  # --strict: the run was rolled back
         fail(str(exc))
         return REJECTED
-    except (InputError, StoreError) as exc:
+    except (UsageError, InputError, StoreError) as exc:
         fail(str(exc))
         return USAGE
     except OSError as exc:

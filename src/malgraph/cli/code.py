@@ -64,7 +64,7 @@ def fetch_command(
     with open_store(create=False) as store:
         cache = cache_for(store.path)
         for folder in from_ or []:
-            with bar(f"archives in {folder}") as progress:
+            with bar(f"archives in {shown(folder)}") as progress:
                 local = register_local(store, cache, folder, progress)
             out.print(f"{shown(folder)}: {local.registered} archive(s) registered, "
                       f"{len(local.unmatched)} naming no package-version in the store",

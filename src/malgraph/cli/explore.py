@@ -8,7 +8,7 @@ import orjson
 import typer
 from rich.table import Table
 
-from malgraph.cli import app, err, open_store, out
+from malgraph.cli import UsageError, app, err, open_store, out
 from malgraph.cli.progress import bar
 from malgraph.cli.safe import json_safe, shown
 from malgraph.relations.dependency import DependencySummary
@@ -98,8 +98,7 @@ def stats_command(
 ) -> None:
     """Counts and source overlap (RQ1): records, packages, by_source, overlap, occurrence."""
     if level not in ("version", "package"):
-        err.print("--level is 'version' or 'package'")
-        raise typer.Exit(2)
+        raise UsageError(f"--level is 'version' or 'package', not {level!r}")
     with open_store(create=False) as store:
         numbers = stats(store.db, level=level, include_withdrawn=include_withdrawn)
     print_json(numbers) if as_json else print_stats(numbers)
@@ -262,9 +261,8 @@ def relate_command(
 
     chosen = [k.strip() for k in kinds.split(",") if k.strip()]
     if unknown := sorted(set(chosen) - set(RELATION_KINDS)):
-        err.print(f"unknown relation kind(s) {shown(', '.join(unknown))}; one of "
-                  f"{', '.join(RELATION_KINDS)}", highlight=False)  # fmt: skip
-        raise typer.Exit(2)
+        raise UsageError(f"unknown relation kind(s) {', '.join(unknown)}; one of "
+                         f"{', '.join(RELATION_KINDS)}")  # fmt: skip
     with open_store(create=False) as store:
         if "mentions" in chosen:
             with store.transaction():

@@ -11,7 +11,7 @@ import orjson
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from malgraph.cli import app, err, open_store, out
+from malgraph.cli import UsageError, app, err, open_store, out
 from malgraph.cli.explore import print_dependency_summary, print_stats
 from malgraph.cli.paths import readable_inputs, writable_file
 from malgraph.cli.safe import shown
@@ -96,9 +96,7 @@ def ingest_command(
 ) -> None:
     """Ingest records of one source kind. Exit code 1 when any input was rejected."""
     if kind not in SOURCES:
-        err.print(f"unknown source kind {shown(repr(kind))}; one of: {', '.join(SOURCES)}",
-                  highlight=False)  # fmt: skip
-        raise typer.Exit(2)
+        raise UsageError(f"unknown source kind {kind!r}; one of: {', '.join(SOURCES)}")
     readable_inputs(paths)
     if problems:
         writable_file(problems)

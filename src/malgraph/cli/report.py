@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from malgraph.cli import app, err, open_store, out
+from malgraph.cli import UsageError, app, open_store, out
 from malgraph.cli.explore import print_json
 from malgraph.cli.paths import writable_folder
 from malgraph.cli.safe import shown
@@ -27,8 +27,7 @@ def report_command(
     from malgraph.report.build import build_report, report_numbers
 
     if outdir is None and not as_json:
-        err.print("give an OUTDIR for the report, or --json for the numbers only")
-        raise typer.Exit(2)
+        raise UsageError("give an OUTDIR for the report, or --json for the numbers only")
     with open_store(create=False) as store:
         if as_json:
             print_json(report_numbers(store.db))
