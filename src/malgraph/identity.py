@@ -149,16 +149,16 @@ class UnsafeName(ValueError):
     """A package name carrying a character no registry allows; the message says which."""
 
 
-def check_name(name: str) -> None:
+def check_name(name: str, what: str = "package name") -> None:
     """Raise UnsafeName if `name` (its surrounding whitespace aside, which every reader
-    strips) has a control, format or separator character."""
+    strips) has a control, format or separator character. `what` names it in the message."""
     name = name.strip()
     if name.isprintable():  # the common case, in C: nothing of those categories is printable
         return
     for char in name:
         if unicodedata.category(char) in _UNSAFE_CATEGORIES:
             raise UnsafeName(
-                f"package name {name!r} has U+{ord(char):04X}, a control or invisible "
+                f"{what} {name!r} has U+{ord(char):04X}, a control or invisible "
                 "character no registry allows"
             )
 

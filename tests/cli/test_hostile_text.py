@@ -54,6 +54,7 @@ def inputs(tmp_path: Path) -> Path:
     write_json(osv_dir / "bad-name.json", osv("MAL-2024-2", "esc" + CLEAR + "name"))
     mixed = osv("MAL-2024-3", "kept-pkg")
     mixed["affected"].append({"package": {"ecosystem": "npm", "name": OSC_TITLE + "x"}})  # type: ignore[attr-defined]
+    mixed["affected"].append({"package": {"ecosystem": "npm" + CLEAR, "name": "y"}})  # type: ignore[attr-defined]
     write_json(osv_dir / "mixed.json", mixed)
     (osv_dir / f"name{OSC_TITLE}[bold red]x.json").write_text("{ not json")  # no "/" in a name
     lists = tmp_path / "lists"
@@ -129,6 +130,7 @@ def test_every_command_that_prints(
     ingest_err = outputs[f"ingest osv {inputs / 'osv'}"].err
     assert "bad-name.json: package name 'esc\\x1b[2Jname' has U+001B" in ingest_err
     assert "mixed.json: package name" in ingest_err and "\\x1b]0;title\\x07x" in ingest_err
+    assert "mixed.json: ecosystem 'npm\\x1b[2J' has U+001B" in ingest_err
     assert "name\\x1b]0;title\\x07[bold red]x.json: not valid JSON" in ingest_err
     list_err = outputs[f"ingest list {inputs / 'lists'}"].err
     assert "U+202E" in list_err and "U+001B" in list_err

@@ -20,6 +20,7 @@ from malgraph.cli.paths import readable_file, readable_folder
 from malgraph.cli.progress import bar
 from malgraph.cli.safe import json_safe, shown
 from malgraph.errors import InputError
+from malgraph.sources.inputs import display_path
 
 SHOWN = 20
 
@@ -112,7 +113,7 @@ def analyze_command(
                 raise InputError(f"{path}: {exc.strerror or exc}") from None
             analysis = analyze_archive(data, path.name)
             if as_json:
-                found = {"path": str(path), **dataclasses.asdict(analysis)}
+                found = {"path": display_path(str(path)), **dataclasses.asdict(analysis)}
                 text = orjson.dumps(found, option=orjson.OPT_INDENT_2).decode()
                 out.out(json_safe(text), highlight=False)
             else:

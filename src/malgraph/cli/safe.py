@@ -14,6 +14,8 @@ from rich.markup import escape
 
 def _visible(char: str) -> str:
     point = ord(char)
+    if 0xDC80 <= point <= 0xDCFF:  # an undecodable byte of a file name (surrogateescape)
+        point -= 0xDC00
     if point < 0x100:
         return f"\\x{point:02x}"
     return f"\\u{point:04x}" if point < 0x10000 else f"\\U{point:08x}"

@@ -200,13 +200,13 @@ def parse_osv(raw: bytes, path: str, sha256: str) -> DocumentRows | Problem:
         if not given.strip():
             return Problem(path, "a package name in 'affected' is empty")
         eco = ecosystem_of(entry["package"]["ecosystem"])
-        if not eco.known:
-            warnings.append(f"unknown ecosystem {entry['package']['ecosystem']!r} (kept verbatim)")
         try:
             package = package_key(eco.name, eco.known, given)
         except UnsafeName as exc:  # that package is left out, the others are kept
             rejected.append(str(exc))
             continue
+        if not eco.known:
+            warnings.append(f"unknown ecosystem {entry['package']['ecosystem']!r} (kept verbatim)")
         version_rows = _VersionRows(eco.name, package[1])
         claims = tuple(
             RecordRows(

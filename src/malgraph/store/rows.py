@@ -105,6 +105,7 @@ def package_key(ecosystem: str, known: bool, name_given: str) -> tuple[str, str,
     """RecordRows.package: (ecosystem, canonical name, known, purl). Every package name on its
     way to the store passes here: a name no registry allows raises UnsafeName."""
     check_name(name_given)
+    check_name(ecosystem, "ecosystem")  # an unknown one is kept verbatim, so it is data too
     name = canonical_name(ecosystem, name_given)
     return ecosystem, name, int(known), purl(ecosystem, name)
 
