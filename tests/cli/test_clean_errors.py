@@ -194,6 +194,10 @@ def test_an_unreadable_file(places: Places, tmp_path: Path,
     locked.chmod(0)
     _assert_clean(["analyze", str(locked)], locked, capsys)
     _assert_clean(["--db", str(places.store), "ingest", "osv", str(locked)], locked, capsys)
+    readonly = tmp_path / "readonly"
+    readonly.mkdir(mode=0o500)
+    new_store = readonly / "m.db"
+    _assert_clean(["--db", str(new_store), "ingest", "osv", str(places.folder)], new_store, capsys)
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

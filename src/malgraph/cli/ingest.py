@@ -133,6 +133,6 @@ def build_command(
             ok = ok and report.ok
         print_dependency_summary(refresh_dependencies(store))
         print_stats(stats(store.db))
-    out.print(f"\nstore: {store.path}  -  next: `malgraph report OUTDIR` (the analyses, with "
-              "figures), `malgraph stats`, `malgraph show NAME`")  # fmt: skip
+    out.print(f"\nstore: {shown(store.path)}  -  next: `malgraph report OUTDIR` (the analyses, "
+              "with figures), `malgraph stats`, `malgraph show NAME`")  # fmt: skip
     raise typer.Exit(0 if ok else 1)
