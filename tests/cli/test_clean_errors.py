@@ -160,7 +160,10 @@ def test_bad_stores(command: Command, places: Places, tmp_path: Path,
     foreign = tmp_path / "foreign.db"
     with sqlite3.connect(foreign) as db:
         db.execute("CREATE TABLE notes(text)")
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4096)
     stores = {"not SQLite": places.file, "a newer schema": newer, "another app's": foreign,
+              "a corrupt SQLite file": corrupt,
               "a folder": places.folder, "through a file": places.file / "m.db",
               "in a missing folder": places.folder / "missing" / "m.db",
               "a symlink loop": places.loop, "a fifo": places.fifo}  # fmt: skip
@@ -210,16 +213,16 @@ def test_an_internal_error_is_one_line_unless_debug(
     places: Places, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def broken(*args: object, **kwargs: object) -> None:
-        raise ZeroDivisionError("a bug")
+        raise ZeroDivisionError("a bug \x1b]0;title\x07")
 
     monkeypatch.setattr(explore, "stats", broken)
     assert run(["--db", str(places.store), "stats"]) == 3
     err = capsys.readouterr().err
-    assert err == ("error: internal error: ZeroDivisionError: a bug (run with --debug for the "
-                   "traceback)\n")  # fmt: skip
+    assert err == ("error: internal error: ZeroDivisionError: a bug \\x1b]0;title\\x07 (run with "
+                   "--debug for the traceback)\n")  # fmt: skip
     assert run(["--db", str(places.store), "--debug", "stats"]) == 3
     err = capsys.readouterr().err
-    assert "Traceback" in err and "raise ZeroDivisionError" in err
+    assert "Traceback" in err and "raise ZeroDivisionError" in err and "\x1b" not in err
 
 
 def test_as_a_user_runs_it(places: Places, tmp_path: Path) -> None:

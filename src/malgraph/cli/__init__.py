@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from malgraph.cli.safe import shown
+from malgraph.cli.safe import escape_controls, shown
 from malgraph.errors import InputError, MalgraphError, RejectedInput, StoreError
 from malgraph.store import DEFAULT_PATH, Store
 
@@ -100,8 +100,9 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _internal(exc: BaseException) -> int:
-    if State.debug:
-        traceback.print_exception(exc, file=sys.stderr)
+    if State.debug:  # its messages may quote hostile text too
+        lines = "".join(traceback.format_exception(exc)).split("\n")
+        sys.stderr.write("\n".join(map(escape_controls, lines)))
     fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
     return INTERNAL
 
