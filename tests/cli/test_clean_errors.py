@@ -246,3 +246,23 @@ def test_a_fifo_inside_a_folder_is_rejected_not_waited_on(places: Places, tmp_pa
                            "ingest", "osv", str(tmp_path / "in")],
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert proc.returncode == 1 and "x.json: empty file" in proc.stderr
+
+
+def test_an_os_error_naming_a_path_is_an_input_error(
+    places: Places, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last line of defence, for a path a command did not check before its work."""
+
+    def gone(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError(2, "No such file or directory", "/vanished/file")
+
+    monkeypatch.setattr(explore, "stats", gone)
+    assert run(["--db", str(places.store), "stats"]) == 2
+    assert capsys.readouterr().err == "error: /vanished/file: no such file or directory\n"
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(explore, "stats", refused)
+    assert run(["--db", str(places.store), "stats"]) == 3
+    assert "internal error: ConnectionRefusedError" in capsys.readouterr().err
