@@ -8,8 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+import typer.main
 
-from malgraph.cli import run
+from malgraph.cli import app, explore, ingest, report, run  # noqa: F401  (registers them)
+from malgraph.cli import code as _code  # noqa: F401
 from malgraph.store import Store
 from tests.artifacts.hostile import tar_of
 from tests.conftest import origin, osv, write_json
@@ -116,6 +118,8 @@ def test_every_command_that_prints(
         (["relate", "--kinds", MARKUP + CLEAR], 2),
         (["analyze", str(inputs / ("missing" + OSC_LINK))], 2),
     ]
+    every = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    assert every <= {argv[0] for argv, _ in commands}, "a command this test does not run"
     outputs = {}
     for argv, expected in commands:
         status = run(["--db", db, *argv])
