@@ -1,6 +1,14 @@
+import pytest
 from packageurl import PackageURL
 
-from malgraph.identity import canonical_name, canonical_version, ecosystem_of, purl
+from malgraph.identity import (
+    UnsafeName,
+    canonical_name,
+    canonical_version,
+    check_name,
+    ecosystem_of,
+    purl,
+)
 
 
 def test_canonical_names_follow_each_registry() -> None:
@@ -55,3 +63,20 @@ def test_purls_match_the_reference_implementation() -> None:
 def test_unknown_ecosystems_get_a_generic_purl_naming_them() -> None:
     assert purl("Foobar", "thing", "1") == "pkg:generic/thing@1?ecosystem=Foobar"
     assert PackageURL.from_string(purl("Foobar", "thing")).qualifiers == {"ecosystem": "Foobar"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["esc\x1b[2Jname", "nul\x00", "del\x7f", "c1\x9bcsi", "bidi\u202eevil", "zero\u200bwidth",
+     "tag\U000e0041", "line\u2028break", "surrogate\udcff", "inner\rreturn"],
+)  # fmt: skip
+def test_a_name_with_a_control_or_invisible_character_is_refused(name: str) -> None:
+    with pytest.raises(UnsafeName, match=r"U\+[0-9A-F]{4}"):
+        check_name(name)
+
+
+def test_names_registries_allow_pass() -> None:
+    # Look-alike letters are the registry's business (and a signal), not a control character;
+    # the whitespace around a name (a CSV's line end) is stripped by every reader.
+    for name in ("left-pad", "@scope/pkg", "Newtonsoft.Json", "p\u0430ypal", "name\r", " x "):
+        check_name(name)

@@ -215,3 +215,8 @@ def test_real_report_text(shared_data: Path) -> None:
         "eth-mainnet.public.blastapi.io",
         "eth.blockscout.com",
     }  # and not the bundle's dist/index.js or dist/index.esm.js
+
+
+def test_a_control_character_ends_a_url() -> None:
+    found = iocs_in_text("get https://evil.example/a\x1b]0;title\x07 and http://c2.example/\x9bx")
+    assert [i.value for i in found] == ["https://evil.example/a", "http://c2.example/"]

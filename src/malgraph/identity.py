@@ -8,6 +8,7 @@ NuGet name is the attack, not a typo.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote
@@ -135,6 +136,31 @@ def ecosystem_of(text: str) -> Ecosystem:
     if osv is None:
         return Ecosystem(text.strip(), known=False)
     return Ecosystem(osv + sep + suffix, known=True)
+
+
+# Control (C0, DEL, C1), format (bidi overrides, zero-width, soft hyphen, tags), line and
+# paragraph separators and lone surrogates (undecodable bytes). No registry allows one in a
+# name: in a record they are an attack on whoever reads it (a terminal obeys ESC sequences, a
+# bidi override reorders the text, an invisible character makes two names look alike).
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+class UnsafeName(ValueError):
+    """A package name carrying a character no registry allows; the message says which."""
+
+
+def check_name(name: str, what: str = "package name") -> None:
+    """Raise UnsafeName if `name` (its surrounding whitespace aside, which every reader
+    strips) has a control, format or separator character. `what` names it in the message."""
+    name = name.strip()
+    if name.isprintable():  # the common case, in C: nothing of those categories is printable
+        return
+    for char in name:
+        if unicodedata.category(char) in _UNSAFE_CATEGORIES:
+            raise UnsafeName(
+                f"{what} {name!r} has U+{ord(char):04X}, a control or invisible "
+                "character no registry allows"
+            )
 
 
 @lru_cache(maxsize=65536)

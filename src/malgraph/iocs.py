@@ -24,7 +24,8 @@ _DEFANG = re.compile(
     r"|\bh(?:xx|\*\*)p(?=s?(?:\[:\]|\[://\]|:))",
     re.IGNORECASE,
 )
-_URL_CHARS = r"[^\s<>\"'`|\[\]\\\u2018\u2019\u201c\u201d\u00ab\u00bb]"  # quotes end a URL
+# Quotes end a URL, and so does a control character (no URL has one; a terminal obeys it).
+_URL_CHARS = r"[^\s<>\"'`|\[\]\\\x00-\x1f\x7f-\x9f\u2018\u2019\u201c\u201d\u00ab\u00bb]"
 _URL = re.compile(rf"(?<![a-zA-Z0-9])(?i:https?|ftps?|wss?)://(?:\[[0-9a-fA-F:.]+\])?{_URL_CHARS}+")
 _HOST = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]+)")
 # The lookarounds keep out pieces of paths, longer dotted names and calls like `logger.info(`.

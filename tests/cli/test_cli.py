@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -10,14 +12,18 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from malgraph.cli import app, explore, ingest, main  # noqa: F401  (main registers the commands)  # noqa: F401
+from malgraph.cli import run as run_cli
 from tests.test_ingest import write_bad_tree
 
 runner = CliRunner()
 
 
 def run(*args: str, db: Path) -> tuple[int, str]:
-    result = runner.invoke(app, ["--db", str(db), *args])
-    return result.exit_code, result.output
+    """In this process, as `main` runs it (exit codes included); stdout and stderr together."""
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        code = run_cli(["--db", str(db), *args])
+    return code, output.getvalue()
 
 
 def test_build_on_the_bundled_sample_from_a_fresh_process(tmp_path: Path) -> None:
@@ -68,7 +74,7 @@ def test_ingest_exit_codes_and_problem_report(tmp_path: Path) -> None:
     code, output = run("ingest", "nope", str(tmp_path), db=tmp_path / "m.db")
     assert code == 2 and "unknown source kind" in output
     code, output = run("ingest", "osv", str(tmp_path / "missing"), db=tmp_path / "m.db")
-    assert code != 0
+    assert code == 2 and output.startswith(f"error: {tmp_path / 'missing'}: ")
 
 
 def test_show_prints_a_package_card(tmp_path: Path) -> None:

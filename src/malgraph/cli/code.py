@@ -16,7 +16,11 @@ from malgraph.artifacts.cache import cache_for
 from malgraph.artifacts.fetch import FETCHABLE, fetch_from_registries, register_local
 from malgraph.artifacts.registries import DEFAULT_MIRRORS, Downloader
 from malgraph.cli import app, err, open_store, out
+from malgraph.cli.paths import readable_file, readable_folder
 from malgraph.cli.progress import bar
+from malgraph.cli.safe import json_safe, shown
+from malgraph.errors import InputError
+from malgraph.sources.inputs import display_path
 
 SHOWN = 20
 
@@ -56,15 +60,18 @@ def fetch_command(
     """Get code for package-versions in the store that have none: local folders first, then
     registries and mirrors. Download only; checksums checked; removals recorded."""
     mirrors = parse_mirrors(mirror or [])
-    with open_store() as store:
+    for folder in from_ or []:
+        readable_folder(folder)
+    with open_store(create=False) as store:
         cache = cache_for(store.path)
         for folder in from_ or []:
-            with bar(f"archives in {folder}") as progress:
+            with bar(f"archives in {shown(folder)}") as progress:
                 local = register_local(store, cache, folder, progress)
-            out.print(f"{folder}: {local.registered} archive(s) registered, "
-                      f"{len(local.unmatched)} naming no package-version in the store")  # fmt: skip
+            out.print(f"{shown(folder)}: {local.registered} archive(s) registered, "
+                      f"{len(local.unmatched)} naming no package-version in the store",
+                      highlight=False)  # fmt: skip
             for line in local.refused:
-                err.print(f"[red]refused[/] {line}", highlight=False)
+                err.print(f"[red]refused[/] {shown(line)}", highlight=False)
         if offline:
             return
         with Downloader(timeout=timeout, retries=retries) as downloader, bar("fetch") as progress:
@@ -77,7 +84,7 @@ def fetch_command(
         "already known removed were not asked again"
     )
     for line in summary.failed[:SHOWN]:
-        err.print(f"[red]failed[/] {line}", highlight=False)
+        err.print(f"[red]failed[/] {shown(line)}", highlight=False)
     if len(summary.failed) > SHOWN:
         err.print(f"... and {len(summary.failed) - SHOWN} more")
 
@@ -94,19 +101,25 @@ def analyze_command(
     """Static features of every available artifact not yet analysed (or of the archives
     given). Archives are read in memory under caps; nothing is extracted or run."""
     if paths:
-        for path in paths:
-            if path.stat().st_size > MAX_ARCHIVE_BYTES:
-                err.print(f"[red]refused[/] {path}: over {MAX_ARCHIVE_BYTES >> 20} MiB")
+        sizes = [readable_file(path) for path in paths]  # a typo stops before any work
+        for path, size in zip(paths, sizes, strict=True):
+            if size > MAX_ARCHIVE_BYTES:
+                err.print(f"[red]refused[/] {shown(path)}: over {MAX_ARCHIVE_BYTES >> 20} MiB",
+                          highlight=False)  # fmt: skip
                 continue
-            analysis = analyze_archive(path.read_bytes(), path.name)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise InputError(f"{path}: {exc.strerror or exc}") from None
+            analysis = analyze_archive(data, path.name)
             if as_json:
-                found = {"path": str(path), **dataclasses.asdict(analysis)}
+                found = {"path": display_path(str(path)), **dataclasses.asdict(analysis)}
                 text = orjson.dumps(found, option=orjson.OPT_INDENT_2).decode()
-                out.out(text, highlight=False)
+                out.out(json_safe(text), highlight=False)
             else:
                 _print_analysis(path, analysis)
         return
-    with open_store() as store, bar("analyze") as progress:
+    with open_store(create=False) as store, bar("analyze") as progress:
         summary = analyze_stored(store, cache_for(store.path), jobs=jobs, redo=redo,
                                  progress=progress)  # fmt: skip
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "none"
@@ -117,20 +130,24 @@ def analyze_command(
 
 def _print_analysis(path: Path, analysis: Analysis) -> None:
     f = analysis.features
-    out.print(f"[bold]{path}[/]: {analysis.status} ({analysis.format or '-'})"
-              + (f": {analysis.reason}" if analysis.reason else ""))  # fmt: skip
+    out.print(f"[bold]{shown(path)}[/]: {analysis.status} ({shown(analysis.format or '-')})"
+              + (f": {shown(analysis.reason)}" if analysis.reason else ""),
+              highlight=False)  # fmt: skip
     for member, reason in analysis.skipped[:SHOWN]:
-        out.print(f"  skipped {member}: {reason}", highlight=False)
+        out.print(f"  skipped {shown(member)}: {shown(reason)}", highlight=False)
     if f is None:
         return
     out.print(f"  {len(f.files)} files, {len(f.imports)} imports, {len(f.dependencies)} "
               f"declared dependencies, {len(f.tokens.split())} normalised tokens")  # fmt: skip
     for hook in f.install_hooks:
-        out.print(f"  install hook {hook.kind}: {hook.detail} ({hook.file})", highlight=False)
-    for finding in f.findings[:SHOWN]:
-        out.print(f"  {finding.category:15} {finding.api} ({finding.file}:{finding.line})",
+        out.print(f"  install hook {shown(hook.kind)}: {shown(hook.detail)} ({shown(hook.file)})",
                   highlight=False)  # fmt: skip
+    for finding in f.findings[:SHOWN]:
+        out.print(f"  {finding.category:15} {shown(finding.api)} "
+                  f"({shown(finding.file)}:{finding.line})", highlight=False)  # fmt: skip
     for ioc in f.iocs[:SHOWN]:
-        out.print(f"  ioc {ioc.kind}: {ioc.value} ({ioc.file}:{ioc.line})", highlight=False)
+        out.print(f"  ioc {ioc.kind}: {shown(ioc.value)} ({shown(ioc.file)}:{ioc.line})",
+                  highlight=False)  # fmt: skip
     for sign in f.obfuscation[:SHOWN]:
-        out.print(f"  obfuscation {sign.sign}: {sign.detail} ({sign.file})", highlight=False)
+        out.print(f"  obfuscation {shown(sign.sign)}: {shown(sign.detail)} ({shown(sign.file)})",
+                  highlight=False)  # fmt: skip

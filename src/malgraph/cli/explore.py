@@ -8,8 +8,9 @@ import orjson
 import typer
 from rich.table import Table
 
-from malgraph.cli import app, err, open_store, out
+from malgraph.cli import UsageError, app, err, open_store, out
 from malgraph.cli.progress import bar
+from malgraph.cli.safe import json_safe, shown
 from malgraph.ingest_archives import DESCRIPTION as ARCHIVES_DESCRIPTION
 from malgraph.ingest_archives import KIND as ARCHIVES
 from malgraph.relations.dependency import DependencySummary
@@ -20,7 +21,7 @@ TOP_PAIRS = 15
 
 
 def print_json(value: Any) -> None:
-    out.out(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode(), highlight=False)
+    out.out(json_safe(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()), highlight=False)
 
 
 def print_stats(numbers: dict[str, Any]) -> None:
@@ -31,14 +32,20 @@ def print_stats(numbers: dict[str, Any]) -> None:
         "not counted)"
     )
     if numbers["unknown_ecosystems"]:
-        out.print("unknown ecosystems (kept verbatim): " + ", ".join(numbers["unknown_ecosystems"]))
+        out.print(
+            "unknown ecosystems (kept verbatim): "
+            + ", ".join(map(shown, numbers["unknown_ecosystems"])),
+            highlight=False,
+        )
     table = Table(title="records by source")
     table.add_column("source", no_wrap=True)
     table.add_column("total", justify="right")
     table.add_column("by ecosystem")
     for source, per in numbers["by_source"].items():
-        by_eco = ", ".join(f"{eco} {n}" for eco, n in sorted(per.items(), key=lambda i: -i[1]))
-        table.add_row(source, str(sum(per.values())), by_eco)
+        by_eco = ", ".join(
+            f"{shown(eco)} {n}" for eco, n in sorted(per.items(), key=lambda i: -i[1])
+        )
+        table.add_row(shown(source), str(sum(per.values())), by_eco)
     out.print(table)
 
     pairs = [p for p in numbers["overlap"] if p["ecosystem"] == "*" and p["shared"]]
@@ -55,8 +62,8 @@ def print_stats(numbers: dict[str, Any]) -> None:
         table.add_column(header, justify="right", min_width=len(header))
     for p in pairs[:TOP_PAIRS]:
         table.add_row(
-            p["a"],
-            p["b"],
+            shown(p["a"]),
+            shown(p["b"]),
             str(p["shared"]),
             f"{p['jaccard']:.3f}",
             f"{p['overlap_coefficient']:.3f}",
@@ -69,10 +76,10 @@ def print_stats(numbers: dict[str, Any]) -> None:
     analysed = ", ".join(f"{n} {s}" for s, n in code["analyses"].items()) or "none analysed"
     out.print(f"code: {code['artifacts']} artifacts for {code['available_package_versions']} "
               f"package-versions ({analysed})")  # fmt: skip
-    held = [f"{s} {a['available']}/{a['package_versions']}"
+    held = [f"{shown(s)} {a['available']}/{a['package_versions']}"
             for s, a in code["availability"].items() if a["available"]]  # fmt: skip
     if held:
-        out.print("package-versions with code, per source: " + ", ".join(held))
+        out.print("package-versions with code, per source: " + ", ".join(held), highlight=False)
     dependency = numbers["dependency"]
     if dependency["edges"]:
         hidden, by = dependency["hidden_packages"], dependency["dependent_packages"]
@@ -93,9 +100,8 @@ def stats_command(
 ) -> None:
     """Counts and source overlap (RQ1): records, packages, by_source, overlap, occurrence."""
     if level not in ("version", "package"):
-        err.print("--level is 'version' or 'package'")
-        raise typer.Exit(2)
-    with open_store() as store:
+        raise UsageError(f"--level is 'version' or 'package', not {level!r}")
+    with open_store(create=False) as store:
         numbers = stats(store.db, level=level, include_withdrawn=include_withdrawn)
     print_json(numbers) if as_json else print_stats(numbers)
 
@@ -109,10 +115,14 @@ def show_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """One package's card: its records, sources, dates, reports and edges."""
-    with open_store() as store:
+    with open_store(create=False) as store:
         cards = [package_card(store.db, pid) for pid in find_packages(store.db, name, ecosystem)]
     if not cards:
-        err.print(f"no package {name!r} in the store" + (f" ({ecosystem})" if ecosystem else ""))
+        err.print(
+            f"no package {shown(repr(name))} in the store"
+            + (f" ({shown(ecosystem)})" if ecosystem else ""),
+            highlight=False,
+        )
         raise typer.Exit(1)
     if as_json:
         print_json(cards)
@@ -127,91 +137,104 @@ def _short(ident: str) -> str:
 
 
 def _versions(record: dict[str, Any]) -> str:
-    listed = ", ".join(record["versions"][:5]) + (" …" if len(record["versions"]) > 5 else "")
-    return listed if record["scope"] == "listed" else f"{record['scope']} {listed}".strip()
+    listed = ", ".join(map(shown, record["versions"][:5]))
+    listed += " …" if len(record["versions"]) > 5 else ""
+    return listed if record["scope"] == "listed" else f"{shown(record['scope'])} {listed}".strip()
 
 
 def _print_card(card: dict[str, Any]) -> None:
-    out.print(f"\n[bold]{card['name']}[/] ({card['ecosystem']})  {card['purl']}", highlight=False)
-    out.print(f"sources: {', '.join(card['sources']) or '-'}")
+    out.print(f"\n[bold]{shown(card['name'])}[/] ({shown(card['ecosystem'])})  "
+              f"{shown(card['purl'])}", highlight=False)  # fmt: skip
+    out.print(f"sources: {', '.join(map(shown, card['sources'])) or '-'}", highlight=False)
     if card["versions"]:
-        out.print(f"versions named: {', '.join(card['versions'])}", highlight=False)
+        out.print(f"versions named: {', '.join(map(shown, card['versions']))}", highlight=False)
     table = Table(title="records (indented: the claims a feed record merges)")
     for header in ("source", "id", "versions", "dated", "withdrawn"):
         table.add_column(header)
     for r in card["records"]:
         indent = "  " if r["parent_id"] else ""
         dated = r["published"] or r["modified"] or r["imported"] or ""
-        table.add_row(indent + r["source"], _short(r["source_record_id"]),
+        table.add_row(indent + shown(r["source"]), shown(_short(r["source_record_id"])),
                       _versions(r),
-                      dated[:10], (r["withdrawn"] or "")[:10])  # fmt: skip
+                      shown(dated[:10]), shown((r["withdrawn"] or "")[:10]))  # fmt: skip
     out.print(table)
     for report in card["reports"]:
         date = (report["published"] or "")[:10]
-        out.print(f"report {date} ({report['via']}): {report['url']}", highlight=False)
+        out.print(f"report {shown(date)} ({shown(report['via'])}): {shown(report['url'])}",
+                  highlight=False)  # fmt: skip
     for dates in card["timeline"]:
         if dates["released"] or dates["first_detected"]:
-            out.print(f"{dates['version']}: released {(dates['released'] or '?')[:10]}, first "
-                      f"detected {(dates['first_detected'] or '?')[:10]} by "
-                      f"{dates['detected_by'] or '?'}", highlight=False)  # fmt: skip
+            out.print(f"{shown(dates['version'])}: released "
+                      f"{shown((dates['released'] or '?')[:10])}, first detected "
+                      f"{shown((dates['first_detected'] or '?')[:10])} by "
+                      f"{shown(dates['detected_by'] or '?')}", highlight=False)  # fmt: skip
     for dates in card["timeline"]:
         if dates["removal_observed"]:
-            out.print(f"{dates['version']}: removal observed {dates['removal_observed'][:10]} "
-                      f"on {dates['removal_seen_by']}", highlight=False)  # fmt: skip
+            out.print(f"{shown(dates['version'])}: removal observed "
+                      f"{shown(dates['removal_observed'][:10])} on "
+                      f"{shown(dates['removal_seen_by'])}", highlight=False)  # fmt: skip
     for version in card["code"]:
         _print_code(version)
     for entry in card["similarity"]:
         family = entry["family"]
         if family:
-            out.print(f"{entry['version']}: family {family['id']} ({family['size']} members, "
-                      f"first released {(family['first_release'] or '?')[:10]})")  # fmt: skip
+            out.print(f"{shown(entry['version'])}: family {shown(family['id'])} "
+                      f"({family['size']} members, first released "
+                      f"{shown((family['first_release'] or '?')[:10])})",
+                      highlight=False)  # fmt: skip
         for n in entry["neighbours"]:
-            out.print(f"  similar to {n['name']}@{n['version']} ({n['ecosystem']}): "
-                      f"{n['tier']} {n['score']:.2f}", highlight=False)  # fmt: skip
+            out.print(f"  similar to {shown(n['name'])}@{shown(n['version'])} "
+                      f"({shown(n['ecosystem'])}): {shown(n['tier'])} {n['score']:.2f}",
+                      highlight=False)  # fmt: skip
     for label, key in (("pulls in", "pulls_in"), ("pulled in by", "pulled_in_by")):
         for link in card["dependency"][key]:
             first = link["evidence"][0]
             where = first.get("file") or first.get("source") or ""
-            out.print(f"{label} {link['name']} ({link['ecosystem']})"
-                      + (f" from {link['version']}" if link["version"] else "")
-                      + f": {first['via']} {first.get('kind', '')} {where}"
-                      + (f":{first['line']}" if first.get("line") else "")
-                      + f" ({link['confidence']})", highlight=False)  # fmt: skip
+            out.print(f"{label} {shown(link['name'])} ({shown(link['ecosystem'])})"
+                      + (f" from {shown(link['version'])}" if link["version"] else "")
+                      + f": {shown(first['via'])} {shown(first.get('kind', ''))} {shown(where)}"
+                      + (f":{shown(first['line'])}" if first.get("line") else "")
+                      + f" ({shown(link['confidence'])})", highlight=False)  # fmt: skip
     for campaign in card["campaigns"]:
-        out.print(f"campaign ({campaign['source']}, {campaign['category'] or '-'}): "
-                  f"{campaign['name']}", highlight=False)  # fmt: skip
+        out.print(f"campaign ({shown(campaign['source'])}, {shown(campaign['category'] or '-')}"
+                  f"): {shown(campaign['name'])}", highlight=False)  # fmt: skip
     for ioc in card["iocs"]:
-        out.print(f"ioc {ioc['kind']}: {ioc['value']}", highlight=False)
+        out.print(f"ioc {shown(ioc['kind'])}: {shown(ioc['value'])}", highlight=False)
     if card["coreported"]:
-        names = ", ".join(f"{p['name']} ({p['ecosystem']})" for p in card["coreported"][:20])
+        names = ", ".join(f"{shown(p['name'])} ({shown(p['ecosystem'])})"
+                          for p in card["coreported"][:20])  # fmt: skip
         more = len(card["coreported"]) - 20
         out.print(f"co-reported with: {names}" + (f" and {more} more" if more > 0 else ""),
                   highlight=False)  # fmt: skip
     for edge in card["edges"]:
         ev = edge["evidence"]
         what = ", ".join(ev.get("versions", [])) or "/".join(ev.get("scopes", []))
-        out.print(f"{edge['kind']} ({edge['confidence']}): {ev['a']['source']} "
-                  f"{_short(ev['a']['id'])} ↔ {ev['b']['source']} {_short(ev['b']['id'])} "
-                  f"[{what}]", highlight=False)  # fmt: skip
+        out.print(f"{shown(edge['kind'])} ({shown(edge['confidence'])}): "
+                  f"{shown(ev['a']['source'])} {shown(_short(ev['a']['id']))} ↔ "
+                  f"{shown(ev['b']['source'])} {shown(_short(ev['b']['id']))} "
+                  f"{shown(f'[{what}]')}", highlight=False)  # fmt: skip
 
 
 def _print_code(version: dict[str, Any]) -> None:
     for a in version["artifacts"]:
-        out.print(f"code {version['version']}: {a['kind']} from {a['source']} "
-                  f"sha256:{a['sha256'][:12]}… analysis: {a['analysis'] or 'not yet'}"
-                  + (f" ({a['reason']})" if a["reason"] else ""), highlight=False)  # fmt: skip
+        out.print(f"code {shown(version['version'])}: {shown(a['kind'])} from "
+                  f"{shown(a['source'])} sha256:{shown(a['sha256'][:12])}… analysis: "
+                  f"{shown(a['analysis'] or 'not yet')}"
+                  + (f" ({shown(a['reason'])})" if a["reason"] else ""),
+                  highlight=False)  # fmt: skip
         if a["analysis"] is None:
             continue
-        out.print(f"  {a['files']} files ({', '.join(a['languages']) or 'no code'}), "
-                  f"{a['skipped_members']} members refused", highlight=False)  # fmt: skip
+        out.print(f"  {a['files']} files ({', '.join(map(shown, a['languages'])) or 'no code'})"
+                  f", {a['skipped_members']} members refused", highlight=False)  # fmt: skip
         for line in a["install_hooks"]:
-            out.print(f"  install hook {line}", highlight=False)
+            out.print(f"  install hook {shown(line)}", highlight=False)
         if a["findings"]:
-            out.print("  sensitive calls: " + ", ".join(f"{c} {n}" for c, n in
-                                                       a["findings"].items()))  # fmt: skip
+            out.print("  sensitive calls: " + ", ".join(f"{shown(c)} {n}" for c, n in
+                                                       a["findings"].items()),
+                      highlight=False)  # fmt: skip
         for label in ("obfuscation", "dependencies", "iocs"):
             if a[label]:
-                out.print(f"  {label}: {', '.join(a[label][:12])}", highlight=False)
+                out.print(f"  {label}: {', '.join(map(shown, a[label][:12]))}", highlight=False)
 
 
 RELATION_KINDS = ("mentions", "similar", "dependency")
@@ -240,9 +263,9 @@ def relate_command(
 
     chosen = [k.strip() for k in kinds.split(",") if k.strip()]
     if unknown := sorted(set(chosen) - set(RELATION_KINDS)):
-        err.print(f"unknown relation kind(s) {', '.join(unknown)}; one of {RELATION_KINDS}")
-        raise typer.Exit(2)
-    with open_store() as store:
+        raise UsageError(f"unknown relation kind(s) {', '.join(unknown)}; one of "
+                         f"{', '.join(RELATION_KINDS)}")  # fmt: skip
+    with open_store(create=False) as store:
         if "mentions" in chosen:
             with store.transaction():
                 out.print(f"{refresh_mentions(store.db)} package mentions in reports")
@@ -272,7 +295,7 @@ def families_command(
     """Code families (from `relate --kinds similar`): id, size, dates, members."""
     from malgraph.store.families import all_families
 
-    with open_store() as store:
+    with open_store(create=False) as store:
         found = all_families(store.db)
     if as_json:
         print_json(found)
@@ -280,10 +303,11 @@ def families_command(
     for family in found:
         first, last = (family["first_release"] or "?")[:10], (family["last_release"] or "?")[:10]
         names = sorted({m["name"] for m in family["members"]})
-        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
-        out.print(f"[bold]{family['id']}[/] {family['size']} members "
-                  f"({', '.join(family['ecosystems'])}, {first} to {last}): {shown}",
-                  highlight=False)  # fmt: skip
+        listed = ", ".join(map(shown, names[:8]))
+        listed += f" and {len(names) - 8} more" if len(names) > 8 else ""
+        out.print(f"[bold]{shown(family['id'])}[/] {family['size']} members "
+                  f"({', '.join(map(shown, family['ecosystems']))}, {shown(first)} to "
+                  f"{shown(last)}): {listed}", highlight=False)  # fmt: skip
 
 
 @app.command("sources")

@@ -11,9 +11,11 @@ import orjson
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from malgraph.cli import app, err, open_store, out
+from malgraph.cli import UsageError, app, err, open_store, out
 from malgraph.cli.archives import ingest_archives_command
 from malgraph.cli.explore import print_dependency_summary, print_stats
+from malgraph.cli.paths import readable_inputs, writable_file
+from malgraph.cli.safe import shown
 from malgraph.ingest import BATCH_SIZE, IngestReport, ingest
 from malgraph.ingest_archives import KIND as ARCHIVES
 from malgraph.relations.dependency import refresh_dependencies
@@ -63,11 +65,12 @@ def _summarise(report: IngestReport, problems_file: Path | None, kind: str) -> N
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
     out.print(f"{kind} documents: {counts}; {len(report.rejected)} rejected")
     for problem in report.rejected[:SHOWN_PROBLEMS]:
-        err.print(f"[red]rejected[/] {problem.path}: {problem.reason}", highlight=False)
+        err.print(f"[red]rejected[/] {shown(problem.path)}: {shown(problem.reason)}",
+                  highlight=False)  # fmt: skip
     if len(report.rejected) > SHOWN_PROBLEMS:
         err.print(f"... and {len(report.rejected) - SHOWN_PROBLEMS} more (see --problems FILE)")
     for reason, n in Counter(w.reason for w in report.warnings).most_common(SHOWN_PROBLEMS):
-        err.print(f"[yellow]warning[/] {reason}: {n} document(s)", highlight=False)
+        err.print(f"[yellow]warning[/] {shown(reason)}: {n} document(s)", highlight=False)
     if problems_file:
         lines = [
             orjson.dumps({"path": p.path, "reason": p.reason, "rejected": p.rejected})
@@ -103,14 +106,15 @@ def ingest_command(
     """Ingest records of one source kind, or `archives`: a folder of package archives, each
     placed by its own metadata (else its path) as a claim and an artifact. Exit code 1 when
     any input was rejected (or an archive could not be placed)."""
+    readable_inputs(paths)
+    if problems:
+        writable_file(problems)
     if kind == ARCHIVES:
         ingest_archives_command(paths, source, workers, strict, problems, batch_size)
     if kind not in SOURCES:
-        err.print(f"unknown source kind {kind!r}; one of: {', '.join([*SOURCES, ARCHIVES])}")
-        raise typer.Exit(2)
+        raise UsageError(f"unknown source kind {kind!r}; one of: {', '.join([*SOURCES, ARCHIVES])}")
     if source is not None:
-        err.print("--source names the source of `ingest archives` only")
-        raise typer.Exit(2)
+        raise UsageError("--source names the source of `ingest archives` only")
     with open_store() as store:
         report = _run(store, kind, [str(p) for p in paths], strict, batch_size, workers)
     _summarise(report, problems, kind)
@@ -134,6 +138,7 @@ def build_command(
 ) -> None:
     """Build the graph from OSV inputs, or from the bundled sample of every source, and
     summarise it."""
+    readable_inputs(paths or [])
     inputs = [("osv", [str(p) for p in paths])] if paths else sample_inputs()
     ok = True
     with open_store() as store:
@@ -143,6 +148,6 @@ def build_command(
             ok = ok and report.ok
         print_dependency_summary(refresh_dependencies(store))
         print_stats(stats(store.db))
-    out.print(f"\nstore: {store.path}  -  next: `malgraph report OUTDIR` (the analyses, with "
-              "figures), `malgraph stats`, `malgraph show NAME`")  # fmt: skip
+    out.print(f"\nstore: {shown(store.path)}  -  next: `malgraph report OUTDIR` (the analyses, "
+              "with figures), `malgraph stats`, `malgraph show NAME`")  # fmt: skip
     raise typer.Exit(0 if ok else 1)

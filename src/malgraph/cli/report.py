@@ -7,8 +7,12 @@ from typing import Annotated
 
 import typer
 
-from malgraph.cli import app, err, open_store, out
+from malgraph.cli import UsageError, app, open_store, out
 from malgraph.cli.explore import print_json
+from malgraph.cli.paths import writable_folder
+from malgraph.cli.safe import shown
+from malgraph.errors import InputError
+from malgraph.store.queries import holds_records
 
 
 @app.command("report")
@@ -23,12 +27,16 @@ def report_command(
     from malgraph.report.build import build_report, report_numbers
 
     if outdir is None and not as_json:
-        err.print("give an OUTDIR for the report, or --json for the numbers only")
-        raise typer.Exit(2)
-    with open_store() as store:
+        raise UsageError("give an OUTDIR for the report, or --json for the numbers only")
+    with open_store(create=False) as store:
         if as_json:
             print_json(report_numbers(store.db))
             return
         assert outdir is not None
+        if not holds_records(store.db):  # nothing to draw: say so rather than fail inside
+            raise InputError(f"{store.path}: the store holds no records yet; ingest some first "
+                             "(`malgraph build` brings in the bundled sample)")  # fmt: skip
+        writable_folder(outdir)  # before the numbers: a bad OUTDIR costs no wait
         index = build_report(store.db, outdir)
-    out.print(f"report: {index}  (open it in a browser; numbers in {outdir / 'report.json'})")
+    out.print(f"report: {shown(index)}  (open it in a browser; numbers in "
+              f"{shown(outdir / 'report.json')})", highlight=False)  # fmt: skip

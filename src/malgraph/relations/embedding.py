@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from malgraph.errors import MalgraphError
+from malgraph.errors import InputError
 from malgraph.relations.similar import CodeItem, SimilarEdge, own_tokens
 
 DEFAULT_THRESHOLD = 0.95
@@ -27,8 +27,8 @@ NEIGHBOURS = 5
 BLOCK = 1024  # rows per similarity block: memory stays O(BLOCK x n)
 
 
-class EmbeddingError(MalgraphError):
-    """The embedding backend cannot be loaded or returned something unusable."""
+class EmbeddingError(InputError):
+    """The embedding backend the user named cannot be loaded or returned something unusable."""
 
 
 class EmbeddingBackend(Protocol):

@@ -104,7 +104,8 @@ def _read_file(path: str, size: int) -> bytes:
     """At most MAX_DOCUMENT_BYTES + 1 bytes, to the end even if the file grew since its stat.
     Raw os calls sized by the stat: a file object, or a buffer of the whole cap, costs more
     than parsing a small file."""
-    fd = os.open(path, os.O_RDONLY)
+    # Non-blocking: a FIFO in a tree reads as empty rather than waiting forever for a writer.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
         chunks, total, want = [], 0, size + 1
         while total <= MAX_DOCUMENT_BYTES:

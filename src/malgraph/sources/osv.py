@@ -17,7 +17,7 @@ import jsonschema_rs
 import orjson
 
 from malgraph.dates import normalise_time
-from malgraph.identity import ecosystem_of
+from malgraph.identity import UnsafeName, ecosystem_of
 from malgraph.iocs import iocs_from_osv
 from malgraph.model import Document, Problem, Role, Scope
 from malgraph.sources.base import file_time
@@ -213,15 +213,19 @@ def parse_osv(raw: bytes, path: str, sha256: str) -> DocumentRows | Problem:
     citations = citation_rows(references)
     ioc_rows = ioc_tuples(iocs_from_osv(iocs))
     role = _MERGED if origins else _CLAIM
-    records = []
+    records, rejected = [], []
     for entry in affected:
         given = entry["package"]["name"]
         if not given.strip():
             return Problem(path, "a package name in 'affected' is empty")
         eco = ecosystem_of(entry["package"]["ecosystem"])
+        try:
+            package = package_key(eco.name, eco.known, given)
+        except UnsafeName as exc:  # that package is left out, the others are kept
+            rejected.append(str(exc))
+            continue
         if not eco.known:
             warnings.append(f"unknown ecosystem {entry['package']['ecosystem']!r} (kept verbatim)")
-        package = package_key(eco.name, eco.known, given)
         version_rows = _VersionRows(eco.name, package[1])
         claims = tuple(
             RecordRows(
@@ -246,7 +250,9 @@ def parse_osv(raw: bytes, path: str, sha256: str) -> DocumentRows | Problem:
         )  # fmt: skip
         records.append(RecordRows(feed, package, version_rows(versions), citations, values,
                                   ioc_rows, (), claims))  # fmt: skip
-    return DocumentRows(path, sha256, feed, doc_id, modified, tuple(warnings), (),
+    if not records:
+        return Problem(path, rejected[0])
+    return DocumentRows(path, sha256, feed, doc_id, modified, tuple(warnings), tuple(rejected),
                         tuple(records), (), (), ())  # fmt: skip
 
 

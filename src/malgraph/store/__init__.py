@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,11 +22,17 @@ def default_path() -> Path:
 class Store:
     """An open store. Writers take `transaction()`; everything inside commits or nothing does."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, create: bool = True) -> None:
+        """Open the store at `path`, made (with `create`) when there is none yet; StoreError
+        says why a path cannot be a store, and what to do."""
         self.path = Path(path)
+        _check_place(self.path, create)
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so batches are explicit.
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=60)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the store ({exc})") from exc
+        try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoint,
             self.db.execute("PRAGMA foreign_keys=ON")  # never corrupt on a kill
@@ -33,16 +40,23 @@ class Store:
             self.db.execute("PRAGMA temp_store=MEMORY")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self.path}: not a malgraph store ({exc}); pass another --db"
-            ) from exc
+            self.db.close()
+            raise StoreError(f"{self.path}: {_why(exc)}") from exc
+        except StoreError:
+            self.db.close()
+            raise
 
     def _migrate(self) -> None:
         version = self.schema_version
         if version > len(MIGRATIONS):
             raise StoreError(
-                f"{self.path} has schema {version}, newer than this malgraph "
-                f"({len(MIGRATIONS)}): upgrade malgraph"
+                f"{self.path}: a store of schema {version}, newer than this malgraph's "
+                f"({len(MIGRATIONS)}): upgrade malgraph, or pass another --db"
+            )
+        if version == 0 and self.db.execute("SELECT 1 FROM sqlite_schema LIMIT 1").fetchone():
+            raise StoreError(
+                f"{self.path}: an SQLite database of something else, not a malgraph store; "
+                "pass another --db"
             )
         for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
             try:
@@ -76,3 +90,54 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_place(path: Path, create: bool) -> None:
+    """Why `path` cannot hold a store, before SQLite gives its vaguer reasons."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        parent = path.parent
+        if not create:
+            raise StoreError(
+                f"{path}: no store there; make one with `malgraph build` or `malgraph ingest`, "
+                "or pass --db (or MALGRAPH_DB) naming yours"
+            ) from None
+        if not parent.is_dir():
+            raise StoreError(
+                f"{path}: cannot make a store there: {parent} is not an existing folder"
+            ) from None
+        if not os.access(parent, os.W_OK):
+            raise StoreError(
+                f"{path}: cannot make a store there: {parent} is not writable"
+            ) from None
+        return
+    except NotADirectoryError:
+        raise StoreError(f"{path}: a file stands where the path needs a folder") from None
+    except OSError as exc:  # a symlink loop, a name too long, no permission on the way
+        reason = (exc.strerror or str(exc)).lower()
+        raise StoreError(f"{path}: {reason}; pass another --db") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise StoreError(f"{path}: a folder, not a store file; pass --db FILE")
+    if not stat.S_ISREG(st.st_mode):
+        raise StoreError(f"{path}: not a regular file, so not a store; pass another --db")
+    if st.st_size == 0:
+        return  # SQLite makes an empty file a database
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read the store: {exc.strerror or exc}") from None
+    if header != SQLITE_HEADER:
+        raise StoreError(f"{path}: not an SQLite file, so not a malgraph store; pass another --db")
+
+
+def _why(exc: sqlite3.DatabaseError) -> str:
+    text = str(exc)
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return (f"cannot write the store ({text}); check the permissions of the file and its "
+                "folder (SQLite writes a -wal file beside it), or pass another --db")  # fmt: skip
+    return f"not a usable malgraph store ({text}); pass another --db"

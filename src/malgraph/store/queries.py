@@ -341,3 +341,7 @@ def package_card(db: sqlite3.Connection, package_id: int) -> dict[str, Any]:
         "dependency": dependency_card(db, package_id),
         "edges": edges,
     }
+
+
+def holds_records(db: sqlite3.Connection) -> bool:
+    return db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None

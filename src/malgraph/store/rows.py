@@ -6,15 +6,25 @@ and JSON encoding all happen there, and the single writer only numbers and inser
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
-from malgraph.identity import canonical_name, canonical_version, ecosystem_of, purl
+from malgraph.identity import (
+    UnsafeName,
+    canonical_name,
+    canonical_version,
+    check_name,
+    ecosystem_of,
+    purl,
+)
 from malgraph.iocs import iocs_from_osv, iocs_in_text
 from malgraph.model import Artifact, Campaign, Document, LabelGroup, Record, Report, ReportLink
 from malgraph.urls import url_key
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 REPORT_REFERENCE_TYPES = frozenset({"ARTICLE", "REPORT", "WEB"})
 
@@ -113,7 +123,10 @@ def json_or_none(value: Any) -> str | None:
 
 
 def package_key(ecosystem: str, known: bool, name_given: str) -> tuple[str, str, int, str]:
-    """RecordRows.package: (ecosystem, canonical name, known, purl)."""
+    """RecordRows.package: (ecosystem, canonical name, known, purl). Every package name on its
+    way to the store passes here: a name no registry allows raises UnsafeName."""
+    check_name(name_given)
+    check_name(ecosystem, "ecosystem")  # an unknown one is kept verbatim, so it is data too
     name = canonical_name(ecosystem, name_given)
     return ecosystem, name, int(known), purl(ecosystem, name)
 
@@ -214,13 +227,27 @@ def _label_rows(group: LabelGroup) -> LabelRows:
 
 
 def document_rows(doc: Document) -> DocumentRows:
+    """Rows of a document; a record, artifact or link naming an unsafe package name is left out and
+    listed with the document's rejected parts, the rest is kept."""
+    rejected = list(doc.rejected)
+    records = tuple(_kept(lambda r: record_rows(r, doc.sha256), doc.records, rejected))
+    artifacts = tuple(_kept(_artifact_rows, doc.artifacts, rejected))
+    links = tuple(rows for rows in _kept(_link_rows, doc.links, rejected) if rows)
     return DocumentRows(
-        doc.path, doc.sha256, doc.feed, doc.key, doc.modified, doc.warnings, doc.rejected,
-        tuple(record_rows(r, doc.sha256) for r in doc.records),
+        doc.path, doc.sha256, doc.feed, doc.key, doc.modified, doc.warnings, tuple(rejected),
+        records,
         tuple(_report_rows(r) for r in doc.reports),
         tuple(_campaign_rows(c) for c in doc.campaigns),
-        tuple(_artifact_rows(a) for a in doc.artifacts),
-        tuple(rows for link in doc.links if (rows := _link_rows(link))),
+        artifacts,
+        links,
         tuple((s.site, s.category, s.reports) for s in doc.sites),
         tuple(_label_rows(g) for g in doc.labels),
     )  # fmt: skip
+
+
+def _kept(to_rows: Callable[[_T], _R], items: Iterable[_T], rejected: list[str]) -> Iterator[_R]:
+    for item in items:
+        try:
+            yield to_rows(item)
+        except UnsafeName as exc:
+            rejected.append(str(exc))
