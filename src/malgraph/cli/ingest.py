@@ -9,12 +9,14 @@ from typing import Annotated
 
 import orjson
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from malgraph.cli import app, err, open_store, out
 from malgraph.cli.explore import print_dependency_summary, print_stats
 from malgraph.ingest import BATCH_SIZE, IngestReport, ingest
 from malgraph.relations.dependency import refresh_dependencies
+from malgraph.source_names import SourceAliasError, SourceEntry, read_table
 from malgraph.sources import SOURCES
 from malgraph.store import Store
 from malgraph.store.queries import stats
@@ -37,7 +39,13 @@ class _Bar:
 
 
 def _run(
-    store: Store, kind: str, paths: list[str], strict: bool, batch_size: int, workers: int | None
+    store: Store,
+    kind: str,
+    paths: list[str],
+    strict: bool,
+    batch_size: int,
+    workers: int | None,
+    aliases: tuple[SourceEntry, ...] | None = None,
 ) -> IngestReport:
     columns = (
         "[progress.description]{task.description}",
@@ -54,12 +62,16 @@ def _run(
             batch_size=batch_size,
             workers=workers,
             progress=_Bar(progress, f"ingest {kind}"),
+            source_aliases=aliases,
         )
 
 
 def _summarise(report: IngestReport, problems_file: Path | None, kind: str) -> None:
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
     out.print(f"{kind} documents: {counts}; {len(report.rejected)} rejected")
+    if report.repointed:
+        out.print(f"source aliases: {report.repointed} source label(s) now count as another "
+                  "source; their claims and duplicated edges follow")  # fmt: skip
     for problem in report.rejected[:SHOWN_PROBLEMS]:
         err.print(f"[red]rejected[/] {problem.path}: {problem.reason}", highlight=False)
     if len(report.rejected) > SHOWN_PROBLEMS:
@@ -80,6 +92,26 @@ Workers = Annotated[int | None, typer.Option(min=1, help="Parser processes (defa
 ProblemsFile = Annotated[
     Path | None, typer.Option("--problems", help="Write every rejection and warning as JSONL.")
 ]
+SourceAliases = Annotated[
+    Path | None,
+    typer.Option(
+        "--source-aliases",
+        envvar="MALGRAPH_SOURCE_ALIASES",
+        help="A TOML file of source names and their aliases, on top of the shipped table; "
+        "kept with the store for later runs (see `malgraph sources`).",
+    ),
+]
+
+
+def aliases_or_exit(path: Path | None) -> tuple[SourceEntry, ...] | None:
+    """The user's table from --source-aliases; a bad file is a usage error (exit 2)."""
+    if path is None:
+        return None
+    try:
+        return read_table(path)
+    except SourceAliasError as exc:
+        err.print("[bold red]error:[/] " + escape(str(exc)), highlight=False)
+        raise typer.Exit(2) from None
 
 
 @app.command("ingest")
@@ -90,13 +122,15 @@ def ingest_command(
     batch_size: BatchSize = BATCH_SIZE,
     workers: Workers = None,
     problems: ProblemsFile = None,
+    source_aliases: SourceAliases = None,
 ) -> None:
     """Ingest records of one source kind. Exit code 1 when any input was rejected."""
     if kind not in SOURCES:
         err.print(f"unknown source kind {kind!r}; one of: {', '.join(SOURCES)}")
         raise typer.Exit(2)
+    aliases = aliases_or_exit(source_aliases)
     with open_store() as store:
-        report = _run(store, kind, [str(p) for p in paths], strict, batch_size, workers)
+        report = _run(store, kind, [str(p) for p in paths], strict, batch_size, workers, aliases)
     _summarise(report, problems, kind)
     raise typer.Exit(0 if report.ok else 1)
 
@@ -115,14 +149,16 @@ def build_command(
     ] = None,
     strict: Strict = False,
     workers: Workers = None,
+    source_aliases: SourceAliases = None,
 ) -> None:
     """Build the graph from OSV inputs, or from the bundled sample of every source, and
     summarise it."""
     inputs = [("osv", [str(p) for p in paths])] if paths else sample_inputs()
+    aliases = aliases_or_exit(source_aliases)
     ok = True
     with open_store() as store:
         for kind, kind_paths in inputs:
-            report = _run(store, kind, kind_paths, strict, BATCH_SIZE, workers)
+            report = _run(store, kind, kind_paths, strict, BATCH_SIZE, workers, aliases)
             _summarise(report, None, kind)
             ok = ok and report.ok
         print_dependency_summary(refresh_dependencies(store))
