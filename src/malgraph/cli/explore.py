@@ -149,7 +149,8 @@ def _print_card(card: dict[str, Any]) -> None:
     for r in card["records"]:
         indent = "  " if r["parent_id"] else ""
         dated = r["published"] or r["modified"] or r["imported"] or ""
-        table.add_row(indent + r["source"], _short(r["source_record_id"]),
+        as_given = f" (as {r['label']})" if r["label"] != r["source"] else ""
+        table.add_row(escape(indent + r["source"] + as_given), _short(r["source_record_id"]),
                       _versions(r),
                       dated[:10], (r["withdrawn"] or "")[:10])  # fmt: skip
     out.print(table)
@@ -330,6 +331,6 @@ def sources_command(
         table.add_column(header, overflow="fold")
     for name, labels_of in aliases.items():
         entry = names.entries.get(name)
-        table.add_row(escape(name), escape(", ".join(labels_of)),
-                      escape(entry.description if entry else "(in the store only)"))  # fmt: skip
+        what = entry.description if entry else "(seen in the store; no table lists it)"
+        table.add_row(escape(name), escape(", ".join(labels_of)), escape(what))
     out.print(table)
