@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from malgraph.cli import app, explore  # noqa: F401  (registers commands)
+import malgraph.cli.ingest  # noqa: F401  (registers the commands)
+from malgraph.cli import app, explore  # noqa: F401
 from malgraph.ingest import ingest
 from malgraph.source_names import SourceEntry, SourceNames
 from malgraph.sources.inputs import InputFile
@@ -83,6 +84,10 @@ def test_the_papers_datadog_and_datadogs_manifest_are_one_source(
     records = package_card(store.db, pid)["records"]
     assert sorted((r["source"], r["label"]) for r in records) == [
         ("datadog", "DataDog"), ("datadog", "datadog"), ("phylum", "Phylum")]  # fmt: skip
+    shown = " ".join(
+        runner.invoke(app, ["--db", str(store.path), "show", "evil-pkg"]).output.split()
+    )
+    assert "datadog (as DataDog)" in shown and "sources: datadog, phylum" in shown
 
 
 def test_the_counts_do_not_depend_on_the_order_of_inputs(tmp_path: Path) -> None:
