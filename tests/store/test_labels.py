@@ -4,6 +4,7 @@ re-pointed whenever the aliases change, whatever the order of the inputs."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from malgraph.store import Store
 from malgraph.store.labels import repoint
 from malgraph.store.queries import find_packages, package_card, stats
 from malgraph.store.rows import CampaignRows, DocumentRows, RecordRows, package_key
+from malgraph.store.schema import MIGRATIONS
 from malgraph.store.writer import Accepted, Writer
 from tests.sources.test_paper import write_book
 
@@ -252,3 +254,29 @@ def test_an_artifact_follows_its_label(tmp_path: Path) -> None:
         ingest(store, "paper", [str(paper_book(tmp_path))], source_aliases=renamed)
         ingest(store, "datadog", [str(datadog_manifest(tmp_path / "again"))])
         assert counted(store) == late
+
+
+def test_an_older_store_counts_its_sources_as_reporters_once_opened(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    before = next(i for i, sql in enumerate(MIGRATIONS) if "CREATE TABLE source_labels" in sql)
+    db = sqlite3.connect(path)
+    for sql in MIGRATIONS[:before]:
+        db.executescript(sql)
+    db.executescript(
+        f"PRAGMA user_version={before};"
+        "INSERT INTO sources VALUES (1, 'DataDog', 'feed'), (2, 'datadog', 'feed');"
+        "INSERT INTO packages VALUES (1, 'npm', 'evil', 1, 'pkg:npm/evil');"
+        "INSERT INTO package_versions VALUES (1, 1, '1.0.0', 'pkg:npm/evil@1.0.0');"
+        "INSERT INTO records(id, source_id, source_record_id, role, package_id, name_given,"
+        " scope, versions, raw_sha256) VALUES (1, 1, 'p1', 'claim', 1, 'evil', 'listed',"
+        " '[\"1.0.0\"]', ''), (2, 2, 'd1', 'claim', 1, 'evil', 'listed', '[\"1.0.0\"]', '');"
+        "INSERT INTO record_versions VALUES (1, 1), (2, 1);"
+        "INSERT INTO edges(kind, src_type, src_id, dst_type, dst_id, evidence, confidence, step)"
+        " VALUES ('duplicated', 'record', 1, 'record', 2, '{}', 1.0, 'relations.duplicated');"
+    )
+    db.close()
+    with Store(path) as store:
+        numbers = stats(store.db)
+        assert numbers["by_label"] == {"datadog": {"DataDog": 1, "datadog": 1}}
+        assert numbers["edges"] == {} and numbers["occurrence"] == {"1": 1}
+        assert store.db.execute("SELECT name FROM sources").fetchall() == [("datadog",)]

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 
 import orjson
 
+from malgraph.relations.duplicated import DUPLICATED, DUPLICATED_PACKAGE
 from malgraph.source_names import SourceEntry, SourceNames, table_from_json, table_json
 from malgraph.store.writer import duplicated_edges_of, insert_edges
 
 USER_ALIASES = "source_aliases"  # the settings key of a user's table
-_DUPLICATED_KINDS = ("duplicated", "duplicated_package")
 _LISTED = "IN (SELECT value FROM json_each(?))"
 
 
@@ -64,7 +64,8 @@ def repoint(db: sqlite3.Connection, names: SourceNames) -> int:
         f"SELECT DISTINCT package_id FROM records WHERE label_id {_LISTED}", (moved,)
     )]).decode()  # fmt: skip
     db.execute(
-        f"DELETE FROM edges WHERE kind IN {_DUPLICATED_KINDS} AND src_type = 'record' AND"
+        f"DELETE FROM edges WHERE kind IN ('{DUPLICATED}', '{DUPLICATED_PACKAGE}') AND"
+        " src_type = 'record' AND"
         f" src_id IN (SELECT id FROM records WHERE package_id {_LISTED})",
         (packages,),
     )
