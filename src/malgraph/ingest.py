@@ -21,9 +21,11 @@ from typing import Protocol
 from malgraph.errors import RejectedInput
 from malgraph.model import Document, Problem
 from malgraph.relations.coexisting import refresh_mentions
+from malgraph.source_names import SourceEntry
 from malgraph.sources import SOURCES
 from malgraph.sources.inputs import InputFile, ReadError, read_capped, walk, zip_members
 from malgraph.store import Store
+from malgraph.store.labels import repoint, source_names
 from malgraph.store.rows import DocumentRows, document_rows
 from malgraph.store.writer import Accepted, Writer
 
@@ -41,6 +43,7 @@ class IngestReport:
     outcomes: Counter[str] = field(default_factory=Counter)  # added/replaced/stale/unchanged
     rejected: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    repointed: int = 0  # labels that now count as another source (the aliases changed)
 
     @property
     def ok(self) -> bool:
@@ -145,13 +148,19 @@ def ingest(
     batch_size: int = BATCH_SIZE,
     workers: int | None = None,
     progress: Progress | None = None,
+    source_aliases: Sequence[SourceEntry] | None = None,
 ) -> IngestReport:
     """Ingest every input under `paths` with the named source.
 
     Rejected inputs are reported and skipped; under `strict` the first one raises
-    RejectedInput and the whole run is rolled back.
+    RejectedInput and the whole run is rolled back. `source_aliases`, a user's table, is
+    kept with the store and applied to what it holds already, as to what comes in; without
+    it, the table the store was last given goes on applying.
     """
     report = IngestReport()
+    with store.transaction():
+        names = source_names(store.db, source_aliases)
+        report.repointed = repoint(store.db, names)
     known = {
         p: (s, m) for p, s, m in store.db.execute("SELECT path, size, mtime_ns FROM input_files")
     }
@@ -162,7 +171,7 @@ def ingest(
         progress.start(len(items))
     remaining = Counter(item.path for item in items if item.member is not None)
     zips_with_problems: set[str] = set()
-    writer = Writer(store.db)
+    writer = Writer(store.db, names)
     whole_run = store.transaction() if strict else nullcontext()
     bulk = _bulk_writes(store.db)
     batch: list[Accepted] = []
@@ -217,4 +226,6 @@ def ingest(
     if report.outcomes["added"] or report.outcomes["replaced"]:
         with store.transaction():  # new names or new texts: find mentions afresh
             refresh_mentions(store.db)
+            # New spellings of a source no table lists: the name all of them go by.
+            report.repointed += repoint(store.db, names)
     return report

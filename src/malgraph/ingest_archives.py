@@ -30,6 +30,7 @@ from malgraph.errors import InputError, RejectedInput
 from malgraph.identity import canonical_name, canonical_version, ecosystem_of
 from malgraph.model import Artifact, Document, Problem
 from malgraph.relations.coexisting import refresh_mentions
+from malgraph.source_names import SourceEntry
 from malgraph.sources.base import claim
 from malgraph.sources.inputs import InputFile, display_path
 from malgraph.store import Store
@@ -39,6 +40,7 @@ from malgraph.store.code import (
     remember_input,
     stat_cache,
 )
+from malgraph.store.labels import repoint, source_names
 from malgraph.store.rows import document_rows
 from malgraph.store.writer import Accepted, Writer
 
@@ -99,11 +101,16 @@ def ingest_archives(
     strict: bool = False,
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
+    source_aliases: Sequence[SourceEntry] | None = None,
 ) -> ArchivesReport:
     """Register every archive under `folders` as a claim and an artifact of `source` (by
     default each folder's own name). Files that cannot be placed are reported, not guessed;
-    under `strict` any of them stops the run before anything is written."""
+    under `strict` any of them stops the run before anything is written. Source names go
+    through the store's alias table (with `source_aliases`, a user's, as `ingest` does)."""
     report = ArchivesReport()
+    with store.transaction():
+        names = source_names(store.db, source_aliases)
+        repoint(store.db, names)
     todo = _plan(store, folders, source, report)
     reads: list[_Read] = []
     for done, read in enumerate(_read_all(todo, cache, jobs), start=1):
@@ -116,7 +123,8 @@ def ingest_archives(
         first = (report.rejected + report.unplaced)[0]
         raise RejectedInput(f"{first.path}: {first.reason}")
     _left_behind(store, reads, placed)
-    _write(store, placed, {read.job.display for read in reads}, batch_size, report)
+    _write(store, Writer(store.db, names), placed, {read.job.display for read in reads},
+           batch_size, report)  # fmt: skip
     return report
 
 
@@ -252,12 +260,12 @@ def _left_behind(store: Store, reads: list[_Read], placed: dict[_Key, _Group]) -
 
 def _write(
     store: Store,
+    writer: Writer,
     placed: dict[_Key, _Group],
     read_now: set[str],
     batch_size: int,
     report: ArchivesReport,
 ) -> None:
-    writer = Writer(store.db)
     keys = sorted(placed)
     for start in range(0, len(keys), batch_size):
         batch = keys[start : start + batch_size]

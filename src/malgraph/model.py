@@ -200,3 +200,4 @@ class ClaimView:
     package_purl: str
     scope: Scope
     versions: frozenset[str]  # canonical
+    label: str = ""  # the source as its input named it (see source_names); "" when the same

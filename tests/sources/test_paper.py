@@ -49,12 +49,12 @@ def write_book(path: Path, content: dict[str, list[tuple[Any, ...]]]) -> Path:
 
 
 def claims(store: Store) -> dict[str, tuple[Any, ...]]:
-    """source_record_id -> (source, ecosystem, name, versions, available, released,
-    description, dependencies, details)."""
+    """source_record_id -> (source label as given, ecosystem, name, versions, available,
+    released, description, dependencies, details)."""
     rows = store.db.execute(
-        "SELECT r.source_record_id, s.name, p.ecosystem, r.name_given, r.versions, r.available,"
+        "SELECT r.source_record_id, l.label, p.ecosystem, r.name_given, r.versions, r.available,"
         " r.released, r.description, r.dependencies, r.details FROM records r"
-        " JOIN sources s ON s.id = r.source_id JOIN packages p ON p.id = r.package_id"
+        " JOIN source_labels l ON l.id = r.label_id JOIN packages p ON p.id = r.package_id"
         " WHERE r.role = 'claim'"
     )
     return {ident: (src, eco, name, tuple(json.loads(versions)), available, released,

@@ -6,7 +6,7 @@ while this reads package archives (the code itself) and joins them with the code
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import orjson
@@ -15,17 +15,12 @@ import typer
 from malgraph.artifacts.cache import cache_for
 from malgraph.cli import err, open_store, out
 from malgraph.cli.progress import bar
+from malgraph.cli.safe import escape_controls
 from malgraph.errors import InputError, RejectedInput
 from malgraph.ingest_archives import ArchivesReport, ingest_archives
+from malgraph.source_names import SourceEntry
 
 SHOWN = 20
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _shown(text: str) -> str:
-    """A file name or reason as printable text: its control characters escaped, so that a
-    sample's name cannot drive the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 def ingest_archives_command(
@@ -35,6 +30,7 @@ def ingest_archives_command(
     strict: bool,
     problems: Path | None,
     batch_size: int,
+    source_aliases: Sequence[SourceEntry] | None = None,
 ) -> None:
     """Exit 0 when every archive was placed, 1 when any was unplaced or unreadable, 2 when a
     path given does not exist."""
@@ -42,13 +38,13 @@ def ingest_archives_command(
         with open_store() as store, bar("archives") as progress:
             report = ingest_archives(store, cache_for(store.path), [str(p) for p in paths],
                                      source=source, jobs=jobs, strict=strict, batch_size=batch_size,
-                                     progress=progress)  # fmt: skip
+                                     progress=progress, source_aliases=source_aliases)  # fmt: skip
     except InputError as exc:
-        err.print(_shown(f"error: {exc}"), markup=False, highlight=False)
+        err.print(escape_controls(f"error: {exc}"), markup=False, highlight=False)
         raise typer.Exit(2) from None
     except RejectedInput as exc:
         err.print(
-            _shown(f"rejected (--strict, nothing written to the store): {exc}"),
+            escape_controls(f"rejected (--strict, nothing written to the store): {exc}"),
             markup=False,
             highlight=False,
         )
@@ -60,7 +56,7 @@ def ingest_archives_command(
 def _summarise(report: ArchivesReport, problems: Path | None) -> None:
     outcomes = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
     by = ", ".join(f"{n} by {k}" for k, n in sorted(report.placed.items())) or "none read"
-    out.print(_shown(f"archives of {', '.join(report.sources)}: {report.files} found, "
+    out.print(escape_controls(f"archives of {', '.join(report.sources)}: {report.files} found, "
               f"{report.unchanged} unchanged since the last run; placed {by}; "
               f"package-versions: {outcomes}; {len(report.unplaced)} unplaced, "
               f"{len(report.rejected)} unreadable; {report.ignored} other files ignored"),
@@ -68,13 +64,17 @@ def _summarise(report: ArchivesReport, problems: Path | None) -> None:
     for label, listed in (("unreadable", report.rejected), ("unplaced", report.unplaced)):
         for problem in listed[:SHOWN]:
             err.print(
-                _shown(f"{label} {problem.path}: {problem.reason}"), markup=False, highlight=False
+                escape_controls(f"{label} {problem.path}: {problem.reason}"),
+                markup=False,
+                highlight=False,
             )
         if len(listed) > SHOWN:
             err.print(f"... and {len(listed) - SHOWN} more {label} (see --problems FILE)")
     for warning in report.warnings[:SHOWN]:
         err.print(
-            _shown(f"warning {warning.path}: {warning.reason}"), markup=False, highlight=False
+            escape_controls(f"warning {warning.path}: {warning.reason}"),
+            markup=False,
+            highlight=False,
         )
     if len(report.warnings) > SHOWN:
         err.print(f"... and {len(report.warnings) - SHOWN} more warnings (see --problems FILE)")

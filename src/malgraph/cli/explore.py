@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
 import typer
 from rich.table import Table
 
-from malgraph.cli import UsageError, app, err, open_store, out
+from malgraph.cli import State, UsageError, app, err, open_store, out
 from malgraph.cli.progress import bar
 from malgraph.cli.safe import json_safe, shown
 from malgraph.ingest_archives import DESCRIPTION as ARCHIVES_DESCRIPTION
 from malgraph.ingest_archives import KIND as ARCHIVES
 from malgraph.relations.dependency import DependencySummary
+from malgraph.source_names import SourceNames
 from malgraph.sources import SOURCES
+from malgraph.store.labels import stored_table
 from malgraph.store.queries import find_packages, package_card, stats
 
 TOP_PAIRS = 15
@@ -41,11 +44,16 @@ def print_stats(numbers: dict[str, Any]) -> None:
     table.add_column("source", no_wrap=True)
     table.add_column("total", justify="right")
     table.add_column("by ecosystem")
+    labelled = {s: split for s, split in numbers["by_label"].items() if list(split) != [s]}
+    if labelled:
+        table.add_column("as labelled by the inputs")
     for source, per in numbers["by_source"].items():
         by_eco = ", ".join(
             f"{shown(eco)} {n}" for eco, n in sorted(per.items(), key=lambda i: -i[1])
         )
-        table.add_row(shown(source), str(sum(per.values())), by_eco)
+        labels = ", ".join(f"{shown(label)} {n}" for label, n in labelled.get(source, {}).items())
+        row = [shown(source), str(sum(per.values())), by_eco]
+        table.add_row(*row, *([labels] if labelled else []))
     out.print(table)
 
     pairs = [p for p in numbers["overlap"] if p["ecosystem"] == "*" and p["shared"]]
@@ -154,7 +162,8 @@ def _print_card(card: dict[str, Any]) -> None:
     for r in card["records"]:
         indent = "  " if r["parent_id"] else ""
         dated = r["published"] or r["modified"] or r["imported"] or ""
-        table.add_row(indent + shown(r["source"]), shown(_short(r["source_record_id"])),
+        as_given = f" (as {r['label']})" if r["label"] != r["source"] else ""
+        table.add_row(shown(indent + r["source"] + as_given), shown(_short(r["source_record_id"])),
                       _versions(r),
                       shown(dated[:10]), shown((r["withdrawn"] or "")[:10]))  # fmt: skip
     out.print(table)
@@ -311,8 +320,43 @@ def families_command(
 
 
 @app.command("sources")
-def sources_command() -> None:
-    """The source kinds `malgraph ingest KIND` understands."""
+def sources_command(
+    source_aliases: Annotated[
+        Path | None,
+        typer.Option(
+            "--source-aliases",
+            envvar="MALGRAPH_SOURCE_ALIASES",
+            help="Show the source names with this aliases file instead of the store's.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The source names as JSON.")] = False,
+) -> None:
+    """The source kinds `malgraph ingest KIND` understands, and the source names: each
+    reporter's canonical name with the labels (aliases) that count as it."""
+    from malgraph.cli.ingest import aliases_or_exit
+
+    user = aliases_or_exit(source_aliases)
+    labels: list[str] = []
+    if State.db_path.exists():
+        with open_store() as store:
+            user = stored_table(store.db) if user is None else user
+            labels = [label for (label,) in store.db.execute("SELECT label FROM source_labels")]
+    names = SourceNames(user or ())
+    aliases = names.aliases_of(labels)
+    if as_json:
+        print_json([{"name": name, "aliases": aliases[name],
+                     "description": getattr(names.entries.get(name), "description", ""),
+                     "url": getattr(names.entries.get(name), "url", "")}
+                    for name in aliases])  # fmt: skip
+        return
     for name, source in SOURCES.items():
         out.print(f"[bold]{name}[/]: {source.description}")
+    table = Table(title="source names (labels match ignoring case and punctuation)")
+    for header in ("source", "aliases", "what"):
+        table.add_column(header, overflow="fold")
+    for name, labels_of in aliases.items():
+        entry = names.entries.get(name)
+        what = entry.description if entry else "(seen in the store; no table lists it)"
+        table.add_row(shown(name), shown(", ".join(labels_of)), shown(what))
+    out.print(table)
     out.print(f"[bold]{ARCHIVES}[/]: {ARCHIVES_DESCRIPTION}", highlight=False)

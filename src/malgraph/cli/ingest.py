@@ -14,11 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from malgraph.cli import UsageError, app, err, open_store, out
 from malgraph.cli.archives import ingest_archives_command
 from malgraph.cli.explore import print_dependency_summary, print_stats
-from malgraph.cli.paths import readable_inputs, writable_file
+from malgraph.cli.paths import readable_file, readable_inputs, writable_file
 from malgraph.cli.safe import shown
 from malgraph.ingest import BATCH_SIZE, IngestReport, ingest
 from malgraph.ingest_archives import KIND as ARCHIVES
 from malgraph.relations.dependency import refresh_dependencies
+from malgraph.source_names import SourceAliasError, SourceEntry, read_table
 from malgraph.sources import SOURCES
 from malgraph.store import Store
 from malgraph.store.queries import stats
@@ -41,7 +42,13 @@ class _Bar:
 
 
 def _run(
-    store: Store, kind: str, paths: list[str], strict: bool, batch_size: int, workers: int | None
+    store: Store,
+    kind: str,
+    paths: list[str],
+    strict: bool,
+    batch_size: int,
+    workers: int | None,
+    aliases: tuple[SourceEntry, ...] | None = None,
 ) -> IngestReport:
     columns = (
         "[progress.description]{task.description}",
@@ -58,12 +65,16 @@ def _run(
             batch_size=batch_size,
             workers=workers,
             progress=_Bar(progress, f"ingest {kind}"),
+            source_aliases=aliases,
         )
 
 
 def _summarise(report: IngestReport, problems_file: Path | None, kind: str) -> None:
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
     out.print(f"{kind} documents: {counts}; {len(report.rejected)} rejected")
+    if report.repointed:
+        out.print(f"source aliases: {report.repointed} source label(s) now count as another "
+                  "source; their claims and duplicated edges follow")  # fmt: skip
     for problem in report.rejected[:SHOWN_PROBLEMS]:
         err.print(f"[red]rejected[/] {shown(problem.path)}: {shown(problem.reason)}",
                   highlight=False)  # fmt: skip
@@ -88,6 +99,26 @@ Workers = Annotated[
 ProblemsFile = Annotated[
     Path | None, typer.Option("--problems", help="Write every rejection and warning as JSONL.")
 ]
+SourceAliases = Annotated[
+    Path | None,
+    typer.Option(
+        "--source-aliases",
+        envvar="MALGRAPH_SOURCE_ALIASES",
+        help="A TOML file of source names and their aliases, on top of the shipped table; "
+        "kept with the store for later runs (see `malgraph sources`).",
+    ),
+]
+
+
+def aliases_or_exit(path: Path | None) -> tuple[SourceEntry, ...] | None:
+    """The user's table from --source-aliases; a bad file is a usage error (exit 2)."""
+    if path is None:
+        return None
+    readable_file(path)  # a FIFO or a folder is refused before it is read
+    try:
+        return read_table(path)
+    except SourceAliasError as exc:
+        raise UsageError(str(exc)) from None
 
 
 @app.command("ingest")
@@ -102,6 +133,7 @@ def ingest_command(
         str | None,
         typer.Option(help="archives: the source they are claims of (default: the folder's name)."),
     ] = None,
+    source_aliases: SourceAliases = None,
 ) -> None:
     """Ingest records of one source kind, or `archives`: a folder of package archives, each
     placed by its own metadata (else its path) as a claim and an artifact. Exit code 1 when
@@ -109,14 +141,15 @@ def ingest_command(
     readable_inputs(paths)
     if problems:
         writable_file(problems)
+    aliases = aliases_or_exit(source_aliases)
     if kind == ARCHIVES:
-        ingest_archives_command(paths, source, workers, strict, problems, batch_size)
+        ingest_archives_command(paths, source, workers, strict, problems, batch_size, aliases)
     if kind not in SOURCES:
         raise UsageError(f"unknown source kind {kind!r}; one of: {', '.join([*SOURCES, ARCHIVES])}")
     if source is not None:
         raise UsageError("--source names the source of `ingest archives` only")
     with open_store() as store:
-        report = _run(store, kind, [str(p) for p in paths], strict, batch_size, workers)
+        report = _run(store, kind, [str(p) for p in paths], strict, batch_size, workers, aliases)
     _summarise(report, problems, kind)
     raise typer.Exit(0 if report.ok else 1)
 
@@ -135,15 +168,17 @@ def build_command(
     ] = None,
     strict: Strict = False,
     workers: Workers = None,
+    source_aliases: SourceAliases = None,
 ) -> None:
     """Build the graph from OSV inputs, or from the bundled sample of every source, and
     summarise it."""
     readable_inputs(paths or [])
     inputs = [("osv", [str(p) for p in paths])] if paths else sample_inputs()
+    aliases = aliases_or_exit(source_aliases)
     ok = True
     with open_store() as store:
         for kind, kind_paths in inputs:
-            report = _run(store, kind, kind_paths, strict, BATCH_SIZE, workers)
+            report = _run(store, kind, kind_paths, strict, BATCH_SIZE, workers, aliases)
             _summarise(report, None, kind)
             ok = ok and report.ok
         print_dependency_summary(refresh_dependencies(store))

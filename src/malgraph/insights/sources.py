@@ -1,6 +1,7 @@
 """The sources section of the report (the paper's RQ1): what each source reports with and
 without duplicates, how much sources overlap (as matrices for a heat map), how many sources
-hold each package-version, and each source's missing rate before and after supplementing."""
+hold each package-version, and each source's missing rate before and after supplementing.
+A source is a reporter, whatever label each input gives it (see malgraph.source_names)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from malgraph.insights.measures import share
 from malgraph.insights.overlap import ALL_ECOSYSTEMS, Unit, claim_units, source_overlap
-from malgraph.store.queries import claims, missing_rate
+from malgraph.store.queries import claims, label_counts, missing_rate
 
 
 def _matrices(overlap: dict[str, Any], units: dict[tuple[str, str], set[Unit]]) -> dict[str, Any]:
@@ -59,6 +60,7 @@ def sources_section(db: sqlite3.Connection) -> dict[str, Any]:
     ).fetchone()[0])  # fmt: skip
     return {
         "records": records,  # claims per source and ecosystem, duplicates included
+        "labels": label_counts(db),  # per source, its claims by the label each input gave
         "package_versions": dict(distinct),  # distinct units per source and ecosystem
         "units": overlap["units"],
         "overlap": _matrices(overlap, units),

@@ -21,7 +21,8 @@ def duplicated_edges(
     package_purl: str, claims: Sequence[ClaimView], new: Collection[int] | None = None
 ) -> list[Edge]:
     """Edges between every pair of claims from different sources that agree on this package;
-    with `new`, only the pairs that include one of those records (the others exist)."""
+    with `new`, only the pairs that include one of those records (the others exist). Two
+    labels of one source are one source here: a reporter never confirms itself."""
     ordered = sorted(claims, key=lambda c: (c.source, c.source_record_id, c.record_id))
     edges = []
     for a, b in combinations(ordered, 2):
@@ -36,13 +37,16 @@ def duplicated_edges(
             kind, confidence, agreed = DUPLICATED_PACKAGE, 0.5, {"scopes": [a.scope, b.scope]}
         else:
             continue
-        evidence = {
-            "key": package_purl,
-            **agreed,
-            "a": {"source": a.source, "id": a.source_record_id},
-            "b": {"source": b.source, "id": b.source_record_id},
-        }
+        evidence = {"key": package_purl, **agreed, "a": _side(a), "b": _side(b)}
         edges.append(
             Edge(kind, ("record", a.record_id), ("record", b.record_id), evidence, confidence, STEP)
         )
     return edges
+
+
+def _side(claim: ClaimView) -> dict[str, str]:
+    """One end of the evidence: the source, and the label its input gave when that differs."""
+    side = {"source": claim.source, "id": claim.source_record_id}
+    if claim.label and claim.label != claim.source:
+        side["label"] = claim.label
+    return side

@@ -67,6 +67,13 @@ class Store:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
                 raise
+        if 0 < version < len(MIGRATIONS):
+            # An older store: its sources become labels of the reporters they name now.
+            from malgraph.source_names import SourceNames
+            from malgraph.store.labels import repoint, stored_table
+
+            with self.transaction():
+                repoint(self.db, SourceNames(stored_table(self.db)))
 
     @property
     def schema_version(self) -> int:

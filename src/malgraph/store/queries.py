@@ -26,7 +26,8 @@ def claims(
     sql = (
         "SELECT r.id, s.name, r.source_record_id, p.ecosystem, r.package_id, p.purl, r.scope,"
         " (SELECT group_concat(pv.version, char(31)) FROM record_versions rv"
-        "  JOIN package_versions pv ON pv.id = rv.version_id WHERE rv.record_id = r.id)"
+        "  JOIN package_versions pv ON pv.id = rv.version_id WHERE rv.record_id = r.id),"
+        " (SELECT label FROM source_labels WHERE id = r.label_id)"
         " FROM records r JOIN sources s ON s.id = r.source_id"
         f" JOIN packages p ON p.id = r.package_id WHERE {_ACTIVE}"
     )
@@ -37,8 +38,10 @@ def claims(
         rows = db.execute(sql, (include_withdrawn, package_ids_json))
     return [
         ClaimView(record, source, source_record, eco, package, package_purl, Scope(scope),
-                  frozenset(versions.split("\x1f")) if versions else frozenset())
-        for record, source, source_record, eco, package, package_purl, scope, versions in rows
+                  frozenset(versions.split("\x1f")) if versions else frozenset(),
+                  "" if label in (None, source) else label)
+        for record, source, source_record, eco, package, package_purl, scope, versions, label
+        in rows
     ]  # fmt: skip
 
 
@@ -77,6 +80,7 @@ def stats(
         "edges": dict(db.execute("SELECT kind, count(*) FROM edges GROUP BY kind ORDER BY kind")),
     }
     out.update(source_overlap(claims(db, None, include_withdrawn), level))
+    out["by_label"] = label_counts(db, include_withdrawn)
     out["missing_rate"] = missing_rate(db, include_withdrawn)
     out["code"] = code_counts(db)
     out["families"] = family_stats(db)
@@ -106,6 +110,22 @@ def report_site_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
             " GROUP BY 1 ORDER BY 3 DESC, 1"
         )
     }
+
+
+def label_counts(
+    db: sqlite3.Connection, include_withdrawn: bool = False
+) -> dict[str, dict[str, int]]:
+    """Canonical source -> label as its inputs gave it -> claims (withdrawn ones only if
+    asked): the split behind each source's count, as provenance."""
+    out: dict[str, dict[str, int]] = {}
+    for source, label, n in db.execute(
+        "SELECT s.name, coalesce(l.label, s.name), count(*) FROM records r"
+        " JOIN sources s ON s.id = r.source_id LEFT JOIN source_labels l ON l.id = r.label_id"
+        " WHERE r.role = 'claim' AND (?1 OR r.withdrawn IS NULL) GROUP BY 1, 2 ORDER BY 1, 2",
+        (include_withdrawn,),
+    ):
+        out.setdefault(source, {})[label] = n
+    return out
 
 
 def code_counts(db: sqlite3.Connection) -> dict[str, Any]:
@@ -244,7 +264,8 @@ def package_card(db: sqlite3.Connection, package_id: int) -> dict[str, Any]:
     for row in db.execute(
         "SELECT r.id, s.name, s.kind, r.source_record_id, r.role, r.parent_id, r.name_given,"
         " r.scope, r.versions, r.published, r.modified, r.withdrawn, r.imported, r.aliases,"
-        " r.summary FROM records r JOIN sources s ON s.id = r.source_id"
+        " r.summary, coalesce(l.label, s.name) FROM records r JOIN sources s ON s.id = r.source_id"
+        " LEFT JOIN source_labels l ON l.id = r.label_id"
         " WHERE r.package_id = ? ORDER BY r.parent_id IS NOT NULL, s.name, r.source_record_id",
         (package_id,),
     ):
@@ -264,6 +285,7 @@ def package_card(db: sqlite3.Connection, package_id: int) -> dict[str, Any]:
             "imported",
             "aliases",
             "summary",
+            "label",
         )
         record = dict(zip(keys, row, strict=True))
         record["versions"] = _loads(record["versions"]) or []

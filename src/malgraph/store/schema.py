@@ -346,4 +346,24 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX label_members_by_group ON label_members (group_id);
     """,
+    # 9: source aliases. A reporter is one source whatever label each input gives it: the label
+    # stays on each claim (label_id) while source_id points at the canonical source, and
+    # source_labels says which source each label counts as (re-pointed when aliases change).
+    # A user's own aliases are kept with the store, so every later run applies them too.
+    """
+    CREATE TABLE source_labels (
+        id INTEGER PRIMARY KEY,
+        label TEXT NOT NULL UNIQUE,   -- as an input gave it
+        source_id INTEGER NOT NULL REFERENCES sources(id)
+    );
+    INSERT INTO source_labels(id, label, source_id) SELECT id, name, id FROM sources
+        WHERE kind != 'code';
+    ALTER TABLE records ADD COLUMN label_id INTEGER REFERENCES source_labels(id);
+    UPDATE records SET label_id = source_id;
+    ALTER TABLE artifacts ADD COLUMN label_id INTEGER REFERENCES source_labels(id);
+    UPDATE artifacts SET label_id = source_id WHERE source_id IN (SELECT id FROM source_labels);
+    ALTER TABLE campaigns ADD COLUMN label_id INTEGER REFERENCES source_labels(id);
+    UPDATE campaigns SET label_id = source_id;
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    """,
 ]

@@ -23,6 +23,7 @@ import orjson
 
 from malgraph.model import ClaimView, Edge, Role, Scope
 from malgraph.relations.duplicated import duplicated_edges
+from malgraph.source_names import SourceNames, label_key
 from malgraph.sources.inputs import InputFile
 from malgraph.store.queries import claims
 from malgraph.store.rows import (
@@ -70,6 +71,45 @@ class _IdMap:
         return found
 
 
+class _Labels:
+    """Label as given -> (label id, source id, source name). A label new to the store
+    counts as the source the aliases name, else as that of an unlisted label sharing its
+    key, else as a source of its own (store.labels.repoint settles the names at the end of
+    a run)."""
+
+    def __init__(self, db: sqlite3.Connection, names: SourceNames, sources: _IdMap) -> None:
+        self.names, self.sources = names, sources
+        self.found: dict[str, tuple[int, int, str]] = {
+            label: (int(lid), int(sid), name) for lid, label, sid, name in db.execute(
+                "SELECT l.id, l.label, l.source_id, s.name FROM source_labels l"
+                " JOIN sources s ON s.id = l.source_id"
+            )
+        }  # fmt: skip
+        self.unlisted = {label_key(label): (sid, name) for label, (_, sid, name)
+                         in self.found.items() if names.listed(label) is None}  # fmt: skip
+        self.next = int(
+            db.execute("SELECT coalesce(max(id), 0) + 1 FROM source_labels").fetchone()[0]
+        )
+        self.new: list[tuple[int, str, int]] = []
+
+    def get(self, label: str, kind: str) -> tuple[int, int, str]:
+        found = self.found.get(label)
+        if found is None:
+            name = self.names.listed(label)
+            if name is None:
+                key = label_key(label)
+                if key not in self.unlisted:
+                    name = label.strip()
+                    self.unlisted[key] = (self.sources.get(name, name, kind), name)
+                source, name = self.unlisted[key]
+            else:
+                source = self.sources.get(name, name, kind)
+            found = self.found[label] = (self.next, source, name)
+            self.new.append((self.next, label, source))
+            self.next += 1
+        return found
+
+
 def _package_id(maps: dict[str, _IdMap], package: tuple[str, str, int, str]) -> int:
     eco, name, known, package_purl = package
     return maps["packages"].get((eco, name), eco, name, known, package_purl)
@@ -114,17 +154,19 @@ class _Batch:
 class Writer:
     """Writes batches through one connection. Call `forget()` after a rollback."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, names: SourceNames | None = None) -> None:
         self.db = db
+        self.names = names or SourceNames()
         self._maps: dict[str, _IdMap] | None = None
+        self._labels: _Labels | None = None
         self._seen_version = -1
 
     def forget(self) -> None:
-        self._maps = None
+        self._maps = self._labels = None
 
     def _id_maps(self) -> dict[str, _IdMap]:
         version = int(self.db.execute("PRAGMA data_version").fetchone()[0])
-        if self._maps is None or version != self._seen_version:
+        if self._maps is None or self._labels is None or version != self._seen_version:
             self._seen_version = version
             db = self.db
             self._maps = {
@@ -137,9 +179,16 @@ class Writer:
                 "iocs": _IdMap(db, "iocs", "SELECT kind, value, id FROM iocs"),
                 "campaigns": _IdMap(db, "campaigns", "SELECT source_id, key, id FROM campaigns"),
             }
+            self._labels = _Labels(db, self.names, self._maps["sources"])
         for id_map in self._maps.values():
             id_map.new.clear()
+        self._labels.new.clear()
         return self._maps
+
+    @property
+    def labels(self) -> _Labels:
+        assert self._labels is not None, "labels are loaded with the id maps"
+        return self._labels
 
     def write_batch(self, batch: Sequence[Accepted]) -> Counter[str]:
         """Write one batch inside the caller's transaction; count outcomes per document."""
@@ -161,7 +210,7 @@ class Writer:
                     next_id = self._add(record, None, next_id, maps, out)
                 for report in accepted.rows.reports:
                     self._add_report(report, doc.sha256, maps, out)
-                feed = maps["sources"].get(doc.feed, doc.feed, "feed")
+                feed = self.labels.get(doc.feed, "feed")
                 for campaign in accepted.rows.campaigns:
                     self._add_campaign(feed, campaign, maps, out)
                 for artifact in accepted.rows.artifacts:
@@ -285,22 +334,22 @@ class Writer:
     def _add(self, record: RecordRows, parent: int | None, next_id: int,
              maps: dict[str, _IdMap], out: _Batch) -> int:  # fmt: skip
         record_id = next_id
-        source = maps["sources"].get(record.source, record.source,
-                                     "feed" if parent is None else "origin")  # fmt: skip
+        label = self.labels.get(record.source, "feed" if parent is None else "origin")
+        source = label[1]
         package = _package_id(maps, record.package)
         out.touched.add(package)
         out.new_records.add(record_id)
-        row = (record_id, source, parent, package, *record.values)
+        row = (label[0], record_id, source, parent, package, *record.values)
         out.records.setdefault(len(row), []).append(row)
         if record.column("role") == _CLAIM and record.column("withdrawn") is None:
             out.claims.setdefault(package, []).append(ClaimView(  # duplicated may link it
-                record_id, record.source, record.column("source_record_id"), record.package[0],
+                record_id, label[2], record.column("source_record_id"), record.package[0],
                 package, record.package[3], Scope(record.column("scope")),
-                frozenset(v for v, _ in record.versions),
+                frozenset(v for v, _ in record.versions), record.source,
             ))  # fmt: skip
         out.sightings += _sightings(maps, record.iocs, record=record_id)
         for campaign in record.campaigns:
-            out.members.append((self._add_campaign(source, campaign, maps, out), record_id))
+            out.members.append((self._add_campaign(label, campaign, maps, out), record_id))
         out.versions += [(record_id, _version_id(maps, package, v)) for v in record.versions]
         for key, url, site, ref_type in record.citations:
             out.citations.append((record_id, maps["reports"].get(key, key, url, site), ref_type))
@@ -309,10 +358,11 @@ class Writer:
             next_id = self._add(child, record_id, next_id, maps, out)
         return next_id
 
-    def _add_campaign(self, source: int, campaign: CampaignRows, maps: dict[str, _IdMap],
-                      out: _Batch) -> int:  # fmt: skip
+    def _add_campaign(self, label: tuple[int, int, str], campaign: CampaignRows,
+                      maps: dict[str, _IdMap], out: _Batch) -> int:  # fmt: skip
         name, *details = campaign.values
-        found = maps["campaigns"].get((source, campaign.key), source, campaign.key, name)
+        source = label[1]
+        found = maps["campaigns"].get((source, campaign.key), source, campaign.key, name, label[0])
         if any(details):  # a package names its campaign; the campaign's own file describes it
             out.campaigns[found] = campaign.values
         out.sightings += _sightings(maps, campaign.iocs, campaign=found)
@@ -321,8 +371,8 @@ class Writer:
     def _add_artifact(self, artifact: ArtifactRows, document: str, maps: dict[str, _IdMap],
                       out: _Batch) -> None:  # fmt: skip
         version_id = _version_id(maps, _package_id(maps, artifact.package), artifact.version)
-        source = maps["sources"].get(artifact.source, artifact.source, "feed")
-        out.artifacts.append((version_id, source, *artifact.values, document))
+        label_id, source, _ = self.labels.get(artifact.source, "feed")
+        out.artifacts.append((version_id, source, *artifact.values, document, label_id))
 
     def _add_report(self, report: ReportRows, document: str, maps: dict[str, _IdMap],
                     out: _Batch) -> None:  # fmt: skip
@@ -333,6 +383,9 @@ class Writer:
     def _insert(self, out: _Batch, maps: dict[str, _IdMap]) -> None:
         db = self.db
         db.executemany("INSERT INTO sources(id, name, kind) VALUES (?, ?, ?)", maps["sources"].new)
+        db.executemany(
+            "INSERT INTO source_labels(id, label, source_id) VALUES (?, ?, ?)", self.labels.new
+        )
         db.executemany(
             "INSERT INTO packages(id, ecosystem, name, ecosystem_known, purl)"
             " VALUES (?, ?, ?, ?, ?)",
@@ -347,7 +400,7 @@ class Writer:
         )
         db.executemany("INSERT INTO iocs(id, kind, value) VALUES (?, ?, ?)", maps["iocs"].new)
         db.executemany(
-            "INSERT INTO campaigns(id, source_id, key, name) VALUES (?, ?, ?, ?)",
+            "INSERT INTO campaigns(id, source_id, key, name, label_id) VALUES (?, ?, ?, ?, ?)",
             maps["campaigns"].new,
         )
         db.executemany(
@@ -364,7 +417,8 @@ class Writer:
             out.reports,
         )
         for width, rows in out.records.items():
-            columns, marks = ", ".join(RECORD_COLUMNS[:width]), ", ".join("?" * width)
+            columns = ", ".join(("label_id", *RECORD_COLUMNS[: width - 1]))
+            marks = ", ".join("?" * width)
             db.executemany(f"INSERT INTO records({columns}) VALUES ({marks})", rows)
         db.executemany("INSERT OR IGNORE INTO record_versions VALUES (?, ?)", out.versions)
         db.executemany("INSERT OR IGNORE INTO record_reports VALUES (?, ?, ?)", out.citations)
@@ -372,7 +426,7 @@ class Writer:
         db.executemany("INSERT OR IGNORE INTO campaign_members VALUES (?, ?)", out.members)
         db.executemany(
             "INSERT OR IGNORE INTO artifacts(package_version_id, source_id, sha256, location, kind,"
-            " detected, document_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " detected, document_sha256, label_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             out.artifacts,
         )
         db.executemany("INSERT INTO report_links VALUES (?, ?, ?, ?, ?, ?, ?)", out.links)
@@ -411,14 +465,18 @@ class Writer:
             package_claims = out.claims.get(package, [])
             if len(package_claims) > 1:
                 edges += duplicated_edges(package_claims[0].package_purl, package_claims)
-        self.db.executemany(
-            "INSERT INTO edges(kind, src_type, src_id, dst_type, dst_id, evidence, confidence,"
-            " step) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (e.kind, *e.src, *e.dst, orjson.dumps(e.evidence).decode(), e.confidence, e.step)
-                for e in edges
-            ],
-        )
+        insert_edges(self.db, edges)
+
+
+def insert_edges(db: sqlite3.Connection, edges: Sequence[Edge]) -> None:
+    db.executemany(
+        "INSERT INTO edges(kind, src_type, src_id, dst_type, dst_id, evidence, confidence,"
+        " step) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (e.kind, *e.src, *e.dst, orjson.dumps(e.evidence).decode(), e.confidence, e.step)
+            for e in edges
+        ],
+    )
 
 
 def duplicated_edges_of(
