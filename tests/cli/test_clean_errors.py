@@ -189,20 +189,6 @@ def test_store_messages_say_what_to_do(places: Places, tmp_path: Path,
     assert not (tmp_path / "typo.db").exists()  # a reader never makes a store
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its mode")
-def test_an_unreadable_file(places: Places, tmp_path: Path,
-                            capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
-    locked = tmp_path / "locked.tgz"
-    locked.write_bytes(b"x")
-    locked.chmod(0)
-    _assert_clean(["analyze", str(locked)], locked, capsys)
-    _assert_clean(["--db", str(places.store), "ingest", "osv", str(locked)], locked, capsys)
-    readonly = tmp_path / "readonly"
-    readonly.mkdir(mode=0o500)
-    new_store = readonly / "m.db"
-    _assert_clean(["--db", str(new_store), "ingest", "osv", str(places.folder)], new_store, capsys)
-
-
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["stats", "--no-such-option"]) == 2
     assert run(["no-such-command"]) == 2
