@@ -41,7 +41,9 @@ DEFINITIONS = {
     "adjusted_rand": "adjusted Rand index of the two partitions of those members (1 the same, "
     "0 what chance gives)",
     "share_of_paper_links": "of the paper's report -> package links, the share malgraph also "
-    "has for the same report (by URL key): a record citing it or its text naming the package",
+    "has for the same report (by URL key): a record citing it or its text naming the package; "
+    "links read from the paper's own source-report lists are left out, since they would "
+    "compare the paper with itself",
     "share_of_malgraph_links": "of malgraph's links from the reports the paper grouped, the "
     "share the paper also has",
     "share_of_paper_pairs": "of the paper's dependency pairs lifted to packages (A depends on "
