@@ -10,6 +10,7 @@ from typing import Any
 
 from malgraph.insights.campaigns import campaigns
 from malgraph.insights.dependency import dependency_numbers
+from malgraph.insights.duplicates import records_with_and_without_duplicates
 from malgraph.insights.evolution import evolution
 from malgraph.insights.lifecycle import lifecycle
 from malgraph.insights.paper_agreement import paper_agreement
@@ -17,15 +18,21 @@ from malgraph.insights.sources import sources_section
 from malgraph.report import figures
 from malgraph.report.html import Figure, Section, Table, write_report
 from malgraph.store.families import family_stats
+from malgraph.store.queries import claims, package_version_count
 
 TOP_SOURCES = 20  # the heat map stays readable; report.json has every source
 GROUP_KINDS = ("family", "dependency", "coreport")
+PAPER_NAME_CHANGES = "88.65%"  # the MalGraph paper's share of name changes in similar groups
 DELAYS = ("release_to_detection", "detection_to_removal", "exposure")
 
 
 def report_numbers(db: sqlite3.Connection) -> dict[str, Any]:
     """Every number of the report, deterministic for a given store (`report --json`)."""
     return {
+        "store": {
+            "package_versions": package_version_count(db),  # the number `stats` prints
+            "records": records_with_and_without_duplicates(claims(db)),
+        },
         "sources": sources_section(db),
         "diversity": family_stats(db),
         "evolution": evolution(db),
@@ -41,7 +48,7 @@ def build_report(db: sqlite3.Connection, outdir: Path) -> Path:
     numbers = report_numbers(db)
     outdir.mkdir(parents=True, exist_ok=True)
     sections = [
-        _sources(numbers["sources"], outdir),
+        _sources(numbers["sources"], numbers["store"], outdir),
         _diversity(numbers["diversity"], outdir),
         _evolution(numbers["evolution"], outdir),
         _active_time(numbers["evolution"], outdir),
@@ -50,8 +57,10 @@ def build_report(db: sqlite3.Connection, outdir: Path) -> Path:
         _lifecycle(numbers["lifecycle"], outdir),
         _paper_agreement(numbers["paper_agreement"]),
     ]
-    subtitle = (f"{numbers['sources']['units']} package-versions from "
-                f"{len(numbers['sources']['records'])} sources")  # fmt: skip
+    subtitle = (
+        f"{numbers['store']['package_versions']:,} package-versions (as `malgraph "
+        f"stats` counts them) from {len(numbers['sources']['records'])} sources"
+    )
     return write_report(outdir, "malgraph report", subtitle, sections, numbers)
 
 
@@ -64,57 +73,76 @@ def _left_out(counts: dict[str, int], what: str) -> list[str]:
             if n]  # fmt: skip
 
 
-def _sources(s: dict[str, Any], out: Path) -> Section:
+def _sources(s: dict[str, Any], store: dict[str, Any], out: Path) -> Section:
     totals = {src: per.get("*", 0) for src, per in s["records"].items()}
     top = sorted(totals, key=lambda src: (-totals[src], src))[:TOP_SOURCES]
+    records = store["records"]
     figures.grouped_bars(out / "sources-records.svg", {src: {
-        "records (with duplicates)": totals[src],
-        "package-versions (without)": s["package_versions"][src].get("*", 0)} for src in top},
-        "Records per source", ylabel="count", log=True)  # fmt: skip
+        "with duplicates": records.get(src, {}).get("with_duplicates", 0),
+        "without duplicates": records.get(src, {}).get("without_duplicates", 0)}
+        for src in top}, "Records per source, with and without duplicates",
+        xlabel="records", horizontal=True)  # fmt: skip
     matrix = s["overlap"]["*"]
     index = [matrix["sources"].index(src) for src in top if src in matrix["sources"]]
     figures.heatmap(out / "sources-overlap.svg", [matrix["sources"][i] for i in index],
-                    [[matrix["jaccard"][i][j] for j in index] for i in index],
-                    "Pairwise overlap (Jaccard of package-versions)",
-                    colorbar_label="Jaccard")  # fmt: skip
-    figures.bars(out / "sources-occurrence.svg", {str(k): v for k, v in s["occurrence"].items()},
-                 "How many sources hold each package-version", xlabel="sources",
-                 ylabel="package-versions", log=True)  # fmt: skip
-    missing = {src: {"own code only": m["missing"], "after supplementing": m[
+                    [[_jaccard(matrix, i, j) for j in index] for i in index],
+                    "Jaccard index of package-versions: shared / held by either "
+                    "(0 where none is shared)", colorbar_label="Jaccard index",
+                    vmin=0.0, vmax=1.0)  # fmt: skip
+    one = s["occurrence_share"].get(1, s["occurrence_share"].get("1"))
+    by_count = sorted(s["occurrence_share"].items(), key=lambda kv: int(kv[0]))
+    figures.bars(out / "sources-occurrence.svg", {str(k): 100 * v for k, v in by_count},
+                 "Package-versions by how many sources hold them",
+                 xlabel="sources holding it", ylabel="% of package-versions",
+                 note=f"held by one source: {_share(one)}")  # fmt: skip
+    missing = {src: {"own code only": 100 * m["missing"], "after supplementing": 100 * m[
         "missing_after_filling"]} for src, m in s["missing_rate"].items()}  # fmt: skip
     figures.grouped_bars(out / "sources-missing.svg", missing, "Missing rate per source",
-                         ylabel="share of records without code")  # fmt: skip
-    table = Table(["source", "records", "package-versions", "missing", "after supplementing"],
-                  [[src, totals[src], s["package_versions"][src].get("*", 0),
+                         xlabel="% of records without code", horizontal=True)  # fmt: skip
+    table = Table(["source", "records", "without duplicates", "package-versions", "missing",
+                   "after supplementing"],
+                  [[src, totals[src], records.get(src, {}).get("without_duplicates"),
+                    s["package_versions"][src].get("*", 0),
                     _share(s["missing_rate"].get(src, {}).get("missing")),
                     _share(s["missing_rate"].get(src, {}).get("missing_after_filling"))]
                    for src in sorted(totals, key=lambda x: (-totals[x], x))])  # fmt: skip
     return Section(
         "sources", "Sources (RQ1)",
-        "Records are the claims each source makes (one per package, with duplicates); "
-        "package-versions are the distinct package-versions each source names (a claim on all "
-        "versions covers every version any source names). Overlap is the Jaccard index of two "
-        f"sources' package-versions (the {len(index)} largest sources are drawn). The missing "
+        f"{store['package_versions']:,} package-versions in all (as `malgraph stats` counts "
+        "them). Records are the claims each source makes (one per package, with duplicates); "
+        "without duplicates, a record repeating another of the same source (same package and "
+        "versions) counts once. A source's package-versions are the distinct package-versions "
+        "it names. Overlap is the Jaccard index of two sources' package-versions, 0 where they "
+        f"share none (the {len(index)} largest sources are drawn). The missing "
         "rate is the share of a source's records whose code it does not hold itself, and after "
         "supplementing from any source holding the same package-version.",
-        [Figure("sources-records.svg", "Records and package-versions per source"),
-         Figure("sources-overlap.svg", "Pairwise source overlap"),
-         Figure("sources-occurrence.svg", "Package-versions by number of sources"),
+        [Figure("sources-records.svg", "Records per source, with and without duplicates"),
+         Figure("sources-overlap.svg", "Pairwise source overlap (Jaccard index)"),
+         Figure("sources-occurrence.svg", "Share of package-versions by number of sources"),
          Figure("sources-missing.svg", "Missing rate before and after supplementing")],
         [table], _left_out(s.get("left_out", {}), "claims"),
     )  # fmt: skip
 
 
+def _jaccard(matrix: dict[str, Any], i: int, j: int) -> float:
+    """The drawn overlap: exactly 0 where two sources share no package-version, whatever a
+    coarser unit (a claim on all versions) made of their Jaccard index."""
+    return 0.0 if not matrix["shared"][i][j] else float(matrix["jaccard"][i][j])
+
+
+def _empty(section_id: str, title: str, what_fills_it: str) -> Section:
+    """A section with nothing to show: one line saying which input would fill it."""
+    return Section(section_id, title, f"Nothing to show yet: {what_fills_it}.")
+
+
 def _diversity(d: dict[str, Any], out: Path) -> Section:
+    if not d["available_package_versions"]:
+        return _empty("diversity", "Diversity (RQ2)", "no package-version has analysed code; "
+                      "`malgraph fetch`, `analyze` and `relate` fill this section")  # fmt: skip
     figures.histogram(out / "diversity-sizes.svg", {int(k): v for k, v in d["sizes"].items()},
                       "Family sizes", xlabel="members", log=True)  # fmt: skip
     rows = [[eco, e["available"], e["in_families"], e["families"], _share(e["share_in_families"])]
             for eco, e in sorted(d["by_ecosystem"].items())]  # fmt: skip
-    notes = (
-        []
-        if d["available_package_versions"]
-        else ["no package-version has analysed code yet: run malgraph fetch, analyze and relate"]
-    )
     return Section(
         "diversity", "Diversity (RQ2)",
         "A family is a group of package-versions whose code is the same or nearly so (the "
@@ -124,12 +152,16 @@ def _diversity(d: dict[str, Any], out: Path) -> Section:
         f"analysed code count: {d['available_package_versions']} of them, "
         f"{d['in_families']} in {d['count']} families.",
         [Figure("diversity-sizes.svg", "Family size distribution")],
-        [Table(["ecosystem", "with code", "in families", "families", "share"], rows)], notes,
+        [Table(["ecosystem", "with code", "in families", "families", "share"], rows)],
     )  # fmt: skip
 
 
 def _evolution(e: dict[str, Any], out: Path) -> Section:
     kinds = {k: e[k] for k in GROUP_KINDS}
+    if not any(v["steps"] for v in kinds.values()):
+        return _empty("evolution", "Evolution", "no group has two members with a release time; "
+                      "analysed code (families), dependency links or reports naming several "
+                      "packages, with release dates, fill this section")  # fmt: skip
     figures.grouped_bars(out / "evolution-steps.svg", {k: {
         "name change": v["name_change"]["count"], "version change": v["version_change"]["count"]}
         for k, v in kinds.items()}, "Steps inside groups", ylabel="steps")  # fmt: skip
@@ -144,14 +176,17 @@ def _evolution(e: dict[str, Any], out: Path) -> Section:
              for note in _left_out(v["left_out"], "items")]  # fmt: skip
     notes += [f"{kind}: {v['undated_members']} members without a release time left out"
               for kind, v in kinds.items() if v["undated_members"]]  # fmt: skip
+    if kinds["family"]["steps"]:
+        notes.append(f"family: {_share(kinds['family']['name_change']['share'])} of steps are "
+                     f"name changes; the paper counts {PAPER_NAME_CHANGES} in its similar-code "
+                     "groups, the same kind of group, counted the same way")  # fmt: skip
     return Section(
         "evolution", "Evolution",
         "Inside each group (a code family, a dependency group, the packages one report or "
         "campaign names) the members are sorted by release time, and each consecutive step is a "
         "name change (another package) or a version change (the same package), and changes or "
         "keeps the code, the description and the dependencies (unknown when either side lacks "
-        "it, and then not counted in the share). The paper found 88.65% name changes in its "
-        "similar groups.",
+        "it, and then not counted in the share).",
         [Figure("evolution-steps.svg", "Name and version changes per group kind")],
         [Table(["group kind", "groups", "steps", "name changes", "version changes",
                 "code changed", "description changed", "dependencies changed"], rows)],
@@ -161,6 +196,9 @@ def _evolution(e: dict[str, Any], out: Path) -> Section:
 
 def _active_time(e: dict[str, Any], out: Path) -> Section:
     series = {k: e[k]["active_time"]["values"] for k in GROUP_KINDS}
+    if not any(series.values()):
+        return _empty("active-time", "Active time", "no group has a dated member; release "
+                      "dates (from sources or registries) fill this section")  # fmt: skip
     figures.ecdf(out / "active-time.svg", series, "Active time per group", xlabel="days")
     notes = [f"{k}: {e[k]['active_time']['left_out_undated_groups']} groups without any dated "
              f"member left out; {e[k]['active_time']['single_dated_member']} with one dated "
@@ -175,6 +213,10 @@ def _active_time(e: dict[str, Any], out: Path) -> Section:
 
 
 def _dependency(d: dict[str, Any], out: Path) -> Section:
+    if not d["groups"]:
+        return _empty("dependency", "Dependency-hidden malware (RQ3)", "no malicious package is "
+                      "pulled in by another; manifests from `malgraph analyze`, or sources that "
+                      "list dependencies, fill this section")  # fmt: skip
     days = [g["active_days"] for g in d["groups"] if g["active_days"] is not None]
     figures.histogram(out / "dependency-groups.svg", [g["size"] for g in d["groups"]],
                       "Dependency group sizes", xlabel="packages")  # fmt: skip
@@ -195,6 +237,10 @@ def _dependency(d: dict[str, Any], out: Path) -> Section:
 
 
 def _campaigns(c: dict[str, Any], out: Path) -> Section:
+    if not (c["candidates"] or c["named"] or c["report_sites"]):
+        return _empty("campaigns", "Campaigns (RQ4)", "no packages are joined by a report, "
+                      "family, dependency or IoC; security reports or campaign lists (kam193) "
+                      "fill this section")  # fmt: skip
     figures.histogram(out / "campaign-sizes.svg", [k["size"] for k in c["candidates"]],
                       "Campaign candidate sizes", xlabel="packages", log=True)  # fmt: skip
     rows = [[k["id"], k["size"], k["confidence"],
@@ -223,6 +269,10 @@ def _campaigns(c: dict[str, Any], out: Path) -> Section:
 
 
 def _lifecycle(lc: dict[str, Any], out: Path) -> Section:
+    if not (any(lc[d]["values"] for d in DELAYS) or lc["monthly"]["by_ecosystem"]):
+        return _empty("lifecycle", "Life cycle", "no package-version has a release or "
+                      "detection date; sources with dates, or registry metadata, fill this "
+                      "section")  # fmt: skip
     figures.ecdf(out / "lifecycle-delays.svg", {d.replace("_", " "): lc[d]["values"]
                  for d in DELAYS}, "Life cycle delays", xlabel="days", log_x=True)  # fmt: skip
     firsts = {src: v["first"] for src, v in lc["by_source"].items() if v["first"]}

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullFormatter, StrMethodFormatter
 
 from malgraph.report import ReportError
+from malgraph.report.text import display_text
 
 # Everything that changes the bytes is pinned: the id salt, text as <text> (no glyph paths
 # whose ids vary), matplotlib's bundled font (same metrics on every machine), no mathtext.
@@ -60,8 +61,9 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def label(text: object, limit: int = 40) -> str:
-    """A data string made safe to draw: one line, XML-safe, at most `limit` characters."""
-    cleaned = _UNSAFE.sub(" ", str(text))
+    """A data string made safe to draw: one line, XML-safe, full-width forms in ASCII, at
+    most `limit` characters."""
+    cleaned = display_text(_UNSAFE.sub(" ", str(text)))
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
@@ -202,7 +204,7 @@ def heatmap(
                 ax.text(
                     j,
                     i,
-                    value_format.format(value),
+                    "0" if value == 0 else value_format.format(value),
                     ha="center",
                     va="center",
                     fontsize=size,
@@ -221,12 +223,14 @@ def bars(
     log: bool = False,
     *,
     max_bars: int = MAX_BARS,
+    note: str = "",
 ) -> Path:
     """One bar per key, in the caller's order, values written at the bar ends when few. Past
     `max_bars` only the first ones are drawn and the title says so."""
     items = list(values.items())
     shown = items[:max_bars]
-    note = f"(first {len(shown)} of {len(items)} shown)" if len(items) > len(shown) else ""
+    cut = f"(first {len(shown)} of {len(items)} shown)" if len(items) > len(shown) else ""
+    note = "; ".join(part for part in (label(note, 80), cut) if part)
     names = [str(k) for k, _ in shown]
     heights = [_number(v) for _, v in shown]
     n = len(shown)
@@ -248,6 +252,7 @@ def bars(
             ax.invert_yaxis()  # the first key on top, as it reads
             ax.set_xlabel(label(xlabel, 80))
             ax.set_ylabel(label(ylabel, 80))
+            ax.margins(x=0.12)  # room for the values written at the bar ends
             if log:
                 _log(ax, "x", heights)
         else:
@@ -305,12 +310,17 @@ def grouped_bars(
                 if horizontal
                 else ax.bar(offsets, heights, width=width, **style)
             )
-            if slots <= 24:
-                ax.bar_label(drawn, labels=[_fmt(h) for h in heights], fontsize=7, padding=1)
+            if slots <= 24 or (horizontal and slots <= 80):
+                # Beside a horizontal bar a value has room; above a thin upright one it is
+                # turned upright so that neighbours cannot overlap.
+                turned = {} if horizontal else {"rotation": 90}
+                ax.bar_label(drawn, labels=[_fmt(h) for h in heights], fontsize=7, padding=2,
+                             **turned)  # fmt: skip
         names = [str(g) for g, _ in shown]
         if horizontal:
             _categorical_ticks(ax, names, size[0], axis="y")
             ax.invert_yaxis()
+            ax.margins(x=0.12)  # room for the values written at the bar ends
         else:
             _categorical_ticks(ax, names, size[0])
         ax.set_xlabel(label(xlabel, 80))

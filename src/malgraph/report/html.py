@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 import orjson
 
 from malgraph.report import ReportError
+from malgraph.report.text import display_text
 
 MAX_TABLE_ROWS = 50
 NUMBERS_FILE = "report.json"
@@ -137,7 +138,7 @@ def _cell(value: object) -> tuple[str, bool]:
         if value.is_integer() and abs(value) < 1e15:
             return f"{value:,.0f}", True
         return (f"{value:,.2f}" if abs(value) >= 1 else f"{value:.3g}"), True
-    return str(value), False
+    return display_text(str(value)), False
 
 
 def _table(table: Table, max_rows: int) -> list[str]:

@@ -62,11 +62,7 @@ def stats(
         "packages": one(
             f"SELECT count(DISTINCT r.package_id) FROM records r WHERE {_ACTIVE}", *active
         ),
-        "package_versions": one(
-            "SELECT count(DISTINCT rv.version_id) FROM record_versions rv"
-            f" JOIN records r ON r.id = rv.record_id WHERE {_ACTIVE}",
-            *active,
-        ),
+        "package_versions": package_version_count(db, include_withdrawn),
         "documents": one("SELECT count(*) FROM documents"),
         "reports": one("SELECT count(*) FROM reports"),
         "report_links": report_link_counts(db),
@@ -86,6 +82,15 @@ def stats(
     out["families"] = family_stats(db)
     out["dependency"] = dependency_numbers(db)
     return out
+
+
+def package_version_count(db: sqlite3.Connection, include_withdrawn: bool = False) -> int:
+    """The store's one count of package-versions: distinct versions some active claim names
+    (`stats` prints it; the report's header reads it too)."""
+    return int(db.execute(
+        "SELECT count(DISTINCT rv.version_id) FROM record_versions rv"
+        f" JOIN records r ON r.id = rv.record_id WHERE {_ACTIVE}", (include_withdrawn,),
+    ).fetchone()[0])  # fmt: skip
 
 
 def report_link_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
