@@ -313,9 +313,10 @@ def grouped_bars(
             if slots <= 24 or (horizontal and slots <= 80):
                 # Beside a horizontal bar a value has room; above a thin upright one it is
                 # turned upright so that neighbours cannot overlap.
-                turned = {} if horizontal else {"rotation": 90}
-                ax.bar_label(drawn, labels=[_fmt(h) for h in heights], fontsize=7, padding=2,
-                             **turned)  # fmt: skip
+                texts = ax.bar_label(drawn, labels=[_fmt(h) for h in heights], fontsize=7,
+                                     padding=2)  # fmt: skip
+                for text in texts if not horizontal else []:
+                    text.set_rotation(90)
         names = [str(g) for g, _ in shown]
         if horizontal:
             _categorical_ticks(ax, names, size[0], axis="y")

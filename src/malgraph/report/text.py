@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space, as in the paper's
-# `packagist（Composer）`: the bundled font has no glyph for them, and a reader's machine may
-# have no CJK font either, so they are drawn as their ASCII form (NFKC); report.json keeps them.
+# Full-width ASCII forms (U+FF01..U+FF5E) and the ideographic space, as in an ecosystem name
+# of the paper's `Other` sheet: the bundled font has no glyph for them, and a reader's machine
+# may have no CJK font either, so they are shown in their ASCII form (NFKC); report.json and
+# the store keep them as read.
 _FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e]+")
 
 
