@@ -164,7 +164,8 @@ def _evolution(e: dict[str, Any], out: Path) -> Section:
                       "packages, with release dates, fill this section")  # fmt: skip
     figures.grouped_bars(out / "evolution-steps.svg", {k: {
         "name change": v["name_change"]["count"], "version change": v["version_change"]["count"]}
-        for k, v in kinds.items()}, "Steps inside groups", ylabel="steps")  # fmt: skip
+        for k, v in kinds.items() if v["steps"]}, "Steps inside groups (kinds with none left "
+        "out)", ylabel="steps")  # fmt: skip
     rows = []
     for kind, v in kinds.items():
         changed = {a: v["changes"]["all"].get(a, {}) for a in ("code", "description",
@@ -263,8 +264,10 @@ def _campaigns(c: dict[str, Any], out: Path) -> Section:
         [Figure("campaign-sizes.svg", "Campaign candidate sizes")],
         [Table(["candidate", "packages", "confidence", "evidence", "members"], rows,
                "Candidates"),
-         Table(["source", "campaign", "category", "members", "candidates"], named_rows,
-               "Named campaigns"), *(tables if sites else [])], notes,
+         *([Table(["source", "campaign", "category", "members", "candidates"], named_rows,
+                  "Named campaigns")] if named_rows else []), *(tables if sites else [])],
+        notes + ([] if named_rows else ["no named campaign: kam193's campaign lists or "
+                                        "reports naming one fill that table"]),
     )  # fmt: skip
 
 

@@ -324,6 +324,7 @@ def grouped_bars(
             ax.margins(x=0.12)  # room for the values written at the bar ends
         else:
             _categorical_ticks(ax, names, size[0])
+            ax.margins(y=0.1)  # room for the upright values above the bars
         ax.set_xlabel(label(xlabel, 80))
         ax.set_ylabel(label(ylabel, 80))
         if log:

@@ -56,7 +56,7 @@ table { border-collapse: collapse; font-size: .9rem; min-width: 50%; }
 caption { caption-side: top; text-align: left; color: var(--muted); padding-bottom: .35rem; }
 th, td { border-bottom: 1px solid var(--rule); padding: .3rem .6rem; text-align: left;
   vertical-align: top; overflow-wrap: anywhere; }
-th { background: var(--tint); font-weight: 600; }
+th { background: var(--tint); font-weight: 600; overflow-wrap: normal; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .more { color: var(--muted); font-size: .88rem; margin: .3rem 0 0; }
 .notes { color: var(--muted); font-size: .92rem; padding-left: 1.2rem; }
