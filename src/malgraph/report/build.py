@@ -69,7 +69,8 @@ def _sources(s: dict[str, Any], out: Path) -> Section:
     top = sorted(totals, key=lambda src: (-totals[src], src))[:TOP_SOURCES]
     figures.grouped_bars(out / "sources-records.svg", {src: {
         "records (with duplicates)": totals[src],
-        "package-versions (without)": s["package_versions"][src].get("*", 0)} for src in top},
+        "package-versions (without)": s["package_versions"].get(src, {}).get("*", 0)}
+        for src in top},
         "Records per source", ylabel="count", log=True)  # fmt: skip
     matrix = s["overlap"]["*"]
     index = [matrix["sources"].index(src) for src in top if src in matrix["sources"]]
@@ -81,27 +82,40 @@ def _sources(s: dict[str, Any], out: Path) -> Section:
                  "How many sources hold each package-version", xlabel="sources",
                  ylabel="package-versions", log=True)  # fmt: skip
     missing = {src: {"own code only": m["missing"], "after supplementing": m[
-        "missing_after_filling"]} for src, m in s["missing_rate"].items()}  # fmt: skip
+        "missing_after_filling"]} for src, m in s["missing_rate"]["by_source"].items()}  # fmt: skip
     figures.grouped_bars(out / "sources-missing.svg", missing, "Missing rate per source",
                          ylabel="share of records without code")  # fmt: skip
-    table = Table(["source", "records", "package-versions", "missing", "after supplementing"],
-                  [[src, totals[src], s["package_versions"][src].get("*", 0),
-                    _share(s["missing_rate"].get(src, {}).get("missing")),
-                    _share(s["missing_rate"].get(src, {}).get("missing_after_filling"))]
+    rates, overall = s["missing_rate"]["by_source"], s["missing_rate"]["overall"]
+    table = Table(["source", "records", "package-versions", "versions unknown", "missing",
+                   "after supplementing"],
+                  [[src, totals[src], s["package_versions"].get(src, {}).get("*", 0),
+                    s["versions_unknown"].get(src, {}).get("*", 0),
+                    _share(rates.get(src, {}).get("missing")),
+                    _share(rates.get(src, {}).get("missing_after_filling"))]
                    for src in sorted(totals, key=lambda x: (-totals[x], x))])  # fmt: skip
+    headline = Table(["figure", "value", "definition"], [
+        ["missing rate", _share(overall["missing"]), "share of all records whose code their "
+         "source does not hold"],
+        ["missing rate after filling", _share(overall["missing_after_filling"]), "share of all "
+         "records without code of the same package-version from any source"],
+        ["single-source share", _share(s["single_source_share"]), "share of package-versions "
+         "named by exactly one source"]])  # fmt: skip
     return Section(
         "sources", "Sources (RQ1)",
         "Records are the claims each source makes (one per package, with duplicates); "
-        "package-versions are the distinct package-versions each source names (a claim on all "
-        "versions covers every version any source names). Overlap is the Jaccard index of two "
+        "package-versions are the distinct package-versions each source names. A claim that "
+        "names no version (all versions, a range, unknown) is evidence about the package only: "
+        "it is counted under 'versions unknown' and never stretched to the versions other "
+        "sources name. Overlap is the Jaccard index of two "
         f"sources' package-versions (the {len(index)} largest sources are drawn). The missing "
         "rate is the share of a source's records whose code it does not hold itself, and after "
-        "supplementing from any source holding the same package-version.",
+        "supplementing from any source holding code of the same package-version (a record "
+        "naming no version cannot be supplemented).",
         [Figure("sources-records.svg", "Records and package-versions per source"),
          Figure("sources-overlap.svg", "Pairwise source overlap"),
          Figure("sources-occurrence.svg", "Package-versions by number of sources"),
          Figure("sources-missing.svg", "Missing rate before and after supplementing")],
-        [table], _left_out(s.get("left_out", {}), "claims"),
+        [headline, table], _left_out(s.get("left_out", {}), "claims"),
     )  # fmt: skip
 
 
