@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from malgraph.insights.sources import sources_section
+from malgraph.model import Scope
 from malgraph.store import Store
+from malgraph.store.queries import claims
 from tests.conftest import osv
 from tests.insights.tiny_store import build, code, day, version
 
@@ -62,3 +64,19 @@ def test_sources_worked_by_hand(store: Store, tmp_path: Path) -> None:
         },
     }
     assert out["left_out"] == {"withdrawn_claims": 1}
+
+
+def test_no_source_holds_more_package_versions_than_its_versioned_claims_name(
+    store: Store, tmp_path: Path
+) -> None:
+    build(store, tmp_path, DOCS)
+    out = sources_section(store.db)
+    named: dict[str, int] = {}
+    for claim in claims(store.db):
+        if claim.scope is Scope.LISTED:
+            named[claim.source] = named.get(claim.source, 0) + len(claim.versions)
+    # srca names 2 + 1 + 1 versions (4; 3 distinct), srcb 1; srcc names none.
+    assert named == {"srca": 4, "srcb": 1}
+    for source, per in out["package_versions"].items():
+        assert per["*"] <= named[source]
+    assert "srcc" not in out["package_versions"]

@@ -83,8 +83,9 @@ def print_stats(numbers: dict[str, Any]) -> None:
     if unknown:
         out.print(f"records naming no version (package-level evidence only): {unknown}")
     if numbers["single_source_share"] is not None:
+        unit = "package-version" if numbers["level"] == "version" else "package"
         out.print(f"single-source share: {100 * numbers['single_source_share']:.2f}% of "
-                  f"{numbers['level']}s are held by exactly one source")  # fmt: skip
+                  f"{unit}s are held by exactly one source")  # fmt: skip
     overall = numbers["missing_rate"]["overall"]
     if overall["records"]:
         out.print(f"missing rate: {100 * overall['missing']:.2f}% of records without their "

@@ -34,8 +34,7 @@ def claim_units(claims: list[ClaimView], level: str) -> list[tuple[ClaimView, se
     if level == "package":
         return [(c, {(c.package_id, "*")}) for c in claims]
     return [
-        (c, {(c.package_id, v) for v in c.versions} if names_versions(c) else set())
-        for c in claims
+        (c, {(c.package_id, v) for v in c.versions} if names_versions(c) else set()) for c in claims
     ]
 
 

@@ -175,7 +175,7 @@ def missing_rate(db: sqlite3.Connection, include_withdrawn: bool = False) -> dic
     filled_all = sum(filled for _, _, _, filled in counts)
     return {
         "overall": _missing(records, own_all, filled_all),
-        "by_source": {source: _missing(total, own, filled) for source, total, own, filled in counts},
+        "by_source": {source: _missing(total, own, n) for source, total, own, n in counts},
     }
 
 
