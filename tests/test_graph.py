@@ -187,7 +187,7 @@ def test_missing_rate_single_and_after_filling(graph: Store, shared_data: Path) 
         header = [str(h).strip() if h else "" for h in values[0]]
         rows += [dict(zip(header, r, strict=False)) for r in values[1:] if any(r)]
     tracked = {r["name_version"] for r in rows if r["Status"] == "tracked"}
-    rates = stats(graph.db)["missing_rate"]
+    rates = stats(graph.db)["missing_rate"]["by_source"]
     only_here = {"backstabbers-knife-collection": "Backstabber-Knife", "socket": "Socket",
                  "mal-pypi-dataset": "Mal-PyPI Dataset"}  # fmt: skip
     for source, label in only_here.items():

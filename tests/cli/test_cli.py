@@ -42,6 +42,12 @@ def test_build_on_the_bundled_sample_from_a_fresh_process(tmp_path: Path) -> Non
     pair = numbers["overlap"][0]
     assert set(pair) == {"a", "b", "ecosystem", "shared", "jaccard", "overlap_coefficient"}
     assert sum(numbers["occurrence"].values()) == numbers["units"]
+    # One count of package-versions: the store's equals the units overlap counts.
+    assert numbers["units"] == numbers["package_versions"]
+    overall = numbers["missing_rate"]["overall"]
+    assert overall["records"] == numbers["records"]
+    assert 0 <= overall["missing_after_filling"] <= overall["missing"] <= 1
+    assert numbers["single_source_share"] == round(numbers["occurrence"]["1"] / numbers["units"], 4)
     # A second build adds nothing.
     again = subprocess.run([sys.executable, "-m", "malgraph", "--db", str(db), "build"],
                            capture_output=True, text=True)  # fmt: skip

@@ -147,5 +147,5 @@ def test_datadog_sample_tree_registers_artifacts(store: Store, tmp_path: Path) -
     assert rows == [("@scope/evil", "1.0.0", "datadog-sample (malicious_intent)",
                      "2024-05-01T00:00:00Z", digest)]  # fmt: skip
     # The manifest's claim on @scope/evil 1.0.0 has its code; "other" has none.
-    assert stats(store.db)["missing_rate"]["datadog"] == {
+    assert stats(store.db)["missing_rate"]["by_source"]["datadog"] == {
         "records": 2, "missing": 0.5, "missing_after_filling": 0.5}  # fmt: skip

@@ -70,7 +70,7 @@ def test_the_papers_datadog_and_datadogs_manifest_are_one_source(
     pairs = {(p["a"], p["b"]): p["shared"] for p in numbers["overlap"] if p["ecosystem"] == "*"}
     assert pairs == {("datadog", "phylum"): 1, ("datadog", "snyk"): 0, ("phylum", "snyk"): 0}
     # The paper's DataDog claim has its code: DataDog holds the sample.
-    assert numbers["missing_rate"]["datadog"] == {
+    assert numbers["missing_rate"]["by_source"]["datadog"] == {
         "records": 3, "missing": round(1 - 2 / 3, 4), "missing_after_filling": round(1 - 2 / 3, 4),
     }  # fmt: skip
     # Two labels of one reporter are no confirmation of each other.
@@ -248,7 +248,7 @@ def test_an_artifact_follows_its_label(tmp_path: Path) -> None:
         ingest(store, "paper", [str(paper_book(tmp_path))])
         assert ingest(store, "paper", [], source_aliases=renamed).repointed == 2
         late = counted(store)
-        assert late["missing_rate"]["datadog-labs"]["records"] == 3
+        assert late["missing_rate"]["by_source"]["datadog-labs"]["records"] == 3
         assert store.db.execute(
             "SELECT s.name FROM artifacts a JOIN sources s ON s.id = a.source_id"
         ).fetchall() == [("datadog-labs",)]

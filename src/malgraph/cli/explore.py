@@ -79,6 +79,18 @@ def print_stats(numbers: dict[str, Any]) -> None:
     out.print(table)
     occurrence = ", ".join(f"{k} source(s): {v}" for k, v in numbers["occurrence"].items())
     out.print(f"{numbers['level']}s held by n sources: {occurrence}")
+    unknown = sum(sum(per.values()) for per in numbers["versions_unknown"].values())
+    if unknown:
+        out.print(f"records naming no version (package-level evidence only): {unknown}")
+    if numbers["single_source_share"] is not None:
+        unit = "package-version" if numbers["level"] == "version" else "package"
+        out.print(f"single-source share: {100 * numbers['single_source_share']:.2f}% of "
+                  f"{unit}s are held by exactly one source")  # fmt: skip
+    overall = numbers["missing_rate"]["overall"]
+    if overall["records"]:
+        out.print(f"missing rate: {100 * overall['missing']:.2f}% of records without their "
+                  f"source's code; {100 * overall['missing_after_filling']:.2f}% after filling "
+                  "from code of the same package-version held by any source")  # fmt: skip
     out.print("edges: " + (", ".join(f"{k} {v}" for k, v in numbers["edges"].items()) or "none"))
     code = numbers["code"]
     analysed = ", ".join(f"{n} {s}" for s, n in code["analyses"].items()) or "none analysed"

@@ -1,9 +1,10 @@
 """Source overlap (the paper's RQ1): who reports what, and how much the sources agree.
 
-The unit of agreement is a package-version. A claim on "all versions" (or an unknown or
-ranged set) covers every version of that package that any source names; where no source
-names one, the package itself counts as the single unit "name@*". With `level="package"`
-the unit is the package.
+The unit of agreement is a package-version, and only a claim that names its versions
+(scope "listed") holds one: a claim on all versions, a range or an unknown set is evidence
+about the package, not about each version another source names, so at version level it holds
+no unit and is counted per source as "versions unknown". With `level="package"` the unit is
+the package and every claim holds it.
 """
 
 from __future__ import annotations
@@ -21,31 +22,36 @@ ALL_ECOSYSTEMS = "*"
 Unit = tuple[int, str]  # (package id, version or "*")
 
 
+def names_versions(claim: ClaimView) -> bool:
+    """Whether a claim is evidence of specific package-versions: listed, with versions."""
+    return claim.scope is Scope.LISTED and bool(claim.versions)
+
+
 def claim_units(claims: list[ClaimView], level: str) -> list[tuple[ClaimView, set[Unit]]]:
-    """Each claim with the units it covers (see `source_overlap`); insights.sources counts
-    package-versions per source with the same units."""
+    """Each claim with the units it holds (see the module's rule; a claim that names no
+    version holds none at version level); insights.sources counts package-versions per source
+    with the same units."""
     if level == "package":
         return [(c, {(c.package_id, "*")}) for c in claims]
-    named: dict[int, set[str]] = defaultdict(set)
-    for c in claims:
-        named[c.package_id] |= c.versions
-    out = []
-    for c in claims:
-        versions = set(c.versions)
-        if c.scope is not Scope.LISTED:
-            versions |= named[c.package_id] or {"*"}
-        out.append((c, {(c.package_id, v) for v in versions}))
-    return out
+    return [
+        (c, {(c.package_id, v) for v in c.versions} if names_versions(c) else set()) for c in claims
+    ]
 
 
 def source_overlap(claims: Iterable[ClaimView], level: str = "version") -> dict[str, Any]:
-    """by_source, pairwise overlap per ecosystem and overall, and occurrence counts."""
+    """by_source, versions_unknown (claims holding no unit, per source and ecosystem),
+    pairwise overlap per ecosystem and overall, occurrence counts (number of sources -> units
+    held by that many) and the share of units held by a single source."""
     claims = list(claims)
     by_source: dict[str, Counter[str]] = defaultdict(Counter)
+    unknown: dict[str, Counter[str]] = defaultdict(Counter)
     held: dict[tuple[str, str], set[Unit]] = defaultdict(set)  # (source, ecosystem) -> units
     holders: dict[Unit, set[str]] = defaultdict(set)
     for claim, units in claim_units(claims, level):
         by_source[claim.source][claim.ecosystem] += 1
+        if not units:
+            unknown[claim.source][claim.ecosystem] += 1
+            continue
         for eco in (claim.ecosystem, ALL_ECOSYSTEMS):
             held[(claim.source, eco)] |= units
         for unit in units:
@@ -74,6 +80,8 @@ def source_overlap(claims: Iterable[ClaimView], level: str = "version") -> dict[
         "level": level,
         "units": len(holders),
         "by_source": {s: dict(sorted(c.items())) for s, c in sorted(by_source.items())},
+        "versions_unknown": {s: dict(sorted(c.items())) for s, c in sorted(unknown.items())},
         "overlap": overlap,
         "occurrence": {str(k): v for k, v in sorted(occurrence.items())},
+        "single_source_share": round(occurrence[1] / len(holders), 4) if holders else None,
     }

@@ -1,6 +1,7 @@
 """The sources section of the report (the paper's RQ1): what each source reports with and
 without duplicates, how much sources overlap (as matrices for a heat map), how many sources
-hold each package-version, and each source's missing rate before and after supplementing.
+hold each package-version, and the missing rate (per source and overall) before and after
+supplementing.
 A source is a reporter, whatever label each input gives it (see malgraph.source_names)."""
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ def _matrices(overlap: dict[str, Any], units: dict[tuple[str, str], set[Unit]]) 
 
 def sources_section(db: sqlite3.Connection) -> dict[str, Any]:
     """Active (not withdrawn) claims only; the unit of agreement is insights.overlap's: a
-    package-version, a claim on all versions covering those any source names, or 'name@*'
-    when none does."""
+    package-version a claim names. Claims naming no version (all, a range, unknown) hold none
+    and are counted per source as versions_unknown."""
     active = claims(db)
     overlap = source_overlap(active)
     units: dict[tuple[str, str], set[Unit]] = defaultdict(set)
     for claim, held in claim_units(active, "version"):
+        if not held:
+            continue
         for eco in (claim.ecosystem, ALL_ECOSYSTEMS):
             units[(claim.source, eco)] |= held
     records: dict[str, dict[str, int]] = {}
@@ -62,10 +65,15 @@ def sources_section(db: sqlite3.Connection) -> dict[str, Any]:
         "records": records,  # claims per source and ecosystem, duplicates included
         "labels": label_counts(db),  # per source, its claims by the label each input gave
         "package_versions": dict(distinct),  # distinct units per source and ecosystem
+        "versions_unknown": {  # claims naming no version, per source and ecosystem
+            source: dict(sorted({**per, ALL_ECOSYSTEMS: sum(per.values())}.items()))
+            for source, per in overlap["versions_unknown"].items()
+        },
         "units": overlap["units"],
         "overlap": _matrices(overlap, units),
         "occurrence": occurrence,  # number of sources -> package-versions held by that many
         "occurrence_share": {k: share(n, overlap["units"]) for k, n in occurrence.items()},
+        "single_source_share": overlap["single_source_share"],
         "missing_rate": missing_rate(db),
         "left_out": {"withdrawn_claims": withdrawn},
     }

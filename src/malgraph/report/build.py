@@ -95,32 +95,44 @@ def _sources(s: dict[str, Any], store: dict[str, Any], out: Path) -> Section:
                  "Package-versions by how many sources hold them",
                  xlabel="sources holding it", ylabel="% of package-versions",
                  note=f"held by one source: {_share(one)}")  # fmt: skip
+    rates, overall = s["missing_rate"]["by_source"], s["missing_rate"]["overall"]
     missing = {src: {"own code only": 100 * m["missing"], "after supplementing": 100 * m[
-        "missing_after_filling"]} for src, m in s["missing_rate"].items()}  # fmt: skip
+        "missing_after_filling"]} for src, m in rates.items()}  # fmt: skip
     figures.grouped_bars(out / "sources-missing.svg", missing, "Missing rate per source",
                          xlabel="% of records without code", horizontal=True)  # fmt: skip
-    table = Table(["source", "records", "without duplicates", "package-versions", "missing",
-                   "after supplementing"],
+    table = Table(["source", "records", "without duplicates", "package-versions",
+                   "versions unknown", "missing", "after supplementing"],
                   [[src, totals[src], records.get(src, {}).get("without_duplicates"),
-                    s["package_versions"][src].get("*", 0),
-                    _share(s["missing_rate"].get(src, {}).get("missing")),
-                    _share(s["missing_rate"].get(src, {}).get("missing_after_filling"))]
+                    s["package_versions"].get(src, {}).get("*", 0),
+                    s["versions_unknown"].get(src, {}).get("*", 0),
+                    _share(rates.get(src, {}).get("missing")),
+                    _share(rates.get(src, {}).get("missing_after_filling"))]
                    for src in sorted(totals, key=lambda x: (-totals[x], x))])  # fmt: skip
+    headline = Table(["figure", "value", "definition"], [
+        ["missing rate", _share(overall["missing"]), "share of all records whose code their "
+         "source does not hold"],
+        ["missing rate after filling", _share(overall["missing_after_filling"]), "share of all "
+         "records without code of the same package-version from any source"],
+        ["single-source share", _share(s["single_source_share"]), "share of package-versions "
+         "named by exactly one source"]])  # fmt: skip
     return Section(
         "sources", "Sources (RQ1)",
         f"{store['package_versions']:,} package-versions in all (as `malgraph stats` counts "
         "them). Records are the claims each source makes (one per package, with duplicates); "
         "without duplicates, a record repeating another of the same source (same package and "
         "versions) counts once. A source's package-versions are the distinct package-versions "
-        "it names. Overlap is the Jaccard index of two sources' package-versions, 0 where they "
-        f"share none (the {len(index)} largest sources are drawn). The missing "
-        "rate is the share of a source's records whose code it does not hold itself, and after "
-        "supplementing from any source holding the same package-version.",
+        "it lists. A claim that names no version (all versions, a range, unknown) is evidence "
+        "about the package only: it is counted under 'versions unknown' and never stretched to "
+        "the versions other sources name. Overlap is the Jaccard index of two sources' "
+        f"package-versions, 0 where they share none (the {len(index)} largest sources are "
+        "drawn). The missing rate is the share of a source's records whose code it does not "
+        "hold itself, and after supplementing from any source holding code of the same "
+        "package-version (a record naming no version cannot be supplemented).",
         [Figure("sources-records.svg", "Records per source, with and without duplicates"),
          Figure("sources-overlap.svg", "Pairwise source overlap (Jaccard index)"),
          Figure("sources-occurrence.svg", "Share of package-versions by number of sources"),
          Figure("sources-missing.svg", "Missing rate before and after supplementing")],
-        [table], _left_out(s.get("left_out", {}), "claims"),
+        [headline, table], _left_out(s.get("left_out", {}), "claims"),
     )  # fmt: skip
 
 

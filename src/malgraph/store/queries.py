@@ -85,11 +85,13 @@ def stats(
 
 
 def package_version_count(db: sqlite3.Connection, include_withdrawn: bool = False) -> int:
-    """The store's one count of package-versions: distinct versions some active claim names
-    (`stats` prints it; the report's header reads it too)."""
+    """The store's one count of package-versions: distinct versions some active claim lists
+    (`stats` prints it; the report's header reads it too). A claim of every version, a range
+    or unknown versions names none (see insights.overlap)."""
     return int(db.execute(
         "SELECT count(DISTINCT rv.version_id) FROM record_versions rv"
-        f" JOIN records r ON r.id = rv.record_id WHERE {_ACTIVE}", (include_withdrawn,),
+        f" JOIN records r ON r.id = rv.record_id WHERE {_ACTIVE} AND r.scope = 'listed'",
+        (include_withdrawn,),
     ).fetchone()[0])  # fmt: skip
 
 
@@ -149,38 +151,46 @@ def code_counts(db: sqlite3.Connection) -> dict[str, Any]:
 
 
 def missing_rate(db: sqlite3.Connection, include_withdrawn: bool = False) -> dict[str, Any]:
-    """Per source, the share of its records whose code it does not hold (no sample of its own,
-    no "tracked" status), and the share still without code after filling from other sources
-    that hold the same package-version (the package, for a record that names no version):
-    the paper's single and overall missing rates."""
+    """The paper's missing rates: per source and overall, the share of records whose code
+    their source does not hold (no "tracked" status, no sample of its own of the record's
+    versions), and the share still without code after filling from any source holding code of
+    the same package-version. Only a claim that names its versions (scope listed) can be
+    filled, or fill another: code of some version is not code of the version claimed."""
     rows = db.execute(
         f"""
-        WITH held(version_id, package_id, source_id) AS (
-            SELECT rv.version_id, r.package_id, r.source_id FROM record_versions rv
-            JOIN records r ON r.id = rv.record_id WHERE r.available = 1 AND r.role = 'claim'
-            UNION SELECT NULL, package_id, source_id FROM records
-            WHERE available = 1 AND role = 'claim'
-            UNION SELECT a.package_version_id, pv.package_id, a.source_id FROM artifacts a
-            JOIN package_versions pv ON pv.id = a.package_version_id),
+        WITH held(version_id, source_id) AS (
+            SELECT rv.version_id, r.source_id FROM record_versions rv
+            JOIN records r ON r.id = rv.record_id
+            WHERE r.available = 1 AND r.role = 'claim' AND r.scope = 'listed'
+            UNION SELECT package_version_id, source_id FROM artifacts),
         covered AS (
             SELECT r.id, r.source_id,
-                max(h.source_id = r.source_id) AS own, count(h.package_id) > 0 AS any_source
-            FROM records r LEFT JOIN held h ON h.package_id = r.package_id AND (
-                h.version_id IN (SELECT version_id FROM record_versions WHERE record_id = r.id)
-                OR NOT EXISTS (SELECT 1 FROM record_versions WHERE record_id = r.id))
+                coalesce(r.available, 0) = 1 OR coalesce(max(h.source_id = r.source_id), 0) AS own,
+                coalesce(r.available, 0) = 1 OR count(h.version_id) > 0 AS any_source
+            FROM records r
+            LEFT JOIN record_versions rv ON rv.record_id = r.id AND r.scope = 'listed'
+            LEFT JOIN held h ON h.version_id = rv.version_id
             WHERE {_ACTIVE} GROUP BY r.id)
-        SELECT s.name, count(*), sum(coalesce(own, 0)), sum(any_source)
+        SELECT s.name, count(*), sum(own), sum(any_source)
         FROM covered c JOIN sources s ON s.id = c.source_id GROUP BY s.name ORDER BY s.name
         """,
         (include_withdrawn,),
     )
+    counts = [(source, int(total), int(own), int(filled)) for source, total, own, filled in rows]
+    records = sum(total for _, total, _, _ in counts)
+    own_all = sum(own for _, _, own, _ in counts)
+    filled_all = sum(filled for _, _, _, filled in counts)
     return {
-        source: {
-            "records": total,
-            "missing": round(1 - own / total, 4),
-            "missing_after_filling": round(1 - filled / total, 4),
-        }
-        for source, total, own, filled in rows
+        "overall": _missing(records, own_all, filled_all),
+        "by_source": {source: _missing(total, own, n) for source, total, own, n in counts},
+    }
+
+
+def _missing(records: int, own: int, filled: int) -> dict[str, Any]:
+    return {
+        "records": records,
+        "missing": round(1 - own / records, 4) if records else None,
+        "missing_after_filling": round(1 - filled / records, 4) if records else None,
     }
 
 
