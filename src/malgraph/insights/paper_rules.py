@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from itertools import combinations
 from typing import Any, NamedTuple
 
-# the sheets the paper's occurrence table and overlap matrix cover; its "Other" sheet counts
-# only in the per-source numbers
+# the sheets the paper's occurrence table, overlap matrix and filling cover; its "Other" sheet
+# counts only in the per-source numbers (its summary sheet fills no record of it)
 MAIN_SHEETS = ("NPM", "PyPI", "RubyGems")
 DEFINITIONS = {
     "records": "rows of the paper's malware.xlsx sheets",
@@ -21,7 +21,7 @@ DEFINITIONS = {
     "their name_version",
     "missing": "untracked records (no code) / records",
     "missing_after_filling": "untracked records that no other source holds tracked on the "
-    "same sheet / records",
+    "same npm, PyPI or RubyGems sheet / records",
 }
 
 
@@ -68,7 +68,8 @@ def paper_rules(rows: Iterable[PaperRow]) -> dict[str, Any]:
         if not row.tracked:
             counts["untracked"] += 1
             # filled: another source holds the same row tracked, so its code is there
-            counts["filled"] += bool(tracked_by[(row.sheet, row.name_version)] - {row.source})
+            others = tracked_by[(row.sheet, row.name_version)] - {row.source}
+            counts["filled"] += bool(others) and row.sheet in MAIN_SHEETS
     pairs: Counter[tuple[str, str]] = Counter()
     for (sheet, _), sources in holders.items():
         if sheet in MAIN_SHEETS:
