@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from malgraph.ingest import ingest
-from malgraph.insights.paper_rules import paper_rows, paper_rules
+from malgraph.insights.paper_rules import paper_rows, paper_rules, reproduction
 from malgraph.store import Store
+from malgraph.store.queries import stats
 from tests.cli.test_cli import run
 from tests.sources.test_paper import write_book
 
@@ -105,3 +106,35 @@ def test_stats_rules_paper(tmp_path: Path) -> None:
     # malgraph's own rules stay the default, and an unknown rule is a usage error
     assert "rules" not in json.loads(run("stats", "--json", db=db)[1])
     assert run("stats", "--rules", "mine", db=db)[0] == 2
+
+
+def test_reproduction_table(store: Store, tmp_path: Path) -> None:
+    counted = _counted(store, tmp_path)
+    rows = {r["quantity"]: r for r in reproduction(counted, stats(store.db))}
+    # the paper's own figure, this workbook's by the paper's rules, and by malgraph's (the
+    # label DataDog counts as the canonical source datadog there, with the same rows)
+    assert rows["records of DataDog"] == {
+        "quantity": "records of DataDog", "paper": 1387, "paper_rules": 5, "own_rules": 5,
+        "why": "the paper's sheets and its text disagree"}  # fmt: skip
+    assert rows["records"]["paper_rules"] == rows["records"]["own_rules"] == 13
+    assert rows["records held by 3 source(s)"]["paper_rules"] == 3
+    assert rows["missing rate after filling"]["paper_rules"] == 0.4615
+    # distinct texts: NPM evil-1.0.0, evil-2.0.0, Evil-1.0.0; PyPI evil-1.0.0, my_pkg-0.1,
+    # My-Pkg-0.1; RubyGems gem-1.0 (the Other sheet is left out)
+    assert rows["package-versions without duplicates"]["paper_rules"] == 7
+    assert "28 PyPI names" in rows["package-versions without duplicates"]["why"]
+
+
+def test_report_rules_paper(tmp_path: Path) -> None:
+    write_book(tmp_path / "in/malware.xlsx", BOOK)
+    db = tmp_path / "m.db"
+    assert run("ingest", "paper", str(tmp_path / "in"), db=db)[0] == 0
+    code, text = run("report", "--rules", "paper", "--json", db=db)
+    assert code == 0
+    numbers = json.loads(text)["paper_rules"]
+    assert numbers["counted"]["occurrence"] == {"1": 4, "2": 4, "3": 3}
+    assert "paper_rules" not in json.loads(run("report", "--json", db=db)[1])
+    assert run("report", "--rules", "paper", str(tmp_path / "out"), db=db)[0] == 0
+    page = (tmp_path / "out/index.html").read_text()
+    assert "Reproduction of the paper&#x27;s RQ1" in page  # escaped as every text is
+    assert "Phylum" in page and "46.15%" in page
