@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from malgraph.ingest import ingest
-from malgraph.insights.paper_rules import paper_rows, paper_rules, reproduction
+from malgraph.insights.paper_rules import (
+    Clusters,
+    paper_clusters,
+    paper_rows,
+    paper_rules,
+    reproduction,
+)
 from malgraph.store import Store
 from malgraph.store.queries import stats
 from tests.cli.test_cli import run
@@ -138,3 +144,18 @@ def test_report_rules_paper(tmp_path: Path) -> None:
     page = (tmp_path / "out/index.html").read_text()
     assert "Reproduction of the paper&#x27;s RQ1" in page  # escaped as every text is
     assert "Phylum" in page and "46.15%" in page
+
+
+def test_cluster_rows_only_with_the_papers_graph(store: Store) -> None:
+    assert paper_clusters(store.db) == Clusters(0, 0, 0)  # no graph ingested: no rows
+    empty = paper_rules([])
+    assert not [r for r in reproduction(empty, {}, paper_clusters(store.db))
+                if "cluster" in r["quantity"]]  # fmt: skip
+    # two clusters, five spellings that normalise to four package-versions
+    rows = reproduction(empty, {}, Clusters(2, 5, 4))[-2:]
+    assert [(r["quantity"], r["paper"], r["paper_rules"], r["own_rules"]) for r in rows] == [
+        ("similar clusters", 489, 2, 2),
+        ("packages in similar clusters", 7442, 5, 4),
+    ]
+    assert rows[1]["why"].startswith("the paper's sheets and its text disagree; malgraph "
+                                     "normalises names")  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from malgraph.insights.paper_rules import paper_rows, paper_rules, reproduction
+from malgraph.insights.paper_rules import paper_clusters, paper_rows, paper_rules, reproduction
 from malgraph.report.html import Section, Table
 from malgraph.store.queries import stats
 
@@ -14,7 +14,10 @@ from malgraph.store.queries import stats
 def paper_rules_numbers(db: sqlite3.Connection) -> dict[str, Any]:
     """RQ1 by the paper's rules, and the reproduction table against malgraph's own rules."""
     counted = paper_rules(paper_rows(db))
-    return {"counted": counted, "reproduction": reproduction(counted, stats(db))}
+    return {
+        "counted": counted,
+        "reproduction": reproduction(counted, stats(db), paper_clusters(db)),
+    }
 
 
 def _shown(value: Any) -> str:
