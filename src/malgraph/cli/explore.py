@@ -139,8 +139,9 @@ def _percent(rate: float | None) -> str:
 def print_paper_rules(counted: dict[str, Any]) -> None:
     """RQ1 by the paper's rules: its per-source table, source pairs and occurrence."""
     if not counted["records"]:
-        out.print("no rows of the paper's malware sheets in the store "
-                  "(`malgraph ingest paper` reads its malware.xlsx)")  # fmt: skip
+        out.print("no rows of the paper's malware sheets in the store (`malgraph ingest paper` "
+                  "reads its malware.xlsx; a store made before rows kept their name_version "
+                  "text needs it ingested into a new store)")  # fmt: skip
         return
     table = Table(title=f"records by source, paper rules ({counted['definitions']['match']})")
     table.add_column("source", no_wrap=True)
