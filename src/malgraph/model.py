@@ -119,6 +119,7 @@ class Record:
     description: str | None = None  # the package's own description
     campaigns: tuple[Campaign, ...] = ()
     origins: tuple[Record, ...] = ()  # the claims a merged record bundles
+    given: str | None = None  # the record's package-version as its source wrote it, when one text
 
     @property
     def role(self) -> Role:

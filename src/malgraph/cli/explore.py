@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from malgraph.cli.progress import bar
 from malgraph.cli.safe import json_safe, shown
 from malgraph.ingest_archives import DESCRIPTION as ARCHIVES_DESCRIPTION
 from malgraph.ingest_archives import KIND as ARCHIVES
+from malgraph.insights.paper_rules import paper_rows, paper_rules
 from malgraph.relations.dependency import DependencySummary
 from malgraph.source_names import SourceNames
 from malgraph.sources import SOURCES
@@ -112,9 +114,21 @@ def print_stats(numbers: dict[str, Any]) -> None:
                   "package-versions with code are in one")  # fmt: skip
 
 
+class Rules(StrEnum):
+    """How records are counted: malgraph's own identities, or the paper's sheet rows."""
+
+    MALGRAPH = "malgraph"
+    PAPER = "paper"
+
+
+RULES_HELP = ("Counting rules: malgraph's own, or the paper's (sheet rows of its malware.xlsx "
+              "matched by exact name_version on the same sheet).")  # fmt: skip
+
+
 @app.command("stats")
 def stats_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    rules: Annotated[Rules, typer.Option(help=RULES_HELP)] = Rules.MALGRAPH,
     level: Annotated[str, typer.Option(help="Unit of overlap: version or package.")] = "version",
     include_withdrawn: Annotated[bool, typer.Option(help="Count withdrawn records too.")] = False,
 ) -> None:
@@ -122,8 +136,45 @@ def stats_command(
     if level not in ("version", "package"):
         raise UsageError(f"--level is 'version' or 'package', not {level!r}")
     with open_store(create=False) as store:
+        if rules is Rules.PAPER:
+            counted = paper_rules(paper_rows(store.db))
+            print_json(counted) if as_json else print_paper_rules(counted)
+            return
         numbers = stats(store.db, level=level, include_withdrawn=include_withdrawn)
     print_json(numbers) if as_json else print_stats(numbers)
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.2%}"
+
+
+def print_paper_rules(counted: dict[str, Any]) -> None:
+    """RQ1 by the paper's rules: its per-source table, source pairs and occurrence."""
+    if not counted["records"]:
+        out.print("no rows of the paper's malware sheets in the store (`malgraph ingest paper` "
+                  "reads its malware.xlsx; a store made before rows kept their name_version "
+                  "text needs it ingested into a new store)")  # fmt: skip
+        return
+    table = Table(title=f"records by source, paper rules ({counted['definitions']['match']})")
+    table.add_column("source", no_wrap=True)
+    for header in ("records", "untracked", "missing", "filled", "after filling"):
+        table.add_column(header, justify="right")
+    overall = counted["missing_rate"]["overall"]
+    for source, c in [*counted["by_source"].items(), ("all", overall)]:
+        table.add_row(shown(source), str(c["records"]), str(c["untracked"]),
+                      _percent(c["missing"]), str(c["filled"]),
+                      _percent(c["missing_after_filling"]))  # fmt: skip
+    out.print(table)
+    table = Table(title=f"source pairs sharing a name_version ({len(counted['pairs'])} pairs)")
+    for header in ("a", "b", "shared"):
+        table.add_column(header, justify="right" if header == "shared" else "left")
+    for p in counted["pairs"]:
+        table.add_row(shown(p["a"]), shown(p["b"]), str(p["shared"]))
+    out.print(table)
+    occurrence = ", ".join(f"{k} source(s): {v}" for k, v in counted["occurrence"].items())
+    out.print(f"records held by n sources ({counted['definitions']['occurrence']}): {occurrence}")
+    out.print(f"missing rate overall: {_percent(overall['missing'])}, after filling "
+              f"{_percent(overall['missing_after_filling'])}")  # fmt: skip
 
 
 @app.command("show")

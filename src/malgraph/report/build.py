@@ -17,6 +17,7 @@ from malgraph.insights.paper_agreement import paper_agreement
 from malgraph.insights.sources import sources_section
 from malgraph.report import figures
 from malgraph.report.html import Figure, Section, Table, write_report
+from malgraph.report.paper_rules import paper_rules_numbers, paper_rules_section
 from malgraph.store.families import family_stats
 from malgraph.store.queries import claims, package_version_count
 
@@ -26,8 +27,10 @@ PAPER_NAME_CHANGES = "88.65%"  # the MalGraph paper's share of name changes in s
 DELAYS = ("release_to_detection", "detection_to_removal", "exposure")
 
 
-def report_numbers(db: sqlite3.Connection) -> dict[str, Any]:
-    """Every number of the report, deterministic for a given store (`report --json`)."""
+def report_numbers(db: sqlite3.Connection, rules: str = "malgraph") -> dict[str, Any]:
+    """Every number of the report, deterministic for a given store (`report --json`); with the
+    paper's rules, RQ1 counted as the paper counted it too."""
+    paper = {"paper_rules": paper_rules_numbers(db)} if rules == "paper" else {}
     return {
         "store": {
             "package_versions": package_version_count(db),  # the number `stats` prints
@@ -40,15 +43,18 @@ def report_numbers(db: sqlite3.Connection) -> dict[str, Any]:
         "campaigns": campaigns(db),
         "lifecycle": lifecycle(db),
         "paper_agreement": paper_agreement(db),
+        **paper,
     }
 
 
-def build_report(db: sqlite3.Connection, outdir: Path) -> Path:
+def build_report(db: sqlite3.Connection, outdir: Path, rules: str = "malgraph") -> Path:
     """Write index.html, report.json and the figures into `outdir`; returns index.html."""
-    numbers = report_numbers(db)
+    numbers = report_numbers(db, rules)
     outdir.mkdir(parents=True, exist_ok=True)
+    paper = [paper_rules_section(numbers["paper_rules"])] if rules == "paper" else []
     sections = [
         _sources(numbers["sources"], numbers["store"], outdir),
+        *paper,
         _diversity(numbers["diversity"], outdir),
         _evolution(numbers["evolution"], outdir),
         _active_time(numbers["evolution"], outdir),

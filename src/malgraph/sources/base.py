@@ -43,7 +43,7 @@ def claim(source: str, ecosystem: str, name: str, *, ident: str | None = None,
           urls: tuple[str, ...] = (), details: str | None = None,
           scope: Scope | None = None, campaigns: tuple[Campaign, ...] = (),
           available: bool | None = None, dependencies: tuple[str, ...] = (),
-          description: str | None = None) -> Record:  # fmt: skip
+          description: str | None = None, given: str | None = None) -> Record:  # fmt: skip
     """A source's plain claim "this package (these versions) is malicious", as lists give."""
     eco = ecosystem_of(ecosystem)
     versions = tuple(v for v in versions if v)
@@ -65,4 +65,5 @@ def claim(source: str, ecosystem: str, name: str, *, ident: str | None = None,
         available=available,
         dependencies=dependencies,
         description=description,
+        given=given,
     )

@@ -193,7 +193,7 @@ def _malware(sheets: list[Sheet], known: Known, warnings: list[str], rejected: l
                 available={"tracked": True, "untracked": False}.get(status),
                 released=normalise_time(found.get("published_at")),
                 description=found.get("description"),
-                dependencies=tuple(d for d in needs if d)))  # fmt: skip
+                dependencies=tuple(d for d in needs if d), given=text))  # fmt: skip
     if unsplit:
         warnings.append(f"name_version: {unsplit} of {len(records)} rows could not be split "
                         "safely (kept as names without a version)")  # fmt: skip

@@ -35,7 +35,7 @@ RECORD_COLUMNS = (
     "id", "source_id", "parent_id", "package_id", "source_record_id", "role", "name_given",
     "scope", "versions", "ranges", "published", "modified", "withdrawn", "imported", "raw_sha256",
     "released", "removed", "aliases", "refs", "credits", "iocs", "summary", "details",
-    "document_sha256", "available", "dependencies", "description",
+    "document_sha256", "available", "dependencies", "description", "given",
 )  # fmt: skip
 
 _VALUE_INDEX = {name: i for i, name in enumerate(RECORD_COLUMNS[4:])}
@@ -163,7 +163,7 @@ def record_rows(record: Record, document_sha256: str | None) -> RecordRows:
         record.removed, json_or_none(record.aliases), json_or_none(references),
         json_or_none(record.credits), json_or_none(record.iocs), record.summary, record.details,
         document_sha256, None if record.available is None else int(record.available),
-        json_or_none(record.dependencies), record.description,
+        json_or_none(record.dependencies), record.description, record.given,
     )  # fmt: skip
     return RecordRows(
         source=record.source,

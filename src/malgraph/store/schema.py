@@ -366,4 +366,9 @@ MIGRATIONS: list[str] = [
     UPDATE campaigns SET label_id = source_id;
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     """,
+    # 10: the paper's rules match records by the exact package-version text a sheet gave
+    # ("name_version"), which the name and versions alone cannot give back.
+    """
+    ALTER TABLE records ADD COLUMN given TEXT;
+    """,
 ]
