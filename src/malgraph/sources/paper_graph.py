@@ -239,8 +239,8 @@ def _results_workbook(raw: bytes, path: PurePath, rejected: list[str]
             continue
         for name in names:
             groups[keyed[0]][LabelMember(ecosystem, name, None, name)] = None
-            where = ("row", f"{path.name} row {number}")
-            links.setdefault((keyed[0], name), ReportLink(str(url), ecosystem, name, None, (where,)))
+            where = (("row", f"{path.name} row {number}"),)
+            links.setdefault((keyed[0], name), ReportLink(str(url), ecosystem, name, None, where))
     return [LabelGroup(LABELLER, COEXISTING, key, tuple(members))
             for key, members in groups.items() if members], list(links.values())  # fmt: skip
 
