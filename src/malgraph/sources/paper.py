@@ -27,7 +27,13 @@ from malgraph.model import Document, Problem, Record, Report, ReportLink, Report
 from malgraph.sources.base import claim, file_time
 from malgraph.sources.inputs import InputFile, ReadError, read_capped
 from malgraph.sources.paper_graph import is_paper_graph, parse_paper_graph
-from malgraph.sources.paper_reports import SOURCE_REPORT, ioc_reports, report_sites, source_links
+from malgraph.sources.paper_reports import (
+    SOURCE_REPORT,
+    ioc_links,
+    ioc_reports,
+    report_sites,
+    source_links,
+)
 from malgraph.sources.workbooks import (
     Sheet,
     Unusable,
@@ -127,7 +133,8 @@ def _read(kind: str, raw: bytes, item: InputFile, warnings: list[str], rejected:
         reports, sites = report_sites(sheets, item.inner.name, warnings, rejected)
         return _Parts(reports=tuple(reports), sites=tuple(sites))
     if kind == "ioc-report.xlsx":
-        return _Parts(reports=tuple(ioc_reports(sheets, item.inner.name, warnings, rejected)))
+        reports = ioc_reports(sheets, item.inner.name, warnings, rejected)
+        return _Parts(reports=tuple(reports), links=tuple(ioc_links(sheets, warnings)))
     return _Parts(links=tuple(source_links(sheets, kind, warnings, rejected)))
 
 
