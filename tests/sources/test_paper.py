@@ -22,8 +22,10 @@ from malgraph.urls import url_key
 EXCERPT = "malgraph-paper-excerpt"
 SIBLING = "malware_deduplicated.xlsx"
 # the links read from npm_source_report.xlsx (IoC-report.xlsx's names are links too)
-FROM_SOURCE_REPORT = (" WHERE report_links.document_sha256 IN"
-                      " (SELECT sha256 FROM documents WHERE doc_key = 'paper/npm_source_report')")
+FROM_SOURCE_REPORT = (
+    " WHERE report_links.document_sha256 IN"
+    " (SELECT sha256 FROM documents WHERE doc_key = 'paper/npm_source_report')"
+)
 
 
 def sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -80,7 +82,8 @@ def test_the_excerpt(store: Store, shared_data: Path) -> None:
     assert by_source["Phylum"] == 126 and by_source["Maloss"] == 18
     # The source report's rows are links from a report to the package it named, not claims.
     assert store.db.execute(
-        "SELECT count(*) FROM report_links" + FROM_SOURCE_REPORT).fetchone() == (len(traced),)
+        "SELECT count(*) FROM report_links" + FROM_SOURCE_REPORT
+    ).fetchone() == (len(traced),)
     assert len(traced) == 86
     # Rows the deduplicated sheet does not hold: two Maven "group:artifact" (split on ':', no
     # version) and a docker image, whose only hyphen is followed by "kk": the one left unsplit.
@@ -137,7 +140,8 @@ def test_rows_checked_by_hand(store: Store, shared_data: Path) -> None:
     links = {json.loads(evidence)["ID"]: (url, eco, name, version, json.loads(evidence))
              for url, eco, name, version, evidence in store.db.execute(
                  "SELECT p.url, l.ecosystem, l.name, l.version, l.evidence FROM report_links l"
-                 " JOIN reports p ON p.id = l.report_id" + FROM_SOURCE_REPORT.replace("report_links.", "l."))}  # fmt: skip
+                 " JOIN reports p ON p.id = l.report_id"
+                 + FROM_SOURCE_REPORT.replace("report_links.", "l."))}  # fmt: skip
     assert links["1339"] == (
         "https://blog.phylum.io/large-typosquat-campaign-targeting-react-and-angular/", "npm",
         "hngularjs", "1.1.2", {"Source": "Phylum", "status": "get",
