@@ -14,7 +14,7 @@ from malgraph.artifacts.cache import cache_for
 from malgraph.artifacts.fetch import register_local
 from malgraph.cli import app, explore  # noqa: F401  (importing registers the commands)
 from malgraph.ingest import ingest
-from malgraph.relations.dependency import refresh_dependencies
+from malgraph.relations.dependency import NAME_ONLY, Targets, refresh_dependencies
 from malgraph.relations.dependency_rules import gem_requirement_admits, spec_admits
 from malgraph.store import Store
 from malgraph.store.queries import find_packages, package_card, stats
@@ -123,7 +123,8 @@ def test_declared_and_imported_dependencies_link_and_only_those(
     [declared, imported] = links["event-stream", "flatmap-stream"]
     assert declared == {"via": "manifest", "kind": "dependencies", "name": "flatmap-stream",
                         "spec": "0.1.1", "file": "package/package.json", "line": 5,
-                        "snippet": '"flatmap-stream": "0.1.1"', "admits": ["0.1.1"]}  # fmt: skip
+                        "snippet": '"flatmap-stream": "0.1.1"', "match": "version",
+                        "admits": ["0.1.1"]}  # fmt: skip
     assert imported["via"] == "import" and imported["declared"] is True
     [scoped] = links["scoped-user", "@evil/payload"]
     assert scoped["via"] == "import" and scoped["module"] == "@evil/payload/lib/x"
@@ -164,12 +165,66 @@ def test_dependency_lists_from_sources_without_code(store: Store, tmp_path: Path
         ("node-serialize-0.0.4", "node-serialize", "0.0.4", "2019-03-01T12:00:00Z", None),
     ]})  # fmt: skip
     assert ingest(store, "paper", [str(tmp_path / "paper")]).ok
-    assert refresh_dependencies(store).edges == 1
+    summary = refresh_dependencies(store)
+    assert summary.edges == 1 and summary.name_only == 1
     [(link, evidence)] = _links(store).items()
     assert link == ("loadyaml", "node-serialize")  # itself and unknown names are no links
     assert evidence[0]["via"] == "source" and evidence[0]["source"] == "snyk"  # the paper's Snyk.io
+    # node-serialize is claimed in 0.0.4 only and the list names no version: a name-only lead,
+    # of low confidence, in none of the dependency-hidden counts
+    assert evidence[0]["match"] == "name-only"
+    [(confidence, step)] = store.db.execute(
+        "SELECT confidence, step FROM edges WHERE kind = 'depends_on'")  # fmt: skip
+    assert (confidence, step) == (NAME_ONLY, "dependency/name-only")
+    numbers = stats(store.db)["dependency"]
+    assert numbers["edges"] == numbers["hidden_packages"] == 0 and numbers["groups"] == []
+    assert numbers["name_only_edges"] == numbers["name_only_targets"] == 1
+    # once a source says every version of it is malicious, any dependency on it reaches one
+    write_json(tmp_path / "osv" / "all.json", osv("MAL-ALL", "node-serialize", versions=None))
+    assert ingest(store, "osv", [str(tmp_path / "osv")]).ok
+    summary = refresh_dependencies(store)
+    assert summary.edges == 1 and summary.name_only == 0
     [group] = stats(store.db)["dependency"]["groups"]
     assert group["active_days"] == 59.5 and group["undated_members"] == 0
+
+
+def test_a_constraint_links_only_when_it_admits_a_malicious_version(
+    store: Store, tmp_path: Path
+) -> None:
+    """Claims: flatmap-stream 0.1.1; electron 1.0.0 and once with versions unknown; payload in
+    every version; evil-lib 1.5 (PyPI); rest-client 1.6.13 (RubyGems)."""
+    (tmp_path / "mine.csv").write_text(
+        "ecosystem,name,version,source\n"
+        "npm,flatmap-stream,0.1.1,team\nnpm,electron,1.0.0,team\nnpm,electron,,other\n"
+        "PyPI,evil-lib,1.5,team\nRubyGems,rest-client,1.6.13,team\n")  # fmt: skip
+    write_json(tmp_path / "osv" / "all.json", osv("MAL-ALL", "payload", versions=None))
+    assert ingest(store, "list", [str(tmp_path / "mine.csv")]).ok
+    assert ingest(store, "osv", [str(tmp_path / "osv")]).ok
+    targets = Targets(store.db)
+
+    def reach(eco: str, name: str, spec: str | None) -> tuple[str, list[str] | None] | None:
+        found = targets.find(eco, name)
+        assert found is not None
+        return targets.admits(eco, found, spec)
+
+    version, name_only = "version", ("name-only", None)
+    assert reach("npm", "flatmap-stream", "^0.1.0") == (version, ["0.1.1"])
+    assert reach("npm", "flatmap-stream", "~0.1.0 || >=3") == (version, ["0.1.1"])
+    assert reach("npm", "flatmap-stream", "0.1.x") == (version, ["0.1.1"])
+    assert reach("npm", "flatmap-stream", "*") == (version, ["0.1.1"])
+    assert reach("npm", "flatmap-stream", "^0.2.0") is None  # no edge at all
+    assert reach("npm", "flatmap-stream", "latest") == name_only  # a dist-tag: cannot tell
+    assert reach("npm", "flatmap-stream", None) == name_only  # a name without a constraint
+    # electron: 1.0.0 is malicious, and a claim says "some version": ^20 reaches neither shown
+    assert reach("npm", "electron", "^20.0.0") == name_only
+    assert reach("npm", "electron", "^1.0.0") == (version, ["1.0.0"])
+    assert reach("npm", "payload", "^9.9.9") == (version, None)  # every version is malicious
+    assert reach("npm", "payload", None) == (version, None)
+    assert reach("PyPI", "evil_lib", ">=1,<2") == (version, ["1.5"])
+    assert reach("PyPI", "evil-lib", "==2.*") is None
+    assert reach("RubyGems", "rest-client", "~> 1.6") == (version, ["1.6.13"])
+    assert reach("RubyGems", "rest-client", ">= 1.6.10, < 1.7") == (version, ["1.6.13"])
+    assert reach("RubyGems", "rest-client", "~> 2.0") is None
 
 
 def test_version_specs_per_ecosystem() -> None:

@@ -21,6 +21,11 @@ from malgraph.urls import url_key
 
 EXCERPT = "malgraph-paper-excerpt"
 SIBLING = "malware_deduplicated.xlsx"
+# the links read from npm_source_report.xlsx (IoC-report.xlsx's names are links too)
+FROM_SOURCE_REPORT = (
+    " WHERE report_links.document_sha256 IN"
+    " (SELECT sha256 FROM documents WHERE doc_key = 'paper/npm_source_report')"
+)
 
 
 def sheets(path: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -76,7 +81,9 @@ def test_the_excerpt(store: Store, shared_data: Path) -> None:
     assert sum(expected.values()) == 120 + 266 + 25 + 3  # data rows of the four sheets
     assert by_source["Phylum"] == 126 and by_source["Maloss"] == 18
     # The source report's rows are links from a report to the package it named, not claims.
-    assert store.db.execute("SELECT count(*) FROM report_links").fetchone() == (len(traced),)
+    assert store.db.execute(
+        "SELECT count(*) FROM report_links" + FROM_SOURCE_REPORT
+    ).fetchone() == (len(traced),)
     assert len(traced) == 86
     # Rows the deduplicated sheet does not hold: two Maven "group:artifact" (split on ':', no
     # version) and a docker image, whose only hyphen is followed by "kk": the one left unsplit.
@@ -86,6 +93,9 @@ def test_the_excerpt(store: Store, shared_data: Path) -> None:
     assert outside == ["com.github.codingandcoding:mail-watcher-plugin",
                        "com.github.codingandcoding:servlet-api", "docker123321-kk"]  # fmt: skip
     assert sorted((Path(w.path).name, w.reason) for w in report.warnings) == [
+        # IoC-report.xlsx row 25 holds a note ("here"), not a package name: no link
+        ("IoC-report.xlsx", "Name: 1 names left unlinked, not a package name (a note) (row: 25:"
+                            " '这里')"),
         ("malware.xlsx", "name_version: 1 of 414 rows could not be split safely "
                          "(kept as names without a version)"),
         ("malware_deduplicated.xlsx", "read together with malware.xlsx (skipped)"),
@@ -130,7 +140,8 @@ def test_rows_checked_by_hand(store: Store, shared_data: Path) -> None:
     links = {json.loads(evidence)["ID"]: (url, eco, name, version, json.loads(evidence))
              for url, eco, name, version, evidence in store.db.execute(
                  "SELECT p.url, l.ecosystem, l.name, l.version, l.evidence FROM report_links l"
-                 " JOIN reports p ON p.id = l.report_id")}  # fmt: skip
+                 " JOIN reports p ON p.id = l.report_id"
+                 + FROM_SOURCE_REPORT.replace("report_links.", "l."))}  # fmt: skip
     assert links["1339"] == (
         "https://blog.phylum.io/large-typosquat-campaign-targeting-react-and-angular/", "npm",
         "hngularjs", "1.1.2", {"Source": "Phylum", "status": "get",

@@ -145,3 +145,24 @@ def test_workbooks_without_the_labels_columns_or_with_unreadable_names_are_rejec
         "pypi_end.xlsx sheet Sheet1: missing column 'cluster'",
     ]
     assert count(store, "label_groups") == 0
+
+
+def test_crawler_results_are_report_links_too_never_claims(store: Store, tmp_path: Path) -> None:
+    crawler = tmp_path / "KG" / "Co-existing_Edge" / "WebCrawler_report"
+    book(crawler / "pypi_results.xlsx", [
+        ("url", "found_names"),
+        ("https://blog.example.org/monthly", "['https-rot', 'aio3']"),
+        ("https://blog.example.org/monthly", "['aio3']"),  # a repeated row adds nothing
+        ("https://blog.example.org/one", "botaa3")])  # fmt: skip
+    report = ingest(store, "paper", [str(tmp_path / "KG")], workers=1)
+    assert report.ok, report.rejected
+    links = set(store.db.execute(
+        "SELECT r.url_key, l.ecosystem, l.name, l.version FROM report_links l"
+        " JOIN reports r ON r.id = l.report_id"))  # fmt: skip
+    assert links == {("blog.example.org/monthly", "PyPI", "https-rot", None),
+                     ("blog.example.org/monthly", "PyPI", "aio3", None),
+                     ("blog.example.org/one", "PyPI", "botaa3", None)}  # fmt: skip
+    assert count(store, "records") == count(store, "packages") == 0
+    # the paper's labelling is still there, beside the links
+    assert stored(store)[("co-existing", "blog.example.org/monthly")] == {
+        ("PyPI", "https-rot", None, "member"), ("PyPI", "aio3", None, "member")}  # fmt: skip

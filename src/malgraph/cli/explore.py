@@ -356,8 +356,9 @@ def relate_command(
 def print_dependency_summary(found: DependencySummary) -> None:
     vias = ", ".join(f"{n} with {via} evidence" for via, n in sorted(found.by_via.items()))
     out.print(f"dependency: {found.edges} depends-on edges" + (f" ({vias})" if vias else "")
-              + f"; {found.excluded_by_spec} declared dependencies whose version spec admits"
-              " no malicious version")  # fmt: skip
+              + f"; {found.name_only} by name only (no malicious version shown reached; left"
+              f" out of the counts); {found.excluded_by_spec} declared dependencies whose"
+              " version spec admits no malicious version")  # fmt: skip
 
 
 @app.command("families")

@@ -18,7 +18,8 @@ from malgraph.store.code import release_times
 def dependency_numbers(db: sqlite3.Connection) -> dict[str, Any]:
     """Hidden packages (targets of an edge), their dependents, the weakly connected groups
     over packages, and each group's active time: latest minus earliest release of any member
-    version (members without a release date are counted, not guessed)."""
+    version (members without a release date are counted, not guessed). Edges by name only
+    (no malicious version shown reached) are counted apart and in none of these."""
     edges = package_edges(db)
     dependents: dict[int, set[int]] = defaultdict(set)
     for src, dst, _, _ in edges:
@@ -51,8 +52,12 @@ def dependency_numbers(db: sqlite3.Connection) -> dict[str, Any]:
     for _, _, _, evidence in edges:
         for via in {e["via"] for e in orjson.loads(evidence)["evidence"]}:
             vias[via] += 1
+    name_only = package_edges(db, name_only=True)
     return {
         "edges": len(edges),
+        # by name only: the target is malicious in some versions, none shown reached
+        "name_only_edges": len(name_only),
+        "name_only_targets": len({dst for _, dst, _, _ in name_only}),
         "edges_by_evidence": dict(sorted(vias.items())),
         "hidden_packages": len(hidden),
         "dependent_packages": len({src for src, _, _, _ in edges}),

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 
+from malgraph.relations.dependency import NAME_ONLY_STEP
+
 LIST_REPORT = 200  # a report naming more packages than this is a list, not a campaign signal
 
 
@@ -34,14 +36,17 @@ def campaign_members(db: sqlite3.Connection) -> dict[int, set[int]]:
     return dict(out)
 
 
-def package_edges(db: sqlite3.Connection) -> list[tuple[int, int, float, str]]:
-    """Depends-on edges lifted to packages: (depending, depended on, confidence, evidence)."""
+def package_edges(db: sqlite3.Connection, name_only: bool = False
+                  ) -> list[tuple[int, int, float, str]]:  # fmt: skip
+    """Depends-on edges lifted to packages: (depending, depended on, confidence, evidence).
+    Those that reach no version shown malicious (name only) are left out, or asked alone."""
     query = (
         "SELECT CASE e.src_type WHEN 'package' THEN e.src_id ELSE pv.package_id END, e.dst_id,"
         " e.confidence, e.evidence FROM edges e LEFT JOIN package_versions pv"
         " ON e.src_type = 'package_version' AND pv.id = e.src_id WHERE e.kind = 'depends_on'"
+        f" AND e.step {'=' if name_only else '!='} ?"
     )
-    return list(db.execute(query))
+    return list(db.execute(query, (NAME_ONLY_STEP,)))
 
 
 def dependency_links(db: sqlite3.Connection) -> list[tuple[int, int]]:

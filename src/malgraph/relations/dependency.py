@@ -1,6 +1,12 @@
 """The dependency relation: `A depends-on B` where B is a malicious package in the store, from
 declared dependencies in A's manifests, imports in A's code (resolved by ecosystem rules), and
-dependency lists that sources give without code. Each edge keeps every piece of evidence."""
+dependency lists that sources give without code. Each edge keeps every piece of evidence.
+
+Versions count: when B is malicious only in some versions, a declared constraint makes an edge
+only if it admits one of them; a link that names B without a readable constraint (an import, a
+source's list of names, a dist-tag, a URL), or that reaches B only through claims whose versions
+are unknown, is kept as a name-only edge of low confidence (step NAME_ONLY_STEP), which the
+dependency-hidden counts (RQ3) and campaign evidence leave out."""
 
 from __future__ import annotations
 
@@ -20,6 +26,8 @@ LANGUAGE_ECOSYSTEM = {"python": "PyPI", "javascript": "npm", "ruby": "RubyGems"}
 # Kinds a consumer's install does not pull in: still a link, a weaker one.
 DEVELOPMENT_KINDS = frozenset({"devDependencies", "development", "tests_require", "gemfile"})
 EVIDENCE_KEPT = 10  # per edge; "evidence_count" says how many there were
+NAME_ONLY = 0.2  # the same name, no version shown malicious: a lead, not a dependency
+NAME_ONLY_STEP = "dependency/name-only"
 Node = tuple[str, int]  # ('package_version' | 'package', id)
 
 
@@ -28,14 +36,18 @@ class DependencySummary:
     edges: int = 0
     by_via: Counter[str] = field(default_factory=Counter)
     excluded_by_spec: int = 0  # declared, but the spec admits no malicious version
+    name_only: int = 0  # edges by name only (left out of the dependency-hidden counts)
 
 
-class _Targets:
-    """Malicious packages in the store and the versions their claims name (None: all)."""
+class Targets:
+    """Malicious packages in the store: the versions their claims name, whether a claim holds
+    every version, and whether one names the package without saying which versions."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.ids: dict[tuple[str, str], int] = {}
-        self.versions: dict[int, set[str] | None] = {}
+        self.versions: dict[int, set[str]] = defaultdict(set)
+        self.every: set[int] = set()  # some claim: every version is malicious
+        self.unknown: set[int] = set()  # some claim: versions unknown (or a range's examples)
         for package, eco, name, scope, version in db.execute(
             "SELECT p.id, p.ecosystem, p.name, r.scope, pv.version FROM records r"
             " JOIN packages p ON p.id = r.package_id LEFT JOIN record_versions rv"
@@ -43,14 +55,29 @@ class _Targets:
             " WHERE r.role = 'claim' AND r.withdrawn IS NULL"
         ):
             self.ids[eco, name] = package
-            known = self.versions.setdefault(package, set())
-            if scope != "listed" or version is None:
-                self.versions[package] = None
-            elif known is not None:
-                known.add(version)
+            if scope == "all":
+                self.every.add(package)
+            elif scope != "listed" or version is None:
+                self.unknown.add(package)
+            if version is not None:
+                self.versions[package].add(version)
 
     def find(self, ecosystem: str, name: str) -> int | None:
         return self.ids.get((ecosystem, canonical_name(ecosystem, name)))
+
+    def admits(self, ecosystem: str, target: int, spec: str | None
+               ) -> tuple[str, list[str] | None] | None:  # fmt: skip
+        """How a dependency on the target with this constraint (None: none given) reaches a
+        malicious version: ("version", the malicious versions it admits, None for every
+        version), ("name-only", None), or None when the constraint admits none of them."""
+        if target in self.every:
+            return "version", None
+        admitted = spec_admits(ecosystem, spec, self.versions[target]) if spec is not None else None
+        if admitted:
+            return "version", admitted
+        if admitted is None or target in self.unknown:
+            return "name-only", None
+        return None
 
 
 class _Edges:
@@ -64,7 +91,7 @@ class _Edges:
 def refresh_dependencies(store: Store) -> DependencySummary:
     """Recompute every depends-on edge (read first, then one write transaction)."""
     db, summary, edges = store.db, DependencySummary(), _Edges()
-    targets = _Targets(db)
+    targets = Targets(db)
     package_of = dict(db.execute("SELECT id, package_id FROM package_versions"))
     _from_code(db, targets, package_of, edges, summary)
     _from_sources(db, targets, edges)
@@ -72,10 +99,12 @@ def refresh_dependencies(store: Store) -> DependencySummary:
     for ((src_type, src_id), dst), found in sorted(edges.found.items()):
         found.sort(key=lambda f: (-f[0], orjson.dumps(f[1], option=orjson.OPT_SORT_KEYS)))
         evidence = [e for _, e in found[:EVIDENCE_KEPT]]
+        name_only = all(e.get("match") == "name-only" for _, e in found)
+        summary.name_only += name_only
         summary.by_via.update({e["via"] for e in evidence})
         rows.append((src_type, src_id, dst, orjson.dumps(
             {"evidence": evidence, "evidence_count": len(found)}).decode(), found[0][0],
-            f"dependency/{found[0][1]['via']}"))  # fmt: skip
+            NAME_ONLY_STEP if name_only else f"dependency/{found[0][1]['via']}"))  # fmt: skip
     with store.transaction() as tx:
         tx.execute("DELETE FROM edges WHERE kind = 'depends_on'")
         tx.executemany(
@@ -87,7 +116,7 @@ def refresh_dependencies(store: Store) -> DependencySummary:
     return summary
 
 
-def _from_code(db: sqlite3.Connection, targets: _Targets, package_of: dict[int, int],
+def _from_code(db: sqlite3.Connection, targets: Targets, package_of: dict[int, int],
                edges: _Edges, summary: DependencySummary) -> None:  # fmt: skip
     holders: dict[str, list[int]] = defaultdict(list)
     for sha256, version in db.execute(
@@ -109,15 +138,14 @@ def _from_code(db: sqlite3.Connection, targets: _Targets, package_of: dict[int, 
             target = targets.find(eco, name)
             if target is None:
                 continue
-            malicious = targets.versions[target]
-            admitted = spec_admits(eco, spec, malicious) if malicious is not None else None
-            if malicious is not None and admitted == []:
+            if (reach := targets.admits(eco, target, spec or "")) is None:
                 summary.excluded_by_spec += 1
                 continue
             evidence = {"via": "manifest", "kind": kind, "name": name, "spec": spec,
-                        "file": file, "line": line, "snippet": snippet,
-                        "admits": admitted}  # fmt: skip
+                        "file": file, "line": line, "snippet": snippet, "match": reach[0],
+                        "admits": reach[1]}  # fmt: skip
             confidence = 0.7 if kind in DEVELOPMENT_KINDS else 1.0
+            confidence = confidence if reach[0] == "version" else NAME_ONLY
             for version in versions:
                 if target != package_of[version]:
                     edges.add(("package_version", version), target, confidence, evidence)
@@ -131,16 +159,17 @@ def _from_code(db: sqlite3.Connection, targets: _Targets, package_of: dict[int, 
             if resolved is None or (target := targets.find(eco or "", resolved[0])) is None:
                 continue
             named = (eco or "", canonical_name(eco or "", resolved[0])) in declared
+            match = "version" if target in targets.every else "name-only"
             evidence = {"via": "import", "kind": kind, "module": module, "file": file,
                         "line": line, "snippet": snippet, "rule": resolved[1],
-                        "declared": named}  # fmt: skip
+                        "declared": named, "match": match}  # fmt: skip
+            confidence = (0.9 if named else 0.6) if match == "version" else NAME_ONLY
             for version in versions:
                 if target != package_of[version]:
-                    edges.add(("package_version", version), target, 0.9 if named else 0.6,
-                              evidence)  # fmt: skip
+                    edges.add(("package_version", version), target, confidence, evidence)
 
 
-def _from_sources(db: sqlite3.Connection, targets: _Targets, edges: _Edges) -> None:
+def _from_sources(db: sqlite3.Connection, targets: Targets, edges: _Edges) -> None:
     for record, package, eco, source, listed, versions in db.execute(
         "SELECT r.id, r.package_id, p.ecosystem, s.name, r.dependencies,"
         " (SELECT json_group_array(version_id) FROM record_versions WHERE record_id = r.id)"
@@ -153,6 +182,9 @@ def _from_sources(db: sqlite3.Connection, targets: _Targets, edges: _Edges) -> N
             target = targets.find(eco, name)
             if target is None or target == package:
                 continue
-            evidence = {"via": "source", "source": source, "record": record, "name": name}
+            # a source's list names no constraint: only a package bad in every version is reached
+            match = "version" if target in targets.every else "name-only"
+            evidence = {"via": "source", "source": source, "record": record, "name": name,
+                        "match": match}  # fmt: skip
             for node in nodes or [("package", package)]:
-                edges.add(node, target, 0.9, evidence)
+                edges.add(node, target, 0.9 if match == "version" else NAME_ONLY, evidence)

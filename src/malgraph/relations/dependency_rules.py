@@ -88,7 +88,7 @@ def spec_admits(ecosystem: str, spec: str, versions: Collection[str]) -> list[st
     """The versions (of those given) that a dependency spec admits; None when the spec is not
     one this can read (a URL, a tag, a path): then it may admit any."""
     spec = spec.split(";")[0].strip()
-    if not spec or spec in ("*", "latest", "x"):
+    if not spec or spec in ("*", "x", "X"):  # any version ("latest" is a dist-tag: unknown)
         return sorted(versions)
     try:
         if ecosystem == "npm":

@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import zipfile
+from itertools import pairwise
 from pathlib import PurePath, PurePosixPath
 from typing import NamedTuple
 
@@ -26,7 +27,13 @@ from malgraph.model import Document, Problem, Record, Report, ReportLink, Report
 from malgraph.sources.base import claim, file_time
 from malgraph.sources.inputs import InputFile, ReadError, read_capped
 from malgraph.sources.paper_graph import is_paper_graph, parse_paper_graph
-from malgraph.sources.paper_reports import SOURCE_REPORT, ioc_reports, report_sites, source_links
+from malgraph.sources.paper_reports import (
+    SOURCE_REPORT,
+    ioc_links,
+    ioc_reports,
+    report_sites,
+    source_links,
+)
 from malgraph.sources.workbooks import (
     Sheet,
     Unusable,
@@ -38,7 +45,7 @@ from malgraph.sources.workbooks import (
 
 SIBLING = "malware_deduplicated.xlsx"
 MALWARE = ("Source", "name_version")
-DEDUPLICATED = ("name", "version", "published_at", "description", "dependencies")
+DEDUPLICATED = ("name", "version", "published_at", "description", "dependencies", "Filepath")
 WORKBOOKS = ("malware.xlsx", "report.xlsx", "ioc-report.xlsx")  # and SOURCE_REPORT's
 SKIPPED = {  # workbooks of the artifact that hold no records, and why
     SIBLING: "read together with malware.xlsx",
@@ -48,6 +55,10 @@ _VERSION_LIKE = re.compile(r"v?\d[0-9A-Za-z.+_-]*\Z")
 _GRAMMARS = {"npm": re.compile(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?\Z"),
              "RubyGems": re.compile(r"\d+(\.[0-9A-Za-z]+)*\Z"),
              "PyPI": re.compile(VERSION_PATTERN + r"\Z", re.VERBOSE | re.IGNORECASE)}  # fmt: skip
+# A version beyond doubt, to overrule a sheet's reading: dotted ("-1", "-v13", "-2023" end
+# many real names, so a bare number never re-splits one).
+_DOTTED = re.compile(r"v?\d+\.\d")
+_DATADOG_VERSION = re.compile(r"-v(?=\d)")  # DataDog names its samples name-vVERSION
 
 Known = dict[tuple[str, str], dict[str, str | None]]  # the sibling's rows by (sheet, name_version)
 
@@ -122,7 +133,8 @@ def _read(kind: str, raw: bytes, item: InputFile, warnings: list[str], rejected:
         reports, sites = report_sites(sheets, item.inner.name, warnings, rejected)
         return _Parts(reports=tuple(reports), sites=tuple(sites))
     if kind == "ioc-report.xlsx":
-        return _Parts(reports=tuple(ioc_reports(sheets, item.inner.name, warnings, rejected)))
+        reports = ioc_reports(sheets, item.inner.name, warnings, rejected)
+        return _Parts(reports=tuple(reports), links=tuple(ioc_links(sheets, warnings)))
     return _Parts(links=tuple(source_links(sheets, kind, warnings, rejected)))
 
 
@@ -169,6 +181,41 @@ def _split(text: str, ecosystem: str) -> tuple[str, str | None] | None:
     return (text[:cut], text[cut + 1 :]) if cut is not None else None
 
 
+def _sheet_split(text: str, ecosystem: str, source: str, found: dict[str, str | None]
+                 ) -> tuple[str, str | None] | tuple[()] | None:  # fmt: skip
+    """The sibling's (name, version) for name_version when it agrees with it; else the
+    ecosystem's rules: () when the sibling's split is not of this text and no rule splits it.
+    A sibling giving the whole text as the name with no version agrees, unless the row's own
+    evidence shows a version: the sample's path (".../ethter/1.10.1b1/..."), DataDog's
+    name-vVERSION, or a dotted version the ecosystem's grammar reads."""
+    name, version = found["name"] or text, found["version"]
+    fold = str.lower if ecosystem == "PyPI" else str  # PyPI names ignore case
+    if version is not None:
+        if fold(text) in {fold(f"{name}{sep}{version}") for sep in ("-", "@", "-v")}:
+            return name, version
+        return _split(text, ecosystem) or ()
+    if fold(name) != fold(text):
+        return _split(text, ecosystem) or ()
+    return _resplit(text, ecosystem, source, found.get("Filepath")) or (name, None)
+
+
+def _resplit(text: str, ecosystem: str, source: str, path: str | None
+             ) -> tuple[str, str] | None:  # fmt: skip
+    """A version the row itself shows in a text its sheet left whole, or None."""
+    parts = PurePosixPath((path or "").strip().replace("\\", "/")).parts
+    for folder, sub in pairwise(parts):
+        if f"{folder}-{sub}" == text:  # Backstabber's layout: <name>/<version>/<file>
+            return folder, sub
+    if source.lower() == "datadog" and (cuts := list(_DATADOG_VERSION.finditer(text))):
+        return text[: cuts[-1].start()], text[cuts[-1].end() :]
+    grammar = _GRAMMARS.get(ecosystem)
+    for i, char in enumerate(text):
+        rest = text[i + 1 :]
+        if char == "-" and i and _DOTTED.match(rest) and grammar and grammar.match(rest):
+            return text[:i], rest
+    return None
+
+
 def _malware(sheets: list[Sheet], known: Known, warnings: list[str], rejected: list[str]
              ) -> list[Record]:  # fmt: skip
     records: list[Record] = []
@@ -182,7 +229,12 @@ def _malware(sheets: list[Sheet], known: Known, warnings: list[str], rejected: l
                 rejected.append(f"sheet {sheet.title} row {number}: no {why}")
                 continue
             found = known.get((sheet.title, text), {})
-            split = (found["name"] or text, found["version"]) if found else _split(text, eco.name)
+            split = _sheet_split(text, eco.name, source, found) if found else _split(text, eco.name)
+            if split == ():
+                rejected.append(f"sheet {sheet.title} row {number}: {SIBLING} splits {text!r}"
+                                f" as {found['name']!r} {found['version']!r}, which is not it,"
+                                " and no rule splits it")  # fmt: skip
+                continue
             unsplit += split is None
             name, version = split or (text, None)
             status = (sheet.get(row, "Status") or "").lower()

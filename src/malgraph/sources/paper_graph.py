@@ -27,7 +27,7 @@ import openpyxl  # type: ignore[import-untyped]
 from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
 
 from malgraph.identity import ecosystem_of
-from malgraph.model import Document, LabelGroup, LabelMember, Problem
+from malgraph.model import Document, LabelGroup, LabelMember, Problem, ReportLink
 from malgraph.sources.base import file_time
 from malgraph.sources.inputs import InputFile
 from malgraph.urls import url_key
@@ -69,11 +69,12 @@ def parse_paper_graph(raw: bytes, item: InputFile, sha256: str) -> Document | Pr
     name = path.name.lower()
     warnings: list[str] = []
     rejected: list[str] = []
+    links: list[ReportLink] = []
     try:
         if name.endswith("_end.xlsx"):
             groups = _end_workbook(raw, path, rejected)
         elif name.endswith("_results.xlsx"):
-            groups = _results_workbook(raw, path, rejected)
+            groups, links = _results_workbook(raw, path, rejected)
         else:
             groups = _json_file(raw, path, warnings, rejected)
     except _Unusable as exc:
@@ -82,7 +83,7 @@ def parse_paper_graph(raw: bytes, item: InputFile, sha256: str) -> Document | Pr
         return Problem(item.display, f"no usable group ({rejected[0]})")
     return Document(item.display, sha256, "paper", f"paper-graph/{_relative(path)}",
                     file_time(item), (), tuple(warnings), tuple(rejected),
-                    labels=tuple(groups))  # fmt: skip
+                    links=tuple(links), labels=tuple(groups))  # fmt: skip
 
 
 def _relative(path: PurePath) -> str:
@@ -219,12 +220,16 @@ def _names(cell: object) -> list[str] | None:
     return [n.strip() for n in value if n.strip()]
 
 
-def _results_workbook(raw: bytes, path: PurePath, rejected: list[str]) -> list[LabelGroup]:
-    """The crawler's results: a report URL and the package names found in its page."""
+def _results_workbook(raw: bytes, path: PurePath, rejected: list[str]
+                      ) -> tuple[list[LabelGroup], list[ReportLink]]:  # fmt: skip
+    """The crawler's results: a report URL and the package names found in its page. They are
+    the paper's co-existing labelling and, like a source-report list, report-to-package links
+    (never claims)."""
     ecosystem = _ecosystem_of_path(path)
     if ecosystem is None:
         raise _Unusable(f"{path.name}: no ecosystem in its name (npm_, pypi_, ruby_)")
     groups: dict[str, dict[LabelMember, None]] = defaultdict(dict)
+    links: dict[tuple[str, str], ReportLink] = {}
     for number, row in _rows(raw, path.name, ("url", "found_names")):
         url, names = _text(row["url"]), _names(row["found_names"])
         keyed = url_key(url) if url else None
@@ -234,8 +239,10 @@ def _results_workbook(raw: bytes, path: PurePath, rejected: list[str]) -> list[L
             continue
         for name in names:
             groups[keyed[0]][LabelMember(ecosystem, name, None, name)] = None
+            where = (("row", f"{path.name} row {number}"),)
+            links.setdefault((keyed[0], name), ReportLink(str(url), ecosystem, name, None, where))
     return [LabelGroup(LABELLER, COEXISTING, key, tuple(members))
-            for key, members in groups.items() if members]  # fmt: skip
+            for key, members in groups.items() if members], list(links.values())  # fmt: skip
 
 
 # --- JSON: clusters and node-link graphs -------------------------------------------------------
