@@ -12,6 +12,8 @@ from pathlib import Path
 from malgraph.errors import StoreError
 from malgraph.store.schema import MIGRATIONS
 
+PAPER_READER_CHANGED = 10  # the schema from which paper documents are read as they are now
+
 DEFAULT_PATH = "malgraph.db"
 
 
@@ -67,6 +69,13 @@ class Store:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
                 raise
+        if 0 < version < PAPER_READER_CHANGED:
+            # Its paper documents were read by an older reader (source-report rows as claims,
+            # no report links, sites, labelling or rows as given): read them again next time.
+            from malgraph.store.writer import Writer
+
+            with self.transaction():
+                Writer(self.db).forget_feed("paper")
         if 0 < version < len(MIGRATIONS):
             # An older store: its sources become labels of the reporters they name now.
             from malgraph.source_names import SourceNames

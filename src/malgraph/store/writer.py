@@ -293,6 +293,23 @@ class Writer:
                 stored[(feed, key)] = (modified, sha)
         return stored
 
+    def forget_feed(self, feed: str) -> int:
+        """Take back every document of a feed, with its rows and its stat-cache entries, so that
+        the next ingest reads its files afresh: for a store whose documents an older reader
+        made. The caller holds the transaction. Returns how many documents were taken back."""
+        keys = [k for (k,) in self.db.execute(
+            "SELECT doc_key FROM documents WHERE current AND feed = ?", (feed,))]  # fmt: skip
+        for key in keys:
+            self._retire(feed, key)
+        self.db.execute(  # a zip member's document names its zip before the '!'
+            "DELETE FROM input_files WHERE path IN (SELECT CASE WHEN instr(path, '!') THEN"
+            " substr(path, 1, instr(path, '!') - 1) ELSE path END FROM documents WHERE feed = ?)",
+            (feed,),
+        )
+        self.db.execute("DELETE FROM documents WHERE feed = ?", (feed,))
+        self.forget()
+        return len(keys)
+
     def _retire(self, feed: str, key: str) -> None:
         """Remove the records (and their edges) of a document's current version."""
         (sha,) = self.db.execute(
