@@ -216,3 +216,16 @@ def test_the_pool_reads_as_the_single_process_does(tmp_path: Path) -> None:
         report = ingest_archives(store, cache_for(store.path), [str(folder)], jobs=2)
         assert report.ok and report.placed == {"metadata": 40}
         assert report.outcomes == {"added": 40} and report.sources == ["many"]
+
+
+def test_a_fifo_and_a_bidi_name_are_listed_never_read_or_stored(tmp_path: Path) -> None:
+    folder = tmp_path / "samples"
+    _write(folder / "fine-1.0.0.tgz", npm_package("fine", "1.0.0"))
+    _write(folder / "sly-1.0.0.tgz", npm_package("sly\u202eexe", "1.0.0"))
+    os.mkfifo(folder / "pipe.tgz")  # opening it for reading would wait for a writer forever
+    with Store(tmp_path / "m.db") as store:
+        report = ingest_archives(store, cache_for(store.path), [str(folder)])
+    assert [Path(p.path).name for p in report.rejected] == ["pipe.tgz"]
+    assert [Path(p.path).name for p in report.unplaced] == ["sly-1.0.0.tgz"]
+    assert "\\u202e" in report.unplaced[0].reason or "U+202E" in report.unplaced[0].reason
+    assert set(_claims(tmp_path / "m.db")) == {"fine"}

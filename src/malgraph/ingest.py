@@ -57,7 +57,10 @@ def _parse(job: tuple[str, InputFile]) -> tuple[InputFile, DocumentRows | Proble
         raw = read_capped(item)
     except ReadError as exc:
         return item, Problem(item.display, str(exc))
-    parsed = SOURCES[kind].parse(raw, item, hashlib.sha256(raw).hexdigest())
+    try:
+        parsed = SOURCES[kind].parse(raw, item, hashlib.sha256(raw).hexdigest())
+    except Exception as exc:  # a parser's blind spot costs this file, never the run
+        return item, Problem(item.display, f"could not be read ({type(exc).__name__}: {exc})")
     if isinstance(parsed, Document):
         return item, document_rows(parsed)
     return item, parsed

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -168,6 +169,9 @@ def _archives_under(root: Path, report: ArchivesReport) -> Iterator[Path]:
             if path.is_symlink() or not name.lower().endswith(ARCHIVE_SUFFIXES):
                 report.ignored += 1  # a link may point anywhere; other files are no archives
                 continue
+            if not stat.S_ISREG(path.lstat().st_mode):  # a FIFO or a device would block a read
+                report.rejected.append(Problem(display_path(str(path)), "not a regular file"))
+                continue
             yield path
 
 
@@ -273,6 +277,8 @@ def _write(
             with store.transaction() as db:
                 documents = [_document(store, key, placed[key], read_now) for key in batch]
                 accepted = [document for document in documents if document is not None]
+                report.rejected += [Problem(a.item.display, why)  # parts the rows refused
+                                    for a in accepted for why in a.rows.rejected]  # fmt: skip
                 if len(accepted) < len(documents):
                     report.outcomes["unchanged"] += len(documents) - len(accepted)
                 report.outcomes.update(writer.write_batch(accepted))

@@ -14,7 +14,7 @@ from malgraph.analysis.features import Manifest
 from malgraph.analysis.manifests import Found
 from malgraph.artifacts.archives import ArchiveError, Contents, Limits, Member, read_archive
 from malgraph.artifacts.layouts import PathReading, same_package
-from malgraph.identity import canonical_name, canonical_version
+from malgraph.identity import UnsafeName, canonical_name, canonical_version, check_name
 
 MAX_NAME = 256  # longer than any registry allows (npm: 214)
 MAX_VERSION = 128
@@ -142,6 +142,10 @@ def _unfit(name: str, version: str) -> str | None:
     for label, text, longest in (("name", name, MAX_NAME), ("version", version, MAX_VERSION)):
         if _UNFIT.search(text):
             return f"the {label} {text!r} has control characters or spaces"
+        try:  # format characters too (bidi overrides, zero-width): one rule with ingest's
+            check_name(text, label)
+        except UnsafeName as exc:
+            return str(exc)
         if len(text) > longest:
             return f"the {label} is longer than {longest} characters"
     return None

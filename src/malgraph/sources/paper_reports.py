@@ -53,8 +53,10 @@ def report_sites(sheets: list[Sheet], label: str, warnings: list[str], rejected:
                 rejected.append(f"sheet {sheet.title} row {number}: no Categories for {site!r}")
                 continue
             count = sheet.get(row, "Count")
-            found = sites.setdefault(site, ReportSite(
-                site, category, int(count) if count and count.isdigit() else None))  # fmt: skip
+            number_of_reports = (
+                int(count) if count and count.isascii() and count.isdigit() else None
+            )
+            found = sites.setdefault(site, ReportSite(site, category, number_of_reports))
             if found.category != category:
                 warnings.append(f"sheet {sheet.title} row {number}: {site!r} is {category!r},"
                                 f" another sheet says {found.category!r} (that kept)")  # fmt: skip

@@ -217,9 +217,16 @@ def _link_rows(link: ReportLink) -> LinkRows | None:
     return LinkRows(keyed[0], link.url, keyed[1], values)
 
 
-def _label_rows(group: LabelGroup) -> LabelRows:
+def _label_rows(group: LabelGroup, rejected: list[str]) -> LabelRows:
+    """A group's members by canonical identity; a member with an unsafe name is left out and
+    listed, the rest of its group kept."""
     members = []
     for m in group.members:
+        try:
+            check_name(m.name)
+        except UnsafeName as exc:
+            rejected.append(f"{group.kind} group {group.key!r}: {exc}")
+            continue
         eco = ecosystem_of(m.ecosystem).name
         version = canonical_version(eco, m.version) if m.version else None
         members.append((eco, canonical_name(eco, m.name), version, m.given, m.role))
@@ -233,6 +240,7 @@ def document_rows(doc: Document) -> DocumentRows:
     records = tuple(_kept(lambda r: record_rows(r, doc.sha256), doc.records, rejected))
     artifacts = tuple(_kept(_artifact_rows, doc.artifacts, rejected))
     links = tuple(rows for rows in _kept(_link_rows, doc.links, rejected) if rows)
+    labels = tuple(_label_rows(g, rejected) for g in doc.labels)
     return DocumentRows(
         doc.path, doc.sha256, doc.feed, doc.key, doc.modified, doc.warnings, tuple(rejected),
         records,
@@ -241,7 +249,7 @@ def document_rows(doc: Document) -> DocumentRows:
         artifacts,
         links,
         tuple((s.site, s.category, s.reports) for s in doc.sites),
-        tuple(_label_rows(g) for g in doc.labels),
+        labels,
     )  # fmt: skip
 
 
