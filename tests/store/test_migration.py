@@ -9,19 +9,28 @@ from malgraph.store import Store
 from malgraph.store.schema import MIGRATIONS
 
 
-def test_a_schema_2_store_keeps_its_artifacts_and_accepts_fetched_ones(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
+def old_store(path: Path, schema: int, rows: str) -> Path:
+    """A store as a malgraph of that schema left it, with these rows."""
     db = sqlite3.connect(path, isolation_level=None)
-    for number, sql in enumerate(MIGRATIONS[:2], start=1):
+    for number, sql in enumerate(MIGRATIONS[:schema], start=1):
         db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version={number};\nCOMMIT;")
-    db.executescript(
-        "INSERT INTO sources VALUES (1, 'datadog', 'feed');"
-        "INSERT INTO packages VALUES (1, 'npm', 'evil', 1, 'pkg:npm/evil');"
-        "INSERT INTO package_versions VALUES (1, 1, '1.0.0', 'pkg:npm/evil@1.0.0');"
-        "INSERT INTO artifacts VALUES (7, 1, 1, 'aa', '/samples/x.zip', 'datadog-sample',"
-        " '2024-01-01T00:00:00Z', 'docsha');"
-    )
+    db.executescript(rows)
     db.close()
+    return path
+
+
+def test_a_schema_2_store_keeps_its_artifacts_and_accepts_fetched_ones(tmp_path: Path) -> None:
+    path = old_store(
+        tmp_path / "old.db",
+        2,
+        (
+            "INSERT INTO sources VALUES (1, 'datadog', 'feed');"
+            "INSERT INTO packages VALUES (1, 'npm', 'evil', 1, 'pkg:npm/evil');"
+            "INSERT INTO package_versions VALUES (1, 1, '1.0.0', 'pkg:npm/evil@1.0.0');"
+            "INSERT INTO artifacts VALUES (7, 1, 1, 'aa', '/samples/x.zip', 'datadog-sample',"
+            " '2024-01-01T00:00:00Z', 'docsha');"
+        ),
+    )
     with Store(path) as store:
         assert store.schema_version == len(MIGRATIONS) >= 3
         row = store.db.execute("SELECT * FROM artifacts").fetchone()
@@ -73,24 +82,23 @@ def test_opening_a_store_from_before_the_paper_reader_changed_forgets_its_paper_
 ) -> None:
     from malgraph.store import PAPER_READER_CHANGED
 
-    path = tmp_path / "old.db"
-    db = sqlite3.connect(path, isolation_level=None)
-    for number, sql in enumerate(MIGRATIONS[:6], start=1):
-        db.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version={number};\nCOMMIT;")
-    db.executescript(
-        "INSERT INTO sources VALUES (1, 'Phylum', 'feed'), (2, 'osv', 'feed');"
-        "INSERT INTO packages VALUES (1, 'npm', 'evil', 1, 'pkg:npm/evil');"
-        "INSERT INTO records(id, source_id, source_record_id, role, package_id, name_given,"
-        " scope, versions, raw_sha256, document_sha256) VALUES"
-        " (1, 1, 'paper/x', 'claim', 1, 'evil', 'unknown', '[]', '', 'p1'),"
-        " (2, 2, 'MAL-1', 'claim', 1, 'evil', 'unknown', '[]', '', 'o1');"
-        "INSERT INTO documents VALUES ('p1', 'paper', 'paper/npm_source_report', 'm', 1,"
-        " '/in/npm_source_report.xlsx', 'added', 'now'),"
-        " ('o1', 'osv', 'MAL-1', 'm', 1, '/in/MAL-1.json', 'added', 'now');"
-        "INSERT INTO input_files VALUES ('/in/npm_source_report.xlsx', 1, 1, 'p1'),"
-        " ('/in/MAL-1.json', 1, 1, 'o1');"
+    path = old_store(
+        tmp_path / "old.db",
+        6,
+        (
+            "INSERT INTO sources VALUES (1, 'Phylum', 'feed'), (2, 'osv', 'feed');"
+            "INSERT INTO packages VALUES (1, 'npm', 'evil', 1, 'pkg:npm/evil');"
+            "INSERT INTO records(id, source_id, source_record_id, role, package_id, name_given,"
+            " scope, versions, raw_sha256, document_sha256) VALUES"
+            " (1, 1, 'paper/x', 'claim', 1, 'evil', 'unknown', '[]', '', 'p1'),"
+            " (2, 2, 'MAL-1', 'claim', 1, 'evil', 'unknown', '[]', '', 'o1');"
+            "INSERT INTO documents VALUES ('p1', 'paper', 'paper/npm_source_report', 'm', 1,"
+            " '/in/npm_source_report.xlsx', 'added', 'now'),"
+            " ('o1', 'osv', 'MAL-1', 'm', 1, '/in/MAL-1.json', 'added', 'now');"
+            "INSERT INTO input_files VALUES ('/in/npm_source_report.xlsx', 1, 1, 'p1'),"
+            " ('/in/MAL-1.json', 1, 1, 'o1');"
+        ),
     )
-    db.close()
     assert 6 < PAPER_READER_CHANGED <= len(MIGRATIONS)
     with Store(path) as store:
         assert store.db.execute("SELECT id FROM records").fetchall() == [(2,)]
