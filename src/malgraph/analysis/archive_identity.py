@@ -16,7 +16,7 @@ from malgraph.artifacts.archives import ArchiveError, Contents, Limits, Member, 
 from malgraph.artifacts.layouts import PathReading, same_package
 from malgraph.identity import UnsafeName, canonical_name, canonical_version, check_name
 
-MAX_NAME = 256  # longer than any registry allows (npm: 214)
+MAX_NAME = 256  # longer than any registry allows
 MAX_VERSION = 128
 _UNFIT = re.compile(r"[\x00-\x20\x7f-\x9f]")  # control characters and spaces: no registry allows
 _PYTHON_BUILD_FILES = frozenset({"setup.py", "setup.cfg", "pyproject.toml"})

@@ -94,7 +94,13 @@ Strict = Annotated[bool, typer.Option(help="Any rejected input aborts and rolls 
 BatchSize = Annotated[int, typer.Option(min=1, help="Documents per transaction.")]
 Workers = Annotated[
     int | None,
-    typer.Option("--workers", "-j", "--jobs", min=1, help="Parser processes (default: cores)."),
+    typer.Option(
+        "--workers",
+        "-j",
+        "--jobs",
+        min=1,
+        help="Parser processes (default: cores; `archives`: one).",
+    ),
 ]
 ProblemsFile = Annotated[
     Path | None, typer.Option("--problems", help="Write every rejection and warning as JSONL.")
