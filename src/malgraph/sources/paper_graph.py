@@ -11,25 +11,19 @@ can be compared; nothing here becomes a claim, a package node or an edge.
 from __future__ import annotations
 
 import ast
-import io
 import json
 import re
-import zipfile
-import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
-from xml.etree.ElementTree import ParseError
-
-import openpyxl  # type: ignore[import-untyped]
-from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[import-untyped]
 
 from malgraph.identity import ecosystem_of
 from malgraph.model import Document, LabelGroup, LabelMember, Problem, ReportLink
 from malgraph.sources.base import file_time
 from malgraph.sources.inputs import InputFile
+from malgraph.sources.workbooks import Unusable, read_workbook
 from malgraph.urls import url_key
 
 LABELLER = "malgraph-paper"
@@ -42,15 +36,11 @@ FOLDERS = {"similar_edge": SIMILAR, "duplicated_edge": DUPLICATED,
 ECOSYSTEMS = {"npm": "npm", "js": "npm", "pypi": "PyPI", "py": "PyPI", "ruby": "RubyGems",
               "rb": "RubyGems", "rubygems": "RubyGems"}  # fmt: skip
 PLACEHOLDERS = frozenset({"", "none", "null", "nil", "nan", "n/a", "not available", "[]"})
-MAX_UNPACKED = 128 * 1024 * 1024  # a workbook is a zip: a small file can unpack to gigabytes
-MAX_ROWS, MAX_COLUMNS = 500_000, 64
 MAX_LIST_TEXT = 1 << 20  # a found_names cell; literal_eval's cost grows with its input
 _VERSION = re.compile(r"v?\d")  # a version the paper gives apart starts so
 _CUT_VERSION = re.compile(r"v?\d+(\.\d+)+[0-9A-Za-z.+_!-]*\Z")  # one cut from a name: dotted
 _DATADOG = re.compile(r"\d{4}-\d{2}-\d{2}-(?P<name>.+)-v(?P<version>\d[^-]*)\Z")
 _SAMPLE_SUFFIX = re.compile(r"(_sourcecode)?\.(js|py|rb)\Z|\.(tar\.gz|tgz|tar|gem|zip|whl)\Z")
-_BAD_WORKBOOK = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError,
-                 EOFError, OSError, zlib.error, ParseError)  # fmt: skip
 
 
 class _Unusable(Exception):
@@ -147,37 +137,18 @@ def _member(ecosystem: str | None, name: str | None, version: str | None, given:
 
 
 def _rows(raw: bytes, label: str, needed: tuple[str, ...]) -> Iterable[tuple[int, dict[str, Any]]]:
-    """Each data row of every sheet as {header: value} (the first of repeated headers),
-    with its row number as Excel shows it; formulas are never evaluated."""
+    """Each data row of every sheet as {header: value} (the first of repeated headers), with
+    its row number as Excel shows it, read by the paper's one safe workbook reader."""
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
-                raise _Unusable(f"{label}: unpacks to over {MAX_UNPACKED} bytes")
-        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        sheets = [(str(ws.title), list(ws.iter_rows(max_col=MAX_COLUMNS, max_row=MAX_ROWS + 1,
-                                                    values_only=True)))
-                  for ws in book.worksheets]  # fmt: skip
-        book.close()
-    except _BAD_WORKBOOK as exc:
-        raise _Unusable(f"{label}: not a readable .xlsx ({type(exc).__name__}: {exc})") from exc
+        sheets = read_workbook(raw, label)
+    except Unusable as exc:
+        raise _Unusable(str(exc)) from exc
     out = []
-    for title, rows in sheets:
-        if len(rows) > MAX_ROWS:
-            raise _Unusable(f"{label} sheet {title}: over {MAX_ROWS} rows")
-        if not rows:
-            continue
-        header: dict[str, int] = {}
-        for index, cell in enumerate(rows[0]):
-            if (name := _text(cell)) is not None:
-                header.setdefault(name, index)
-        if missing := [c for c in needed if c not in header]:
-            if header or len(rows) > 1:
-                raise _Unusable(f"{label} sheet {title}: missing column {missing[0]!r}")
-            continue
-        for number, row in enumerate(rows[1:], 2):
-            if any(v is not None and str(v).strip() for v in row):
-                out.append((number, {h: row[i] if i < len(row) else None
-                                     for h, i in header.items()}))  # fmt: skip
+    for sheet in sheets:
+        if missing := [c for c in needed if c not in sheet.columns]:
+            raise _Unusable(f"{label} sheet {sheet.title}: missing column {missing[0]!r}")
+        out += [(number, {h: row[i] if i < len(row) else None for h, i in sheet.columns.items()})
+                for number, row in sheet.rows]  # fmt: skip
     return out
 
 
