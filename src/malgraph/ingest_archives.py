@@ -24,6 +24,7 @@ from pathlib import Path
 import orjson
 
 from malgraph.analysis.archive_identity import Identity, Unplaced, identify
+from malgraph.analysis.runner import MAX_ARCHIVE_BYTES
 from malgraph.artifacts.cache import Cache
 from malgraph.artifacts.layouts import read_place
 from malgraph.artifacts.local import ARCHIVE_SUFFIXES
@@ -51,7 +52,6 @@ DESCRIPTION = (
     "placed by their own metadata, else their path: `ingest archives DIR... [--source NAME]`"
 )
 ARTIFACT_KIND = "local-archive"
-MAX_ARCHIVE_BYTES = 64 * 2**20
 POOL_THRESHOLD = 32  # below this many files a pool costs more than it saves
 BATCH_SIZE = 500  # package-versions per transaction
 Progress = Callable[[int, int], None]  # (done, total)

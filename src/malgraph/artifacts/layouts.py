@@ -7,15 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from malgraph.artifacts.local import name_version_readings
-from malgraph.dates import normalise_time
+from malgraph.sources.datadog import INTENTS, sample_place
 
-# DataDog's dataset: samples/<npm|pypi>/<intent>/<name>/<version>/<date>-<name>-v<version>.zip
-SAMPLE_ECOSYSTEMS = {"npm": "npm", "pypi": "PyPI"}
-SAMPLE_INTENTS = ("malicious_intent", "compromised_lib")
-_SAMPLE_DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})")
 _SUFFIX_ECOSYSTEMS = ((".whl", "PyPI"), (".gem", "RubyGems"))
 _LOOSE_NAME = re.compile(r"[-_.]+")
 
@@ -67,15 +62,12 @@ def _version_like(text: str) -> bool:
 
 
 def _datadog_sample(parts: Sequence[str]) -> PathReading | None:
-    intent = next((i for i in range(len(parts) - 1, -1, -1) if parts[i] in SAMPLE_INTENTS), None)
+    """A sample of DataDog's tree (its layout is read by sources.datadog), found by the last
+    intent folder on the path."""
+    intent = next((i for i in range(len(parts) - 1, -1, -1) if parts[i] in INTENTS), None)
     if intent is None or intent < 1 or len(parts) - intent < 4:
         return None
-    ecosystem = SAMPLE_ECOSYSTEMS.get(parts[intent - 1].lower())
+    ecosystem, name, version, detected = sample_place(parts, intent)
     if ecosystem is None:
         return None
-    name, version = "/".join(parts[intent + 1 : -2]), parts[-2]
-    if name.startswith("@") and "/" not in name and "@" in name[1:]:
-        name = "@" + name[1:].replace("@", "/", 1)  # "@scope@name" -> "@scope/name"
-    date = _SAMPLE_DATE.match(parts[-1])
-    detected = normalise_time("-".join(date.groups())) if date else None
-    return PathReading("datadog sample", ecosystem, ((unquote(name), version),), detected)
+    return PathReading("datadog sample", ecosystem, ((name, version),), detected)

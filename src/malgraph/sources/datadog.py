@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import PurePath
 from urllib.parse import unquote
 
@@ -63,20 +64,26 @@ class DataDogSource:
 _DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})")
 
 
+def sample_place(parts: Sequence[str], intent: int) -> tuple[str | None, str, str, str | None]:
+    """(ecosystem or None, name, version, detection date) of the sample at `parts`, whose
+    intent folder is `parts[intent]`: `@scope@name` folders read as `@scope/name`."""
+    eco = ECOSYSTEMS.get(parts[intent - 1].lower())
+    name, version = "/".join(parts[intent + 1 : -2]), parts[-2]
+    if name.startswith("@") and "/" not in name and "@" in name[1:]:
+        name = "@" + name[1:].replace("@", "/", 1)  # "@scope@name" -> "@scope/name"
+    date = _DATE.match(parts[-1])
+    detected = normalise_time("-".join(date.groups())) if date else None
+    return eco, unquote(name), version, detected  # "%40scope%2Fname" too
+
+
 def _sample(path: PurePath, item: InputFile, sha256: str) -> Document | Problem:
     parts = path.parts
     intent = next((i for i, p in enumerate(parts) if p in INTENTS), None)
     if intent is None or intent < 1 or len(parts) - intent < 4:
         return Problem(item.display, "expected samples/<eco>/<intent>/<name>/<version>/<file>.zip")
-    eco = ECOSYSTEMS.get(parts[intent - 1].lower())
+    eco, name, version, detected = sample_place(parts, intent)
     if eco is None:
         return Problem(item.display, f"unknown ecosystem folder {parts[intent - 1]!r}")
-    name, version = "/".join(parts[intent + 1 : -2]), parts[-2]
-    if name.startswith("@") and "/" not in name and "@" in name[1:]:
-        name = "@" + name[1:].replace("@", "/", 1)  # "@scope@name" -> "@scope/name"
-    name = unquote(name)  # "%40scope%2Fname" too
-    date = _DATE.match(path.name)
-    detected = normalise_time("-".join(date.groups())) if date else None
     # Absolute, so that `malgraph analyze` can read it in place from wherever it runs.
     where = item.display if item.member else display_path(os.path.abspath(item.path))
     artifact = Artifact("datadog", eco, name, version, sha256, where,
