@@ -1,7 +1,7 @@
 """The real public data the tests read, laid out as the upstream projects publish it, from the
 bundled sample alone (src/malgraph/data/sample; provenance and licences in its NOTICE.md).
 
-A clone of the repository has nothing beside it, so no test reads `../shared`: the folders
+A clone of the repository has nothing beside it, so no test reads outside it: the folders
 below are unpacked from the sample into a temporary directory once per test session.
 """
 
