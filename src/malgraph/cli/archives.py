@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import orjson
 import typer
 
 from malgraph.artifacts.cache import cache_for
 from malgraph.cli import err, open_store, out
+from malgraph.cli.paths import write_problems
 from malgraph.cli.progress import bar
 from malgraph.cli.safe import escape_controls
 from malgraph.errors import InputError, RejectedInput
@@ -79,8 +79,4 @@ def _summarise(report: ArchivesReport, problems: Path | None) -> None:
     if len(report.warnings) > SHOWN:
         err.print(f"... and {len(report.warnings) - SHOWN} more warnings (see --problems FILE)")
     if problems:
-        lines = [
-            orjson.dumps({"path": p.path, "reason": p.reason, "rejected": p.rejected})
-            for p in report.rejected + report.unplaced + report.warnings
-        ]
-        problems.write_bytes(b"".join(line + b"\n" for line in lines))
+        write_problems(problems, report.rejected + report.unplaced + report.warnings)

@@ -7,14 +7,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from malgraph.cli import UsageError, app, err, open_store, out
 from malgraph.cli.archives import ingest_archives_command
 from malgraph.cli.explore import print_dependency_summary, print_stats
-from malgraph.cli.paths import readable_file, readable_inputs, writable_file
+from malgraph.cli.paths import readable_file, readable_inputs, writable_file, write_problems
 from malgraph.cli.safe import shown
 from malgraph.ingest import BATCH_SIZE, IngestReport, ingest
 from malgraph.ingest_archives import KIND as ARCHIVES
@@ -83,11 +82,7 @@ def _summarise(report: IngestReport, problems_file: Path | None, kind: str) -> N
     for reason, n in Counter(w.reason for w in report.warnings).most_common(SHOWN_PROBLEMS):
         err.print(f"[yellow]warning[/] {shown(reason)}: {n} document(s)", highlight=False)
     if problems_file:
-        lines = [
-            orjson.dumps({"path": p.path, "reason": p.reason, "rejected": p.rejected})
-            for p in report.rejected + report.warnings
-        ]
-        problems_file.write_bytes(b"".join(line + b"\n" for line in lines))
+        write_problems(problems_file, report.rejected + report.warnings)
 
 
 Strict = Annotated[bool, typer.Option(help="Any rejected input aborts and rolls back the run.")]

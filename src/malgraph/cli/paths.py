@@ -8,7 +8,10 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
+import orjson
+
 from malgraph.errors import InputError
+from malgraph.model import Problem
 
 
 def _reason(exc: OSError) -> str:
@@ -97,3 +100,10 @@ def writable_folder(path: Path, *, make: bool = True) -> None:
         raise InputError(f"{path}: not a folder")
     if not os.access(path, os.W_OK):
         raise InputError(f"{path}: not writable")
+
+
+def write_problems(path: Path, problems: Iterable[Problem]) -> None:
+    """Every rejection and warning as JSON lines, to the file --problems named."""
+    lines = [orjson.dumps({"path": p.path, "reason": p.reason, "rejected": p.rejected})
+             for p in problems]  # fmt: skip
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
