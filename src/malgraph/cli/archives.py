@@ -16,7 +16,7 @@ from malgraph.cli import err, open_store, out
 from malgraph.cli.paths import write_problems
 from malgraph.cli.progress import bar
 from malgraph.cli.safe import escape_controls
-from malgraph.errors import InputError, RejectedInput
+from malgraph.errors import RejectedInput
 from malgraph.ingest_archives import ArchivesReport, ingest_archives
 from malgraph.source_names import SourceEntry
 
@@ -32,16 +32,13 @@ def ingest_archives_command(
     batch_size: int,
     source_aliases: Sequence[SourceEntry] | None = None,
 ) -> None:
-    """Exit 0 when every archive was placed, 1 when any was unplaced or unreadable, 2 when a
-    path given does not exist."""
+    """Exit 0 when every archive was placed, 1 when any was unplaced or unreadable (a path that
+    cannot be read is an InputError: `malgraph` exits 2 with one line)."""
     try:
         with open_store() as store, bar("archives") as progress:
             report = ingest_archives(store, cache_for(store.path), [str(p) for p in paths],
                                      source=source, jobs=jobs, strict=strict, batch_size=batch_size,
                                      progress=progress, source_aliases=source_aliases)  # fmt: skip
-    except InputError as exc:
-        err.print(escape_controls(f"error: {exc}"), markup=False, highlight=False)
-        raise typer.Exit(2) from None
     except RejectedInput as exc:
         err.print(
             escape_controls(f"rejected (--strict, nothing written to the store): {exc}"),
