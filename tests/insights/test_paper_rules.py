@@ -96,10 +96,15 @@ def test_no_paper_rows(store: Store) -> None:
     assert counted["missing_rate"]["overall"]["missing"] is None
 
 
-def test_stats_rules_paper(tmp_path: Path) -> None:
+def _ingested_by_the_cli(tmp_path: Path) -> Path:
     write_book(tmp_path / "in/malware.xlsx", BOOK)
     db = tmp_path / "m.db"
     assert run("ingest", "paper", str(tmp_path / "in"), db=db)[0] == 0
+    return db
+
+
+def test_stats_rules_paper(tmp_path: Path) -> None:
+    db = _ingested_by_the_cli(tmp_path)
     code, text = run("stats", "--rules", "paper", "--json", db=db)
     assert code == 0
     with Store(db) as store:
@@ -132,9 +137,7 @@ def test_reproduction_table(store: Store, tmp_path: Path) -> None:
 
 
 def test_report_rules_paper(tmp_path: Path) -> None:
-    write_book(tmp_path / "in/malware.xlsx", BOOK)
-    db = tmp_path / "m.db"
-    assert run("ingest", "paper", str(tmp_path / "in"), db=db)[0] == 0
+    db = _ingested_by_the_cli(tmp_path)
     code, text = run("report", "--rules", "paper", "--json", db=db)
     assert code == 0
     numbers = json.loads(text)["paper_rules"]
