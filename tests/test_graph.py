@@ -42,12 +42,27 @@ def graph(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Store:
 def test_every_source_is_in_the_graph(graph: Store) -> None:
     numbers = stats(graph.db)
     sources = set(numbers["by_source"])
-    assert {"ghsa-malware", "leitwacht", "datadog", "maloss", "snyk", "kam193", "phylum",
-            "backstabbers-knife-collection"} <= sources  # fmt: skip
+    assert {
+        "ghsa-malware",
+        "leitwacht",
+        "datadog",
+        "maloss",
+        "snyk",
+        "kam193",
+        "phylum",
+        "backstabbers-knife-collection",
+    } <= sources
     # The paper's labels of reporters other inputs name too count as those reporters.
     assert not sources & {"DataDog", "Snyk.io", "Maloss", "GitHub Advisory", "Phylum"}
     assert {label for labels in numbers["by_label"].values() for label in labels} >= {
-        "DataDog", "datadog", "Snyk.io", "snyk", "Maloss", "maloss", "GitHub Advisory"}  # fmt: skip
+        "DataDog",
+        "datadog",
+        "Snyk.io",
+        "snyk",
+        "Maloss",
+        "maloss",
+        "GitHub Advisory",
+    }
     again = ingest(graph, "reports", [str(Path(graph.path).parent)])  # nothing there: no-op
     assert again.outcomes == {}
 
@@ -63,10 +78,13 @@ def test_kam193_campaigns_and_members(graph: Store, shared_data: Path) -> None:
         data = json.loads(path.read_text())
         campaigns.add(data["campaign"])
         members[data["campaign"]].add(data["name"])
-    stored = dict(graph.db.execute(
-        "SELECT c.name, count(DISTINCT r.package_id) FROM campaigns c"
-        " LEFT JOIN campaign_members m ON m.campaign_id = c.id"
-        " LEFT JOIN records r ON r.id = m.record_id GROUP BY c.id"))  # fmt: skip
+    stored = dict(
+        graph.db.execute(
+            "SELECT c.name, count(DISTINCT r.package_id) FROM campaigns c"
+            " LEFT JOIN campaign_members m ON m.campaign_id = c.id"
+            " LEFT JOIN records r ON r.id = m.record_id GROUP BY c.id"
+        )
+    )
     assert set(stored) == campaigns
     # Members are packages: names that differ only in PEP 503 spelling are one.
     import re
@@ -77,28 +95,39 @@ def test_kam193_campaigns_and_members(graph: Store, shared_data: Path) -> None:
 
 def test_a_campaign_with_categories_and_iocs(graph: Store, shared_data: Path) -> None:
     path = next(
-        p for p in (shared_data / "kam193-package-campaigns/pypi/campaigns").glob("*/*.json")
+        p
+        for p in (shared_data / "kam193-package-campaigns/pypi/campaigns").glob("*/*.json")
         if json.loads(p.read_text()).get("ioc") == ["https://t.me/pozozal"]
-    )  # fmt: skip
+    )
     data = json.loads(path.read_text())
     (package,) = find_packages(graph.db, data["packages"][0], "PyPI")
     card = package_card(graph.db, package)
-    assert {"source": "kam193", "name": data["name"], "category": data["category"],
-            "created": data["created_at"] + "T00:00:00Z"} in card["campaigns"]  # fmt: skip
+    assert {
+        "source": "kam193",
+        "name": data["name"],
+        "category": data["category"],
+        "created": data["created_at"] + "T00:00:00Z",
+    } in card["campaigns"]
     iocs = graph.db.execute(
         "SELECT i.kind, i.value FROM iocs i JOIN ioc_sightings s ON s.ioc_id = i.id"
-        " JOIN campaigns c ON c.id = s.campaign_id WHERE c.name = ?", (data["name"],)
-    ).fetchall()  # fmt: skip
+        " JOIN campaigns c ON c.id = s.campaign_id WHERE c.name = ?",
+        (data["name"],),
+    ).fetchall()
     assert iocs == [("url", "https://t.me/pozozal")]
 
 
 def test_osv_iocs_are_nodes_linked_to_their_record(graph: Store, shared_data: Path) -> None:
-    doc = json.loads((shared_data / "osv-malicious-sample/osv/malicious/pypi/libnvidiasplitpep/"
-                      "MAL-2023-4262.json").read_text())  # fmt: skip
+    doc = json.loads(
+        (
+            shared_data / "osv-malicious-sample/osv/malicious/pypi/libnvidiasplitpep/"
+            "MAL-2023-4262.json"
+        ).read_text()
+    )
     rows = graph.db.execute(
         "SELECT i.kind, i.value FROM iocs i JOIN ioc_sightings s ON s.ioc_id = i.id"
         " JOIN records r ON r.id = s.record_id WHERE r.source_record_id = 'MAL-2023-4262'"
-        " ORDER BY 2").fetchall()  # fmt: skip
+        " ORDER BY 2"
+    ).fetchall()
     assert rows == sorted(("url", u) for u in doc["database_specific"]["iocs"]["urls"])
 
 
@@ -112,8 +141,10 @@ def test_reports_cited_by_several_records_make_co_reported_packages(
         for ref in doc.get("references") or []:
             if ref["type"] in ("ARTICLE", "WEB", "REPORT"):
                 cited[ref["url"]].add(doc["affected"][0]["package"]["name"].lower())
-    url, names = max(((u, n) for u, n in cited.items() if 2 <= len(n) <= 40),
-                     key=lambda item: (len(item[1]), item[0]))  # fmt: skip
+    url, names = max(
+        ((u, n) for u, n in cited.items() if 2 <= len(n) <= 40),
+        key=lambda item: (len(item[1]), item[0]),
+    )
     first = sorted(names)[0]
     (package,) = find_packages(graph.db, first, "npm") or find_packages(graph.db, first, "PyPI")
     co = package_card(graph.db, package)["coreported"]
@@ -125,13 +156,23 @@ def test_write_ups_name_packages_the_store_knows(graph: Store) -> None:
     # npm. Only names the store knows can be found; of these four the shared sources list
     # klow alone (MalOSS), so klow is the one mention.
     report = graph.db.execute(
-        "SELECT id FROM reports WHERE url LIKE '%klow-klown-okhsa.md'").fetchone()[0]  # fmt: skip
-    found = {name for (name,) in graph.db.execute(
-        "SELECT p.name FROM report_mentions m JOIN packages p ON p.id = m.package_id"
-        " WHERE m.report_id = ?", (report,))}  # fmt: skip
-    known = {n for (n,) in graph.db.execute(
-        "SELECT name FROM packages WHERE ecosystem = 'npm'"
-        " AND name IN ('klow', 'klown', 'okhsa', 'ua-parser-js')")}  # fmt: skip
+        "SELECT id FROM reports WHERE url LIKE '%klow-klown-okhsa.md'"
+    ).fetchone()[0]
+    found = {
+        name
+        for (name,) in graph.db.execute(
+            "SELECT p.name FROM report_mentions m JOIN packages p ON p.id = m.package_id"
+            " WHERE m.report_id = ?",
+            (report,),
+        )
+    }
+    known = {
+        n
+        for (n,) in graph.db.execute(
+            "SELECT name FROM packages WHERE ecosystem = 'npm'"
+            " AND name IN ('klow', 'klown', 'okhsa', 'ua-parser-js')"
+        )
+    }
     assert found == known == {"klow"}
 
 
@@ -142,7 +183,8 @@ def test_defanged_iocs_in_a_write_up(store: Store, tmp_path: Path) -> None:
     ingest(store, "reports", [str(tmp_path / "incident.md")])
     rows = store.db.execute(
         "SELECT i.kind, i.value, s.as_written FROM iocs i JOIN ioc_sightings s"
-        " ON s.ioc_id = i.id WHERE s.report_id IS NOT NULL ORDER BY 1").fetchall()  # fmt: skip
+        " ON s.ioc_id = i.id WHERE s.report_id IS NOT NULL ORDER BY 1"
+    ).fetchall()
     assert rows == [
         ("ip", "185.62.57.2", "185[.]62[.]57[.]2"),
         ("url", "https://evil-c2.example.com/a", "hxxps://evil-c2[.]example[.]com/a"),
@@ -150,8 +192,9 @@ def test_defanged_iocs_in_a_write_up(store: Store, tmp_path: Path) -> None:
 
 
 def test_a_write_up_links_to_packages_ingested_later(store: Store, tmp_path: Path) -> None:
-    (tmp_path / "r.md").write_text("# X\n\nThe malicious npm packages `left-pad-evil` and "
-                                   "`colors-evil` stole tokens.\n")  # fmt: skip
+    (tmp_path / "r.md").write_text(
+        "# X\n\nThe malicious npm packages `left-pad-evil` and `colors-evil` stole tokens.\n"
+    )
     ingest(store, "reports", [str(tmp_path / "r.md")])
     write_json(
         tmp_path / "osv/a.json",
@@ -179,8 +222,9 @@ def test_a_write_up_links_to_packages_ingested_later(store: Store, tmp_path: Pat
 def test_missing_rate_single_and_after_filling(graph: Store, shared_data: Path) -> None:
     # malware.xlsx: per source, rows not "tracked"; after filling, rows whose name_version no
     # tracked row of any source has. Sources that only this workbook feeds are checked.
-    book = openpyxl.load_workbook(shared_data / "malgraph-paper-excerpt/malware.xlsx",
-                                  read_only=True)  # fmt: skip
+    book = openpyxl.load_workbook(
+        shared_data / "malgraph-paper-excerpt/malware.xlsx", read_only=True
+    )
     rows = []
     for sheet in book:
         values = list(sheet.iter_rows(values_only=True))
@@ -188,14 +232,20 @@ def test_missing_rate_single_and_after_filling(graph: Store, shared_data: Path) 
         rows += [dict(zip(header, r, strict=False)) for r in values[1:] if any(r)]
     tracked = {r["name_version"] for r in rows if r["Status"] == "tracked"}
     rates = stats(graph.db)["missing_rate"]["by_source"]
-    only_here = {"backstabbers-knife-collection": "Backstabber-Knife", "socket": "Socket",
-                 "mal-pypi-dataset": "Mal-PyPI Dataset"}  # fmt: skip
+    only_here = {
+        "backstabbers-knife-collection": "Backstabber-Knife",
+        "socket": "Socket",
+        "mal-pypi-dataset": "Mal-PyPI Dataset",
+    }
     for source, label in only_here.items():
         mine = [r for r in rows if str(r["Source"]).strip() == label]
         single = sum(r["Status"] != "tracked" for r in mine) / len(mine)
         filled = sum(r["name_version"] not in tracked for r in mine) / len(mine)
-        assert rates[source] == {"records": len(mine), "missing": round(single, 4),
-                                 "missing_after_filling": round(filled, 4)}, source  # fmt: skip
+        assert rates[source] == {
+            "records": len(mine),
+            "missing": round(single, 4),
+            "missing_after_filling": round(filled, 4),
+        }, source
 
 
 def test_the_same_report_twice_adds_nothing(store: Store, tmp_path: Path) -> None:

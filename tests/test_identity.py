@@ -67,9 +67,19 @@ def test_unknown_ecosystems_get_a_generic_purl_naming_them() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["esc\x1b[2Jname", "nul\x00", "del\x7f", "c1\x9bcsi", "bidi\u202eevil", "zero\u200bwidth",
-     "tag\U000e0041", "line\u2028break", "surrogate\udcff", "inner\rreturn"],
-)  # fmt: skip
+    [
+        "esc\x1b[2Jname",
+        "nul\x00",
+        "del\x7f",
+        "c1\x9bcsi",
+        "bidi\u202eevil",
+        "zero\u200bwidth",
+        "tag\U000e0041",
+        "line\u2028break",
+        "surrogate\udcff",
+        "inner\rreturn",
+    ],
+)
 def test_a_name_with_a_control_or_invisible_character_is_refused(name: str) -> None:
     with pytest.raises(UnsafeName, match=r"U\+[0-9A-F]{4}"):
         check_name(name)

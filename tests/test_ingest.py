@@ -20,8 +20,17 @@ from malgraph.store import Store
 from malgraph.store.queries import stats
 from tests.conftest import origin, osv, write_json
 
-TABLES = ("records", "packages", "package_versions", "record_versions", "reports",
-          "record_reports", "edges", "documents", "sources")  # fmt: skip
+TABLES = (
+    "records",
+    "packages",
+    "package_versions",
+    "record_versions",
+    "reports",
+    "record_reports",
+    "edges",
+    "documents",
+    "sources",
+)
 
 
 def counts(store: Store) -> dict[str, int]:
@@ -67,8 +76,12 @@ def test_sample_tree_counts_match_the_files(store: Store, shared_data: Path) -> 
         (s, e): n for s, per in numbers["by_source"].items() for e, n in per.items()
     } == expected
     # Withdrawn records are still stored, and marked.
-    assert store.db.execute("SELECT count(*) FROM records WHERE withdrawn IS NOT NULL AND "
-                            "parent_id IS NULL").fetchone()[0] == 54  # fmt: skip
+    assert (
+        store.db.execute(
+            "SELECT count(*) FROM records WHERE withdrawn IS NOT NULL AND parent_id IS NULL"
+        ).fetchone()[0]
+        == 54
+    )
 
 
 def test_strong_duplicated_edges_match_a_count_made_from_the_files(
@@ -91,7 +104,8 @@ def test_strong_duplicated_edges_match_a_count_made_from_the_files(
     rows = store.db.execute(
         "SELECT e.evidence, a.source_id, b.source_id, a.package_id, b.package_id FROM edges e"
         " JOIN records a ON a.id = e.src_id JOIN records b ON b.id = e.dst_id"
-        " WHERE e.kind = 'duplicated'").fetchall()  # fmt: skip
+        " WHERE e.kind = 'duplicated'"
+    ).fetchall()
     for evidence, source_a, source_b, package_a, package_b in rows:
         assert source_a != source_b and package_a == package_b
         assert json.loads(evidence)["versions"]
@@ -131,11 +145,27 @@ def test_stored_rows_hold_every_column_a_claim_and_its_feed_record_have(
     ).fetchall()
     (document,) = store.db.execute("SELECT sha256 FROM documents").fetchone()
     assert rows == [
-        ("merged", "MAL-1", "2024-01-01T00:00:00Z", None, document, document,
-         "Malicious code in evil", "test record"),
-        ("claim", "GHSA-1", "2024-01-01T12:00:00Z", "2024-01-02T00:00:00Z",
-         origin("ghsa-malware", "GHSA-1")["sha256"], None, None, None),
-    ]  # fmt: skip
+        (
+            "merged",
+            "MAL-1",
+            "2024-01-01T00:00:00Z",
+            None,
+            document,
+            document,
+            "Malicious code in evil",
+            "test record",
+        ),
+        (
+            "claim",
+            "GHSA-1",
+            "2024-01-01T12:00:00Z",
+            "2024-01-02T00:00:00Z",
+            origin("ghsa-malware", "GHSA-1")["sha256"],
+            None,
+            None,
+            None,
+        ),
+    ]
     assert gc.isenabled()  # the run pauses the cycle collector, and gives it back
 
 
@@ -151,9 +181,14 @@ def test_touched_files_are_reread_but_skipped_by_content_hash(store: Store, tmp_
 def test_a_newer_record_replaces_the_older_and_an_older_one_is_stale(
     store: Store, tmp_path: Path
 ) -> None:
-    v1 = osv("MAL-1", "evil", versions=["1.0"], origins=[origin("rl", "R1", ["1.0"])],
-             references=[{"type": "ARTICLE", "url": "https://blog.example/evil"}],
-             database_specific={"iocs": {"domains": ["evil.example"]}})  # fmt: skip
+    v1 = osv(
+        "MAL-1",
+        "evil",
+        versions=["1.0"],
+        origins=[origin("rl", "R1", ["1.0"])],
+        references=[{"type": "ARTICLE", "url": "https://blog.example/evil"}],
+        database_specific={"iocs": {"domains": ["evil.example"]}},
+    )
     v2 = osv(
         "MAL-1",
         "evil",
@@ -168,8 +203,10 @@ def test_a_newer_record_replaces_the_older_and_an_older_one_is_stale(
     assert stats(store.db)["edges"] == {}
     write_json(tmp_path / "two/a.json", v2)
     assert ingest(store, "osv", [str(tmp_path / "two")]).outcomes == {"replaced": 1}
-    rows = store.db.execute("SELECT s.name FROM records r JOIN sources s ON s.id = r.source_id"
-                            " WHERE r.role = 'claim' ORDER BY 1").fetchall()  # fmt: skip
+    rows = store.db.execute(
+        "SELECT s.name FROM records r JOIN sources s ON s.id = r.source_id"
+        " WHERE r.role = 'claim' ORDER BY 1"
+    ).fetchall()
     assert [r[0] for r in rows] == ["cx", "ghsa-malware", "rl"]
     # The replacement's new claim duplicates MAL-2's claim on 2.0.
     assert stats(store.db)["edges"] == {"duplicated": 1}

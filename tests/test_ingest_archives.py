@@ -33,17 +33,22 @@ def _wheel(name: str, version: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(f"{name}/__init__.py", "import os\nos.system('true')\n")
-        archive.writestr(f"{name}-{version}.dist-info/METADATA",
-                         f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")  # fmt: skip
+        archive.writestr(
+            f"{name}-{version}.dist-info/METADATA",
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        )
     return buffer.getvalue()
 
 
 def _twin(name: str) -> bytes:
     """An sdist whose code is the same program as every other twin's: one family."""
     root = f"{name}-1.0"
-    return tar_gz({f"{root}/PKG-INFO": f"Name: {name}\nVersion: 1.0\n".encode(),
-                   f"{root}/{name.replace('-', '_')}/__init__.py":
-                   program(SEED_FUNCTIONS).encode()})  # fmt: skip
+    return tar_gz(
+        {
+            f"{root}/PKG-INFO": f"Name: {name}\nVersion: 1.0\n".encode(),
+            f"{root}/{name.replace('-', '_')}/__init__.py": program(SEED_FUNCTIONS).encode(),
+        }
+    )
 
 
 def _samples(top: Path) -> Path:
@@ -59,8 +64,10 @@ def _samples(top: Path) -> Path:
     )
     _write(sample, sample_zip({"package/package.json": manifest, "package/index.js": b"eval(1)"}))
     setup = b"from setuptools import setup\nsetup()\n"
-    _write(folder / "reg-pkg" / "0.0.1" / "reg-pkg-0.0.1.tar.gz",
-           tar_gz({"reg-pkg-0.0.1/setup.py": setup}))  # fmt: skip
+    _write(
+        folder / "reg-pkg" / "0.0.1" / "reg-pkg-0.0.1.tar.gz",
+        tar_gz({"reg-pkg-0.0.1/setup.py": setup}),
+    )
     _write(folder / "claimed" / "9.9" / "claimed-9.9.tar.gz", sdist("real-name", "1.0"))
     _write(folder / "twins" / "twin-a-1.0.tar.gz", _twin("twin-a"))
     _write(folder / "twins" / "twin-b-1.0.tar.gz", _twin("twin-b"))
@@ -75,14 +82,25 @@ def _claims(db: Path) -> dict[str, tuple[str, str, str | None]]:
         rows = store.db.execute(
             "SELECT p.name, p.ecosystem, r.versions, r.published FROM records r"
             " JOIN sources s ON s.id = r.source_id JOIN packages p ON p.id = r.package_id"
-            " WHERE s.name = 'samples'")  # fmt: skip
+            " WHERE s.name = 'samples'"
+        )
         return {name: (eco, versions, published) for name, eco, versions, published in rows}
 
 
 def test_a_folder_of_samples_in_one_command_then_analyze_and_relate(tmp_path: Path) -> None:
     folder, db = _samples(tmp_path), tmp_path / "m.db"
-    result = runner.invoke(app, ["--db", str(db), "ingest", "archives", str(folder),
-                                 "--problems", str(tmp_path / "p.jsonl")])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "--db",
+            str(db),
+            "ingest",
+            "archives",
+            str(folder),
+            "--problems",
+            str(tmp_path / "p.jsonl"),
+        ],
+    )
     assert result.exit_code == 1, result.output  # two files could not be placed
     text = " ".join(result.output.split())
     assert "11 found, 0 unchanged since the last run; placed 8 by metadata, 1 by path" in text
@@ -106,10 +124,13 @@ def test_a_folder_of_samples_in_one_command_then_analyze_and_relate(tmp_path: Pa
         "twin-b": ("PyPI", '["1.0"]', None),
     }
     with Store(db) as store:
-        artifacts = list(store.db.execute(
-            "SELECT a.kind, a.location, a.sha256, a.detected FROM artifacts a"
-            " JOIN package_versions pv ON pv.id = a.package_version_id"
-            " WHERE pv.purl = 'pkg:npm/dd-pkg@1.2.3'"))  # fmt: skip
+        artifacts = list(
+            store.db.execute(
+                "SELECT a.kind, a.location, a.sha256, a.detected FROM artifacts a"
+                " JOIN package_versions pv ON pv.id = a.package_version_id"
+                " WHERE pv.purl = 'pkg:npm/dd-pkg@1.2.3'"
+            )
+        )
         assert store.db.execute("SELECT count(*) FROM artifacts").fetchone()[0] == 9
     [(kind, location, sha256, detected)] = artifacts
     assert kind == "local-archive" and location.endswith("2024-03-05-dd-pkg-v1.2.3.zip")
@@ -152,7 +173,8 @@ def test_claims_meet_other_sources_and_folders_add_up(tmp_path: Path) -> None:
         assert second.outcomes == {"replaced": 1}
         claims = store.db.execute(
             "SELECT count(*) FROM records r JOIN sources s ON s.id = r.source_id"
-            " WHERE s.name = 'lab'").fetchone()[0]  # fmt: skip
+            " WHERE s.name = 'lab'"
+        ).fetchone()[0]
         located = {row[0] for row in store.db.execute("SELECT location FROM artifacts")}
         assert claims == 1 and located == {str(top / "evil-npm-1.0.0.tgz"), str(other)}
 
@@ -164,8 +186,12 @@ def test_claims_meet_other_sources_and_folders_add_up(tmp_path: Path) -> None:
         _write(other, npm_package("evil-npm", "1.0.0", marker="/tmp/changed"))
         fourth = ingest_archives(store, cache_for(db), [str(other.parent)], source="lab", jobs=1)
         assert fourth.outcomes == {"replaced": 1}
-        shas = [row[0] for row in store.db.execute(
-            "SELECT sha256 FROM artifacts WHERE location = ?", (str(other),))]  # fmt: skip
+        shas = [
+            row[0]
+            for row in store.db.execute(
+                "SELECT sha256 FROM artifacts WHERE location = ?", (str(other),)
+            )
+        ]
         assert len(shas) == 1 and cache_for(db).has(shas[0])
         assert store.db.execute("SELECT count(*) FROM artifacts").fetchone()[0] == 2
 
@@ -174,24 +200,33 @@ def test_claims_meet_other_sources_and_folders_add_up(tmp_path: Path) -> None:
         _write(other, npm_package("renamed", "1.0.0"))
         fifth = ingest_archives(store, cache_for(db), [str(other.parent)], source="lab", jobs=1)
         assert fifth.outcomes == {"added": 1, "replaced": 1}
-        assert _lab(store) == {("evil-npm", str(top / "evil-npm-1.0.0.tgz")),
-                               ("renamed", str(other))}  # fmt: skip
+        assert _lab(store) == {
+            ("evil-npm", str(top / "evil-npm-1.0.0.tgz")),
+            ("renamed", str(other)),
+        }
         _write(top / "evil-npm-1.0.0.tgz", b"no longer an archive")
         sixth = ingest_archives(store, cache_for(db), [str(top)], source="lab", jobs=1)
         assert sixth.outcomes == {"replaced": 1} and len(sixth.rejected) == 1
         assert _lab(store) == {("renamed", str(other))}
-        names = {row[0] for row in store.db.execute(
-            "SELECT p.name FROM records r JOIN sources s ON s.id = r.source_id"
-            " JOIN packages p ON p.id = r.package_id WHERE s.name = 'lab'")}  # fmt: skip
+        names = {
+            row[0]
+            for row in store.db.execute(
+                "SELECT p.name FROM records r JOIN sources s ON s.id = r.source_id"
+                " JOIN packages p ON p.id = r.package_id WHERE s.name = 'lab'"
+            )
+        }
         assert names == {"renamed"}
 
 
 def _lab(store: Store) -> set[tuple[str, str]]:
     """(package, location) of every artifact the source `lab` holds."""
-    return set(store.db.execute(
-        "SELECT p.name, a.location FROM artifacts a JOIN sources s ON s.id = a.source_id"
-        " JOIN package_versions pv ON pv.id = a.package_version_id"
-        " JOIN packages p ON p.id = pv.package_id WHERE s.name = 'lab'"))  # fmt: skip
+    return set(
+        store.db.execute(
+            "SELECT p.name, a.location FROM artifacts a JOIN sources s ON s.id = a.source_id"
+            " JOIN package_versions pv ON pv.id = a.package_version_id"
+            " JOIN packages p ON p.id = pv.package_id WHERE s.name = 'lab'"
+        )
+    )
 
 
 def test_strict_writes_nothing_and_a_missing_path_exits_2(

@@ -22,15 +22,27 @@ def test_labels_match_ignoring_case_punctuation_and_width() -> None:
 def test_the_shipped_table_joins_one_reporters_labels_and_only_those() -> None:
     names = SourceNames()
     expected = {
-        "DataDog": "datadog", "datadog": "datadog", "Snyk.io": "snyk", "snyk": "snyk",
-        "Maloss ": "maloss", "MalOSS": "maloss", "GitHub Advisory ": "ghsa-malware",
-        "ghsa-malware": "ghsa-malware", "ghsa": "ghsa-malware",
+        "DataDog": "datadog",
+        "datadog": "datadog",
+        "Snyk.io": "snyk",
+        "snyk": "snyk",
+        "Maloss ": "maloss",
+        "MalOSS": "maloss",
+        "GitHub Advisory ": "ghsa-malware",
+        "ghsa-malware": "ghsa-malware",
+        "ghsa": "ghsa-malware",
         "Backstabber-Knife": "backstabbers-knife-collection",
         "backstabbers-knife-collection": "backstabbers-knife-collection",
-        "Mal-PyPI_Dataset": "mal-pypi-dataset", "Mal-PyPI Dataset": "mal-pypi-dataset",
-        "Phylum": "phylum", "Socket": "socket", "Tianwen": "tianwen", "Blogs": "blogs",
-        "reversing-labs": "reversing-labs", "kam193": "kam193", "leitwacht": "leitwacht",
-    }  # fmt: skip
+        "Mal-PyPI_Dataset": "mal-pypi-dataset",
+        "Mal-PyPI Dataset": "mal-pypi-dataset",
+        "Phylum": "phylum",
+        "Socket": "socket",
+        "Tianwen": "tianwen",
+        "Blogs": "blogs",
+        "reversing-labs": "reversing-labs",
+        "kam193": "kam193",
+        "leitwacht": "leitwacht",
+    }
     assert {label: names.listed(label) for label in expected} == expected
     assert names.listed("my-team") is None
     # Every canonical name of the table is its own source, and no two share a key.

@@ -198,9 +198,11 @@ def ingest(
 
     with _no_cycle_collection(), bulk, whole_run:
         for item, result in _parsed(kind, items, workers or os.cpu_count() or 1):
-            rejected = [result] if isinstance(result, Problem) else [
-                Problem(item.display, reason) for reason in result.rejected
-            ]  # fmt: skip
+            rejected = (
+                [result]
+                if isinstance(result, Problem)
+                else [Problem(item.display, reason) for reason in result.rejected]
+            )
             if rejected:
                 if strict:
                     raise RejectedInput(f"{rejected[0].path}: {rejected[0].reason}")

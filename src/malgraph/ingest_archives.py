@@ -124,8 +124,14 @@ def ingest_archives(
         first = (report.rejected + report.unplaced)[0]
         raise RejectedInput(f"{first.path}: {first.reason}")
     _left_behind(store, reads, placed)
-    _write(store, Writer(store.db, names), placed, {read.job.display for read in reads},
-           batch_size, report)  # fmt: skip
+    _write(
+        store,
+        Writer(store.db, names),
+        placed,
+        {read.job.display for read in reads},
+        batch_size,
+        report,
+    )
     return report
 
 
@@ -152,8 +158,17 @@ def _plan(
                 report.unchanged += 1
             else:
                 depth = len(path.relative_to(root).parts) if root.is_dir() else 1
-                todo.append(_Job(str(path), shown, st.st_size, st.st_mtime_ns, named, depth,
-                                 before is not None))  # fmt: skip
+                todo.append(
+                    _Job(
+                        str(path),
+                        shown,
+                        st.st_size,
+                        st.st_mtime_ns,
+                        named,
+                        depth,
+                        before is not None,
+                    )
+                )
             report.files += 1
     return todo
 
@@ -277,16 +292,24 @@ def _write(
             with store.transaction() as db:
                 documents = [_document(store, key, placed[key], read_now) for key in batch]
                 accepted = [document for document in documents if document is not None]
-                report.rejected += [Problem(a.item.display, why)  # parts the rows refused
-                                    for a in accepted for why in a.rows.rejected]  # fmt: skip
+                report.rejected += [
+                    Problem(a.item.display, why)  # parts the rows refused
+                    for a in accepted
+                    for why in a.rows.rejected
+                ]
                 if len(accepted) < len(documents):
                     report.outcomes["unchanged"] += len(documents) - len(accepted)
                 report.outcomes.update(writer.write_batch(accepted))
                 for key in batch:
                     for read in placed[key].reads:
                         job = read.job
-                        remember_input(db, _stat_key(job.source, job.display), job.size,
-                                       job.mtime_ns, read.sha256)  # fmt: skip
+                        remember_input(
+                            db,
+                            _stat_key(job.source, job.display),
+                            job.size,
+                            job.mtime_ns,
+                            read.sha256,
+                        )
         except BaseException:
             writer.forget()
             raise
@@ -313,18 +336,37 @@ def _document(store: Store, key: _Key, group: _Group, read_now: set[str]) -> Acc
         return None
     artifacts = sorted(held)
     detected = min((d for _, _, d in artifacts if d), default=None)
-    records = (claim(source, eco, group.name, versions=(group.version,), published=detected,
-                     available=True),) if artifacts else ()  # fmt: skip
+    records = (
+        (
+            claim(
+                source,
+                eco,
+                group.name,
+                versions=(group.version,),
+                published=detected,
+                available=True,
+            ),
+        )
+        if artifacts
+        else ()
+    )
     # Later than any version before; and in the hash, so that going back to an earlier set
     # of archives is a new version, not one the writer takes for known.
     modified = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     sha = hashlib.sha256(orjson.dumps([source, doc_key, artifacts, modified])).hexdigest()
     where = artifacts[0][0] if artifacts else doc_key
     document = Document(
-        where, sha, source, doc_key, modified, records,
-        artifacts=tuple(Artifact(source, eco, group.name, group.version, sha256, location,
-                                 ARTIFACT_KIND, when) for location, sha256, when in artifacts),
-    )  # fmt: skip
+        where,
+        sha,
+        source,
+        doc_key,
+        modified,
+        records,
+        artifacts=tuple(
+            Artifact(source, eco, group.name, group.version, sha256, location, ARTIFACT_KIND, when)
+            for location, sha256, when in artifacts
+        ),
+    )
     # The member names the package-version: the writer keeps input stats only of plain files,
     # and an archive's stat is kept by this module under its own key.
     item = InputFile(where, 0, 0, doc_key, where)

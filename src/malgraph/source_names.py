@@ -89,8 +89,14 @@ def parse_table(text: str, where: str) -> tuple[SourceEntry, ...]:
                 raise SourceAliasError(
                     f"{where}: {label!r} is listed under both [{other}] and [{name}]"
                 )
-        entries.append(SourceEntry(name.strip(), tuple(a.strip() for a in aliases),
-                                   body.get("description", ""), body.get("url", "")))  # fmt: skip
+        entries.append(
+            SourceEntry(
+                name.strip(),
+                tuple(a.strip() for a in aliases),
+                body.get("description", ""),
+                body.get("url", ""),
+            )
+        )
     return tuple(entries)
 
 
@@ -146,8 +152,12 @@ class SourceNames:
     def aliases_of(self, labels: Iterable[str] = ()) -> dict[str, list[str]]:
         """Canonical name -> the other labels that mean it: the tables' and `labels`."""
         out: dict[str, set[str]] = {name: set() for name in self.entries}
-        tables = (label for layer in (shipped_table(), self.user) for e in layer
-                  for label in (e.name, *e.aliases))  # fmt: skip
+        tables = (
+            label
+            for layer in (shipped_table(), self.user)
+            for e in layer
+            for label in (e.name, *e.aliases)
+        )
         for label in tables:
             out[self._by_key[label_key(label)]].add(label)
         for label, name in self.canonical(labels).items():
@@ -159,10 +169,13 @@ class SourceNames:
 
 def table_json(entries: Iterable[SourceEntry]) -> list[dict[str, Any]]:
     """A table as JSON-ready values (how a store keeps a user's table)."""
-    return [{"name": e.name, "aliases": list(e.aliases), "description": e.description,
-             "url": e.url} for e in entries]  # fmt: skip
+    return [
+        {"name": e.name, "aliases": list(e.aliases), "description": e.description, "url": e.url}
+        for e in entries
+    ]
 
 
 def table_from_json(values: Iterable[Mapping[str, Any]]) -> tuple[SourceEntry, ...]:
-    return tuple(SourceEntry(v["name"], tuple(v["aliases"]), v["description"], v["url"])
-                 for v in values)  # fmt: skip
+    return tuple(
+        SourceEntry(v["name"], tuple(v["aliases"]), v["description"], v["url"]) for v in values
+    )

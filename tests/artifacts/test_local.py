@@ -18,8 +18,10 @@ from tests.inert_packages import gem, npm_package, sample_zip, sdist
 
 def test_file_names_are_read_every_way_they_can_split() -> None:
     assert name_version_readings("left-pad-1.3.0.tgz") == [("left-pad", "1.3.0")]
-    assert name_version_readings("foo-2-bar-1.0.tar.gz") == [("foo", "2-bar-1.0"),
-                                                             ("foo-2-bar", "1.0")]  # fmt: skip
+    assert name_version_readings("foo-2-bar-1.0.tar.gz") == [
+        ("foo", "2-bar-1.0"),
+        ("foo-2-bar", "1.0"),
+    ]
     assert name_version_readings("my_pkg-0.1-py3-none-any.whl") == [("my_pkg", "0.1")]
     assert ("nokogiri", "1.16.0") in name_version_readings("nokogiri-1.16.0-x86_64-linux.gem")
     assert name_version_readings("README.tgz") == []
@@ -66,8 +68,9 @@ def test_a_folder_of_archives_is_matched_to_the_store_copied_and_analysed(
     assert "requests >=2 (install_requires)" in artifact["dependencies"]
     code = stats(store.db)["code"]
     assert code["available_package_versions"] == 3 and code["analyses"] == {"ok": 3}
-    assert list(code["availability"].values()) == [{"package_versions": 3, "available": 3,
-                                                    "unavailable": 0}]  # fmt: skip
+    assert list(code["availability"].values()) == [
+        {"package_versions": 3, "available": 3, "unavailable": 0}
+    ]
 
 
 def test_datadog_samples_are_read_in_place_with_their_password(
@@ -76,9 +79,11 @@ def test_datadog_samples_are_read_in_place_with_their_password(
     folder = tmp_path / "samples" / "npm" / "malicious_intent" / "evil-npm" / "1.0.0"
     folder.mkdir(parents=True)
     sample = folder / "2024-03-01-evil-npm-v1.0.0.zip"
-    inner = {"evil-npm/package/package.json": b'{"name": "evil-npm", "version": "1.0.0",'
-             b' "scripts": {"preinstall": "node x.js"}}',
-             "evil-npm/package/x.js": b"require('child_process').exec('id');\n"}  # fmt: skip
+    inner = {
+        "evil-npm/package/package.json": b'{"name": "evil-npm", "version": "1.0.0",'
+        b' "scripts": {"preinstall": "node x.js"}}',
+        "evil-npm/package/x.js": b"require('child_process').exec('id');\n",
+    }
     sample.write_bytes(sample_zip(inner))
     assert ingest(store, "datadog", [str(tmp_path / "samples")]).ok
     cache = cache_for(store.path)
@@ -110,21 +115,33 @@ def test_hostile_archives_are_recorded_as_such_and_the_run_goes_on(
     write_json(feed / "a.json", osv("MAL-1", "evil-npm", versions=versions))
     assert ingest(store, "osv", [str(feed)]).ok
     folder.mkdir()
-    hostile_ones = [traversal_tgz(), bomb_tgz(), truncated(npm_package("evil-npm", "1.0.2")),
-                    npm_package("evil-npm", "1.0.3")]  # fmt: skip
+    hostile_ones = [
+        traversal_tgz(),
+        bomb_tgz(),
+        truncated(npm_package("evil-npm", "1.0.2")),
+        npm_package("evil-npm", "1.0.3"),
+    ]
     for version, data in zip(versions, hostile_ones, strict=True):
         (folder / f"evil-npm-{version}.tgz").write_bytes(data)
     cache = cache_for(store.path)
     assert register_local(store, cache, folder).registered == 4
-    assert analyze_stored(store, cache, jobs=2).by_status == {"ok": 2, "capped": 1,
-                                                              "broken": 1}  # fmt: skip
-    rows = dict(store.db.execute(
-        "SELECT pv.version, c.status || ' ' || coalesce(c.reason, '') || ' ' || c.skipped"
-        " FROM code_analyses c JOIN artifacts a ON a.sha256 = c.sha256"
-        " JOIN package_versions pv ON pv.id = a.package_version_id"))  # fmt: skip
+    assert analyze_stored(store, cache, jobs=2).by_status == {"ok": 2, "capped": 1, "broken": 1}
+    rows = dict(
+        store.db.execute(
+            "SELECT pv.version, c.status || ' ' || coalesce(c.reason, '') || ' ' || c.skipped"
+            " FROM code_analyses c JOIN artifacts a ON a.sha256 = c.sha256"
+            " JOIN package_versions pv ON pv.id = a.package_version_id"
+        )
+    )
     assert "parent path" in rows["1.0.0"] and "absolute path" in rows["1.0.0"]
     assert rows["1.0.1"].startswith("capped max_total_bytes")
     assert rows["1.0.2"].startswith("broken corrupt: ")
     assert rows["1.0.3"].startswith("ok")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["archives", "osv", "test.db",
-        "test.db-shm", "test.db-wal", "test.db.code"]  # nothing was unpacked  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "archives",
+        "osv",
+        "test.db",
+        "test.db-shm",
+        "test.db-wal",
+        "test.db.code",
+    ]  # nothing was unpacked

@@ -19,8 +19,9 @@ def test_archives_given_are_analysed_and_printed_not_stored(tmp_path: Path) -> N
     (tmp_path / "evil.tgz").write_bytes(npm_package("evil", "1.0.0", str(marker)))
     (tmp_path / "escape.tgz").write_bytes(traversal_tgz())
     db = tmp_path / "never.db"
-    result = runner.invoke(app, ["--db", str(db), "analyze", str(tmp_path / "evil.tgz"),
-                                 str(tmp_path / "escape.tgz")])  # fmt: skip
+    result = runner.invoke(
+        app, ["--db", str(db), "analyze", str(tmp_path / "evil.tgz"), str(tmp_path / "escape.tgz")]
+    )
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
     assert "install hook postinstall: node install.js" in text

@@ -97,19 +97,28 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> Places:
     (base / "plain.txt").write_text("not a store, not a folder\n")
     (base / "loop").symlink_to(base / "loop")
     os.mkfifo(base / "fifo")
-    return Places(base / "store.db", base / "empty", base / "plain.txt", base / "loop",
-                  base / "fifo")  # fmt: skip
+    return Places(
+        base / "store.db", base / "empty", base / "plain.txt", base / "loop", base / "fifo"
+    )
 
 
 def _bad_paths(role: str, p: Places) -> dict[str, Path]:
     through_file = p.file / "inside"  # a file where the path needs a folder
     if role == "output file":
-        return {"a folder": p.folder, "through a file": through_file, "a fifo": p.fifo,
-                "in a missing folder": p.folder / "missing" / "out.jsonl"}  # fmt: skip
+        return {
+            "a folder": p.folder,
+            "through a file": through_file,
+            "a fifo": p.fifo,
+            "in a missing folder": p.folder / "missing" / "out.jsonl",
+        }
     if role == "output folder":
         return {"a file": p.file, "through a file": through_file / "out"}
-    cases = {"missing": p.folder / "no-such", "through a file": through_file,
-             "a symlink loop": p.loop, "a fifo": p.fifo}  # fmt: skip
+    cases = {
+        "missing": p.folder / "no-such",
+        "through a file": through_file,
+        "a symlink loop": p.loop,
+        "a fifo": p.fifo,
+    }
     if role == "file":
         cases["a folder"] = p.folder
     if role == "folder":
@@ -130,8 +139,18 @@ def _assert_clean(argv: list[str], path: Path, capsys: pytest.CaptureFixture[str
 
 def test_the_walk_covers_every_command_and_every_path_parameter() -> None:
     names = {c.name for c in COMMANDS}
-    assert {"analyze", "build", "families", "fetch", "ingest", "relate", "report", "show",
-            "sources", "stats"} <= names  # fmt: skip
+    assert {
+        "analyze",
+        "build",
+        "families",
+        "fetch",
+        "ingest",
+        "relate",
+        "report",
+        "show",
+        "sources",
+        "stats",
+    } <= names
     found = {(c.name, p.name) for c in COMMANDS for p in _path_params(c)}
     assert set(ROLES) <= found  # the roles above name real parameters
     assert {("ingest", "paths"), ("build", "paths")} <= found
@@ -150,8 +169,9 @@ def test_bad_paths(command: Command, places: Places, capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
-def test_bad_stores(command: Command, places: Places, tmp_path: Path,
-                    capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_bad_stores(
+    command: Command, places: Places, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     newer = tmp_path / "newer.db"
     with Store(newer):
         pass
@@ -162,11 +182,17 @@ def test_bad_stores(command: Command, places: Places, tmp_path: Path,
         db.execute("CREATE TABLE notes(text)")
     corrupt = tmp_path / "corrupt.db"
     corrupt.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4096)
-    stores = {"not SQLite": places.file, "a newer schema": newer, "another app's": foreign,
-              "a corrupt SQLite file": corrupt,
-              "a folder": places.folder, "through a file": places.file / "m.db",
-              "in a missing folder": places.folder / "missing" / "m.db",
-              "a symlink loop": places.loop, "a fifo": places.fifo}  # fmt: skip
+    stores = {
+        "not SQLite": places.file,
+        "a newer schema": newer,
+        "another app's": foreign,
+        "a corrupt SQLite file": corrupt,
+        "a folder": places.folder,
+        "through a file": places.file / "m.db",
+        "in a missing folder": places.folder / "missing" / "m.db",
+        "a symlink loop": places.loop,
+        "a fifo": places.fifo,
+    }
     argv = _argv(command, places.folder) + REACH_STORE.get(command.name, [])
     for case, db in stores.items():
         if command.name in STORE_IF_ANY and not db.exists():
@@ -180,8 +206,9 @@ def test_bad_stores(command: Command, places: Places, tmp_path: Path,
     assert newer.stat().st_size and foreign.stat().st_size  # neither was changed into a store
 
 
-def test_store_messages_say_what_to_do(places: Places, tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_store_messages_say_what_to_do(
+    places: Places, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(["--db", str(places.file), "stats"]) == 2
     assert "not an SQLite file" in capsys.readouterr().err
     assert run(["--db", str(tmp_path / "typo.db"), "stats"]) == 2
@@ -204,8 +231,10 @@ def test_an_internal_error_is_one_line_unless_debug(
     monkeypatch.setattr(explore, "stats", broken)
     assert run(["--db", str(places.store), "stats"]) == 3
     err = capsys.readouterr().err
-    assert err == ("error: internal error: ZeroDivisionError: a bug \\x1b]0;title\\x07 (run with "
-                   "--debug for the traceback)\n")  # fmt: skip
+    assert err == (
+        "error: internal error: ZeroDivisionError: a bug \\x1b]0;title\\x07 (run with "
+        "--debug for the traceback)\n"
+    )
     assert run(["--db", str(places.store), "--debug", "stats"]) == 3
     err = capsys.readouterr().err
     assert "Traceback" in err and "raise ZeroDivisionError" in err and "\x1b" not in err
@@ -218,8 +247,12 @@ def test_as_a_user_runs_it(places: Places, tmp_path: Path) -> None:
         (["analyze", "/no/such/file.tgz"], "/no/such/file.tgz"),
         (["report", str(tmp_path / "f" / "out")], str(tmp_path / "f")),
     ):
-        proc = subprocess.run([sys.executable, "-m", "malgraph", "--db", str(places.store),
-                               *argv], capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+        proc = subprocess.run(
+            [sys.executable, "-m", "malgraph", "--db", str(places.store), *argv],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
         assert proc.stderr.startswith("error: ") and named in proc.stderr
@@ -228,9 +261,21 @@ def test_as_a_user_runs_it(places: Places, tmp_path: Path) -> None:
 def test_a_fifo_inside_a_folder_is_rejected_not_waited_on(places: Places, tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     os.mkfifo(tmp_path / "in" / "x.json")
-    proc = subprocess.run([sys.executable, "-m", "malgraph", "--db", str(tmp_path / "m.db"),
-                           "ingest", "osv", str(tmp_path / "in")],
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "malgraph",
+            "--db",
+            str(tmp_path / "m.db"),
+            "ingest",
+            "osv",
+            str(tmp_path / "in"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1 and "x.json: empty file" in proc.stderr
 
 

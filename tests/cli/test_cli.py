@@ -28,14 +28,23 @@ def run(*args: str, db: Path) -> tuple[int, str]:
 
 def test_build_on_the_bundled_sample_from_a_fresh_process(tmp_path: Path) -> None:
     db = tmp_path / "m.db"
-    proc = subprocess.run([sys.executable, "-m", "malgraph", "--db", str(db), "build"],
-                          capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "malgraph", "--db", str(db), "build"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "1337 added; 0 rejected" in proc.stdout
     assert "records by source" in proc.stdout and "reversing-labs" in proc.stdout
-    numbers = json.loads(subprocess.run(
-        [sys.executable, "-m", "malgraph", "--db", str(db), "stats", "--json"],
-        capture_output=True, text=True, check=True).stdout)  # fmt: skip
+    numbers = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "malgraph", "--db", str(db), "stats", "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     for key in ("records", "packages", "package_versions", "by_source", "overlap", "occurrence"):
         assert key in numbers
     assert {"ghsa-malware", "reversing-labs", "leitwacht"} <= set(numbers["by_source"])
@@ -49,8 +58,9 @@ def test_build_on_the_bundled_sample_from_a_fresh_process(tmp_path: Path) -> Non
     assert 0 <= overall["missing_after_filling"] <= overall["missing"] <= 1
     assert numbers["single_source_share"] == round(numbers["occurrence"]["1"] / numbers["units"], 4)
     # A second build adds nothing.
-    again = subprocess.run([sys.executable, "-m", "malgraph", "--db", str(db), "build"],
-                           capture_output=True, text=True)  # fmt: skip
+    again = subprocess.run(
+        [sys.executable, "-m", "malgraph", "--db", str(db), "build"], capture_output=True, text=True
+    )
     assert "2 unchanged; 0 rejected" in again.stdout
 
 
@@ -63,16 +73,34 @@ def test_db_comes_from_the_environment(tmp_path: Path, monkeypatch) -> None:  # 
 
 def test_ingest_exit_codes_and_problem_report(tmp_path: Path) -> None:
     write_bad_tree(tmp_path / "in")
-    code, output = run("ingest", "osv", str(tmp_path / "in"), "--problems",
-                       str(tmp_path / "p.jsonl"), db=tmp_path / "m.db")  # fmt: skip
+    code, output = run(
+        "ingest",
+        "osv",
+        str(tmp_path / "in"),
+        "--problems",
+        str(tmp_path / "p.jsonl"),
+        db=tmp_path / "m.db",
+    )
     assert code == 1
     assert "osv documents: 3 added; 6 rejected" in output
     assert "empty.json: empty file" in output
     lines = [json.loads(x) for x in (tmp_path / "p.jsonl").read_text().splitlines()]
     assert sum(x["rejected"] for x in lines) == 6 and len(lines) == 7
-    strict = subprocess.run([sys.executable, "-m", "malgraph", "--db", str(tmp_path / "s.db"),
-                             "ingest", "osv", str(tmp_path / "in"), "--strict"],
-                            capture_output=True, text=True)  # fmt: skip
+    strict = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "malgraph",
+            "--db",
+            str(tmp_path / "s.db"),
+            "ingest",
+            "osv",
+            str(tmp_path / "in"),
+            "--strict",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert strict.returncode == 1 and "error:" in strict.stderr
     assert "Traceback" not in strict.stderr
     code, _ = run("ingest", "osv", str(tmp_path / "in" / "good"), db=tmp_path / "g.db")
@@ -98,7 +126,9 @@ def test_show_prints_a_package_card(tmp_path: Path) -> None:
     assert {e["kind"] for e in card["edges"]} == {"duplicated", "duplicated_package"}
     assert run("show", "no-such-package", db=db)[0] == 1
     code, output = run("sources", db=db)
-    assert all(kind in output for kind in ("osv", "datadog", "paper", "kam193", "maloss",
-                                            "list", "reports"))  # fmt: skip
+    assert all(
+        kind in output
+        for kind in ("osv", "datadog", "paper", "kam193", "maloss", "list", "reports")
+    )
     code, output = run("relate", db=db)
     assert code == 0 and "package mentions in reports" in output

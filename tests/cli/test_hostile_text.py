@@ -73,13 +73,21 @@ def inputs(tmp_path: Path) -> Path:
     archives = tmp_path / "archives"
     archives.mkdir()
     code = b"eval(atob('x')); fetch('https://evil.example/" + MARKUP_LINK.encode() + b"');\n"
-    (archives / f"hostile-pkg-1.0.0{OSC_TITLE}.tgz").write_bytes(tar_of([
-        ("package/package.json", json.dumps({"name": "hostile-pkg", "version": "1.0.0",
-                                             "scripts": {"postinstall": ALL}}).encode()),
-        (f"package/{CLEAR}{MARKUP}.js", code),
-        (f"../{OSC_LINK}", b"x"),
-        (f"package/{BIDI}{C1_CSI}.js", code),
-    ]))  # fmt: skip
+    (archives / f"hostile-pkg-1.0.0{OSC_TITLE}.tgz").write_bytes(
+        tar_of(
+            [
+                (
+                    "package/package.json",
+                    json.dumps(
+                        {"name": "hostile-pkg", "version": "1.0.0", "scripts": {"postinstall": ALL}}
+                    ).encode(),
+                ),
+                (f"package/{CLEAR}{MARKUP}.js", code),
+                (f"../{OSC_LINK}", b"x"),
+                (f"package/{BIDI}{C1_CSI}.js", code),
+            ]
+        )
+    )
     return tmp_path
 
 
@@ -145,8 +153,13 @@ def test_every_command_that_prints(
 
     # Markup is printed as written; control characters as their escapes.
     show = flat["show hostile-pkg"]
-    for literal in (MARKUP, "[link=http://evil]x[/link]\\x9b31m", "2.0.0\\x1b[2J",
-                    "RL-\\u202eevil", "blog.example/[bold red]x[/]\\x1b]0;title\\x07"):  # fmt: skip
+    for literal in (
+        MARKUP,
+        "[link=http://evil]x[/link]\\x9b31m",
+        "2.0.0\\x1b[2J",
+        "RL-\\u202eevil",
+        "blog.example/[bold red]x[/]\\x1b]0;title\\x07",
+    ):
         assert "".join(literal.split()) in show, literal
     assert "".join(MARKUP.split()) in flat["stats"]
     analysed = flat[f"analyze {archive}"]
@@ -166,8 +179,12 @@ def test_every_command_that_prints(
 def test_a_source_name_with_html_is_escaped_in_the_report(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    doc = osv("MAL-9", "html-pkg", versions=["1.0"],
-              origins=[origin("<script>alert(1)</script>" + CLEAR, "X-1", ["1.0"])])  # fmt: skip
+    doc = osv(
+        "MAL-9",
+        "html-pkg",
+        versions=["1.0"],
+        origins=[origin("<script>alert(1)</script>" + CLEAR, "X-1", ["1.0"])],
+    )
     write_json(tmp_path / "in" / "a.json", doc)
     db = str(tmp_path / "m.db")
     assert run(["--db", db, "ingest", "osv", str(tmp_path / "in")]) == 0

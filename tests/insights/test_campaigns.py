@@ -60,8 +60,9 @@ def _store(store: Store, tmp_path: Path) -> None:
         family(db, "F-0000000002", [version(db, "lone", "1.0")])  # one package: joins nothing
         depends_on(db, "package_version", version(db, "d", "1.0"), package(db, "c"))
         # One webhook in e's record and in f's code; another everywhere (the 201 of a list).
-        db.execute("INSERT INTO iocs(kind, value) VALUES ('webhook', ?), ('domain', 'cdn.x')",
-                   (HOOK,))  # fmt: skip
+        db.execute(
+            "INSERT INTO iocs(kind, value) VALUES ('webhook', ?), ('domain', 'cdn.x')", (HOOK,)
+        )
         db.execute(
             "INSERT INTO ioc_sightings(ioc_id, record_id, as_written) SELECT i.id, r.id, i.value"
             " FROM iocs i, records r WHERE i.kind = 'webhook' AND r.source_record_id = 'SRCA-5'"
@@ -98,7 +99,9 @@ def test_candidates_worked_by_hand(store: Store, tmp_path: Path) -> None:
     # and the domain seen on its 201 packages join nothing; lone has only itself.
     assert out["left_out"] == {"list_reports": 1, "common_iocs": 1}
     assert [c["id"] for c in out["candidates"]] == [
-        cid("a", "b", "c", "d"), *sorted([cid("e", "f"), cid("g", "h")])]  # fmt: skip
+        cid("a", "b", "c", "d"),
+        *sorted([cid("e", "f"), cid("g", "h")]),
+    ]
     assert (out["count"], out["packages_in_candidates"]) == (3, 8)
     big = out["candidates"][0]
     assert big["size"] == 4
@@ -122,10 +125,16 @@ def test_candidates_worked_by_hand(store: Store, tmp_path: Path) -> None:
     assert gh["confidence"] == 0.3  # one report alone is weak
     assert (gh["first_release"], gh["undated_members"]) == (None, 2)
     # The named campaign: e and g fall in two candidates, lone in none.
-    assert out["named"] == [{
-        "source": "kam193", "name": "stealers", "category": "malware", "members": 3,
-        "candidates": sorted([cid("e", "f"), cid("g", "h")]), "outside_candidates": 1,
-    }]  # fmt: skip
+    assert out["named"] == [
+        {
+            "source": "kam193",
+            "name": "stealers",
+            "category": "malware",
+            "members": 3,
+            "candidates": sorted([cid("e", "f"), cid("g", "h")]),
+            "outside_candidates": 1,
+        }
+    ]
     assert orjson.dumps(out) == orjson.dumps(campaigns(store.db))
 
 

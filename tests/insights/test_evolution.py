@@ -29,29 +29,55 @@ DOCS = [
     osv("SRCA-1", "p1", versions=["1.0"], references=[{"type": "ARTICLE", "url": BLOG}]),
     osv("SRCA-2", "p2", versions=["1.0"]),
     osv("SRCA-3", "p2", versions=["1.1"]),
-    osv("SRCA-4", "p3", versions=["1.0"],
-        references=[{"type": "ARTICLE", "url": "https://blog.example/r2"}]),
+    osv(
+        "SRCA-4",
+        "p3",
+        versions=["1.0"],
+        references=[{"type": "ARTICLE", "url": "https://blog.example/r2"}],
+    ),
     osv("SRCA-5", "q1", versions=["1.0"], references=[{"type": "ARTICLE", "url": BLOG}]),
     osv("SRCA-6", "q2", versions=["1.0"]),
     osv("SRCA-7", "r1", versions=["1.0"]),
     osv("SRCA-8", "r2", versions=["1.0"]),
-]  # fmt: skip
+]
 
 
 def _store(store: Store, tmp_path: Path) -> dict[str, int]:
     build(store, tmp_path, DOCS)
     with store.transaction() as db:
-        v = {f"{n}@{x}": version(db, n, x) for n, x in
-             [("p1", "1.0"), ("p2", "1.0"), ("p2", "1.1"), ("p3", "1.0"), ("q1", "1.0"),
-              ("q2", "1.0"), ("r1", "1.0"), ("r2", "1.0")]}  # fmt: skip
+        v = {
+            f"{n}@{x}": version(db, n, x)
+            for n, x in [
+                ("p1", "1.0"),
+                ("p2", "1.0"),
+                ("p2", "1.1"),
+                ("p3", "1.0"),
+                ("q1", "1.0"),
+                ("q2", "1.0"),
+                ("r1", "1.0"),
+                ("r2", "1.0"),
+            ]
+        }
         for key, when in [("p1@1.0", 1), ("p2@1.0", 2), ("p2@1.1", 3), ("q1@1.0", 5)]:
             released(db, v[key], day(when))
         # p1 and p2@1.0: the same normalised code in different archives, the same description
         # but for spacing, different dependencies. p2@1.1: new code, no manifest at all.
-        code(db, v["p1@1.0"], "aa", tokens="I = S", descriptions=("hello world",),
-             dependencies=("lodash",))  # fmt: skip
-        code(db, v["p2@1.0"], "bb", tokens="I = S", descriptions=("hello  world",),
-             dependencies=("lodash", "axios"))  # fmt: skip
+        code(
+            db,
+            v["p1@1.0"],
+            "aa",
+            tokens="I = S",
+            descriptions=("hello world",),
+            dependencies=("lodash",),
+        )
+        code(
+            db,
+            v["p2@1.0"],
+            "bb",
+            tokens="I = S",
+            descriptions=("hello  world",),
+            dependencies=("lodash", "axios"),
+        )
         code(db, v["p2@1.1"], "cc", tokens="I ( S )")
         # What records say, for versions without a manifest: p2@1.1 another description; q1
         # the same description and dependencies as p1's code (written with a version spec).
@@ -69,8 +95,10 @@ def _store(store: Store, tmp_path: Path) -> dict[str, int]:
         # BLOG is cited by p1 and q1 and names r1 in its text; a campaign holds the same
         # three; another holds p2 alone; a list names 201 packages.
         blog = int(db.execute("SELECT id FROM reports WHERE url = ?", (BLOG,)).fetchone()[0])
-        db.execute("INSERT INTO report_mentions VALUES (?, ?, 0, 'r1', 'r1', 'test')",
-                   (blog, package(db, "r1")))  # fmt: skip
+        db.execute(
+            "INSERT INTO report_mentions VALUES (?, ?, 0, 'r1', 'r1', 'test')",
+            (blog, package(db, "r1")),
+        )
         campaign(db, "same-three", [package(db, n) for n in ("p1", "q1", "r1")])
         campaign(db, "solo", [package(db, "p2")])
         listed = many_packages(db, 201)
@@ -94,10 +122,18 @@ def test_families(store: Store, tmp_path: Path) -> None:
     assert fam["version_change"] == {"count": 1, "share": 0.5}
     every = fam["changes"]["all"]
     assert every["code"] == {"changed": 1, "unchanged": 1, "unknown": 0, "share_changed": 0.5}
-    assert every["description"] == {"changed": 1, "unchanged": 1, "unknown": 0,
-                                     "share_changed": 0.5}  # fmt: skip
-    assert every["dependencies"] == {"changed": 1, "unchanged": 0, "unknown": 1,
-                                      "share_changed": 1.0}  # fmt: skip
+    assert every["description"] == {
+        "changed": 1,
+        "unchanged": 1,
+        "unknown": 0,
+        "share_changed": 0.5,
+    }
+    assert every["dependencies"] == {
+        "changed": 1,
+        "unchanged": 0,
+        "unknown": 1,
+        "share_changed": 1.0,
+    }
     renamed = fam["changes"]["name_change"]
     assert (renamed["code"]["unchanged"], renamed["dependencies"]["changed"]) == (1, 1)
     assert fam["changes"]["version_change"]["code"]["changed"] == 1
@@ -118,7 +154,10 @@ def test_dependency_groups_match_the_dependency_numbers(store: Store, tmp_path: 
     assert (dep["groups"], dep["members"], dep["undated_members"], dep["steps"]) == (3, 6, 2, 2)
     # Largest first by member versions: 3, 2, 1.
     assert [g["key"] for g in dep["largest"]] == [
-        "dependency:pkg:npm/p1", "dependency:pkg:npm/q1", "dependency:pkg:npm/list-0"]  # fmt: skip
+        "dependency:pkg:npm/p1",
+        "dependency:pkg:npm/q1",
+        "dependency:pkg:npm/list-0",
+    ]
     assert dep["left_out"] == {"packages_without_versions": 1}
     assert dep["active_time"]["values"] == [0.0, 2.0]
     assert dep["active_time"]["left_out_undated_groups"] == 1
@@ -140,7 +179,10 @@ def test_coreport_groups(store: Store, tmp_path: Path) -> None:
     assert co["largest"][0]["key"] == "campaign:kam193/same-three"
     assert co["name_change"] == {"count": 1, "share": 1.0}
     step = co["changes"]["all"]
-    assert (step["code"]["unknown"], step["description"]["unchanged"],
-            step["dependencies"]["unchanged"]) == (1, 1, 1)  # fmt: skip
+    assert (
+        step["code"]["unknown"],
+        step["description"]["unchanged"],
+        step["dependencies"]["unchanged"],
+    ) == (1, 1, 1)
     assert co["active_time"]["values"] == [4.0]
     assert orjson.dumps(evolution(store.db)) == orjson.dumps(evolution(store.db))

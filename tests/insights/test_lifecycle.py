@@ -43,20 +43,29 @@ DOCS = [
     claim("SRCA-2", "alpha", 4, ["1.1.0"]),
     claim("SRCB-2", "alpha", 30, ["1.2.0"]),
     claim("SRCB-3", "beta", 35, ["0.1"], ecosystem="PyPI"),
-    claim("SRCA-3", "gamma", 6, ["1.0.0"],
-          references=[{"type": "ARTICLE", "url": "https://blog.example/gamma"}]),
+    claim(
+        "SRCA-3",
+        "gamma",
+        6,
+        ["1.0.0"],
+        references=[{"type": "ARTICLE", "url": "https://blog.example/gamma"}],
+    ),
     claim("SRCA-4", "delta", 7, None),
     claim("SRCB-4", "delta", 9, ["2.0.0"]),
     claim("SRCC-1", "eta", 1, ["1.0.0"]),
     claim("SRCA-5", "eps", 1, ["1.0.0"], withdrawn=day(3)),
-]  # fmt: skip
+]
 
 
 def _store(store: Store, tmp_path: Path) -> None:
     build(store, tmp_path, DOCS)
     with store.transaction() as db:
-        for name, number, when in [("alpha", "1.0.0", 1), ("alpha", "1.1.0", 4),
-                                   ("alpha", "1.2.0", 10), ("delta", "2.0.0", 6)]:  # fmt: skip
+        for name, number, when in [
+            ("alpha", "1.0.0", 1),
+            ("alpha", "1.1.0", 4),
+            ("alpha", "1.2.0", 10),
+            ("delta", "2.0.0", 6),
+        ]:
             released(db, version(db, name, number), day(when))
         released(db, version(db, "beta", "0.1", "PyPI"), day(40))
         a3 = version(db, "alpha", "1.2.0")
@@ -69,11 +78,13 @@ def _store(store: Store, tmp_path: Path) -> None:
             " WHERE name = 'sampler'",
             (a3, day(12)),
         )
-        db.execute("UPDATE reports SET published = ? WHERE url = ?",
-                   (day(3), "https://blog.example/gamma"))  # fmt: skip
+        db.execute(
+            "UPDATE reports SET published = ? WHERE url = ?", (day(3), "https://blog.example/gamma")
+        )
         db.execute("UPDATE records SET removed = ? WHERE source_record_id = 'SRCA-3'", (day(8),))
-        db.execute("UPDATE records SET published = NULL, modified = NULL"
-                   " WHERE source_record_id = 'SRCC-1'")  # fmt: skip
+        db.execute(
+            "UPDATE records SET published = NULL, modified = NULL WHERE source_record_id = 'SRCC-1'"
+        )
         # A report with no date names alpha: it dates nothing.
         report(db, "https://undated.example/x", [package(db, "alpha")], None)
 
@@ -91,8 +102,16 @@ def test_lifecycle_worked_by_hand(store: Store, tmp_path: Path) -> None:
     rd = out["release_to_detection"]
     assert rd["values"] == [-5.0, 0.0, 1.0, 1.0, 2.0]
     assert (rd["total"], rd["sampled"], rd["negative"]) == (5, False, 1)
-    assert rd["summary"] == {"count": 5, "min": -5.0, "p25": 0.0, "median": 1.0, "p75": 1.0,
-                             "p90": 1.6, "max": 2.0, "mean": -0.2}  # fmt: skip
+    assert rd["summary"] == {
+        "count": 5,
+        "min": -5.0,
+        "p25": 0.0,
+        "median": 1.0,
+        "p75": 1.0,
+        "p90": 1.6,
+        "max": 2.0,
+        "mean": -0.2,
+    }
     assert rd["left_out"] == {"no_release": 2}
     # Detection -> removal: A3 40-12 = 28 (the earlier removal seen), G1 8-3 = 5.
     dr = out["detection_to_removal"]
@@ -114,15 +133,43 @@ def test_lifecycle_worked_by_hand(store: Store, tmp_path: Path) -> None:
     # srcb dated A1 d2, A3 d30, B1 d35, D2 d9: first on A1 (tied) and B1; delays 1, 20, -5, 3
     # -> sorted [-5, 1, 3, 20], median 2.
     assert out["by_source"] == {
-        "report:blog.example": {"detected": 1, "first": 1.0, "first_alone": 1, "first_tied": 0,
-                                "delays": 0, "median_delay_days": None, "negative_delays": 0},
-        "sampler": {"detected": 1, "first": 1.0, "first_alone": 1, "first_tied": 0,
-                    "delays": 1, "median_delay_days": 2.0, "negative_delays": 0},
-        "srca": {"detected": 4, "first": 2.5, "first_alone": 2, "first_tied": 1,
-                 "delays": 3, "median_delay_days": 1.0, "negative_delays": 0},
-        "srcb": {"detected": 4, "first": 1.5, "first_alone": 1, "first_tied": 1,
-                 "delays": 4, "median_delay_days": 2.0, "negative_delays": 1},
-    }  # fmt: skip
+        "report:blog.example": {
+            "detected": 1,
+            "first": 1.0,
+            "first_alone": 1,
+            "first_tied": 0,
+            "delays": 0,
+            "median_delay_days": None,
+            "negative_delays": 0,
+        },
+        "sampler": {
+            "detected": 1,
+            "first": 1.0,
+            "first_alone": 1,
+            "first_tied": 0,
+            "delays": 1,
+            "median_delay_days": 2.0,
+            "negative_delays": 0,
+        },
+        "srca": {
+            "detected": 4,
+            "first": 2.5,
+            "first_alone": 2,
+            "first_tied": 1,
+            "delays": 3,
+            "median_delay_days": 1.0,
+            "negative_delays": 0,
+        },
+        "srcb": {
+            "detected": 4,
+            "first": 1.5,
+            "first_alone": 1,
+            "first_tied": 1,
+            "delays": 4,
+            "median_delay_days": 2.0,
+            "negative_delays": 1,
+        },
+    }
 
     # New per month by the earlier of release and detection: A1 d1, A2 d4, A3 d10, G1 d3,
     # D2 d6 in January; B1 d35 = 5 February; H1 has neither.
@@ -137,7 +184,10 @@ def test_lifecycle_worked_by_hand(store: Store, tmp_path: Path) -> None:
 def test_ecdf_values_are_capped_by_even_ranks() -> None:
     # 10 values, cap 4: ranks 0, 9/3 = 3, 6, 9.
     assert ecdf_values([9, 8, 7, 6, 5, 4, 3, 2, 1, 0], cap=4) == {
-        "total": 10, "sampled": True, "values": [0, 3, 6, 9]}  # fmt: skip
+        "total": 10,
+        "sampled": True,
+        "values": [0, 3, 6, 9],
+    }
     assert ecdf_values([2.0, 1.0], cap=4) == {"total": 2, "sampled": False, "values": [1.0, 2.0]}
     # Three releases on days 1, 4, 10 detected on days 2, 4, 30: delays 1, 0, 20; median 1.
     assert summary([1, 0, 20])["median"] == 1

@@ -32,15 +32,24 @@ def test_pair_measures_by_hand() -> None:
     found = pair_agreement(paper, ours)
     # Paper pairs ab ac bc = 3; malgraph pairs ab = 1; shared ab = 1; C(4,2) = 6 pairs in all,
     # chance 3 * 1 / 6 = 0.5 shared: ARI = (1 - 0.5) / ((3 + 1) / 2 - 0.5) = 1/3.
-    assert found == {"compared": 4, "paper_pairs": 3, "malgraph_pairs": 1, "shared_pairs": 1,
-                     "pair_precision": 1.0, "pair_recall": 0.3333,
-                     "adjusted_rand": 0.3333}  # fmt: skip
+    assert found == {
+        "compared": 4,
+        "paper_pairs": 3,
+        "malgraph_pairs": 1,
+        "shared_pairs": 1,
+        "pair_precision": 1.0,
+        "pair_recall": 0.3333,
+        "adjusted_rand": 0.3333,
+    }
     same = pair_agreement({"a": "0", "b": "0", "c": "1"}, {"a": "X", "b": "X", "c": "Y"})
     assert (same["pair_precision"], same["pair_recall"], same["adjusted_rand"]) == (1.0, 1.0, 1.0)
     # Every item alone on both sides: no pair to count, no index to give.
     alone = pair_agreement({"a": "0", "b": "1"}, {"a": None, "b": None})
     assert (alone["pair_precision"], alone["pair_recall"], alone["adjusted_rand"]) == (
-        None, None, None)  # fmt: skip
+        None,
+        None,
+        None,
+    )
 
 
 @pytest.fixture
@@ -53,10 +62,12 @@ def tiny(store: Store, tmp_path: Path) -> Store:
         code(db, version(db, name, "1.0.0"), f"sha-{name}")
     code(db, version(db, "c", "2.0"), "sha-c")
     family(db, "F-1", [version(db, "a", "1.0.0"), version(db, "b", "1.0.0")])
-    (report,) = db.execute("SELECT id FROM reports WHERE url_key = ?",
-                           ("blog.example.com/evil-campaign",)).fetchone()  # fmt: skip
-    db.execute("INSERT INTO report_mentions VALUES (?, ?, 0, 'd', 'd', 'test')",
-               (report, package(db, "d")))  # fmt: skip
+    (report,) = db.execute(
+        "SELECT id FROM reports WHERE url_key = ?", ("blog.example.com/evil-campaign",)
+    ).fetchone()
+    db.execute(
+        "INSERT INTO report_mentions VALUES (?, ?, 0, 'd', 'd', 'test')", (report, package(db, "d"))
+    )
     depends_on(db, "package_version", version(db, "a", "1.0.0"), package(db, "evil-dep"))
     depends_on(db, "package", package(db, "b"), package(db, "a"))
     depends_on(db, "package", package(db, "c"), package(db, "evil-dep"))
@@ -75,31 +86,61 @@ def test_every_kind_on_a_tiny_store(tiny: Store) -> None:
     }
     # Clusters {a b c}{d e}; e unknown to malgraph; a, b, c, d with code; family {a b}.
     assert found["similar"] == {
-        "paper_members": 5, "paper_clusters": 2, "not_in_malgraph": 1, "no_code": 0,
-        "with_code": 4, "with_code_no_family": 2, "families_met": 1, "compared": 4,
-        "paper_pairs": 3, "malgraph_pairs": 1, "shared_pairs": 1, "pair_precision": 1.0,
-        "pair_recall": 0.3333, "adjusted_rand": 0.3333, "also_in_another_cluster": 0}  # fmt: skip
+        "paper_members": 5,
+        "paper_clusters": 2,
+        "not_in_malgraph": 1,
+        "no_code": 0,
+        "with_code": 4,
+        "with_code_no_family": 2,
+        "families_met": 1,
+        "compared": 4,
+        "paper_pairs": 3,
+        "malgraph_pairs": 1,
+        "shared_pairs": 1,
+        "pair_precision": 1.0,
+        "pair_recall": 0.3333,
+        "adjusted_rand": 0.3333,
+        "also_in_another_cluster": 0,
+    }
     # coming_soon 0.2.4 is claimed (no code), 0.2.3 is not.
     run = found["similar-run"]
     assert (run["paper_members"], run["not_in_malgraph"], run["no_code"], run["compared"]) == (
-        2, 1, 1, 0)  # fmt: skip
+        2,
+        1,
+        1,
+        0,
+    )
     # Paper links: campaign -> a, b; gems -> coming-soon, rest-client; phylum -> 2 gems.
     # malgraph's for the campaign: a (its record cites it), d (the text names it). The gems
     # report is in the store too (the crawler's results are report links) but with no link of
     # malgraph's own: the paper's lists are never compared with themselves.
     assert found["co-existing"] == {
-        "paper_reports": 3, "reports_in_malgraph": 2, "paper_links": 6,
-        "links_to_known_packages": 2, "malgraph_links": 2, "shared_links": 1,
-        "share_of_paper_links": 0.1667, "share_of_malgraph_links": 0.5}  # fmt: skip
+        "paper_reports": 3,
+        "reports_in_malgraph": 2,
+        "paper_links": 6,
+        "links_to_known_packages": 2,
+        "malgraph_links": 2,
+        "shared_links": 1,
+        "share_of_paper_links": 0.1667,
+        "share_of_malgraph_links": 0.5,
+    }
     # Paper pairs x->y, a->evil-dep, b->evil-dep; malgraph a->evil-dep, b->a, c->evil-dep
     # (c is in none of the paper's dependency graphs).
     assert found["dependency"] == {
-        "paper_pairs": 3, "pairs_both_known": 2, "shared_pairs": 1,
-        "share_of_paper_pairs": 0.3333, "malgraph_pairs_among_paper_packages": 2,
-        "share_of_malgraph_pairs": 0.5}  # fmt: skip
+        "paper_pairs": 3,
+        "pairs_both_known": 2,
+        "shared_pairs": 1,
+        "share_of_paper_pairs": 0.3333,
+        "malgraph_pairs_among_paper_packages": 2,
+        "share_of_malgraph_pairs": 0.5,
+    }
     assert found["duplicated"] == {
-        "paper_groups": 1, "left_out_without_version": 0, "held_by_malgraph": 1,
-        "held_by_several_sources": 1, "share_held_by_several_sources": 1.0}  # fmt: skip
+        "paper_groups": 1,
+        "left_out_without_version": 0,
+        "held_by_malgraph": 1,
+        "held_by_several_sources": 1,
+        "share_held_by_several_sources": 1.0,
+    }
 
 
 def test_without_the_papers_labelling_nothing_is_compared(store: Store) -> None:

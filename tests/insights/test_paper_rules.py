@@ -22,23 +22,29 @@ from tests.sources.test_paper import write_book
 
 HEADER = ("Source", "name_version", "Status", "ID", "OSS")
 BOOK = {
-    "NPM": [HEADER,
-            ("DataDog", "evil-1.0.0", "tracked", 1, "NPM"),
-            ("Phylum", "evil-1.0.0", "untracked", 1, "NPM"),  # filled from DataDog
-            ("Socket", "evil-1.0.0", "untracked", 1, "NPM"),  # filled from DataDog
-            ("Phylum", "evil-2.0.0", "untracked", 2, "NPM"),  # held by two, tracked by none
-            ("Socket", "evil-2.0.0", "untracked", 2, "NPM"),
-            ("Phylum", "Evil-1.0.0", "tracked", 3, "NPM")],  # another text: its own record
-    "PyPI": [HEADER,
-             ("DataDog", "evil-1.0.0", "untracked", 2, "PyPI"),  # same text, other sheet
-             ("Snyk.io", "my_pkg-0.1", "tracked", 1, "PyPI"),
-             ("DataDog", "my_pkg-0.1", "untracked", 3, "PyPI"),  # filled from Snyk.io
-             ("DataDog", "My-Pkg-0.1", "untracked", 4, "PyPI")],  # not the exact text
+    "NPM": [
+        HEADER,
+        ("DataDog", "evil-1.0.0", "tracked", 1, "NPM"),
+        ("Phylum", "evil-1.0.0", "untracked", 1, "NPM"),  # filled from DataDog
+        ("Socket", "evil-1.0.0", "untracked", 1, "NPM"),  # filled from DataDog
+        ("Phylum", "evil-2.0.0", "untracked", 2, "NPM"),  # held by two, tracked by none
+        ("Socket", "evil-2.0.0", "untracked", 2, "NPM"),
+        ("Phylum", "Evil-1.0.0", "tracked", 3, "NPM"),
+    ],  # another text: its own record
+    "PyPI": [
+        HEADER,
+        ("DataDog", "evil-1.0.0", "untracked", 2, "PyPI"),  # same text, other sheet
+        ("Snyk.io", "my_pkg-0.1", "tracked", 1, "PyPI"),
+        ("DataDog", "my_pkg-0.1", "untracked", 3, "PyPI"),  # filled from Snyk.io
+        ("DataDog", "My-Pkg-0.1", "untracked", 4, "PyPI"),
+    ],  # not the exact text
     "RubyGems": [HEADER, ("Snyk.io", "gem-1.0", "untracked", 2, "RubyGems")],
-    "Other": [("OSS", "Source", "name_version", "Status"),
-              ("Snappy", "DataDog", "2048buntu", "tracked"),
-              ("Snappy", "Phylum", "2048buntu", "untracked")],  # Other: never filled
-}  # fmt: skip
+    "Other": [
+        ("OSS", "Source", "name_version", "Status"),
+        ("Snappy", "DataDog", "2048buntu", "tracked"),
+        ("Snappy", "Phylum", "2048buntu", "untracked"),
+    ],  # Other: never filled
+}
 
 
 def _counted(store: Store, tmp_path: Path) -> dict[str, Any]:
@@ -47,12 +53,16 @@ def _counted(store: Store, tmp_path: Path) -> dict[str, Any]:
     return paper_rules(paper_rows(store.db))
 
 
-def _source(records: int, untracked: int, filled: int, sheets: dict[str, int]
-            ) -> dict[str, Any]:  # fmt: skip
-    return {"records": records, "by_sheet": sheets, "tracked": records - untracked,
-            "untracked": untracked, "filled": filled,
-            "missing": round(untracked / records, 4),
-            "missing_after_filling": round((untracked - filled) / records, 4)}  # fmt: skip
+def _source(records: int, untracked: int, filled: int, sheets: dict[str, int]) -> dict[str, Any]:
+    return {
+        "records": records,
+        "by_sheet": sheets,
+        "tracked": records - untracked,
+        "untracked": untracked,
+        "filled": filled,
+        "missing": round(untracked / records, 4),
+        "missing_after_filling": round((untracked - filled) / records, 4),
+    }
 
 
 def test_counts_pairs_occurrence_and_missing_rates(store: Store, tmp_path: Path) -> None:
@@ -69,7 +79,8 @@ def test_counts_pairs_occurrence_and_missing_rates(store: Store, tmp_path: Path)
         "Socket": _source(2, 2, 1, {"NPM": 2}),  # evil-1 filled, evil-2 not
     }
     assert counted["missing_rate"]["overall"] == _source(
-        13, 9, 3, {"NPM": 6, "Other": 2, "PyPI": 4, "RubyGems": 1})  # fmt: skip
+        13, 9, 3, {"NPM": 6, "Other": 2, "PyPI": 4, "RubyGems": 1}
+    )
     assert counted["missing_rate"]["overall"]["missing"] == 0.6923  # 9 / 13
     assert counted["missing_rate"]["overall"]["missing_after_filling"] == 0.4615  # 6 / 13
     # NPM evil-1.0.0 is held by three sources, evil-2.0.0 by two, PyPI my_pkg-0.1 by two
@@ -125,8 +136,12 @@ def test_reproduction_table(store: Store, tmp_path: Path) -> None:
     # the paper's own figure, this workbook's by the paper's rules, and by malgraph's (the
     # label DataDog counts as the canonical source datadog there, with the same rows)
     assert rows["records of DataDog"] == {
-        "quantity": "records of DataDog", "paper": 1387, "paper_rules": 5, "own_rules": 5,
-        "why": "the paper's sheets and its text disagree"}  # fmt: skip
+        "quantity": "records of DataDog",
+        "paper": 1387,
+        "paper_rules": 5,
+        "own_rules": 5,
+        "why": "the paper's sheets and its text disagree",
+    }
     assert rows["records"]["paper_rules"] == rows["records"]["own_rules"] == 13
     assert rows["records held by 3 source(s)"]["paper_rules"] == 3
     assert rows["missing rate after filling"]["paper_rules"] == 0.4615
@@ -152,13 +167,15 @@ def test_report_rules_paper(tmp_path: Path) -> None:
 def test_cluster_rows_only_with_the_papers_graph(store: Store) -> None:
     assert paper_clusters(store.db) == Clusters(0, 0, 0)  # no graph ingested: no rows
     empty = paper_rules([])
-    assert not [r for r in reproduction(empty, {}, paper_clusters(store.db))
-                if "cluster" in r["quantity"]]  # fmt: skip
+    assert not [
+        r for r in reproduction(empty, {}, paper_clusters(store.db)) if "cluster" in r["quantity"]
+    ]
     # two clusters, five spellings that normalise to four package-versions
     rows = reproduction(empty, {}, Clusters(2, 5, 4))[-2:]
     assert [(r["quantity"], r["paper"], r["paper_rules"], r["own_rules"]) for r in rows] == [
         ("similar clusters", 489, 2, 2),
         ("packages in similar clusters", 7442, 5, 4),
     ]
-    assert rows[1]["why"].startswith("the paper's sheets and its text disagree; malgraph "
-                                     "normalises names")  # fmt: skip
+    assert rows[1]["why"].startswith(
+        "the paper's sheets and its text disagree; malgraph normalises names"
+    )

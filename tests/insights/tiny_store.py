@@ -70,8 +70,16 @@ def code(
     """An analysed archive (the analysis rows only: no bytes exist); one manifest per
     description given, and the declared dependency names."""
     add_artifact(db, version_id, "registry", sha256, f"test:{sha256}", "registry", day(100))
-    manifests = [{"ecosystem": "npm", "file": "package.json", "name": None, "version": None,
-                  "description": d} for d in descriptions]  # fmt: skip
+    manifests = [
+        {
+            "ecosystem": "npm",
+            "file": "package.json",
+            "name": None,
+            "version": None,
+            "description": d,
+        }
+        for d in descriptions
+    ]
     db.execute(
         "INSERT OR IGNORE INTO code_analyses VALUES (?, 2, 'ok', 'tgz', NULL, '[]', '[]', ?,"
         " '[]', '[]', '[]', ?, ?)",

@@ -34,9 +34,12 @@ MALICIOUS = [  # (ecosystem, name, versions or None for all)
 
 
 def _npm(name: str, manifest: dict[str, object], code: str) -> bytes:
-    files = {"package/package.json": json.dumps({"name": name, "version": "1.0.0", **manifest},
-                                                 indent=2),
-             "package/index.js": code}  # fmt: skip
+    files = {
+        "package/package.json": json.dumps(
+            {"name": name, "version": "1.0.0", **manifest}, indent=2
+        ),
+        "package/index.js": code,
+    }
     return tar_gz({k: v.encode() for k, v in files.items()})
 
 
@@ -55,22 +58,50 @@ GEM_DEPENDENCY = """dependencies:
   type: :runtime
 """
 DEPENDENTS = {  # name -> (ecosystem, archive)
-    "event-stream": ("npm", _npm("event-stream", {"dependencies": {"flatmap-stream": "0.1.1"}},
-                                 "module.exports = require('flatmap-stream');\n")),
-    "careful": ("npm", _npm("careful", {"dependencies": {"flatmap-stream": "^0.2.0"}},
-                            "module.exports = 1;\n")),  # the spec excludes 0.1.1
-    "scoped-user": ("npm", _npm("scoped-user", {}, "const p = require('@evil/payload/lib/x');\n"
-                                "const fs = require('node:fs');\n")),  # import only
-    "victim": ("PyPI", _sdist("victim", {
-        "setup.py": "from setuptools import setup\nsetup(name='victim', version='1.0',\n"
-                    "      install_requires=['evil-lib>=1'])\n",
-        "victim/__init__.py": "import sys\nimport evil_lib.core\n"})),  # PEP 503: evil-lib
+    "event-stream": (
+        "npm",
+        _npm(
+            "event-stream",
+            {"dependencies": {"flatmap-stream": "0.1.1"}},
+            "module.exports = require('flatmap-stream');\n",
+        ),
+    ),
+    "careful": (
+        "npm",
+        _npm("careful", {"dependencies": {"flatmap-stream": "^0.2.0"}}, "module.exports = 1;\n"),
+    ),  # the spec excludes 0.1.1
+    "scoped-user": (
+        "npm",
+        _npm(
+            "scoped-user",
+            {},
+            "const p = require('@evil/payload/lib/x');\nconst fs = require('node:fs');\n",
+        ),
+    ),  # import only
+    "victim": (
+        "PyPI",
+        _sdist(
+            "victim",
+            {
+                "setup.py": "from setuptools import setup\nsetup(name='victim', version='1.0',\n"
+                "      install_requires=['evil-lib>=1'])\n",
+                "victim/__init__.py": "import sys\nimport evil_lib.core\n",
+            },
+        ),
+    ),  # PEP 503: evil-lib
     "innocent": ("PyPI", _sdist("innocent", {"innocent/__init__.py": "import sys, os\n"})),
-    "vendoring": ("PyPI", _sdist("vendoring", {  # ships its own module named like the squat
-        "vendoring/__init__.py": "from evil_lib import helper\n",
-        "evil_lib/__init__.py": "helper = 1\n"})),
+    "vendoring": (
+        "PyPI",
+        _sdist(
+            "vendoring",
+            {  # ships its own module named like the squat
+                "vendoring/__init__.py": "from evil_lib import helper\n",
+                "evil_lib/__init__.py": "helper = 1\n",
+            },
+        ),
+    ),
     "gem-user": ("RubyGems", gem("gem-user", "1.0.0", GEM_DEPENDENCY)),
-}  # fmt: skip
+}
 
 
 def _build(store: Store, tmp_path: Path) -> None:
@@ -115,16 +146,27 @@ def test_declared_and_imported_dependencies_link_and_only_those(
     _build(store, tmp_path)
     summary = refresh_dependencies(store)
     links = _links(store)
-    assert set(links) == {("event-stream", "flatmap-stream"), ("scoped-user", "@evil/payload"),
-                          ("victim", "evil-lib"), ("gem-user", "bad-gem")}  # fmt: skip
+    assert set(links) == {
+        ("event-stream", "flatmap-stream"),
+        ("scoped-user", "@evil/payload"),
+        ("victim", "evil-lib"),
+        ("gem-user", "bad-gem"),
+    }
     [gem_link] = links["gem-user", "bad-gem"]
     assert gem_link["kind"] == "runtime" and gem_link["spec"] == "~> 0.1"
     assert gem_link["admits"] == ["0.1.0"] and gem_link["file"] == "metadata"
     [declared, imported] = links["event-stream", "flatmap-stream"]
-    assert declared == {"via": "manifest", "kind": "dependencies", "name": "flatmap-stream",
-                        "spec": "0.1.1", "file": "package/package.json", "line": 5,
-                        "snippet": '"flatmap-stream": "0.1.1"', "match": "version",
-                        "admits": ["0.1.1"]}  # fmt: skip
+    assert declared == {
+        "via": "manifest",
+        "kind": "dependencies",
+        "name": "flatmap-stream",
+        "spec": "0.1.1",
+        "file": "package/package.json",
+        "line": 5,
+        "snippet": '"flatmap-stream": "0.1.1"',
+        "match": "version",
+        "admits": ["0.1.1"],
+    }
     assert imported["via"] == "import" and imported["declared"] is True
     [scoped] = links["scoped-user", "@evil/payload"]
     assert scoped["via"] == "import" and scoped["module"] == "@evil/payload/lib/x"
@@ -136,9 +178,12 @@ def test_declared_and_imported_dependencies_link_and_only_those(
     )
     assert victim["import"]["module"] == "evil_lib.core" and victim["import"]["line"] == 2
     assert summary.excluded_by_spec == 1  # careful's ^0.2.0 admits no malicious version
-    confidence = dict(store.db.execute(
-        "SELECT json_extract(evidence, '$.evidence[0].via'), confidence FROM edges"
-        " WHERE kind = 'depends_on'"))  # fmt: skip
+    confidence = dict(
+        store.db.execute(
+            "SELECT json_extract(evidence, '$.evidence[0].via'), confidence FROM edges"
+            " WHERE kind = 'depends_on'"
+        )
+    )
     assert confidence["manifest"] == 1.0 and confidence["import"] == 0.6
 
     numbers = stats(store.db)["dependency"]
@@ -147,23 +192,39 @@ def test_declared_and_imported_dependencies_link_and_only_those(
     assert all(g["active_days"] is None and g["undated_members"] == 2 for g in numbers["groups"])
     [pid] = find_packages(store.db, "flatmap-stream", "npm")
     card = package_card(store.db, pid)["dependency"]
-    assert [(x["name"], x["version"]) for x in card["pulled_in_by"]] == [("event-stream",
-                                                                         "1.0.0")]  # fmt: skip
+    assert [(x["name"], x["version"]) for x in card["pulled_in_by"]] == [("event-stream", "1.0.0")]
     shown = runner.invoke(app, ["--db", str(store.path), "show", "event-stream"]).output
     assert "pulls in flatmap-stream (npm) from 1.0.0: manifest dependencies" in shown
 
 
 def test_dependency_lists_from_sources_without_code(store: Store, tmp_path: Path) -> None:
     header = ("Source", "name_version", "Status", "ID", "OSS")
-    write_book(tmp_path / "paper" / "malware.xlsx", {"NPM": [
-        header, ("Snyk.io", "loadyaml-1.0.0", "untracked", 1, "NPM"),
-        ("Snyk.io", "node-serialize-0.0.4", "untracked", 2, "NPM")]})  # fmt: skip
-    write_book(tmp_path / "paper" / "malware_deduplicated.xlsx", {"NPM": [
-        ("name_version", "name", "version", "published_at", "dependencies"),
-        ("loadyaml-1.0.0", "loadyaml", "1.0.0", "2019-01-01T00:00:00Z",
-         "node-machine-id, node-serialize, loadyaml"),
-        ("node-serialize-0.0.4", "node-serialize", "0.0.4", "2019-03-01T12:00:00Z", None),
-    ]})  # fmt: skip
+    write_book(
+        tmp_path / "paper" / "malware.xlsx",
+        {
+            "NPM": [
+                header,
+                ("Snyk.io", "loadyaml-1.0.0", "untracked", 1, "NPM"),
+                ("Snyk.io", "node-serialize-0.0.4", "untracked", 2, "NPM"),
+            ]
+        },
+    )
+    write_book(
+        tmp_path / "paper" / "malware_deduplicated.xlsx",
+        {
+            "NPM": [
+                ("name_version", "name", "version", "published_at", "dependencies"),
+                (
+                    "loadyaml-1.0.0",
+                    "loadyaml",
+                    "1.0.0",
+                    "2019-01-01T00:00:00Z",
+                    "node-machine-id, node-serialize, loadyaml",
+                ),
+                ("node-serialize-0.0.4", "node-serialize", "0.0.4", "2019-03-01T12:00:00Z", None),
+            ]
+        },
+    )
     assert ingest(store, "paper", [str(tmp_path / "paper")]).ok
     summary = refresh_dependencies(store)
     assert summary.edges == 1 and summary.name_only == 1
@@ -174,7 +235,8 @@ def test_dependency_lists_from_sources_without_code(store: Store, tmp_path: Path
     # of low confidence, in none of the dependency-hidden counts
     assert evidence[0]["match"] == "name-only"
     [(confidence, step)] = store.db.execute(
-        "SELECT confidence, step FROM edges WHERE kind = 'depends_on'")  # fmt: skip
+        "SELECT confidence, step FROM edges WHERE kind = 'depends_on'"
+    )
     assert (confidence, step) == (NAME_ONLY, "dependency/name-only")
     numbers = stats(store.db)["dependency"]
     assert numbers["edges"] == numbers["hidden_packages"] == 0 and numbers["groups"] == []
@@ -196,7 +258,8 @@ def test_a_constraint_links_only_when_it_admits_a_malicious_version(
     (tmp_path / "mine.csv").write_text(
         "ecosystem,name,version,source\n"
         "npm,flatmap-stream,0.1.1,team\nnpm,electron,1.0.0,team\nnpm,electron,,other\n"
-        "PyPI,evil-lib,1.5,team\nRubyGems,rest-client,1.6.13,team\n")  # fmt: skip
+        "PyPI,evil-lib,1.5,team\nRubyGems,rest-client,1.6.13,team\n"
+    )
     write_json(tmp_path / "osv" / "all.json", osv("MAL-ALL", "payload", versions=None))
     assert ingest(store, "list", [str(tmp_path / "mine.csv")]).ok
     assert ingest(store, "osv", [str(tmp_path / "osv")]).ok

@@ -9,18 +9,26 @@ def claim(rid: int, source: str, scope: Scope, *versions: str) -> ClaimView:
 
 
 def test_same_version_from_two_sources_is_a_strong_edge_with_its_evidence() -> None:
-    (edge,) = duplicated_edges(PURL, [claim(1, "ghsa", Scope.LISTED, "1.0", "2.0"),
-                                      claim(2, "rl", Scope.LISTED, "2.0", "3.0")])  # fmt: skip
+    (edge,) = duplicated_edges(
+        PURL,
+        [claim(1, "ghsa", Scope.LISTED, "1.0", "2.0"), claim(2, "rl", Scope.LISTED, "2.0", "3.0")],
+    )
     assert edge.kind == DUPLICATED and edge.confidence == 1.0
     assert (edge.src, edge.dst) == (("record", 1), ("record", 2))
-    assert edge.evidence == {"key": PURL, "versions": ["2.0"],
-                             "a": {"source": "ghsa", "id": "ghsa-1"},
-                             "b": {"source": "rl", "id": "rl-2"}}  # fmt: skip
+    assert edge.evidence == {
+        "key": PURL,
+        "versions": ["2.0"],
+        "a": {"source": "ghsa", "id": "ghsa-1"},
+        "b": {"source": "rl", "id": "rl-2"},
+    }
 
 
 def test_all_or_unknown_versions_give_the_weaker_kind() -> None:
-    claims = [claim(1, "ghsa", Scope.ALL), claim(2, "rl", Scope.LISTED, "1.0"),
-              claim(3, "cx", Scope.UNKNOWN)]  # fmt: skip
+    claims = [
+        claim(1, "ghsa", Scope.ALL),
+        claim(2, "rl", Scope.LISTED, "1.0"),
+        claim(3, "cx", Scope.UNKNOWN),
+    ]
     edges = duplicated_edges(PURL, claims)
     assert {e.kind for e in edges} == {DUPLICATED_PACKAGE}
     assert len(edges) == 3
@@ -34,10 +42,18 @@ def test_all_or_unknown_versions_give_the_weaker_kind() -> None:
 
 
 def test_no_edge_within_a_source_or_between_different_versions() -> None:
-    assert duplicated_edges(PURL, [claim(1, "rl", Scope.LISTED, "1.0"),
-                                   claim(2, "rl", Scope.LISTED, "1.0")]) == []  # fmt: skip
-    assert duplicated_edges(PURL, [claim(1, "rl", Scope.LISTED, "1.0"),
-                                   claim(2, "ghsa", Scope.LISTED, "2.0")]) == []  # fmt: skip
+    assert (
+        duplicated_edges(
+            PURL, [claim(1, "rl", Scope.LISTED, "1.0"), claim(2, "rl", Scope.LISTED, "1.0")]
+        )
+        == []
+    )
+    assert (
+        duplicated_edges(
+            PURL, [claim(1, "rl", Scope.LISTED, "1.0"), claim(2, "ghsa", Scope.LISTED, "2.0")]
+        )
+        == []
+    )
 
 
 def test_edges_do_not_depend_on_input_order() -> None:

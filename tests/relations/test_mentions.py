@@ -71,8 +71,12 @@ Install-Package Other.Lib -Version 2.0
 def test_install_commands_in_code_take_several_names_and_common_words() -> None:
     known = {"npm": {"util", "request", "evil-pkg"}, "PyPI": {"requests"}}
     text = "Run `npm i util request` or `yarn add evil-pkg`, then pip3 install requests."
-    assert found(text, known) == {("npm", "util"), ("npm", "request"), ("npm", "evil-pkg"),
-                                  ("PyPI", "requests")}  # fmt: skip
+    assert found(text, known) == {
+        ("npm", "util"),
+        ("npm", "request"),
+        ("npm", "evil-pkg"),
+        ("PyPI", "requests"),
+    }
 
 
 def test_install_in_running_prose_reads_only_one_plausible_name() -> None:

@@ -39,8 +39,9 @@ def _renamed(code: str) -> str:
 def _add(store: Store, tmp_path: Path, packages: dict[str, str]) -> None:
     feed, folder = tmp_path / "osv", tmp_path / "archives"
     for name, code in packages.items():
-        write_json(feed / f"{name}.json", osv(f"MAL-{name}", name, ecosystem="PyPI",
-                                              versions=["1.0"]))  # fmt: skip
+        write_json(
+            feed / f"{name}.json", osv(f"MAL-{name}", name, ecosystem="PyPI", versions=["1.0"])
+        )
         folder.mkdir(exist_ok=True)
         (folder / f"{name}-1.0.tar.gz").write_bytes(_sdist(name, "1.0", code))
     assert ingest(store, "osv", [str(feed)]).ok
@@ -54,20 +55,27 @@ def _family_of(store: Store) -> dict[str, str]:
 
 def test_copies_and_variants_form_one_family_with_a_stable_id(store: Store, tmp_path: Path) -> None:
     seed = program(SEED_FUNCTIONS)
-    _add(store, tmp_path, {
-        "alpha": seed,
-        "beta": seed,  # a byte-identical copy under another name
-        "gamma": _renamed(seed),  # renamed locals, another host: identical once normalised
-        "delta": program(SEED_FUNCTIONS[:-1]) + "\n\ndef junk():\n    return 1\n",  # variant
-        "other": program(OTHER_FUNCTIONS),  # unrelated
-    })  # fmt: skip
+    _add(
+        store,
+        tmp_path,
+        {
+            "alpha": seed,
+            "beta": seed,  # a byte-identical copy under another name
+            "gamma": _renamed(seed),  # renamed locals, another host: identical once normalised
+            "delta": program(SEED_FUNCTIONS[:-1]) + "\n\ndef junk():\n    return 1\n",  # variant
+            "other": program(OTHER_FUNCTIONS),  # unrelated
+        },
+    )
     found = refresh_similar(store)
     assert found.items == 5 and found.families == 1 and found.new_families == 1
-    tiers = dict(store.db.execute(
-        "SELECT (SELECT name FROM packages p JOIN package_versions v ON v.package_id = p.id"
-        " WHERE v.id = e.dst_id), json_extract(e.evidence, '$.tier') FROM edges e"
-        " WHERE e.kind = 'similar' AND e.src_id = (SELECT v.id FROM package_versions v"
-        " JOIN packages p ON p.id = v.package_id WHERE p.name = 'alpha')"))  # fmt: skip
+    tiers = dict(
+        store.db.execute(
+            "SELECT (SELECT name FROM packages p JOIN package_versions v ON v.package_id = p.id"
+            " WHERE v.id = e.dst_id), json_extract(e.evidence, '$.tier') FROM edges e"
+            " WHERE e.kind = 'similar' AND e.src_id = (SELECT v.id FROM package_versions v"
+            " JOIN packages p ON p.id = v.package_id WHERE p.name = 'alpha')"
+        )
+    )
     assert tiers["beta"] in ("identical-files", "identical-archive")
     assert tiers["gamma"] == "identical-normalised"
     assert tiers.get("delta") == "near-duplicate"

@@ -23,11 +23,16 @@ from malgraph.store import Store
 from tests.conftest import REPO
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "report.json"
-SECTIONS = {"sources": "Sources (RQ1)", "diversity": "Diversity (RQ2)",
-            "evolution": "Evolution", "active-time": "Active time",
-            "dependency": "Dependency-hidden malware (RQ3)", "campaigns": "Campaigns (RQ4)",
-            "lifecycle": "Life cycle",
-            "paper-agreement": "Agreement with the paper&#x27;s graph"}  # fmt: skip
+SECTIONS = {
+    "sources": "Sources (RQ1)",
+    "diversity": "Diversity (RQ2)",
+    "evolution": "Evolution",
+    "active-time": "Active time",
+    "dependency": "Dependency-hidden malware (RQ3)",
+    "campaigns": "Campaigns (RQ4)",
+    "lifecycle": "Life cycle",
+    "paper-agreement": "Agreement with the paper&#x27;s graph",
+}
 runner = CliRunner()
 
 
@@ -49,8 +54,9 @@ def test_the_numbers_of_the_bundled_sample_match_the_golden_file(
     assert str(REPO) not in json.dumps(numbers)  # the same numbers wherever the checkout is
     if update_golden:
         GOLDEN.parent.mkdir(exist_ok=True)
-        GOLDEN.write_bytes(orjson.dumps(numbers, option=orjson.OPT_INDENT_2 |
-                                        orjson.OPT_SORT_KEYS) + b"\n")  # fmt: skip
+        GOLDEN.write_bytes(
+            orjson.dumps(numbers, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+        )
     assert GOLDEN.is_file(), "no golden report.json: run pytest --update-golden once"
     golden = json.loads(GOLDEN.read_text())
     for section in golden:  # one section at a time, so a failure names it

@@ -33,18 +33,33 @@ def _texts(svg: Path) -> list[str]:
 
 def _claim(record: int, source: str, package: int, versions: set[str]) -> ClaimView:
     scope = Scope(next(iter(Scope.__members__.values())))
-    return ClaimView(record, source, str(record), "npm", package, f"pkg:npm/p{package}", scope,
-                     frozenset(versions))  # fmt: skip
+    return ClaimView(
+        record,
+        source,
+        str(record),
+        "npm",
+        package,
+        f"pkg:npm/p{package}",
+        scope,
+        frozenset(versions),
+    )
 
 
 def test_without_duplicates_never_exceeds_with_duplicates() -> None:
     # a: one record naming three versions (three package-versions, one record), then the same
     # record again; b: the same package twice with different versions (no duplicate).
-    counts = records_with_and_without_duplicates([
-        _claim(1, "a", 1, {"1.0", "1.1", "1.2"}), _claim(2, "a", 1, {"1.0", "1.1", "1.2"}),
-        _claim(3, "b", 1, {"1.0"}), _claim(4, "b", 1, {"2.0"})])  # fmt: skip
-    assert counts == {"a": {"with_duplicates": 2, "without_duplicates": 1},
-                      "b": {"with_duplicates": 2, "without_duplicates": 2}}  # fmt: skip
+    counts = records_with_and_without_duplicates(
+        [
+            _claim(1, "a", 1, {"1.0", "1.1", "1.2"}),
+            _claim(2, "a", 1, {"1.0", "1.1", "1.2"}),
+            _claim(3, "b", 1, {"1.0"}),
+            _claim(4, "b", 1, {"2.0"}),
+        ]
+    )
+    assert counts == {
+        "a": {"with_duplicates": 2, "without_duplicates": 1},
+        "b": {"with_duplicates": 2, "without_duplicates": 2},
+    }
 
 
 def test_the_drawn_overlap_is_zero_where_nothing_is_shared(tmp_path: Path) -> None:
@@ -90,7 +105,9 @@ def test_the_report_reads_one_count_and_draws_truthfully(
         ticks = _texts(out / share_figure)
         assert "0" in ticks and "20" in ticks and "40" in ticks
     numbers = json.loads((out / "report.json").read_text())
-    assert all(n["without_duplicates"] <= n["with_duplicates"]
-               for n in numbers["store"]["records"].values())  # fmt: skip
+    assert all(
+        n["without_duplicates"] <= n["with_duplicates"]
+        for n in numbers["store"]["records"].values()
+    )
     records = _texts(out / "sources-records.svg")
     assert "with duplicates" in records and "without duplicates" in records

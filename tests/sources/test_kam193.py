@@ -14,15 +14,36 @@ from tests.conftest import osv, write_json
 def checkout(root: Path) -> Path:
     """Two packages of one campaign, each as `json/` and as `osv/`, and the campaign file."""
     pypi = root / "package-campaigns/pypi"
-    write_json(pypi / "campaigns/malicious/funcaptcha-ru.json", {
-        "name": "funcaptcha-ru", "category": "malicious", "packages": ["3web", "3web-py"],
-        "references": ["https://blog.example/typosquats"], "created_at": "2024-06-28"})  # fmt: skip
+    write_json(
+        pypi / "campaigns/malicious/funcaptcha-ru.json",
+        {
+            "name": "funcaptcha-ru",
+            "category": "malicious",
+            "packages": ["3web", "3web-py"],
+            "references": ["https://blog.example/typosquats"],
+            "created_at": "2024-06-28",
+        },
+    )
     for name in ("3web", "3web-py"):
         folder = pypi / "packages/malicious"
-        write_json(folder / f"json/{name}.json", {"name": name, "ecosystem": "pypi",
-                   "campaign": "funcaptcha-ru", "affected_versions": ["1.0.0"]})  # fmt: skip
-        write_json(folder / f"osv/{name}.json", osv(f"pypi/funcaptcha-ru/{name}", name,
-                   ecosystem="PyPI", details="Campaign: funcaptcha-ru"))  # fmt: skip
+        write_json(
+            folder / f"json/{name}.json",
+            {
+                "name": name,
+                "ecosystem": "pypi",
+                "campaign": "funcaptcha-ru",
+                "affected_versions": ["1.0.0"],
+            },
+        )
+        write_json(
+            folder / f"osv/{name}.json",
+            osv(
+                f"pypi/funcaptcha-ru/{name}",
+                name,
+                ecosystem="PyPI",
+                details="Campaign: funcaptcha-ru",
+            ),
+        )
     return root / "package-campaigns"
 
 

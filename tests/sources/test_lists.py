@@ -49,14 +49,19 @@ def test_a_csv_list_merges_rows_and_reports_bad_ones(store: Store, tmp_path: Pat
 
 
 def test_a_json_list_and_a_list_missing_its_columns(store: Store, tmp_path: Path) -> None:
-    (tmp_path / "a.json").write_text(json.dumps({"packages": [
-        {"ecosystem": "PyPI", "name": "x", "version": "1.0"}, {"name": "no-eco"}]}))  # fmt: skip
+    (tmp_path / "a.json").write_text(
+        json.dumps(
+            {"packages": [{"ecosystem": "PyPI", "name": "x", "version": "1.0"}, {"name": "no-eco"}]}
+        )
+    )
     (tmp_path / "b.csv").write_text("package,version\nfoo,1\n")
     report = ingest(store, "list", [str(tmp_path)])
     reasons = {Path(p.path).name: p.reason for p in report.rejected}
-    assert reasons == {"a.json": "item 1: needs an ecosystem and a name",
-                       "b.csv": "missing column(s) ecosystem, name; expected ecosystem, name, "
-                                "version, source, date, url"}  # fmt: skip
+    assert reasons == {
+        "a.json": "item 1: needs an ecosystem and a name",
+        "b.csv": "missing column(s) ecosystem, name; expected ecosystem, name, "
+        "version, source, date, url",
+    }
     assert report.outcomes == {"added": 1}
 
 
@@ -70,8 +75,10 @@ def test_datadog_manifests(store: Store, shared_data: Path) -> None:
     assert (len(npm), len(pypi)) == (2711, 1304)
     # [] is "version unknown", a list names the versions.
     scopes = Counter(s for (s,) in store.db.execute("SELECT scope FROM records"))
-    assert scopes == {"unknown": sum(1 for v in [*npm.values(), *pypi.values()] if v == []),
-                      "listed": sum(1 for v in [*npm.values(), *pypi.values()] if v)}  # fmt: skip
+    assert scopes == {
+        "unknown": sum(1 for v in [*npm.values(), *pypi.values()] if v == []),
+        "listed": sum(1 for v in [*npm.values(), *pypi.values()] if v),
+    }
     pep503 = {re.sub(r"[-_.]+", "-", n).lower() for n in pypi}
     assert stats(store.db)["packages"] == len({n.lower() for n in npm}) + len(pep503)
 
@@ -120,8 +127,12 @@ def test_maloss_lists(store: Store, shared_data: Path) -> None:
         "SELECT released, published, removed, details FROM records"
         " WHERE source_record_id = 'maloss/detail/pypi/jajajejejiji'"
     ).fetchone()
-    assert row == ("2019-04-05T00:00:00Z", None, "2019-06-05T00:00:00Z",
-                   "stage: install; strategy: typosquatting; behavior: steal info")  # fmt: skip
+    assert row == (
+        "2019-04-05T00:00:00Z",
+        None,
+        "2019-06-05T00:00:00Z",
+        "stage: install; strategy: typosquatting; behavior: steal info",
+    )
 
 
 def test_datadog_sample_tree_registers_artifacts(store: Store, tmp_path: Path) -> None:
@@ -144,8 +155,18 @@ def test_datadog_sample_tree_registers_artifacts(store: Store, tmp_path: Path) -
     import hashlib
 
     digest = hashlib.sha256(sample.read_bytes()).hexdigest()
-    assert rows == [("@scope/evil", "1.0.0", "datadog-sample (malicious_intent)",
-                     "2024-05-01T00:00:00Z", digest)]  # fmt: skip
+    assert rows == [
+        (
+            "@scope/evil",
+            "1.0.0",
+            "datadog-sample (malicious_intent)",
+            "2024-05-01T00:00:00Z",
+            digest,
+        )
+    ]
     # The manifest's claim on @scope/evil 1.0.0 has its code; "other" has none.
     assert stats(store.db)["missing_rate"]["by_source"]["datadog"] == {
-        "records": 2, "missing": 0.5, "missing_after_filling": 0.5}  # fmt: skip
+        "records": 2,
+        "missing": 0.5,
+        "missing_after_filling": 0.5,
+    }

@@ -22,11 +22,16 @@ def rejected(doc: Any) -> str:
 
 
 def test_every_origin_becomes_a_claim_of_its_own_source() -> None:
-    doc = osv("MAL-2025-1", "evil", versions=["1.0.0", "1.0.1"], origins=[
-        origin("ghsa-malware", "GHSA-xxxx-yyyy-zzzz"),
-        origin("reversing-labs", "RLMA-1", ["1.0.0"]),
-        {**origin("ossf-package-analysis", "x", ["1.0.1"]), "id": None},
-    ])  # fmt: skip
+    doc = osv(
+        "MAL-2025-1",
+        "evil",
+        versions=["1.0.0", "1.0.1"],
+        origins=[
+            origin("ghsa-malware", "GHSA-xxxx-yyyy-zzzz"),
+            origin("reversing-labs", "RLMA-1", ["1.0.0"]),
+            {**origin("ossf-package-analysis", "x", ["1.0.1"]), "id": None},
+        ],
+    )
     result = parse(doc)
     assert isinstance(result, DocumentRows)
     (record,) = result.records
@@ -67,8 +72,12 @@ def test_a_record_without_origins_is_the_feeds_own_claim() -> None:
 
 
 def test_withdrawn_records_are_kept_and_marked_down_to_their_claims() -> None:
-    doc = osv("MAL-2025-3", "fp", origins=[origin("ghsa-malware", "GHSA-1")],
-              withdrawn="2024-07-01T03:32:00Z")  # fmt: skip
+    doc = osv(
+        "MAL-2025-3",
+        "fp",
+        origins=[origin("ghsa-malware", "GHSA-1")],
+        withdrawn="2024-07-01T03:32:00Z",
+    )
     result = parse(doc)
     assert isinstance(result, DocumentRows)
     assert result.records[0].column("withdrawn") == "2024-07-01T03:32:00Z"
@@ -132,8 +141,9 @@ def test_real_records_parse(shared_data: Path) -> None:
     sources = [c.source for c in record.children]
     assert sorted(sources) == ["ghsa-malware", "ossf-package-analysis"] + ["reversing-labs"] * 3
     assert json.loads(record.column("aliases")) == [
-        "GHSA-4pff-w6v4-ghmc", "SNYK-JS-4MCLEANSHOPIFYAPP-8685201"
-    ]  # fmt: skip
+        "GHSA-4pff-w6v4-ghmc",
+        "SNYK-JS-4MCLEANSHOPIFYAPP-8685201",
+    ]
     assert record.column("published") == "2024-12-20T14:00:49Z"
     assert record.column("details") and record.column("summary")
 
@@ -146,8 +156,17 @@ def test_a_feeds_index_is_skipped_and_a_record_named_index_is_read(tmp_path: Pat
 
     feed = tmp_path / "leitwacht"
     write_json(feed / "osv/2026/LWA-1.json", osv("LWA-1", "evil", versions=["1.0.0"]))
-    write_json(feed / "index.json", {"LWA-1": {"package": "evil", "version": "1.0.0",
-               "mal_id": "MAL-2026-1", "file": "osv/2026/LWA-1.json"}})  # fmt: skip
+    write_json(
+        feed / "index.json",
+        {
+            "LWA-1": {
+                "package": "evil",
+                "version": "1.0.0",
+                "mal_id": "MAL-2026-1",
+                "file": "osv/2026/LWA-1.json",
+            }
+        },
+    )
     write_json(tmp_path / "other/index.json", osv("MAL-9", "also-evil"))
     with Store(tmp_path / "s.db") as store:
         report = ingest(store, "osv", [str(feed), str(tmp_path / "other")])

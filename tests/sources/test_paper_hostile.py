@@ -22,10 +22,13 @@ def test_a_graph_whose_links_are_no_list_is_rejected_alone(store: Store, tmp_pat
 
 
 def test_a_site_count_in_another_script_is_no_number(store: Store, tmp_path: Path) -> None:
-    write_book(tmp_path / "report.xlsx", {
-        "url": [("URL",), ("https://blog.example/a",)],
-        "site_count": [("Site", "Count", "Categories"), ("blog.example", "²", "Blog")],
-    })  # fmt: skip
+    write_book(
+        tmp_path / "report.xlsx",
+        {
+            "url": [("URL",), ("https://blog.example/a",)],
+            "site_count": [("Site", "Count", "Categories"), ("blog.example", "²", "Blog")],
+        },
+    )
     report = ingest(store, "paper", [str(tmp_path / "report.xlsx")])
     assert report.ok
     sites = store.db.execute("SELECT site, category, reports FROM report_sites").fetchall()
@@ -35,8 +38,10 @@ def test_a_site_count_in_another_script_is_no_number(store: Store, tmp_path: Pat
 def test_a_cluster_member_with_a_bidi_override_is_left_out_and_named(
     store: Store, tmp_path: Path
 ) -> None:
-    book(tmp_path / "KG" / "Similar_Edge" / "npm_end.xlsx", [
-        END_HEADER, end_row("good", "1.0.0", 0), end_row("pwn\u202egnp", "1.0.0", 0)])  # fmt: skip
+    book(
+        tmp_path / "KG" / "Similar_Edge" / "npm_end.xlsx",
+        [END_HEADER, end_row("good", "1.0.0", 0), end_row("pwn\u202egnp", "1.0.0", 0)],
+    )
     report = ingest(store, "paper", [str(tmp_path / "KG")])
     assert len(report.rejected) == 1 and "U+202E" in report.rejected[0].reason
     members = store.db.execute("SELECT name FROM label_members").fetchall()

@@ -14,24 +14,30 @@ from tests.sources.test_paper import write_book
 HEADER = ("URL", "Name", None, "IP ", "URL", "PowerShell")  # as the paper's sheet `url`
 ROWS = [
     ("https://blog.example.com/a", "colourama", "pypi/Backstabber/colourama/0.1.6", "1.2.3.4"),
-    ("https://blog.example.com/b", "okhsa\nklow",
-     "npm/maloss/okhsa-0.1.1.tgz\nnpm/Backstabber/klow/0.7.29"),
+    (
+        "https://blog.example.com/b",
+        "okhsa\nklow",
+        "npm/maloss/okhsa-0.1.1.tgz\nnpm/Backstabber/klow/0.7.29",
+    ),
     ("https://blog.example.com/c", "coa-2.1.3", "npm/maloss/coa-2.1.3.tgz"),  # name with version
     ("https://blog.example.com/new-pypi-malware", "pyrologin", None),  # the URL says PyPI
     ("https://blog.example.com/npm-packages-used", " @dydxprotocol/solo, @dydxprotocol/perpetual"),
     ("https://blog.example.com/npm-and-pypi-flood", "aiohtp", None),  # two ecosystems: unlinked
     ("https://blog.example.com/d", "不是具体的包和ioc", None),  # a note ("not specific packages")
     ("https://blog.example.com/e", None, None, "5.6.7.8"),  # IoCs only
-]  # fmt: skip
+]
 
 
 def test_ioc_report_names_are_links_of_their_rows_report(store: Store, tmp_path: Path) -> None:
     write_book(tmp_path / "IoC-report.xlsx", {"url": [HEADER, *ROWS]})
     report = ingest(store, "paper", [str(tmp_path / "IoC-report.xlsx")], workers=1)
     assert report.ok, report.rejected
-    links = set(store.db.execute(
-        "SELECT r.url_key, l.ecosystem, l.name, l.version FROM report_links l"
-        " JOIN reports r ON r.id = l.report_id"))  # fmt: skip
+    links = set(
+        store.db.execute(
+            "SELECT r.url_key, l.ecosystem, l.name, l.version FROM report_links l"
+            " JOIN reports r ON r.id = l.report_id"
+        )
+    )
     site = "blog.example.com/"
     assert links == {
         (site + "a", "PyPI", "colourama", "0.1.6"),
@@ -60,6 +66,8 @@ def test_ioc_links_join_claimed_packages_into_a_campaign_candidate(
     assert ingest(store, "list", [str(tmp_path / "mine.csv")]).ok
     assert ingest(store, "paper", [str(tmp_path / "IoC-report.xlsx")], workers=1).ok
     [candidate] = campaigns(store.db)["candidates"]
-    assert candidate["members"] == [{"ecosystem": "npm", "name": "klow"},
-                                    {"ecosystem": "npm", "name": "okhsa"}]  # fmt: skip
+    assert candidate["members"] == [
+        {"ecosystem": "npm", "name": "klow"},
+        {"ecosystem": "npm", "name": "okhsa"},
+    ]
     assert candidate["evidence"]["reports"] == ["https://blog.example.com/b"]

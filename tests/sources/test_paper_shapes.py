@@ -27,33 +27,80 @@ from tests.sources.test_paper import claims, write_book
 AUR = "Arch User Repository\uff08AUR\uff09"  # full-width parentheses, as the sheet writes it
 HEADER = ("Source", "name_version", "Status", "ID", "OSS")
 SUM = ("source", "tracked_npm", "tracked_pypi", "tracked_rubygems", "untrack_NPM", "untrack_Ruby")
-DEDUP = ("Source", "Filepath", "path", "name_version", "name", "version", "published_at",
-         "Status", "OSS", "description", "author", "maintainers", "repository_url",
-         "dependencies", "ID")  # fmt: skip
+DEDUP = (
+    "Source",
+    "Filepath",
+    "path",
+    "name_version",
+    "name",
+    "version",
+    "published_at",
+    "Status",
+    "OSS",
+    "description",
+    "author",
+    "maintainers",
+    "repository_url",
+    "dependencies",
+    "ID",
+)
 
 
 def write_malware(folder: Path) -> None:
     """malware.xlsx and its sibling as published, with one malformed row (PyPI row 3)."""
-    write_book(folder / "malware.xlsx", {
-        "Sum": [SUM, ("Backstabber-Knife", 2, 1, 1, 0, 0), ("Maloss", 0, 0, 0, 0, 0)],
-        "NPM": [HEADER, ("Backstabber-Knife", "evil-js-1.0.0", "tracked", 1, "NPM"),
-                ("Snyk.io", "@bad/scope@2.0.1", "untracked", 2, "NPM")],
-        "PyPI": [HEADER, ("Backstabber-Knife", "colourama-0.1.6", "tracked", 3, "PyPI"),
-                 (None, "requestz-1.0", "tracked", 4, "PyPI")],
-        # Extra columns: one empty but for its header, then cells written blank.
-        "RubyGems": [(*HEADER, None, "note"), ("Backstabber-Knife", "gunther-1.1.0", "tracked",
-                                               5, "RubyGems", None, "", " ")],
-        "Other": [("OSS", "Source", "name_version", "Status"),
-                  ("Snappy ", "Maloss ", "2048buntu", "tracked "),
-                  (AUR, "Maloss ", "acroread", "tracked"),
-                  ("maven", "Backstabber-Knife", "com.evil:lib", "tracked")],
-    })  # fmt: skip
-    write_book(folder / "malware_deduplicated.xlsx", {
-        "NPM": [DEDUP, ("Backstabber-Knife", " /x.tgz", " /x", "evil-js-1.0.0", "evil-js",
-                        "1.0.0", "2023-10-29T10:20:31.931Z", "tracked", "NPM", "aDriv", None,
-                        "None", None, "os,fs", 1)],
-        "Sum": [(None, "tracked", "untracked", "Total"), ("NPM", 1, 0, 1)],
-    })  # fmt: skip
+    write_book(
+        folder / "malware.xlsx",
+        {
+            "Sum": [SUM, ("Backstabber-Knife", 2, 1, 1, 0, 0), ("Maloss", 0, 0, 0, 0, 0)],
+            "NPM": [
+                HEADER,
+                ("Backstabber-Knife", "evil-js-1.0.0", "tracked", 1, "NPM"),
+                ("Snyk.io", "@bad/scope@2.0.1", "untracked", 2, "NPM"),
+            ],
+            "PyPI": [
+                HEADER,
+                ("Backstabber-Knife", "colourama-0.1.6", "tracked", 3, "PyPI"),
+                (None, "requestz-1.0", "tracked", 4, "PyPI"),
+            ],
+            # Extra columns: one empty but for its header, then cells written blank.
+            "RubyGems": [
+                (*HEADER, None, "note"),
+                ("Backstabber-Knife", "gunther-1.1.0", "tracked", 5, "RubyGems", None, "", " "),
+            ],
+            "Other": [
+                ("OSS", "Source", "name_version", "Status"),
+                ("Snappy ", "Maloss ", "2048buntu", "tracked "),
+                (AUR, "Maloss ", "acroread", "tracked"),
+                ("maven", "Backstabber-Knife", "com.evil:lib", "tracked"),
+            ],
+        },
+    )
+    write_book(
+        folder / "malware_deduplicated.xlsx",
+        {
+            "NPM": [
+                DEDUP,
+                (
+                    "Backstabber-Knife",
+                    " /x.tgz",
+                    " /x",
+                    "evil-js-1.0.0",
+                    "evil-js",
+                    "1.0.0",
+                    "2023-10-29T10:20:31.931Z",
+                    "tracked",
+                    "NPM",
+                    "aDriv",
+                    None,
+                    "None",
+                    None,
+                    "os,fs",
+                    1,
+                ),
+            ],
+            "Sum": [(None, "tracked", "untracked", "Total"), ("NPM", 1, 0, 1)],
+        },
+    )
 
 
 def test_malware_as_published(store: Store, tmp_path: Path) -> None:
@@ -77,7 +124,14 @@ def test_malware_as_published(store: Store, tmp_path: Path) -> None:
     by_sheet = Counter(ident.split("/")[2] for ident in got)
     assert by_sheet == {"NPM": 2, "PyPI": 1, "RubyGems": 1, "Other": 3}  # the data rows, less one
     assert got["paper/Backstabber-Knife/NPM/1"][2:] == (
-        "evil-js", ("1.0.0",), 1, "2023-10-29T10:20:31Z", "aDriv", ("os", "fs"), None)  # fmt: skip
+        "evil-js",
+        ("1.0.0",),
+        1,
+        "2023-10-29T10:20:31Z",
+        "aDriv",
+        ("os", "fs"),
+        None,
+    )
     assert got["paper/Snyk.io/NPM/2"][2:5] == ("@bad/scope", ("2.0.1",), 0)
     assert got["paper/Backstabber-Knife/RubyGems/5"][1:4] == ("RubyGems", "gunther", ("1.1.0",))
     # Other: read by its own header; padded values trimmed; an unknown ecosystem kept as written.
@@ -93,22 +147,31 @@ SITE_COUNT = ("Site", "Count", "Categories", None, None, "Categories", "Count_al
 
 
 def test_report_workbook_with_site_categories(store: Store, tmp_path: Path) -> None:
-    write_book(tmp_path / "report.xlsx", {
-        "url": [("URL",), ("https://blog.sonatype.com/a",), ("https://github.com/advisories/b",),
-                ("https://blog.sonatype.com/c",)],
-        "site_count": [SITE_COUNT,
-                       ("blog.sonatype.com", 2, "Company Website", None, None, "Company Website",
-                        2),
-                       ("github.com", 1, "Technical Community", None, None,
-                        "Technical Community", 1),
-                       (None, None, None, None, None, "News Website", 0)],  # totals only
-        # The category on the first row of each group; a number in the header, as published.
-        "final": [("Categories", "Site", "Count", "Count_all", 3),
-                  ("Company Website", "blog.sonatype.com", 2, 2),
-                  ("Technical Community", "github.com", 1, 1),
-                  (None, "nvd.nist.gov", 1, None)],
-        "chart": [("total",), (3,)],
-    })  # fmt: skip
+    write_book(
+        tmp_path / "report.xlsx",
+        {
+            "url": [
+                ("URL",),
+                ("https://blog.sonatype.com/a",),
+                ("https://github.com/advisories/b",),
+                ("https://blog.sonatype.com/c",),
+            ],
+            "site_count": [
+                SITE_COUNT,
+                ("blog.sonatype.com", 2, "Company Website", None, None, "Company Website", 2),
+                ("github.com", 1, "Technical Community", None, None, "Technical Community", 1),
+                (None, None, None, None, None, "News Website", 0),
+            ],  # totals only
+            # The category on the first row of each group; a number in the header, as published.
+            "final": [
+                ("Categories", "Site", "Count", "Count_all", 3),
+                ("Company Website", "blog.sonatype.com", 2, 2),
+                ("Technical Community", "github.com", 1, 1),
+                (None, "nvd.nist.gov", 1, None),
+            ],
+            "chart": [("total",), (3,)],
+        },
+    )
     report = ingest(store, "paper", [str(tmp_path / "report.xlsx")])
     assert report.ok and report.outcomes == {"added": 1}
     assert [w.reason for w in report.warnings] == [
@@ -116,9 +179,11 @@ def test_report_workbook_with_site_categories(store: Store, tmp_path: Path) -> N
     ]
     assert store.db.execute("SELECT count(*) FROM reports").fetchone() == (3,)
     sites = store.db.execute("SELECT site, category, reports FROM report_sites ORDER BY 1")
-    assert sites.fetchall() == [("blog.sonatype.com", "Company Website", 2),
-                                ("github.com", "Technical Community", 1),
-                                ("nvd.nist.gov", "Technical Community", 1)]  # fmt: skip
+    assert sites.fetchall() == [
+        ("blog.sonatype.com", "Company Website", 2),
+        ("github.com", "Technical Community", 1),
+        ("nvd.nist.gov", "Technical Community", 1),
+    ]
     assert stats(store.db)["report_sites"] == {
         "Technical Community": {"sites": 2, "reports": 2},
         "Company Website": {"sites": 1, "reports": 2},
@@ -130,10 +195,13 @@ def test_report_workbook_with_site_categories(store: Store, tmp_path: Path) -> N
     assert '<td>Technical Community</td><td class="num">2</td><td class="num">2</td>' in page
     # A later version with a site left out replaces the categories; a site without any
     # category is rejected alone.
-    write_book(tmp_path / "report.xlsx", {
-        "url": [("URL",), ("https://blog.sonatype.com/a",)],
-        "final": [("Site", "Categories"), ("x.example", None), ("blog.sonatype.com", "Other")],
-    })  # fmt: skip
+    write_book(
+        tmp_path / "report.xlsx",
+        {
+            "url": [("URL",), ("https://blog.sonatype.com/a",)],
+            "final": [("Site", "Categories"), ("x.example", None), ("blog.sonatype.com", "Other")],
+        },
+    )
     later = (tmp_path / "report.xlsx").stat().st_mtime + 60  # the newer version by its time
     os.utime(tmp_path / "report.xlsx", (later, later))
     again = ingest(store, "paper", [str(tmp_path / "report.xlsx")])
@@ -147,13 +215,25 @@ def test_report_workbook_with_site_categories(store: Store, tmp_path: Path) -> N
 
 
 def test_ioc_report_with_repeated_and_padded_headers(store: Store, tmp_path: Path) -> None:
-    write_book(tmp_path / "IoC-report.xlsx", {
-        "url": [("URL", "Name", None, "IP ", "URL", "PowerShell", None),
-                ("https://blog.phylum.io/rat", "oscompatible", "npm/Phylum/oscompatible/1.0",
-                 "172.64.149.23", "https://evil.example/payload", None, None),
-                ("https://blog.phylum.io/other", None, None, None, None, None, None)],
-        "Sheet2": [("count",), (2,)],
-    })  # fmt: skip
+    write_book(
+        tmp_path / "IoC-report.xlsx",
+        {
+            "url": [
+                ("URL", "Name", None, "IP ", "URL", "PowerShell", None),
+                (
+                    "https://blog.phylum.io/rat",
+                    "oscompatible",
+                    "npm/Phylum/oscompatible/1.0",
+                    "172.64.149.23",
+                    "https://evil.example/payload",
+                    None,
+                    None,
+                ),
+                ("https://blog.phylum.io/other", None, None, None, None, None, None),
+            ],
+            "Sheet2": [("count",), (2,)],
+        },
+    )
     report = ingest(store, "paper", [str(tmp_path)])
     assert report.ok
     assert [w.reason for w in report.warnings] == [
@@ -163,9 +243,9 @@ def test_ioc_report_with_repeated_and_padded_headers(store: Store, tmp_path: Pat
     text = dict(store.db.execute("SELECT url_key, text FROM reports"))
     assert text == {
         "blog.phylum.io/rat": "oscompatible\nnpm/Phylum/oscompatible/1.0\n172.64.149.23\n"
-                              "https://evil.example/payload",
+        "https://evil.example/payload",
         "blog.phylum.io/other": None,
-    }  # fmt: skip
+    }
     seen = store.db.execute(
         "SELECT i.kind, i.value FROM ioc_sightings s JOIN iocs i ON i.id = s.ioc_id"
     ).fetchall()
@@ -179,15 +259,30 @@ TIANWEN = "https://tianwen.qianxin.com/blog/2023/pypi/"
 
 
 def write_source_reports(folder: Path, pypi_rows: int = 3) -> None:
-    write_book(folder / "npm_source_report.xlsx", {"Sheet1": [
-        NPM_REPORT,
-        (PHYLUM, "Phylum", "@bad/scope@2.0.1", "untraced", "", "2023-09-12T09:56:24.491Z", 1),
-        (PHYLUM, "Phylum", "evil-js", "get", "404", "Not available", 2),
-        ("not a url", "Phylum", "x@1.0.0", "get", None, None, 3),
-    ]})  # fmt: skip
-    pypi = [(TIANWEN, "", "colourama@0.1.6", "", "get", "2023-04-21T15:45:01.204Z", 1),
-            (TIANWEN, "", "aiohttp-proxies\xa0", "", "untraced", "Not available", 2),
-            (PHYLUM, "", "Never_Claimed@1.0", "", "untraced", None, 3)]  # fmt: skip
+    write_book(
+        folder / "npm_source_report.xlsx",
+        {
+            "Sheet1": [
+                NPM_REPORT,
+                (
+                    PHYLUM,
+                    "Phylum",
+                    "@bad/scope@2.0.1",
+                    "untraced",
+                    "",
+                    "2023-09-12T09:56:24.491Z",
+                    1,
+                ),
+                (PHYLUM, "Phylum", "evil-js", "get", "404", "Not available", 2),
+                ("not a url", "Phylum", "x@1.0.0", "get", None, None, 3),
+            ]
+        },
+    )
+    pypi = [
+        (TIANWEN, "", "colourama@0.1.6", "", "get", "2023-04-21T15:45:01.204Z", 1),
+        (TIANWEN, "", "aiohttp-proxies\xa0", "", "untraced", "Not available", 2),
+        (PHYLUM, "", "Never_Claimed@1.0", "", "untraced", None, 3),
+    ]
     write_book(folder / "pypi_source_report.xlsx", {"Sheet1": [PYPI_REPORT, *pypi[:pypi_rows]]})
     ruby = (PHYLUM, "", "gunther", "1.1.0", "untraced", "Not available", 1)
     write_book(folder / "ruby_source_report.xlsx", {"Sheet1": [PYPI_REPORT, ruby]})
@@ -220,9 +315,15 @@ def test_source_reports_are_links_never_claims(store: Store, tmp_path: Path) -> 
         ("npm", "evil-js", None, PHYLUM),
     ]
     evidence = store.db.execute(
-        "SELECT evidence FROM report_links WHERE name = 'evil-js'").fetchone()[0]  # fmt: skip
-    assert json.loads(evidence) == {"Source": "Phylum", "status": "get", "error": "404",
-                                    "ID": "2", "row": "Sheet1 row 3"}  # fmt: skip
+        "SELECT evidence FROM report_links WHERE name = 'evil-js'"
+    ).fetchone()[0]
+    assert json.loads(evidence) == {
+        "Source": "Phylum",
+        "status": "get",
+        "error": "404",
+        "ID": "2",
+        "row": "Sheet1 row 3",
+    }
     assert stats(store.db)["report_links"] == {
         "PyPI": {"links": 3, "to_claimed_packages": 1},
         "RubyGems": {"links": 1, "to_claimed_packages": 1},
@@ -251,18 +352,24 @@ def test_source_reports_are_links_never_claims(store: Store, tmp_path: Path) -> 
 
 
 def test_files_that_hold_no_records(store: Store, tmp_path: Path) -> None:
-    write_book(tmp_path / "demo.xlsx", {
-        title: [("name", "version", "status"), (name, "1.0", None)]
-        for title, name in (("npm", "bubble"), ("pypi", "requests"), ("rubygems", "json"))
-    })  # fmt: skip
+    write_book(
+        tmp_path / "demo.xlsx",
+        {
+            title: [("name", "version", "status"), (name, "1.0", None)]
+            for title, name in (("npm", "bubble"), ("pypi", "requests"), ("rubygems", "json"))
+        },
+    )
     write_book(tmp_path / "notes.xlsx", {"Sheet1": [("anything",), (1,)]})
     report = ingest(store, "paper", [str(tmp_path)])
     assert report.ok and report.outcomes == {"added": 2}
     assert sorted((Path(w.path).name, w.reason) for w in report.warnings) == [
-        ("demo.xlsx", "the demo input of the paper's mirror checks: legitimate packages, "
-                      "not claims (skipped)"),
+        (
+            "demo.xlsx",
+            "the demo input of the paper's mirror checks: legitimate packages, "
+            "not claims (skipped)",
+        ),
         ("notes.xlsx", "not a paper workbook (skipped)"),
-    ]  # fmt: skip
+    ]
     assert store.db.execute("SELECT count(*) FROM records").fetchone() == (0,)
 
 

@@ -37,20 +37,29 @@ def test_a_split_that_disagrees_with_its_name_version_is_redone_or_rejected(
     store: Store, tmp_path: Path
 ) -> None:
     books = {"PyPI": PYPI, "NPM": NPM}
-    write_book(tmp_path / "malware.xlsx", {
-        sheet: [MALWARE] + [(r[0], r[1], "untracked", f"{sheet}{i}", sheet)
-                            for i, r in enumerate(rows)]
-        for sheet, rows in books.items()})  # fmt: skip
-    write_book(tmp_path / "malware_deduplicated.xlsx", {
-        sheet: [SIBLING] + [(r[1], r[2], r[3], None, r[4]) for r in rows]
-        for sheet, rows in books.items()})  # fmt: skip
+    write_book(
+        tmp_path / "malware.xlsx",
+        {
+            sheet: [MALWARE]
+            + [(r[0], r[1], "untracked", f"{sheet}{i}", sheet) for i, r in enumerate(rows)]
+            for sheet, rows in books.items()
+        },
+    )
+    write_book(
+        tmp_path / "malware_deduplicated.xlsx",
+        {
+            sheet: [SIBLING] + [(r[1], r[2], r[3], None, r[4]) for r in rows]
+            for sheet, rows in books.items()
+        },
+    )
     report = ingest(store, "paper", [str(tmp_path)], workers=1)
     stored = {
         ident.rsplit("/", 1)[1]: (name, tuple(json.loads(versions)))
         for ident, name, versions in store.db.execute(
             "SELECT r.source_record_id, p.name, r.versions FROM records r"
-            " JOIN packages p ON p.id = r.package_id")
-    }  # fmt: skip
+            " JOIN packages p ON p.id = r.package_id"
+        )
+    }
     assert stored == {
         "PyPI0": ("ethter", ("1.10.1b1",)),  # the sample's path: ethter/1.10.1b1/
         "PyPI1": ("kazer12", ("1",)),  # DataDog's kazer12-v1
@@ -65,5 +74,12 @@ def test_a_split_that_disagrees_with_its_name_version_is_redone_or_rejected(
     [rejection] = [r.reason for r in report.rejected]
     assert rejection.startswith("sheet PyPI row 9: malware_deduplicated.xlsx splits 'zz-x-y'")
     names = {n for (n,) in store.db.execute("SELECT name FROM packages")}
-    assert not names & {"ethter-1.10.1b1", "kazer12-v1", "locute-1.0.0b5", "xia-kit-0.0.1-beta.4",
-                        "other", "qq", "zz-x-y"}  # fmt: skip
+    assert not names & {
+        "ethter-1.10.1b1",
+        "kazer12-v1",
+        "locute-1.0.0b5",
+        "xia-kit-0.0.1-beta.4",
+        "other",
+        "qq",
+        "zz-x-y",
+    }

@@ -35,8 +35,20 @@ def test_sigkill_mid_ingest_then_rerun_equals_an_uninterrupted_run(tmp_path: Pat
         expected_counts, expected_stats = counts(reference), stats(reference.db)
 
     killed = tmp_path / "killed.db"
-    cmd = [sys.executable, "-m", "malgraph", "--db", str(killed), "ingest", "osv", str(tree),
-           "--batch-size", "50", "--workers", "1"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "malgraph",
+        "--db",
+        str(killed),
+        "ingest",
+        "osv",
+        str(tree),
+        "--batch-size",
+        "50",
+        "--workers",
+        "1",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while committed_documents(killed) < 500 and time.monotonic() < deadline:

@@ -42,10 +42,17 @@ def datadog_manifest(root: Path) -> Path:
 def paper_book(root: Path) -> Path:
     """The MalGraph paper's malware.xlsx: DataDog and Phylum both name evil-pkg 1.0.0."""
     header = ("Source", "name_version", "Status", "ID", "OSS")
-    write_book(root / "paper" / "malware.xlsx", {"NPM": [
-        header, ("DataDog", "evil-pkg-1.0.0", "untracked", 1, "NPM"),
-        ("Phylum", "evil-pkg-1.0.0", "untracked", 2, "NPM"),
-        ("Snyk.io", "lonely-9.9.9", "untracked", 3, "NPM")]})  # fmt: skip
+    write_book(
+        root / "paper" / "malware.xlsx",
+        {
+            "NPM": [
+                header,
+                ("DataDog", "evil-pkg-1.0.0", "untracked", 1, "NPM"),
+                ("Phylum", "evil-pkg-1.0.0", "untracked", 2, "NPM"),
+                ("Snyk.io", "lonely-9.9.9", "untracked", 3, "NPM"),
+            ]
+        },
+    )
     return root / "paper"
 
 
@@ -63,29 +70,41 @@ def test_the_papers_datadog_and_datadogs_manifest_are_one_source(
     numbers = stats(store.db)
     assert set(numbers["by_source"]) == {"datadog", "phylum", "snyk"}
     assert numbers["by_label"] == {
-        "datadog": {"DataDog": 1, "datadog": 2}, "phylum": {"Phylum": 1}, "snyk": {"Snyk.io": 1},
-    }  # fmt: skip
+        "datadog": {"DataDog": 1, "datadog": 2},
+        "phylum": {"Phylum": 1},
+        "snyk": {"Snyk.io": 1},
+    }
     # evil-pkg 1.0.0 is held by two reporters, not three; no source overlaps itself.
     assert numbers["occurrence"] == {"1": 2, "2": 1}
     pairs = {(p["a"], p["b"]): p["shared"] for p in numbers["overlap"] if p["ecosystem"] == "*"}
     assert pairs == {("datadog", "phylum"): 1, ("datadog", "snyk"): 0, ("phylum", "snyk"): 0}
     # The paper's DataDog claim has its code: DataDog holds the sample.
     assert numbers["missing_rate"]["by_source"]["datadog"] == {
-        "records": 3, "missing": round(1 - 2 / 3, 4), "missing_after_filling": round(1 - 2 / 3, 4),
-    }  # fmt: skip
+        "records": 3,
+        "missing": round(1 - 2 / 3, 4),
+        "missing_after_filling": round(1 - 2 / 3, 4),
+    }
     # Two labels of one reporter are no confirmation of each other.
     edges = store.db.execute("SELECT evidence FROM edges WHERE kind = 'duplicated'").fetchall()
-    sides = sorted(tuple(sorted((e["a"]["source"], e["b"]["source"]))) for (e,) in
-                   ((json.loads(text),) for (text,) in edges))  # fmt: skip
+    sides = sorted(
+        tuple(sorted((e["a"]["source"], e["b"]["source"])))
+        for (e,) in ((json.loads(text),) for (text,) in edges)
+    )
     assert sides == [("datadog", "phylum"), ("datadog", "phylum")]
     labelled = [json.loads(text) for (text,) in edges]
     assert {side.get("label") for e in labelled for side in (e["a"], e["b"])} == {
-        None, "DataDog", "Phylum"}  # fmt: skip
+        None,
+        "DataDog",
+        "Phylum",
+    }
     # Each claim keeps the label its input gave.
     [pid] = find_packages(store.db, "evil-pkg", "npm")
     records = package_card(store.db, pid)["records"]
     assert sorted((r["source"], r["label"]) for r in records) == [
-        ("datadog", "DataDog"), ("datadog", "datadog"), ("phylum", "Phylum")]  # fmt: skip
+        ("datadog", "DataDog"),
+        ("datadog", "datadog"),
+        ("phylum", "Phylum"),
+    ]
     shown = " ".join(
         runner.invoke(app, ["--db", str(store.path), "show", "evil-pkg"]).output.split()
     )
@@ -116,8 +135,10 @@ TEAM = (SourceEntry("team", ("Team A", "team-b")),)
 
 
 def test_a_store_is_re_pointed_when_the_aliases_change(tmp_path: Path) -> None:
-    lists = [team_list(tmp_path, "a.csv", ("Team A", "1.0.0")),
-             team_list(tmp_path, "b.csv", ("team-b", "1.0.0"), ("team-b", "2.0.0"))]  # fmt: skip
+    lists = [
+        team_list(tmp_path, "a.csv", ("Team A", "1.0.0")),
+        team_list(tmp_path, "b.csv", ("team-b", "1.0.0"), ("team-b", "2.0.0")),
+    ]
     with Store(tmp_path / "late.db") as store:
         for path in lists:
             assert ingest(store, "list", [str(path)]).ok
@@ -133,7 +154,7 @@ def test_a_store_is_re_pointed_when_the_aliases_change(tmp_path: Path) -> None:
         assert store.db.execute("SELECT name FROM sources ORDER BY 1").fetchall() == [
             ("list",),
             ("team",),
-        ]  # fmt: skip (the two old sources are gone)
+        ]  # the two old sources are gone
         # Later runs without the file keep the store's table.
         assert ingest(store, "list", [str(lists[0])]).repointed == 0
         assert counted(store) == late
@@ -149,8 +170,10 @@ def test_a_store_is_re_pointed_when_the_aliases_change(tmp_path: Path) -> None:
 
 def test_unlisted_spellings_of_one_source_settle_on_one_name(tmp_path: Path) -> None:
     results = []
-    for name, sources in (("a.db", ("Acme Labs", "acme-labs")),
-                          ("b.db", ("acme-labs", "Acme Labs"))):  # fmt: skip
+    for name, sources in (
+        ("a.db", ("Acme Labs", "acme-labs")),
+        ("b.db", ("acme-labs", "Acme Labs")),
+    ):
         with Store(tmp_path / name) as store:
             for i, source in enumerate(sources):
                 path = team_list(tmp_path / name.replace(".db", ""), f"{i}.csv", (source, "1.0.0"))
@@ -172,11 +195,13 @@ def test_cli_source_aliases_option_env_var_and_stats_json(tmp_path: Path, team_f
     db = str(tmp_path / "cli.db")
     a = team_list(tmp_path, "a.csv", ("Team A", "1.0.0"))
     b = team_list(tmp_path, "b.csv", ("team-b", "1.0.0"))
-    done = runner.invoke(app, ["--db", db, "ingest", "list", str(a), "--source-aliases",
-                               str(team_file)])  # fmt: skip
+    done = runner.invoke(
+        app, ["--db", db, "ingest", "list", str(a), "--source-aliases", str(team_file)]
+    )
     assert done.exit_code == 0, done.output
-    done = runner.invoke(app, ["--db", db, "ingest", "list", str(b)],
-                         env={"MALGRAPH_SOURCE_ALIASES": str(team_file)})  # fmt: skip
+    done = runner.invoke(
+        app, ["--db", db, "ingest", "list", str(b)], env={"MALGRAPH_SOURCE_ALIASES": str(team_file)}
+    )
     assert done.exit_code == 0, done.output
     numbers = json.loads(runner.invoke(app, ["--db", db, "stats", "--json"]).output)
     assert numbers["by_label"] == {"team": {"Team A": 1, "team-b": 1}}
@@ -202,7 +227,8 @@ def test_cli_a_malformed_aliases_file_is_a_usage_error(
     assert run([*args, "--source-aliases", str(bad)]) == 2
     said = capsys.readouterr()
     assert said.err.strip().splitlines() == [
-        f"error: {bad}: [team] aliases is not a list of strings"]  # fmt: skip
+        f"error: {bad}: [team] aliases is not a list of strings"
+    ]
     assert "Traceback" not in said.out + said.err and not db.exists()
     assert run([*args, "--source-aliases", str(tmp_path / "none.toml")]) == 2
     assert "no such file or directory" in capsys.readouterr().err
@@ -210,14 +236,34 @@ def test_cli_a_malformed_aliases_file_is_a_usage_error(
 
 def campaign_document(feed: str, package: str) -> Accepted:
     """A document of `feed` whose claim on `package` joins campaign "c1" (as kam193's do)."""
-    campaign = CampaignRows("c1", ("Campaign one", None, None, f"by {feed}", None),
-                            (("domain", "evil.example", "evil[.]example"),))  # fmt: skip
-    claim = RecordRows(feed, package_key("npm", True, package), (), (),
-                       (f"{feed}/{package}", "claim", package, "unknown", "[]", None, None,
-                        None, None, None, ""), (),
-                       (campaign,), ())  # fmt: skip
-    rows = DocumentRows(f"{feed}.json", feed.encode().hex().ljust(64, "0"), feed, f"{feed}/doc",
-                        "2024-01-01T00:00:00Z", (), (), (claim,), (), (campaign,), ())  # fmt: skip
+    campaign = CampaignRows(
+        "c1",
+        ("Campaign one", None, None, f"by {feed}", None),
+        (("domain", "evil.example", "evil[.]example"),),
+    )
+    claim = RecordRows(
+        feed,
+        package_key("npm", True, package),
+        (),
+        (),
+        (f"{feed}/{package}", "claim", package, "unknown", "[]", None, None, None, None, None, ""),
+        (),
+        (campaign,),
+        (),
+    )
+    rows = DocumentRows(
+        f"{feed}.json",
+        feed.encode().hex().ljust(64, "0"),
+        feed,
+        f"{feed}/doc",
+        "2024-01-01T00:00:00Z",
+        (),
+        (),
+        (claim,),
+        (),
+        (campaign,),
+        (),
+    )
     return Accepted(InputFile(f"/in/{feed}.json", 1, 1, None, f"/in/{feed}.json"), rows)
 
 
@@ -225,8 +271,9 @@ def test_campaigns_and_artifacts_of_merged_labels_are_merged(tmp_path: Path) -> 
     with Store(tmp_path / "s.db") as store:
         writer = Writer(store.db)
         with store.transaction():
-            writer.write_batch([campaign_document("Team A", "evil-a"),
-                                campaign_document("team-b", "evil-b")])  # fmt: skip
+            writer.write_batch(
+                [campaign_document("Team A", "evil-a"), campaign_document("team-b", "evil-b")]
+            )
         assert store.db.execute("SELECT count(*) FROM campaigns").fetchone() == (2,)
         with store.transaction():
             assert repoint(store.db, SourceNames(TEAM)) == 2

@@ -34,8 +34,17 @@ def test_a_schema_2_store_keeps_its_artifacts_and_accepts_fetched_ones(tmp_path:
     with Store(path) as store:
         assert store.schema_version == len(MIGRATIONS) >= 3
         row = store.db.execute("SELECT * FROM artifacts").fetchone()
-        assert row[:9] == (7, 1, 1, "aa", "/samples/x.zip", "datadog-sample",
-                           "2024-01-01T00:00:00Z", "docsha", None)  # fmt: skip
+        assert row[:9] == (
+            7,
+            1,
+            1,
+            "aa",
+            "/samples/x.zip",
+            "datadog-sample",
+            "2024-01-01T00:00:00Z",
+            "docsha",
+            None,
+        )
         # The source's name became its first label, which the artifact keeps (schema 7).
         assert row[9] == 1
         assert store.db.execute("SELECT * FROM source_labels").fetchall() == [(1, "datadog", 1)]

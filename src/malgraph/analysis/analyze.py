@@ -85,8 +85,11 @@ def analyze_members(members: Sequence[Member]) -> Features:
         obfuscation += obfuscation_signs(member.path, text)
         tokens = normalised_tokens(text, language)
         streams.append(" ".join(tokens))
-        files.append(FileFacts(member.path, digest, len(member.data), language,
-                               token_digest(tokens), len(tokens)))  # fmt: skip
+        files.append(
+            FileFacts(
+                member.path, digest, len(member.data), language, token_digest(tokens), len(tokens)
+            )
+        )
     manifests = read_manifests(members)
     for hook in manifests.install_hooks:  # `curl http://... | sh` in a postinstall
         iocs += [replace(i, line=hook.line or 1) for i in _iocs(hook.file, hook.detail)]
@@ -104,8 +107,9 @@ def analyze_members(members: Sequence[Member]) -> Features:
     )
 
 
-def _with_snippets(found: Sequence[Dependency], members: Sequence[Member]
-                   ) -> tuple[Dependency, ...]:  # fmt: skip
+def _with_snippets(
+    found: Sequence[Dependency], members: Sequence[Member]
+) -> tuple[Dependency, ...]:
     """Each declared dependency with its manifest line as written: the evidence an analyst
     reads first."""
     texts: dict[str, list[str]] = {}

@@ -75,14 +75,25 @@ def _by_metadata(manifest: Manifest, place: PathReading) -> Identity | Unplaced:
     warnings = []
     said = (manifest.name, manifest.version)
     if place.ecosystem and place.ecosystem != manifest.ecosystem:
-        warnings.append(f"metadata ({manifest.file}) says {manifest.ecosystem}, its place "
-                        f"({place.layout}) says {place.ecosystem}: metadata taken")  # fmt: skip
+        warnings.append(
+            f"metadata ({manifest.file}) says {manifest.ecosystem}, its place "
+            f"({place.layout}) says {place.ecosystem}: metadata taken"
+        )
     if place.readings and not any(same_package(said, r) for r in place.readings):
         path_says = " or ".join(f"{n} {v}" for n, v in place.readings)
-        warnings.append(f"metadata ({manifest.file}) says {said[0]} {said[1]}, its place "
-                        f"({place.layout}) says {path_says}: metadata taken")  # fmt: skip
-    return Identity(manifest.ecosystem, manifest.name, manifest.version, "metadata",
-                    manifest.file, place.detected, tuple(warnings))  # fmt: skip
+        warnings.append(
+            f"metadata ({manifest.file}) says {said[0]} {said[1]}, its place "
+            f"({place.layout}) says {path_says}: metadata taken"
+        )
+    return Identity(
+        manifest.ecosystem,
+        manifest.name,
+        manifest.version,
+        "metadata",
+        manifest.file,
+        place.detected,
+        tuple(warnings),
+    )
 
 
 def _by_path(
@@ -133,8 +144,9 @@ def _nearest_manifests(contents: Contents) -> list[Manifest]:
 
 
 def _has_python_build_file(members: tuple[Member, ...]) -> bool:
-    return any(m.path.rpartition("/")[2] in _PYTHON_BUILD_FILES and m.path.count("/") <= 1
-               for m in members)  # fmt: skip
+    return any(
+        m.path.rpartition("/")[2] in _PYTHON_BUILD_FILES and m.path.count("/") <= 1 for m in members
+    )
 
 
 def _unfit(name: str, version: str) -> str | None:

@@ -37,8 +37,10 @@ def analyze_stored(
     progress: Callable[[int, int], None] | None = None,
 ) -> AnalyzeSummary:
     summary = AnalyzeSummary()
-    tasks = [(sha, [str(cache.path(sha)), *places]) for sha, places in archives_to_analyze(
-        store.db, redo)]  # fmt: skip
+    tasks = [
+        (sha, [str(cache.path(sha)), *places])
+        for sha, places in archives_to_analyze(store.db, redo)
+    ]
     pending: list[tuple[str, Analysis]] = []
     for done, (sha256, analysis) in enumerate(_in_pool(tasks, jobs), start=1):
         if analysis is None:

@@ -136,9 +136,16 @@ _TAR_REASONS = {kind: kind for kind in ("symlink", "hardlink", "device", "fifo")
 _ZIP_AES = 99  # WinZip AES: the stdlib cannot decrypt it, pyzipper can
 # What a broken zip member raises; pyzipper has its own BadZipFile class.
 _ZIP_ERRORS: tuple[type[Exception], ...] = (
-    zipfile.BadZipFile, pyzipper.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError,
-    ValueError, struct.error, zipfile.LargeZipFile,
-)  # fmt: skip
+    zipfile.BadZipFile,
+    pyzipper.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    OSError,
+    EOFError,
+    ValueError,
+    struct.error,
+    zipfile.LargeZipFile,
+)
 
 
 class _WrongPassword(MalgraphError):

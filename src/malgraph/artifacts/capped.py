@@ -207,9 +207,17 @@ _ZERO_BLOCK = bytes(_BLOCK)
 _MAX_EXTENSION = 2**20  # a pax or GNU long-name header is a few hundred bytes in real archives
 _HEADER = struct.Struct("100s24x12s12x8x1s100s6s2x32x32x8x8x155s12x")
 _KINDS = {
-    b"0": "file", b"\0": "file", b"7": "file", b"1": "hardlink", b"2": "symlink", b"3": "device",
-    b"4": "device", b"5": "dir", b"6": "fifo", b"S": "sparse",
-}  # fmt: skip
+    b"0": "file",
+    b"\0": "file",
+    b"7": "file",
+    b"1": "hardlink",
+    b"2": "symlink",
+    b"3": "device",
+    b"4": "device",
+    b"5": "dir",
+    b"6": "fifo",
+    b"S": "sparse",
+}
 _NO_DATA = frozenset({"hardlink", "symlink", "device", "dir", "fifo"})  # size field is ignored
 
 

@@ -77,11 +77,13 @@ def _record(
     sha256 = cache.put(download.data) if download else None  # the file first, then the row
     with store.transaction() as db:
         for o in result.observations:
-            add_observation(db, version.id, o.registry, o.status, o.detail, o.released,
-                            o.observed_at)  # fmt: skip
+            add_observation(
+                db, version.id, o.registry, o.status, o.detail, o.released, o.observed_at
+            )
         if download and sha256:
-            add_artifact(db, version.id, download.registry, sha256, download.url, "registry",
-                         now_utc())  # fmt: skip
+            add_artifact(
+                db, version.id, download.registry, sha256, download.url, "registry", now_utc()
+            )
     if download:
         summary.fetched += 1
     elif result.observations and all(o.status == "removed" for o in result.observations):
@@ -133,8 +135,15 @@ def register_local(
         else:
             sha256 = cache.put(archive.path.read_bytes())
             with store.transaction() as db:
-                add_artifact(db, version_id, source, sha256, str(archive.path.resolve()),
-                             "local-archive", now_utc())  # fmt: skip
+                add_artifact(
+                    db,
+                    version_id,
+                    source,
+                    sha256,
+                    str(archive.path.resolve()),
+                    "local-archive",
+                    now_utc(),
+                )
             summary.registered += 1
         if progress:
             progress(done, len(archives))

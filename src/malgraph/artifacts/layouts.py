@@ -31,8 +31,9 @@ def read_place(parts: Sequence[str], depth: int) -> PathReading:
     sample = _datadog_sample(parts)
     if sample is not None:
         return sample
-    ecosystem = next((eco for suffix, eco in _SUFFIX_ECOSYSTEMS
-                      if filename.lower().endswith(suffix)), None)  # fmt: skip
+    ecosystem = next(
+        (eco for suffix, eco in _SUFFIX_ECOSYSTEMS if filename.lower().endswith(suffix)), None
+    )
     from_name = name_version_readings(filename)
     folder = (parts[-3], parts[-2]) if depth >= 3 and _version_like(parts[-2]) else None
     if folder is None:

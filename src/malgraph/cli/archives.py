@@ -36,9 +36,17 @@ def ingest_archives_command(
     cannot be read is an InputError: `malgraph` exits 2 with one line)."""
     try:
         with open_store() as store, bar("archives") as progress:
-            report = ingest_archives(store, cache_for(store.path), [str(p) for p in paths],
-                                     source=source, jobs=jobs, strict=strict, batch_size=batch_size,
-                                     progress=progress, source_aliases=source_aliases)  # fmt: skip
+            report = ingest_archives(
+                store,
+                cache_for(store.path),
+                [str(p) for p in paths],
+                source=source,
+                jobs=jobs,
+                strict=strict,
+                batch_size=batch_size,
+                progress=progress,
+                source_aliases=source_aliases,
+            )
     except RejectedInput as exc:
         err.print(
             escape_controls(f"rejected (--strict, nothing written to the store): {exc}"),
@@ -53,11 +61,16 @@ def ingest_archives_command(
 def _summarise(report: ArchivesReport, problems: Path | None) -> None:
     outcomes = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
     by = ", ".join(f"{n} by {k}" for k, n in sorted(report.placed.items())) or "none read"
-    out.print(escape_controls(f"archives of {', '.join(report.sources)}: {report.files} found, "
-              f"{report.unchanged} unchanged since the last run; placed {by}; "
-              f"package-versions: {outcomes}; {len(report.unplaced)} unplaced, "
-              f"{len(report.rejected)} unreadable; {report.ignored} other files ignored"),
-              markup=False, highlight=False)  # fmt: skip
+    out.print(
+        escape_controls(
+            f"archives of {', '.join(report.sources)}: {report.files} found, "
+            f"{report.unchanged} unchanged since the last run; placed {by}; "
+            f"package-versions: {outcomes}; {len(report.unplaced)} unplaced, "
+            f"{len(report.rejected)} unreadable; {report.ignored} other files ignored"
+        ),
+        markup=False,
+        highlight=False,
+    )
     for label, listed in (("unreadable", report.rejected), ("unplaced", report.unplaced)):
         for problem in listed[:SHOWN]:
             err.print(

@@ -67,17 +67,26 @@ def fetch_command(
         for folder in from_ or []:
             with bar(f"archives in {shown(folder)}") as progress:
                 local = register_local(store, cache, folder, progress)
-            out.print(f"{shown(folder)}: {local.registered} archive(s) registered, "
-                      f"{len(local.unmatched)} naming no package-version in the store",
-                      highlight=False)  # fmt: skip
+            out.print(
+                f"{shown(folder)}: {local.registered} archive(s) registered, "
+                f"{len(local.unmatched)} naming no package-version in the store",
+                highlight=False,
+            )
             for line in local.refused:
                 err.print(f"[red]refused[/] {shown(line)}", highlight=False)
         if offline:
             return
         with Downloader(timeout=timeout, retries=retries) as downloader, bar("fetch") as progress:
-            summary = fetch_from_registries(store, cache, downloader, mirrors,
-                                            ecosystem=ecosystem, limit=limit, jobs=jobs,
-                                            progress=progress)  # fmt: skip
+            summary = fetch_from_registries(
+                store,
+                cache,
+                downloader,
+                mirrors,
+                ecosystem=ecosystem,
+                limit=limit,
+                jobs=jobs,
+                progress=progress,
+            )
     out.print(
         f"asked {summary.asked}: {summary.fetched} fetched, {summary.removed} removed from "
         f"every registry asked, {len(summary.failed)} failed; {summary.skipped_removed} "
@@ -104,8 +113,10 @@ def analyze_command(
         sizes = [readable_file(path) for path in paths]  # a typo stops before any work
         for path, size in zip(paths, sizes, strict=True):
             if size > MAX_ARCHIVE_BYTES:
-                err.print(f"[red]refused[/] {shown(path)}: over {MAX_ARCHIVE_BYTES >> 20} MiB",
-                          highlight=False)  # fmt: skip
+                err.print(
+                    f"[red]refused[/] {shown(path)}: over {MAX_ARCHIVE_BYTES >> 20} MiB",
+                    highlight=False,
+                )
                 continue
             try:
                 data = path.read_bytes()
@@ -120,8 +131,9 @@ def analyze_command(
                 _print_analysis(path, analysis)
         return
     with open_store(create=False) as store, bar("analyze") as progress:
-        summary = analyze_stored(store, cache_for(store.path), jobs=jobs, redo=redo,
-                                 progress=progress)  # fmt: skip
+        summary = analyze_stored(
+            store, cache_for(store.path), jobs=jobs, redo=redo, progress=progress
+        )
     statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "none"
     out.print(f"analysed {summary.analyzed} archive(s): {statuses}")
     if summary.missing:
@@ -130,24 +142,35 @@ def analyze_command(
 
 def _print_analysis(path: Path, analysis: Analysis) -> None:
     f = analysis.features
-    out.print(f"[bold]{shown(path)}[/]: {analysis.status} ({shown(analysis.format or '-')})"
-              + (f": {shown(analysis.reason)}" if analysis.reason else ""),
-              highlight=False)  # fmt: skip
+    out.print(
+        f"[bold]{shown(path)}[/]: {analysis.status} ({shown(analysis.format or '-')})"
+        + (f": {shown(analysis.reason)}" if analysis.reason else ""),
+        highlight=False,
+    )
     for member, reason in analysis.skipped[:SHOWN]:
         out.print(f"  skipped {shown(member)}: {shown(reason)}", highlight=False)
     if f is None:
         return
-    out.print(f"  {len(f.files)} files, {len(f.imports)} imports, {len(f.dependencies)} "
-              f"declared dependencies, {len(f.tokens.split())} normalised tokens")  # fmt: skip
+    out.print(
+        f"  {len(f.files)} files, {len(f.imports)} imports, {len(f.dependencies)} "
+        f"declared dependencies, {len(f.tokens.split())} normalised tokens"
+    )
     for hook in f.install_hooks:
-        out.print(f"  install hook {shown(hook.kind)}: {shown(hook.detail)} ({shown(hook.file)})",
-                  highlight=False)  # fmt: skip
+        out.print(
+            f"  install hook {shown(hook.kind)}: {shown(hook.detail)} ({shown(hook.file)})",
+            highlight=False,
+        )
     for finding in f.findings[:SHOWN]:
-        out.print(f"  {finding.category:15} {shown(finding.api)} "
-                  f"({shown(finding.file)}:{finding.line})", highlight=False)  # fmt: skip
+        out.print(
+            f"  {finding.category:15} {shown(finding.api)} ({shown(finding.file)}:{finding.line})",
+            highlight=False,
+        )
     for ioc in f.iocs[:SHOWN]:
-        out.print(f"  ioc {ioc.kind}: {shown(ioc.value)} ({shown(ioc.file)}:{ioc.line})",
-                  highlight=False)  # fmt: skip
+        out.print(
+            f"  ioc {ioc.kind}: {shown(ioc.value)} ({shown(ioc.file)}:{ioc.line})", highlight=False
+        )
     for sign in f.obfuscation[:SHOWN]:
-        out.print(f"  obfuscation {shown(sign.sign)}: {shown(sign.detail)} ({shown(sign.file)})",
-                  highlight=False)  # fmt: skip
+        out.print(
+            f"  obfuscation {shown(sign.sign)}: {shown(sign.detail)} ({shown(sign.file)})",
+            highlight=False,
+        )

@@ -86,32 +86,45 @@ def print_stats(numbers: dict[str, Any]) -> None:
         out.print(f"records naming no version (package-level evidence only): {unknown}")
     if numbers["single_source_share"] is not None:
         unit = "package-version" if numbers["level"] == "version" else "package"
-        out.print(f"single-source share: {100 * numbers['single_source_share']:.2f}% of "
-                  f"{unit}s are held by exactly one source")  # fmt: skip
+        out.print(
+            f"single-source share: {100 * numbers['single_source_share']:.2f}% of "
+            f"{unit}s are held by exactly one source"
+        )
     overall = numbers["missing_rate"]["overall"]
     if overall["records"]:
-        out.print(f"missing rate: {100 * overall['missing']:.2f}% of records without their "
-                  f"source's code; {100 * overall['missing_after_filling']:.2f}% after filling "
-                  "from code of the same package-version held by any source")  # fmt: skip
+        out.print(
+            f"missing rate: {100 * overall['missing']:.2f}% of records without their "
+            f"source's code; {100 * overall['missing_after_filling']:.2f}% after filling "
+            "from code of the same package-version held by any source"
+        )
     out.print("edges: " + (", ".join(f"{k} {v}" for k, v in numbers["edges"].items()) or "none"))
     code = numbers["code"]
     analysed = ", ".join(f"{n} {s}" for s, n in code["analyses"].items()) or "none analysed"
-    out.print(f"code: {code['artifacts']} artifacts for {code['available_package_versions']} "
-              f"package-versions ({analysed})")  # fmt: skip
-    held = [f"{shown(s)} {a['available']}/{a['package_versions']}"
-            for s, a in code["availability"].items() if a["available"]]  # fmt: skip
+    out.print(
+        f"code: {code['artifacts']} artifacts for {code['available_package_versions']} "
+        f"package-versions ({analysed})"
+    )
+    held = [
+        f"{shown(s)} {a['available']}/{a['package_versions']}"
+        for s, a in code["availability"].items()
+        if a["available"]
+    ]
     if held:
         out.print("package-versions with code, per source: " + ", ".join(held), highlight=False)
     dependency = numbers["dependency"]
     if dependency["edges"]:
         hidden, by = dependency["hidden_packages"], dependency["dependent_packages"]
-        out.print(f"dependency-hidden: {hidden} packages pulled in by {by}, "
-                  f"in {len(dependency['groups'])} groups")  # fmt: skip
+        out.print(
+            f"dependency-hidden: {hidden} packages pulled in by {by}, "
+            f"in {len(dependency['groups'])} groups"
+        )
     families = numbers["families"]
     if families["count"]:
-        out.print(f"code families: {families['count']} (largest {families['largest']}); "
-                  f"{families['in_families']} of {families['available_package_versions']} "
-                  "package-versions with code are in one")  # fmt: skip
+        out.print(
+            f"code families: {families['count']} (largest {families['largest']}); "
+            f"{families['in_families']} of {families['available_package_versions']} "
+            "package-versions with code are in one"
+        )
 
 
 class Rules(StrEnum):
@@ -121,8 +134,10 @@ class Rules(StrEnum):
     PAPER = "paper"
 
 
-RULES_HELP = ("Counting rules: malgraph's own, or the paper's (sheet rows of its malware.xlsx "
-              "matched by exact name_version on the same sheet).")  # fmt: skip
+RULES_HELP = (
+    "Counting rules: malgraph's own, or the paper's (sheet rows of its malware.xlsx "
+    "matched by exact name_version on the same sheet)."
+)
 
 
 @app.command("stats")
@@ -151,9 +166,11 @@ def _percent(rate: float | None) -> str:
 def print_paper_rules(counted: dict[str, Any]) -> None:
     """RQ1 by the paper's rules: its per-source table, source pairs and occurrence."""
     if not counted["records"]:
-        out.print("no rows of the paper's malware sheets in the store (`malgraph ingest paper` "
-                  "reads its malware.xlsx; a store made before rows kept their name_version "
-                  "text needs it ingested into a new store)")  # fmt: skip
+        out.print(
+            "no rows of the paper's malware sheets in the store (`malgraph ingest paper` "
+            "reads its malware.xlsx; a store made before rows kept their name_version "
+            "text needs it ingested into a new store)"
+        )
         return
     table = Table(title=f"records by source, paper rules ({counted['definitions']['match']})")
     table.add_column("source", no_wrap=True)
@@ -161,9 +178,14 @@ def print_paper_rules(counted: dict[str, Any]) -> None:
         table.add_column(header, justify="right")
     overall = counted["missing_rate"]["overall"]
     for source, c in [*counted["by_source"].items(), ("all", overall)]:
-        table.add_row(shown(source), str(c["records"]), str(c["untracked"]),
-                      _percent(c["missing"]), str(c["filled"]),
-                      _percent(c["missing_after_filling"]))  # fmt: skip
+        table.add_row(
+            shown(source),
+            str(c["records"]),
+            str(c["untracked"]),
+            _percent(c["missing"]),
+            str(c["filled"]),
+            _percent(c["missing_after_filling"]),
+        )
     out.print(table)
     table = Table(title=f"source pairs sharing a name_version ({len(counted['pairs'])} pairs)")
     for header in ("a", "b", "shared"):
@@ -173,8 +195,10 @@ def print_paper_rules(counted: dict[str, Any]) -> None:
     out.print(table)
     occurrence = ", ".join(f"{k} source(s): {v}" for k, v in counted["occurrence"].items())
     out.print(f"records held by n sources ({counted['definitions']['occurrence']}): {occurrence}")
-    out.print(f"missing rate overall: {_percent(overall['missing'])}, after filling "
-              f"{_percent(overall['missing_after_filling'])}")  # fmt: skip
+    out.print(
+        f"missing rate overall: {_percent(overall['missing'])}, after filling "
+        f"{_percent(overall['missing_after_filling'])}"
+    )
 
 
 @app.command("show")
@@ -214,8 +238,10 @@ def _versions(record: dict[str, Any]) -> str:
 
 
 def _print_card(card: dict[str, Any]) -> None:
-    out.print(f"\n[bold]{shown(card['name'])}[/] ({shown(card['ecosystem'])})  "
-              f"{shown(card['purl'])}", highlight=False)  # fmt: skip
+    out.print(
+        f"\n[bold]{shown(card['name'])}[/] ({shown(card['ecosystem'])})  {shown(card['purl'])}",
+        highlight=False,
+    )
     out.print(f"sources: {', '.join(map(shown, card['sources'])) or '-'}", highlight=False)
     if card["versions"]:
         out.print(f"versions named: {', '.join(map(shown, card['versions']))}", highlight=False)
@@ -226,84 +252,119 @@ def _print_card(card: dict[str, Any]) -> None:
         indent = "  " if r["parent_id"] else ""
         dated = r["published"] or r["modified"] or r["imported"] or ""
         as_given = f" (as {r['label']})" if r["label"] != r["source"] else ""
-        table.add_row(shown(indent + r["source"] + as_given), shown(_short(r["source_record_id"])),
-                      _versions(r),
-                      shown(dated[:10]), shown((r["withdrawn"] or "")[:10]))  # fmt: skip
+        table.add_row(
+            shown(indent + r["source"] + as_given),
+            shown(_short(r["source_record_id"])),
+            _versions(r),
+            shown(dated[:10]),
+            shown((r["withdrawn"] or "")[:10]),
+        )
     out.print(table)
     for report in card["reports"]:
         date = (report["published"] or "")[:10]
-        out.print(f"report {shown(date)} ({shown(report['via'])}): {shown(report['url'])}",
-                  highlight=False)  # fmt: skip
+        out.print(
+            f"report {shown(date)} ({shown(report['via'])}): {shown(report['url'])}",
+            highlight=False,
+        )
     for dates in card["timeline"]:
         if dates["released"] or dates["first_detected"]:
-            out.print(f"{shown(dates['version'])}: released "
-                      f"{shown((dates['released'] or '?')[:10])}, first detected "
-                      f"{shown((dates['first_detected'] or '?')[:10])} by "
-                      f"{shown(dates['detected_by'] or '?')}", highlight=False)  # fmt: skip
+            out.print(
+                f"{shown(dates['version'])}: released "
+                f"{shown((dates['released'] or '?')[:10])}, first detected "
+                f"{shown((dates['first_detected'] or '?')[:10])} by "
+                f"{shown(dates['detected_by'] or '?')}",
+                highlight=False,
+            )
     for dates in card["timeline"]:
         if dates["removal_observed"]:
-            out.print(f"{shown(dates['version'])}: removal observed "
-                      f"{shown(dates['removal_observed'][:10])} on "
-                      f"{shown(dates['removal_seen_by'])}", highlight=False)  # fmt: skip
+            out.print(
+                f"{shown(dates['version'])}: removal observed "
+                f"{shown(dates['removal_observed'][:10])} on "
+                f"{shown(dates['removal_seen_by'])}",
+                highlight=False,
+            )
     for version in card["code"]:
         _print_code(version)
     for entry in card["similarity"]:
         family = entry["family"]
         if family:
-            out.print(f"{shown(entry['version'])}: family {shown(family['id'])} "
-                      f"({family['size']} members, first released "
-                      f"{shown((family['first_release'] or '?')[:10])})",
-                      highlight=False)  # fmt: skip
+            out.print(
+                f"{shown(entry['version'])}: family {shown(family['id'])} "
+                f"({family['size']} members, first released "
+                f"{shown((family['first_release'] or '?')[:10])})",
+                highlight=False,
+            )
         for n in entry["neighbours"]:
-            out.print(f"  similar to {shown(n['name'])}@{shown(n['version'])} "
-                      f"({shown(n['ecosystem'])}): {shown(n['tier'])} {n['score']:.2f}",
-                      highlight=False)  # fmt: skip
+            out.print(
+                f"  similar to {shown(n['name'])}@{shown(n['version'])} "
+                f"({shown(n['ecosystem'])}): {shown(n['tier'])} {n['score']:.2f}",
+                highlight=False,
+            )
     for label, key in (("pulls in", "pulls_in"), ("pulled in by", "pulled_in_by")):
         for link in card["dependency"][key]:
             first = link["evidence"][0]
             where = first.get("file") or first.get("source") or ""
-            out.print(f"{label} {shown(link['name'])} ({shown(link['ecosystem'])})"
-                      + (f" from {shown(link['version'])}" if link["version"] else "")
-                      + f": {shown(first['via'])} {shown(first.get('kind', ''))} {shown(where)}"
-                      + (f":{shown(first['line'])}" if first.get("line") else "")
-                      + f" ({shown(link['confidence'])})", highlight=False)  # fmt: skip
+            out.print(
+                f"{label} {shown(link['name'])} ({shown(link['ecosystem'])})"
+                + (f" from {shown(link['version'])}" if link["version"] else "")
+                + f": {shown(first['via'])} {shown(first.get('kind', ''))} {shown(where)}"
+                + (f":{shown(first['line'])}" if first.get("line") else "")
+                + f" ({shown(link['confidence'])})",
+                highlight=False,
+            )
     for campaign in card["campaigns"]:
-        out.print(f"campaign ({shown(campaign['source'])}, {shown(campaign['category'] or '-')}"
-                  f"): {shown(campaign['name'])}", highlight=False)  # fmt: skip
+        out.print(
+            f"campaign ({shown(campaign['source'])}, {shown(campaign['category'] or '-')}"
+            f"): {shown(campaign['name'])}",
+            highlight=False,
+        )
     for ioc in card["iocs"]:
         out.print(f"ioc {shown(ioc['kind'])}: {shown(ioc['value'])}", highlight=False)
     if card["coreported"]:
-        names = ", ".join(f"{shown(p['name'])} ({shown(p['ecosystem'])})"
-                          for p in card["coreported"][:20])  # fmt: skip
+        names = ", ".join(
+            f"{shown(p['name'])} ({shown(p['ecosystem'])})" for p in card["coreported"][:20]
+        )
         more = len(card["coreported"]) - 20
-        out.print(f"co-reported with: {names}" + (f" and {more} more" if more > 0 else ""),
-                  highlight=False)  # fmt: skip
+        out.print(
+            f"co-reported with: {names}" + (f" and {more} more" if more > 0 else ""),
+            highlight=False,
+        )
     for edge in card["edges"]:
         ev = edge["evidence"]
         what = ", ".join(ev.get("versions", [])) or "/".join(ev.get("scopes", []))
-        out.print(f"{shown(edge['kind'])} ({shown(edge['confidence'])}): "
-                  f"{shown(ev['a']['source'])} {shown(_short(ev['a']['id']))} ↔ "
-                  f"{shown(ev['b']['source'])} {shown(_short(ev['b']['id']))} "
-                  f"{shown(f'[{what}]')}", highlight=False)  # fmt: skip
+        out.print(
+            f"{shown(edge['kind'])} ({shown(edge['confidence'])}): "
+            f"{shown(ev['a']['source'])} {shown(_short(ev['a']['id']))} ↔ "
+            f"{shown(ev['b']['source'])} {shown(_short(ev['b']['id']))} "
+            f"{shown(f'[{what}]')}",
+            highlight=False,
+        )
 
 
 def _print_code(version: dict[str, Any]) -> None:
     for a in version["artifacts"]:
-        out.print(f"code {shown(version['version'])}: {shown(a['kind'])} from "
-                  f"{shown(a['source'])} sha256:{shown(a['sha256'][:12])}… analysis: "
-                  f"{shown(a['analysis'] or 'not yet')}"
-                  + (f" ({shown(a['reason'])})" if a["reason"] else ""),
-                  highlight=False)  # fmt: skip
+        out.print(
+            f"code {shown(version['version'])}: {shown(a['kind'])} from "
+            f"{shown(a['source'])} sha256:{shown(a['sha256'][:12])}… analysis: "
+            f"{shown(a['analysis'] or 'not yet')}"
+            + (f" ({shown(a['reason'])})" if a["reason"] else ""),
+            highlight=False,
+        )
         if a["analysis"] is None:
             continue
-        out.print(f"  {a['files']} files ({', '.join(map(shown, a['languages'])) or 'no code'})"
-                  f", {a['skipped_members']} members refused", highlight=False)  # fmt: skip
+        out.print(
+            f"  {a['files']} files ({', '.join(map(shown, a['languages'])) or 'no code'})"
+            f", {a['skipped_members']} members refused",
+            highlight=False,
+        )
         for line in a["install_hooks"]:
             out.print(f"  install hook {shown(line)}", highlight=False)
         if a["findings"]:
-            out.print("  sensitive calls: " + ", ".join(f"{shown(c)} {n}" for c, n in
-                                                       a["findings"].items()),
-                      highlight=False)  # fmt: skip
+            out.print(
+                "  sensitive calls: "
+                + ", ".join(f"{shown(c)} {n}" for c, n in a["findings"].items()),
+                highlight=False,
+            )
         for label in ("obfuscation", "dependencies", "iocs"):
             if a[label]:
                 out.print(f"  {label}: {', '.join(map(shown, a[label][:12]))}", highlight=False)
@@ -335,8 +396,9 @@ def relate_command(
 
     chosen = [k.strip() for k in kinds.split(",") if k.strip()]
     if unknown := sorted(set(chosen) - set(RELATION_KINDS)):
-        raise UsageError(f"unknown relation kind(s) {', '.join(unknown)}; one of "
-                         f"{', '.join(RELATION_KINDS)}")  # fmt: skip
+        raise UsageError(
+            f"unknown relation kind(s) {', '.join(unknown)}; one of {', '.join(RELATION_KINDS)}"
+        )
     with open_store(create=False) as store:
         if "mentions" in chosen:
             with store.transaction():
@@ -346,19 +408,24 @@ def relate_command(
             with bar("similar") as progress:
                 found = refresh_similar(store, model=backend, progress=progress)
             tiers = ", ".join(f"{n} {t}" for t, n in sorted(found.edges.items())) or "none"
-            out.print(f"similar: {found.items} package-versions with code; edges: {tiers}; "
-                      f"{found.families} families ({found.new_families} new, "
-                      f"{found.dissolved_families} dissolved)")  # fmt: skip
+            out.print(
+                f"similar: {found.items} package-versions with code; edges: {tiers}; "
+                f"{found.families} families ({found.new_families} new, "
+                f"{found.dissolved_families} dissolved)"
+            )
         if "dependency" in chosen:
             print_dependency_summary(refresh_dependencies(store))
 
 
 def print_dependency_summary(found: DependencySummary) -> None:
     vias = ", ".join(f"{n} with {via} evidence" for via, n in sorted(found.by_via.items()))
-    out.print(f"dependency: {found.edges} depends-on edges" + (f" ({vias})" if vias else "")
-              + f"; {found.name_only} by name only (no malicious version shown reached; left"
-              f" out of the counts); {found.excluded_by_spec} declared dependencies whose"
-              " version spec admits no malicious version")  # fmt: skip
+    out.print(
+        f"dependency: {found.edges} depends-on edges"
+        + (f" ({vias})" if vias else "")
+        + f"; {found.name_only} by name only (no malicious version shown reached; left"
+        f" out of the counts); {found.excluded_by_spec} declared dependencies whose"
+        " version spec admits no malicious version"
+    )
 
 
 @app.command("families")
@@ -378,9 +445,12 @@ def families_command(
         names = sorted({m["name"] for m in family["members"]})
         listed = ", ".join(map(shown, names[:8]))
         listed += f" and {len(names) - 8} more" if len(names) > 8 else ""
-        out.print(f"[bold]{shown(family['id'])}[/] {family['size']} members "
-                  f"({', '.join(map(shown, family['ecosystems']))}, {shown(first)} to "
-                  f"{shown(last)}): {listed}", highlight=False)  # fmt: skip
+        out.print(
+            f"[bold]{shown(family['id'])}[/] {family['size']} members "
+            f"({', '.join(map(shown, family['ecosystems']))}, {shown(first)} to "
+            f"{shown(last)}): {listed}",
+            highlight=False,
+        )
 
 
 @app.command("sources")
@@ -408,10 +478,17 @@ def sources_command(
     names = SourceNames(user or ())
     aliases = names.aliases_of(labels)
     if as_json:
-        print_json([{"name": name, "aliases": aliases[name],
-                     "description": getattr(names.entries.get(name), "description", ""),
-                     "url": getattr(names.entries.get(name), "url", "")}
-                    for name in aliases])  # fmt: skip
+        print_json(
+            [
+                {
+                    "name": name,
+                    "aliases": aliases[name],
+                    "description": getattr(names.entries.get(name), "description", ""),
+                    "url": getattr(names.entries.get(name), "url", ""),
+                }
+                for name in aliases
+            ]
+        )
         return
     for name, source in SOURCES.items():
         out.print(f"[bold]{name}[/]: {source.description}")

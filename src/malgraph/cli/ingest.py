@@ -72,11 +72,14 @@ def _summarise(report: IngestReport, problems_file: Path | None, kind: str) -> N
     counts = ", ".join(f"{n} {k}" for k, n in sorted(report.outcomes.items())) or "nothing new"
     out.print(f"{kind} documents: {counts}; {len(report.rejected)} rejected")
     if report.repointed:
-        out.print(f"source aliases: {report.repointed} source label(s) now count as another "
-                  "source; their claims and duplicated edges follow")  # fmt: skip
+        out.print(
+            f"source aliases: {report.repointed} source label(s) now count as another "
+            "source; their claims and duplicated edges follow"
+        )
     for problem in report.rejected[:SHOWN_PROBLEMS]:
-        err.print(f"[red]rejected[/] {shown(problem.path)}: {shown(problem.reason)}",
-                  highlight=False)  # fmt: skip
+        err.print(
+            f"[red]rejected[/] {shown(problem.path)}: {shown(problem.reason)}", highlight=False
+        )
     if len(report.rejected) > SHOWN_PROBLEMS:
         err.print(f"... and {len(report.rejected) - SHOWN_PROBLEMS} more (see --problems FILE)")
     for reason, n in Counter(w.reason for w in report.warnings).most_common(SHOWN_PROBLEMS):
@@ -158,8 +161,9 @@ def ingest_command(
 def sample_inputs() -> list[tuple[str, list[str]]]:
     """The bundled sample: real records of every source kind, shipped inside the package."""
     folder = resources.files("malgraph.data").joinpath("sample")
-    return [(kind, [str(folder.joinpath(kind))]) for kind in SOURCES
-            if folder.joinpath(kind).is_dir()]  # fmt: skip
+    return [
+        (kind, [str(folder.joinpath(kind))]) for kind in SOURCES if folder.joinpath(kind).is_dir()
+    ]
 
 
 @app.command("build")
@@ -184,6 +188,8 @@ def build_command(
             ok = ok and report.ok
         print_dependency_summary(refresh_dependencies(store))
         print_stats(stats(store.db))
-    out.print(f"\nstore: {shown(store.path)}  -  next: `malgraph report OUTDIR` (the analyses, "
-              "with figures), `malgraph stats`, `malgraph show NAME`")  # fmt: skip
+    out.print(
+        f"\nstore: {shown(store.path)}  -  next: `malgraph report OUTDIR` (the analyses, "
+        "with figures), `malgraph stats`, `malgraph show NAME`"
+    )
     raise typer.Exit(0 if ok else 1)

@@ -104,6 +104,7 @@ def writable_folder(path: Path, *, make: bool = True) -> None:
 
 def write_problems(path: Path, problems: Iterable[Problem]) -> None:
     """Every rejection and warning as JSON lines, to the file --problems named."""
-    lines = [orjson.dumps({"path": p.path, "reason": p.reason, "rejected": p.rejected})
-             for p in problems]  # fmt: skip
+    lines = [
+        orjson.dumps({"path": p.path, "reason": p.reason, "rejected": p.rejected}) for p in problems
+    ]
     path.write_bytes(b"".join(line + b"\n" for line in lines))

@@ -13,8 +13,12 @@ from malgraph.cli import err
 @contextmanager
 def bar(label: str) -> Iterator[Callable[[int, int], None]]:
     """Yields `update(done, total)`; the bar disappears when the work ends."""
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-               TimeRemainingColumn())  # fmt: skip
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task(label, total=None)
         yield lambda done, total: progress.update(task, completed=done, total=total)

@@ -35,9 +35,14 @@ def report_command(
             return
         assert outdir is not None
         if not holds_records(store.db):  # nothing to draw: say so rather than fail inside
-            raise InputError(f"{store.path}: the store holds no records yet; ingest some first "
-                             "(`malgraph build` brings in the bundled sample)")  # fmt: skip
+            raise InputError(
+                f"{store.path}: the store holds no records yet; ingest some first "
+                "(`malgraph build` brings in the bundled sample)"
+            )
         writable_folder(outdir)  # before the numbers: a bad OUTDIR costs no wait
         index = build_report(store.db, outdir, rules.value)
-    out.print(f"report: {shown(index)}  (open it in a browser; numbers in "
-              f"{shown(outdir / 'report.json')})", highlight=False)  # fmt: skip
+    out.print(
+        f"report: {shown(index)}  (open it in a browser; numbers in "
+        f"{shown(outdir / 'report.json')})",
+        highlight=False,
+    )

@@ -47,8 +47,7 @@ def json_safe(text: str) -> str:
     """JSON text (as orjson writes it) with every non-printable character inside its strings
     written as a \\u escape: the same JSON value, and no raw C1 or bidi byte on a terminal.
     orjson escapes C0 itself; outside strings it writes only spaces and newlines."""
-    return "\n".join(line if line.isprintable() else _json_line(line)
-                     for line in text.split("\n"))  # fmt: skip
+    return "\n".join(line if line.isprintable() else _json_line(line) for line in text.split("\n"))
 
 
 def _json_line(line: str) -> str:

@@ -107,19 +107,23 @@ def campaigns(db: sqlite3.Connection) -> dict[str, Any]:
         labels = found[min(members)]
         counts = {k: len(labels[k]) for k in KINDS}
         dates = sorted(released[v] for p in members for v in versions.get(p, ()) if v in released)
-        candidates.append({
-            "id": cid,
-            "size": len(members),
-            "members": [{"ecosystem": e, "name": n} for e, n, _ in
-                        sorted(names[p] for p in members)],
-            "evidence": {k: sorted(labels[k], key=_label_key)[:EVIDENCE_LISTED] for k in KINDS},
-            "evidence_counts": counts,
-            "confidence": confidence(counts),
-            "first_release": dates[0] if dates else None,
-            "last_release": dates[-1] if dates else None,
-            "undated_members": sum(1 for p in members
-                                   if not any(v in released for v in versions.get(p, ()))),
-        })  # fmt: skip
+        candidates.append(
+            {
+                "id": cid,
+                "size": len(members),
+                "members": [
+                    {"ecosystem": e, "name": n} for e, n, _ in sorted(names[p] for p in members)
+                ],
+                "evidence": {k: sorted(labels[k], key=_label_key)[:EVIDENCE_LISTED] for k in KINDS},
+                "evidence_counts": counts,
+                "confidence": confidence(counts),
+                "first_release": dates[0] if dates else None,
+                "last_release": dates[-1] if dates else None,
+                "undated_members": sum(
+                    1 for p in members if not any(v in released for v in versions.get(p, ()))
+                ),
+            }
+        )
     candidates.sort(key=lambda c: (-c["size"], c["id"]))
     return {
         "candidates": candidates,
@@ -146,12 +150,14 @@ def _named(db: sqlite3.Connection, member_of: dict[int, str]) -> list[dict[str, 
         " JOIN sources s ON s.id = c.source_id ORDER BY s.name, c.name, c.key"
     ):
         packages = members.get(cid, set())
-        out.append({
-            "source": source,
-            "name": name,
-            "category": category,
-            "members": len(packages),
-            "candidates": sorted({member_of[p] for p in packages if p in member_of}),
-            "outside_candidates": sum(1 for p in packages if p not in member_of),
-        })  # fmt: skip
+        out.append(
+            {
+                "source": source,
+                "name": name,
+                "category": category,
+                "members": len(packages),
+                "candidates": sorted({member_of[p] for p in packages if p in member_of}),
+                "outside_candidates": sum(1 for p in packages if p not in member_of),
+            }
+        )
     return out

@@ -39,9 +39,12 @@ class VersionFacts:
             " ON c.sha256 = a.sha256 WHERE c.status != 'unreadable'"
         ):
             self.archives[version].add(sha256)
-        self.ecosystem = dict(db.execute(
-            "SELECT pv.id, p.ecosystem FROM package_versions pv"
-            " JOIN packages p ON p.id = pv.package_id"))  # fmt: skip
+        self.ecosystem = dict(
+            db.execute(
+                "SELECT pv.id, p.ecosystem FROM package_versions pv"
+                " JOIN packages p ON p.id = pv.package_id"
+            )
+        )
         self.record_descriptions: dict[int, set[str]] = defaultdict(set)
         self.record_dependencies: dict[int, set[str]] = defaultdict(set)
         for version, description, dependencies in db.execute(

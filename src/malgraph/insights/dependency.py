@@ -35,15 +35,19 @@ def dependency_numbers(db: sqlite3.Connection) -> dict[str, Any]:
     for members in sorted(groups, key=lambda g: (-len(g), min(g))):
         dates = sorted(d for m in members for d in released[m])
         ordered = sorted(members, key=lambda m: names[m])
-        out_groups.append({
-            "size": len(members),
-            "members": [{"ecosystem": names[m][0], "name": names[m][1], "hidden": m in dependents}
-                        for m in ordered],
-            "first_release": dates[0] if dates else None,
-            "last_release": dates[-1] if dates else None,
-            "active_days": days_between(dates[0], dates[-1]) if dates else None,
-            "undated_members": sum(1 for m in members if not released[m]),
-        })  # fmt: skip
+        out_groups.append(
+            {
+                "size": len(members),
+                "members": [
+                    {"ecosystem": names[m][0], "name": names[m][1], "hidden": m in dependents}
+                    for m in ordered
+                ],
+                "first_release": dates[0] if dates else None,
+                "last_release": dates[-1] if dates else None,
+                "active_days": days_between(dates[0], dates[-1]) if dates else None,
+                "undated_members": sum(1 for m in members if not released[m]),
+            }
+        )
     hidden = [
         {"ecosystem": names[t][0], "name": names[t][1], "dependents": len(srcs)}
         for t, srcs in sorted(dependents.items(), key=lambda i: (-len(i[1]), names[i[0]]))
@@ -83,10 +87,15 @@ def dependency_card(db: sqlite3.Connection, package_id: int) -> dict[str, list[d
     def rows(columns: str, where: str) -> list[dict[str, Any]]:
         query = _EDGE_ENDS.format(columns=columns, where=where)
         return [
-            {"ecosystem": eco, "name": name, "version": version, "confidence": confidence,
-             "evidence": orjson.loads(evidence)["evidence"]}
+            {
+                "ecosystem": eco,
+                "name": name,
+                "version": version,
+                "confidence": confidence,
+                "evidence": orjson.loads(evidence)["evidence"],
+            }
             for eco, name, version, confidence, evidence in db.execute(query, (package_id,))
-        ]  # fmt: skip
+        ]
 
     return {
         "pulls_in": rows("dst.ecosystem, dst.name", "src.id = ?"),

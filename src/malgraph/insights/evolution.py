@@ -132,13 +132,19 @@ def _kind(
         days = days_between(dated[0][0], dated[-1][0]) if dated else None
         if days is not None:
             active.append(days)
-        rows.append({"key": group.key, "size": len(group.versions),
-                     "packages": len({package[v] for v in group.versions}), "dated": len(dated),
-                     "name_changes": group_steps["name_change"],
-                     "version_changes": group_steps["version_change"],
-                     "first_release": dated[0][0] if dated else None,
-                     "last_release": dated[-1][0] if dated else None,
-                     "active_days": days})  # fmt: skip
+        rows.append(
+            {
+                "key": group.key,
+                "size": len(group.versions),
+                "packages": len({package[v] for v in group.versions}),
+                "dated": len(dated),
+                "name_changes": group_steps["name_change"],
+                "version_changes": group_steps["version_change"],
+                "first_release": dated[0][0] if dated else None,
+                "last_release": dated[-1][0] if dated else None,
+                "active_days": days,
+            }
+        )
     steps = classes["name_change"] + classes["version_change"]
     rows.sort(key=lambda r: (-r["size"], r["key"]))
     return {

@@ -36,8 +36,9 @@ def campaign_members(db: sqlite3.Connection) -> dict[int, set[int]]:
     return dict(out)
 
 
-def package_edges(db: sqlite3.Connection, name_only: bool = False
-                  ) -> list[tuple[int, int, float, str]]:  # fmt: skip
+def package_edges(
+    db: sqlite3.Connection, name_only: bool = False
+) -> list[tuple[int, int, float, str]]:
     """Depends-on edges lifted to packages: (depending, depended on, confidence, evidence).
     Those that reach no version shown malicious (name only) are left out, or asked alone."""
     query = (
@@ -75,8 +76,10 @@ def versions_of_packages(db: sqlite3.Connection) -> dict[int, list[int]]:
 
 def package_names(db: sqlite3.Connection) -> dict[int, tuple[str, str, str]]:
     """Package id -> (ecosystem, name, purl)."""
-    return {pid: (eco, name, p) for pid, eco, name, p in db.execute(
-        "SELECT id, ecosystem, name, purl FROM packages")}  # fmt: skip
+    return {
+        pid: (eco, name, p)
+        for pid, eco, name, p in db.execute("SELECT id, ecosystem, name, purl FROM packages")
+    }
 
 
 def report_labels(db: sqlite3.Connection) -> dict[int, str]:

@@ -71,9 +71,12 @@ class _Timeline:
                 self._removed(version, when)
         released = release_times(db)
         self.released = {v: released[v] for v in self.detections if v in released}
-        self.ecosystem = dict(db.execute(
-            "SELECT pv.id, p.ecosystem FROM package_versions pv"
-            " JOIN packages p ON p.id = pv.package_id"))  # fmt: skip
+        self.ecosystem = dict(
+            db.execute(
+                "SELECT pv.id, p.ecosystem FROM package_versions pv"
+                " JOIN packages p ON p.id = pv.package_id"
+            )
+        )
 
     def _detected(self, version: int, who: str, when: str | None) -> None:
         dates = self.detections[version]

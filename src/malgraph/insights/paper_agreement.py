@@ -109,8 +109,9 @@ def similar_agreement(
     }
 
 
-def coexisting_agreement(paper: Mapping[str, set[Package]], ours: Mapping[str, set[Package]],
-                         known: set[Package]) -> dict[str, Any]:  # fmt: skip
+def coexisting_agreement(
+    paper: Mapping[str, set[Package]], ours: Mapping[str, set[Package]], known: set[Package]
+) -> dict[str, Any]:
     """The paper's report groups against malgraph's report links, by report URL key."""
     paper_links = {(key, p) for key, packages in paper.items() for p in packages}
     our_links = {(key, p) for key, packages in ours.items() if key in paper for p in packages}
@@ -127,8 +128,9 @@ def coexisting_agreement(paper: Mapping[str, set[Package]], ours: Mapping[str, s
     }
 
 
-def dependency_agreement(paper: set[tuple[Package, Package]], ours: set[tuple[Package, Package]],
-                         known: set[Package]) -> dict[str, Any]:  # fmt: skip
+def dependency_agreement(
+    paper: set[tuple[Package, Package]], ours: set[tuple[Package, Package]], known: set[Package]
+) -> dict[str, Any]:
     """The paper's dependency pairs against malgraph's depends-on edges, between packages."""
     nodes = {p for pair in paper for p in pair}
     our_pairs = {pair for pair in ours if pair[0] in nodes and pair[1] in nodes}
@@ -143,8 +145,9 @@ def dependency_agreement(paper: set[tuple[Package, Package]], ours: set[tuple[Pa
     }
 
 
-def duplicated_agreement(groups: Iterable[frozenset[Version]], sources: Mapping[Version, int]
-                         ) -> dict[str, Any]:  # fmt: skip
+def duplicated_agreement(
+    groups: Iterable[frozenset[Version]], sources: Mapping[Version, int]
+) -> dict[str, Any]:
     """The paper's duplicated groups against the sources malgraph holds for their members
     (groups naming no version are left out, counted)."""
     given = list(groups)
@@ -164,9 +167,14 @@ def _versions(group: Group) -> set[Version]:
     return {(m.ecosystem, m.name, m.version) for m in group.members if m.version is not None}
 
 
-def agreement(groups: list[Group], facts: Mapping[Version, CodeFacts],
-              links: Mapping[str, set[Package]], pairs: set[tuple[Package, Package]],
-              sources: Mapping[Version, int], known: set[Package]) -> dict[str, Any]:  # fmt: skip
+def agreement(
+    groups: list[Group],
+    facts: Mapping[Version, CodeFacts],
+    links: Mapping[str, set[Package]],
+    pairs: set[tuple[Package, Package]],
+    sources: Mapping[Version, int],
+    known: set[Package],
+) -> dict[str, Any]:
     """Every number of the section, from the labelling and what malgraph holds for it."""
     distinct: dict[tuple[str, frozenset[Any]], Group] = {}
     for group in groups:  # whole graphs and their subgraph files: one group, counted once
@@ -175,10 +183,13 @@ def agreement(groups: list[Group], facts: Mapping[Version, CodeFacts],
     for group in distinct.values():
         of_kind.setdefault(group.kind, []).append(group)
     counts = {
-        kind: {"groups": len(found), "members": len({m for g in found for m in g.members}),
-               "files": len({g.document for g in groups if g.kind == kind})}
+        kind: {
+            "groups": len(found),
+            "members": len({m for g in found for m in g.members}),
+            "files": len({g.document for g in groups if g.kind == kind}),
+        }
         for kind, found in sorted(of_kind.items())
-    }  # fmt: skip
+    }
     out: dict[str, Any] = {"labeller": LABELLER, "filled_by": FILLED_BY, "kinds": counts}
     out["definitions"] = DEFINITIONS
     for kind in SIMILAR_KINDS:
@@ -208,6 +219,11 @@ def paper_agreement(db: sqlite3.Connection) -> dict[str, Any]:
     duplicated = {v for g in groups if g.kind == "duplicated" for v in _versions(g)}
     packages = {m.package for g in groups for m in g.members}
     keys = {g.key for g in groups if g.kind == "co-existing"}
-    return agreement(groups, code_facts(db, versions), report_links(db, keys),
-                     dependency_pairs(db), sources_per_version(db, duplicated),
-                     known_packages(db, packages))  # fmt: skip
+    return agreement(
+        groups,
+        code_facts(db, versions),
+        report_links(db, keys),
+        dependency_pairs(db),
+        sources_per_version(db, duplicated),
+        known_packages(db, packages),
+    )

@@ -43,8 +43,10 @@ def paper_rows(db: sqlite3.Connection) -> list[PaperRow]:
         " WHERE r.role = 'claim' AND r.given IS NOT NULL AND r.source_record_id LIKE 'paper/%'"
     )
     # the record id is paper/<Source>/<sheet>/<ID>: the sheet is next to last
-    return [PaperRow(label, ident.rsplit("/", 2)[-2], given, available == 1)
-            for label, ident, given, available in found]  # fmt: skip
+    return [
+        PaperRow(label, ident.rsplit("/", 2)[-2], given, available == 1)
+        for label, ident, given, available in found
+    ]
 
 
 class Clusters(NamedTuple):
@@ -93,8 +95,9 @@ def paper_rules(rows: Iterable[PaperRow]) -> dict[str, Any]:
     for (sheet, _), sources in holders.items():
         if sheet in MAIN_SHEETS:
             pairs.update(combinations(sorted(sources), 2))
-    occurrence = Counter(len(holders[(r.sheet, r.name_version)])
-                         for r in rows if r.sheet in MAIN_SHEETS)  # fmt: skip
+    occurrence = Counter(
+        len(holders[(r.sheet, r.name_version)]) for r in rows if r.sheet in MAIN_SHEETS
+    )
     return {
         "rules": "paper",
         "definitions": DEFINITIONS,
@@ -110,29 +113,63 @@ def paper_rules(rows: Iterable[PaperRow]) -> dict[str, Any]:
 
 def _source(counts: Counter[str]) -> dict[str, Any]:
     records, untracked, filled = counts["records"], counts["untracked"], counts["filled"]
-    sheets = {k.removeprefix("records_"): n for k, n in sorted(counts.items())
-              if k.startswith("records_")}  # fmt: skip
-    return {"records": records, "by_sheet": sheets, "tracked": records - untracked,
-            "untracked": untracked, "filled": filled, "missing": _rate(untracked, records),
-            "missing_after_filling": _rate(untracked - filled, records)}  # fmt: skip
+    sheets = {
+        k.removeprefix("records_"): n for k, n in sorted(counts.items()) if k.startswith("records_")
+    }
+    return {
+        "records": records,
+        "by_sheet": sheets,
+        "tracked": records - untracked,
+        "untracked": untracked,
+        "filled": filled,
+        "missing": _rate(untracked, records),
+        "missing_after_filling": _rate(untracked - filled, records),
+    }
 
 
 # The paper's published figures (its text, and its Sum sheet for the per-source numbers).
-PAPER_RECORDS = {"Backstabber-Knife": 5937, "Maloss": 1223, "Mal-PyPI Dataset": 2915,
-                 "GitHub Advisory": 179, "Snyk.io": 1540, "Tianwen": 3151, "DataDog": 1387,
-                 "Phylum": 7298, "Socket": 664, "Blogs": 62}  # fmt: skip
-PAPER_UNTRACKED = {"GitHub Advisory": 166, "Snyk.io": 1160, "Tianwen": 1769, "Phylum": 6606,
-                   "Socket": 664, "Blogs": 59}  # fmt: skip
-PAPER_FILLED = {"GitHub Advisory": 6, "Snyk.io": 1, "Tianwen": 77, "Phylum": 732, "Socket": 4,
-                "Blogs": 40}  # fmt: skip
+PAPER_RECORDS = {
+    "Backstabber-Knife": 5937,
+    "Maloss": 1223,
+    "Mal-PyPI Dataset": 2915,
+    "GitHub Advisory": 179,
+    "Snyk.io": 1540,
+    "Tianwen": 3151,
+    "DataDog": 1387,
+    "Phylum": 7298,
+    "Socket": 664,
+    "Blogs": 62,
+}
+PAPER_UNTRACKED = {
+    "GitHub Advisory": 166,
+    "Snyk.io": 1160,
+    "Tianwen": 1769,
+    "Phylum": 6606,
+    "Socket": 664,
+    "Blogs": 59,
+}
+PAPER_FILLED = {
+    "GitHub Advisory": 6,
+    "Snyk.io": 1,
+    "Tianwen": 77,
+    "Phylum": 732,
+    "Socket": 4,
+    "Blogs": 40,
+}
 PAPER_SHEETS = {"NPM": 7558, "PyPI": 15496, "RubyGems": 1273, "Other": 29}
-PAPER_FIGURES = {"records": 24356, "package-versions without duplicates": 19485,
-                 "missing rate": 0.4280, "missing rate after filling": 0.3927}  # fmt: skip
+PAPER_FIGURES = {
+    "records": 24356,
+    "package-versions without duplicates": 19485,
+    "missing rate": 0.4280,
+    "missing rate after filling": 0.3927,
+}
 PAPER_CLUSTERS = {"similar clusters": 489, "packages in similar clusters": 7442}
 PAPER_OCCURRENCE = {"1": 15882, "2": 4964, "3": 3405, "4": 56}
 # Why a figure may differ, as found on the paper's artifact (Rebecia/OSS-MPAW).
-TWENTY_ROWS = ("the paper's Sum sheet counts 20 Backstabber-Knife npm rows (2,133) that its "
-               "NPM data sheet lacks (2,113)")  # fmt: skip
+TWENTY_ROWS = (
+    "the paper's Sum sheet counts 20 Backstabber-Knife npm rows (2,133) that its "
+    "NPM data sheet lacks (2,113)"
+)
 WHY = {
     "records": TWENTY_ROWS,
     "records, NPM sheet": TWENTY_ROWS,
@@ -143,36 +180,62 @@ WHY = {
     "of 28 PyPI names the exact text keeps apart; malgraph's own rules normalise every name by "
     "its ecosystem's rules and count a name without a version apart",
 }
-NORMALISED = ("malgraph normalises names and versions by their ecosystem's rules, so several "
-              "spellings of one package-version count once")  # fmt: skip
-OWN_UNIT = ("malgraph counts package-versions by the number of sources holding them, not sheet "
-            "rows, and matches normalised names")  # fmt: skip
+NORMALISED = (
+    "malgraph normalises names and versions by their ecosystem's rules, so several "
+    "spellings of one package-version count once"
+)
+OWN_UNIT = (
+    "malgraph counts package-versions by the number of sources holding them, not sheet "
+    "rows, and matches normalised names"
+)
 
 
-def reproduction(counted: dict[str, Any], own: dict[str, Any], clusters: Clusters | None = None
-                 ) -> list[dict[str, Any]]:  # fmt: skip
+def reproduction(
+    counted: dict[str, Any], own: dict[str, Any], clusters: Clusters | None = None
+) -> list[dict[str, Any]]:
     """Each of the paper's RQ1 figures beside malgraph's with the paper's rules (`counted`)
     and with its own (`own`, as `stats` gives them), and why they differ where they do; the
     paper's similar clusters too when its graph is in the store."""
-    label_counts = {label: n for per in own.get("by_label", {}).values()
-                    for label, n in per.items()}  # fmt: skip
-    canonical = {label: source for source, per in own.get("by_label", {}).items()
-                 for label in per}  # fmt: skip
+    label_counts = {
+        label: n for per in own.get("by_label", {}).values() for label, n in per.items()
+    }
+    canonical = {label: source for source, per in own.get("by_label", {}).items() for label in per}
     overall = counted["missing_rate"]["overall"]
     own_overall = own.get("missing_rate", {}).get("overall") or {}
     rows: list[tuple[str, float | None, Any, Any]] = [
         ("records", PAPER_FIGURES["records"], counted["records"], own.get("records"))
     ]
-    rows += [(f"records, {sheet} sheet", n, counted["by_sheet"].get(sheet, 0), None)
-             for sheet, n in PAPER_SHEETS.items()]  # fmt: skip
-    rows += [(f"records of {source}", n, counted["by_source"].get(source, {}).get("records", 0),
-              label_counts.get(source)) for source, n in PAPER_RECORDS.items()]  # fmt: skip
-    rows.append(("package-versions without duplicates",
-                 PAPER_FIGURES["package-versions without duplicates"],
-                 counted["package_versions"], own.get("package_versions")))  # fmt: skip
+    rows += [
+        (f"records, {sheet} sheet", n, counted["by_sheet"].get(sheet, 0), None)
+        for sheet, n in PAPER_SHEETS.items()
+    ]
+    rows += [
+        (
+            f"records of {source}",
+            n,
+            counted["by_source"].get(source, {}).get("records", 0),
+            label_counts.get(source),
+        )
+        for source, n in PAPER_RECORDS.items()
+    ]
+    rows.append(
+        (
+            "package-versions without duplicates",
+            PAPER_FIGURES["package-versions without duplicates"],
+            counted["package_versions"],
+            own.get("package_versions"),
+        )
+    )
     own_occurrence = own.get("occurrence", {})
-    rows += [(f"records held by {n} source(s)", paper, counted["occurrence"].get(n, 0),
-              own_occurrence.get(n)) for n, paper in PAPER_OCCURRENCE.items()]  # fmt: skip
+    rows += [
+        (
+            f"records held by {n} source(s)",
+            paper,
+            counted["occurrence"].get(n, 0),
+            own_occurrence.get(n),
+        )
+        for n, paper in PAPER_OCCURRENCE.items()
+    ]
     rows += [
         (
             "missing rate",
@@ -209,11 +272,23 @@ def reproduction(counted: dict[str, Any], own: dict[str, Any], clusters: Cluster
             ]
     found = [_row(q, paper, rules, mine) for q, paper, rules, mine in rows]
     if clusters and clusters.clusters:
-        found.append(_row("similar clusters", PAPER_CLUSTERS["similar clusters"],
-                          clusters.clusters, clusters.clusters))  # fmt: skip
-        found.append(_row("packages in similar clusters",
-                          PAPER_CLUSTERS["packages in similar clusters"],
-                          clusters.members_as_given, clusters.members, NORMALISED))  # fmt: skip
+        found.append(
+            _row(
+                "similar clusters",
+                PAPER_CLUSTERS["similar clusters"],
+                clusters.clusters,
+                clusters.clusters,
+            )
+        )
+        found.append(
+            _row(
+                "packages in similar clusters",
+                PAPER_CLUSTERS["packages in similar clusters"],
+                clusters.members_as_given,
+                clusters.members,
+                NORMALISED,
+            )
+        )
     return found
 
 
@@ -223,8 +298,12 @@ def _row(quantity: str, paper: Any, rules: Any, own: Any, own_why: str = "") -> 
         why.append(WHY.get(quantity, "the paper's sheets and its text disagree"))
     if own is not None and own != rules:
         held = quantity.startswith("records held by")
-        why.append(own_why or (OWN_UNIT if held else "malgraph's own rules: normalised "
-                                "identities (see the README)"))  # fmt: skip
+        why.append(
+            own_why
+            or (
+                OWN_UNIT if held else "malgraph's own rules: normalised identities (see the README)"
+            )
+        )
     return {
         "quantity": quantity,
         "paper": paper,

@@ -58,9 +58,11 @@ def sources_section(db: sqlite3.Connection) -> dict[str, Any]:
     for (source, eco), held in sorted(units.items()):
         distinct[source][eco] = len(held)
     occurrence = overlap["occurrence"]
-    withdrawn = int(db.execute(
-        "SELECT count(*) FROM records WHERE role = 'claim' AND withdrawn IS NOT NULL"
-    ).fetchone()[0])  # fmt: skip
+    withdrawn = int(
+        db.execute(
+            "SELECT count(*) FROM records WHERE role = 'claim' AND withdrawn IS NOT NULL"
+        ).fetchone()[0]
+    )
     return {
         "records": records,  # claims per source and ecosystem, duplicates included
         "labels": label_counts(db),  # per source, its claims by the label each input gave

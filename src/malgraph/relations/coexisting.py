@@ -71,7 +71,13 @@ def coreported(db: sqlite3.Connection, package_id: int) -> list[dict[str, Any]]:
         eco, name, purl = db.execute(
             "SELECT ecosystem, name, purl FROM packages WHERE id = ?", (other,)
         ).fetchone()
-        out.append({"ecosystem": eco, "name": name, "purl": purl,
-                    "reports": sorted(set(why["reports"])),
-                    "campaigns": sorted(set(why["campaigns"]))})  # fmt: skip
+        out.append(
+            {
+                "ecosystem": eco,
+                "name": name,
+                "purl": purl,
+                "reports": sorted(set(why["reports"])),
+                "campaigns": sorted(set(why["campaigns"])),
+            }
+        )
     return sorted(out, key=lambda p: (-len(p["reports"]) - len(p["campaigns"]), p["purl"]))

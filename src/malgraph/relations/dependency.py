@@ -65,8 +65,9 @@ class Targets:
     def find(self, ecosystem: str, name: str) -> int | None:
         return self.ids.get((ecosystem, canonical_name(ecosystem, name)))
 
-    def admits(self, ecosystem: str, target: int, spec: str | None
-               ) -> tuple[str, list[str] | None] | None:  # fmt: skip
+    def admits(
+        self, ecosystem: str, target: int, spec: str | None
+    ) -> tuple[str, list[str] | None] | None:
         """How a dependency on the target with this constraint (None: none given) reaches a
         malicious version: ("version", the malicious versions it admits, None for every
         version), ("name-only", None), or None when the constraint admits none of them."""
@@ -102,9 +103,16 @@ def refresh_dependencies(store: Store) -> DependencySummary:
         name_only = all(e.get("match") == "name-only" for _, e in found)
         summary.name_only += name_only
         summary.by_via.update({e["via"] for e in evidence})
-        rows.append((src_type, src_id, dst, orjson.dumps(
-            {"evidence": evidence, "evidence_count": len(found)}).decode(), found[0][0],
-            NAME_ONLY_STEP if name_only else f"dependency/{found[0][1]['via']}"))  # fmt: skip
+        rows.append(
+            (
+                src_type,
+                src_id,
+                dst,
+                orjson.dumps({"evidence": evidence, "evidence_count": len(found)}).decode(),
+                found[0][0],
+                NAME_ONLY_STEP if name_only else f"dependency/{found[0][1]['via']}",
+            )
+        )
     with store.transaction() as tx:
         tx.execute("DELETE FROM edges WHERE kind = 'depends_on'")
         tx.executemany(
@@ -116,8 +124,13 @@ def refresh_dependencies(store: Store) -> DependencySummary:
     return summary
 
 
-def _from_code(db: sqlite3.Connection, targets: Targets, package_of: dict[int, int],
-               edges: _Edges, summary: DependencySummary) -> None:  # fmt: skip
+def _from_code(
+    db: sqlite3.Connection,
+    targets: Targets,
+    package_of: dict[int, int],
+    edges: _Edges,
+    summary: DependencySummary,
+) -> None:
     holders: dict[str, list[int]] = defaultdict(list)
     for sha256, version in db.execute(
         "SELECT DISTINCT a.sha256, a.package_version_id FROM artifacts a"
@@ -125,15 +138,19 @@ def _from_code(db: sqlite3.Connection, targets: Targets, package_of: dict[int, i
     ):
         holders[sha256].append(version)
     for sha256, versions in sorted(holders.items()):
-        paths = [p for (p,) in db.execute("SELECT path FROM code_files WHERE sha256 = ?",
-                                          (sha256,))]  # fmt: skip
-        [(manifests,)] = db.execute("SELECT manifests FROM code_analyses WHERE sha256 = ?",
-                                    (sha256,))  # fmt: skip
+        paths = [
+            p for (p,) in db.execute("SELECT path FROM code_files WHERE sha256 = ?", (sha256,))
+        ]
+        [(manifests,)] = db.execute(
+            "SELECT manifests FROM code_analyses WHERE sha256 = ?", (sha256,)
+        )
         names = [m["name"] for m in orjson.loads(manifests) if m.get("name")]
         declared: set[tuple[str, str]] = set()
         for eco, name, spec, kind, file, line, snippet in db.execute(
             "SELECT ecosystem, name, spec, kind, file, line, snippet FROM code_dependencies"
-            " WHERE sha256 = ?", (sha256,)):  # fmt: skip
+            " WHERE sha256 = ?",
+            (sha256,),
+        ):
             declared.add((eco, canonical_name(eco, name)))
             target = targets.find(eco, name)
             if target is None:
@@ -141,9 +158,17 @@ def _from_code(db: sqlite3.Connection, targets: Targets, package_of: dict[int, i
             if (reach := targets.admits(eco, target, spec or "")) is None:
                 summary.excluded_by_spec += 1
                 continue
-            evidence = {"via": "manifest", "kind": kind, "name": name, "spec": spec,
-                        "file": file, "line": line, "snippet": snippet, "match": reach[0],
-                        "admits": reach[1]}  # fmt: skip
+            evidence = {
+                "via": "manifest",
+                "kind": kind,
+                "name": name,
+                "spec": spec,
+                "file": file,
+                "line": line,
+                "snippet": snippet,
+                "match": reach[0],
+                "admits": reach[1],
+            }
             confidence = 0.7 if kind in DEVELOPMENT_KINDS else 1.0
             confidence = confidence if reach[0] == "version" else NAME_ONLY
             for version in versions:
@@ -160,9 +185,17 @@ def _from_code(db: sqlite3.Connection, targets: Targets, package_of: dict[int, i
                 continue
             named = (eco or "", canonical_name(eco or "", resolved[0])) in declared
             match = "version" if target in targets.every else "name-only"
-            evidence = {"via": "import", "kind": kind, "module": module, "file": file,
-                        "line": line, "snippet": snippet, "rule": resolved[1],
-                        "declared": named, "match": match}  # fmt: skip
+            evidence = {
+                "via": "import",
+                "kind": kind,
+                "module": module,
+                "file": file,
+                "line": line,
+                "snippet": snippet,
+                "rule": resolved[1],
+                "declared": named,
+                "match": match,
+            }
             confidence = (0.9 if named else 0.6) if match == "version" else NAME_ONLY
             for version in versions:
                 if target != package_of[version]:
@@ -184,7 +217,12 @@ def _from_sources(db: sqlite3.Connection, targets: Targets, edges: _Edges) -> No
                 continue
             # a source's list names no constraint: only a package bad in every version is reached
             match = "version" if target in targets.every else "name-only"
-            evidence = {"via": "source", "source": source, "record": record, "name": name,
-                        "match": match}  # fmt: skip
+            evidence = {
+                "via": "source",
+                "source": source,
+                "record": record,
+                "name": name,
+                "match": match,
+            }
             for node in nodes or [("package", package)]:
                 edges.add(node, target, 0.9 if match == "version" else NAME_ONLY, evidence)

@@ -31,21 +31,45 @@ English thread enumerator rational complex continuation pty expect io-console nk
 )
 # Import names that differ from the distribution that provides them (the usual ones).
 PYTHON_PROVIDERS = {
-    "yaml": "pyyaml", "cv2": "opencv-python", "PIL": "pillow", "bs4": "beautifulsoup4",
-    "sklearn": "scikit-learn", "dateutil": "python-dateutil", "Crypto": "pycryptodome",
-    "Cryptodome": "pycryptodomex", "jwt": "pyjwt", "dotenv": "python-dotenv", "git": "gitpython",
-    "serial": "pyserial", "usb": "pyusb", "OpenSSL": "pyopenssl", "magic": "python-magic",
-    "win32api": "pywin32", "win32con": "pywin32", "win32crypt": "pywin32", "nacl": "pynacl",
-    "socks": "pysocks", "telegram": "python-telegram-bot", "discord": "discord-py",
-    "Levenshtein": "python-levenshtein", "docx": "python-docx", "pptx": "python-pptx",
-    "google": "protobuf", "attr": "attrs", "pkg_resources": "setuptools", "MySQLdb": "mysqlclient",
-    "psycopg2": "psycopg2-binary", "websocket": "websocket-client", "zmq": "pyzmq",
-}  # fmt: skip
+    "yaml": "pyyaml",
+    "cv2": "opencv-python",
+    "PIL": "pillow",
+    "bs4": "beautifulsoup4",
+    "sklearn": "scikit-learn",
+    "dateutil": "python-dateutil",
+    "Crypto": "pycryptodome",
+    "Cryptodome": "pycryptodomex",
+    "jwt": "pyjwt",
+    "dotenv": "python-dotenv",
+    "git": "gitpython",
+    "serial": "pyserial",
+    "usb": "pyusb",
+    "OpenSSL": "pyopenssl",
+    "magic": "python-magic",
+    "win32api": "pywin32",
+    "win32con": "pywin32",
+    "win32crypt": "pywin32",
+    "nacl": "pynacl",
+    "socks": "pysocks",
+    "telegram": "python-telegram-bot",
+    "discord": "discord-py",
+    "Levenshtein": "python-levenshtein",
+    "docx": "python-docx",
+    "pptx": "python-pptx",
+    "google": "protobuf",
+    "attr": "attrs",
+    "pkg_resources": "setuptools",
+    "MySQLdb": "mysqlclient",
+    "psycopg2": "psycopg2-binary",
+    "websocket": "websocket-client",
+    "zmq": "pyzmq",
+}
 _PY_STDLIB = frozenset(sys.stdlib_module_names) | {"__future__", "__main__", "builtins"}
 
 
-def package_of_import(ecosystem: str, module: str, relative: bool, own: Collection[str]
-                      ) -> tuple[str, str] | None:  # fmt: skip
+def package_of_import(
+    ecosystem: str, module: str, relative: bool, own: Collection[str]
+) -> tuple[str, str] | None:
     """(package name, why) an import refers to, or None when it is no other package's: built
     in, standard library, relative, or a module of the importing package itself."""
     if relative or not module:
@@ -135,8 +159,14 @@ def gem_requirement_admits(requirement: str, version: str) -> bool:
             upper = [*bumped[:-1], str(int(bumped[-1]) + 1)]
             if have < wanted or have >= _gem_key(".".join(upper)):
                 return False
-        elif not {"=": have == wanted, "!=": have != wanted, ">": have > wanted,
-                  "<": have < wanted, ">=": have >= wanted, "<=": have <= wanted}[op]:  # fmt: skip
+        elif not {
+            "=": have == wanted,
+            "!=": have != wanted,
+            ">": have > wanted,
+            "<": have < wanted,
+            ">=": have >= wanted,
+            "<=": have <= wanted,
+        }[op]:
             return False
     return True
 

@@ -50,9 +50,18 @@ NODE_BUILTINS = _words(
 )
 PY_STDLIB = frozenset(canonical_name("PyPI", n) for n in sys.stdlib_module_names)
 
-_ECO_WORDS = {w: eco for eco, words in [("npm", "npm"), ("PyPI", "pypi pip pip3"),
-              ("RubyGems", "rubygems gem gems"), ("NuGet", "nuget"), ("Packagist", "packagist"),
-              ("crates.io", "crate crates crates.io")] for w in _words(words)}  # fmt: skip
+_ECO_WORDS = {
+    w: eco
+    for eco, words in [
+        ("npm", "npm"),
+        ("PyPI", "pypi pip pip3"),
+        ("RubyGems", "rubygems gem gems"),
+        ("NuGet", "nuget"),
+        ("Packagist", "packagist"),
+        ("crates.io", "crate crates crates.io"),
+    ]
+    for w in _words(words)
+}
 _ECO_WORD = re.compile(
     r"(?<![\w.@/-])(npm|pypi|pip3?|rubygems|gems?|nuget|crates\.io|crates?|packagist"
     r"|go[ \t]+modules?)(?![\w@/-]|\.\w)",  # "Go module": "go" alone is just a verb
@@ -92,13 +101,15 @@ _INSTALL_ECOS = ("npm", "PyPI", "RubyGems", "Go", "crates.io", "NuGet", "Packagi
 _ARGS_END = re.compile(r"[\n;|`)<]|&&|\s#")
 # Flags whose value is the next word, per ecosystem ("npm i -f x" forces; "pip install -f" finds).
 _VALUE_FLAGS = {
-    "PyPI": _words("-r -c -e -i -f -t --requirement --constraint --editable --index-url --src "
-                   "--extra-index-url --find-links --target --prefix --root"),
+    "PyPI": _words(
+        "-r -c -e -i -f -t --requirement --constraint --editable --index-url --src "
+        "--extra-index-url --find-links --target --prefix --root"
+    ),
     "npm": _words("--registry --tag --prefix"),
     "RubyGems": _words("-v -s -i --version --source --install-dir"),
     "NuGet": _words("-v -s -f --version --source --framework --package-directory -version"),
     "crates.io": _words("--version --vers --git --path --branch --tag --rev --features --rename"),
-}  # fmt: skip
+}
 _ARG_NAME = re.compile(r"@?[\w.-]+(?:/[\w.~-]+)*")
 _AFTER_ARG = re.compile(r"$|[@=<>!~\[(:,]")  # a version spec or extras, not "git+https:"
 _SHELL_START = re.compile(r"[ \t]*(?:(?:[$>%!#]+|RUN|sudo)[ \t]*)*")
@@ -313,10 +324,11 @@ def _prose(doc: _Doc, known: _Known, default: str | None) -> Iterator[_Hit]:
     cue_pos = [t.start() for t, c in zip(toks, cue, strict=True) if c]
     inert = [c or w in _ECO_WORDS or w == "go" for c, w in zip(cue, words, strict=True)]
     joins: list[re.Match[str] | None] = [
-        None if sent[i] != sent[i + 1] or inert[i] or inert[i + 1]
+        None
+        if sent[i] != sent[i + 1] or inert[i] or inert[i + 1]
         else _SEP.fullmatch(doc.prose, toks[i].end(), toks[i + 1].start())
         for i in range(len(toks) - 1)
-    ] + [None]  # fmt: skip
+    ] + [None]
     a = 0
     while a < len(toks):
         b = a

@@ -39,9 +39,13 @@ def code_items(db: sqlite3.Connection) -> Iterator[CodeItem]:
         "  AND d.status != 'unreadable') ORDER BY a.package_version_id"
     )
     for version, sha256, tokens in rows:
-        files = tuple(db.execute(
-            "SELECT path, file_sha256, normalised_sha256, tokens FROM code_files"
-            " WHERE sha256 = ? ORDER BY path", (sha256,)))  # fmt: skip
+        files = tuple(
+            db.execute(
+                "SELECT path, file_sha256, normalised_sha256, tokens FROM code_files"
+                " WHERE sha256 = ? ORDER BY path",
+                (sha256,),
+            )
+        )
         yield CodeItem(version, sha256, files, zlib.decompress(tokens).decode() if tokens else "")
 
 
@@ -56,9 +60,12 @@ def refresh_similar(
     write transaction, so readers see the old graph or the new one, never half of each). With
     a `model`, its nearest neighbours are added where no tier links a pair (never families)."""
     summary = SimilarSummary()
-    total = int(store.db.execute(
-        "SELECT count(DISTINCT a.package_version_id) FROM artifacts a JOIN code_analyses c"
-        " ON c.sha256 = a.sha256 WHERE c.status != 'unreadable'").fetchone()[0])  # fmt: skip
+    total = int(
+        store.db.execute(
+            "SELECT count(DISTINCT a.package_version_id) FROM artifacts a JOIN code_analyses c"
+            " ON c.sha256 = a.sha256 WHERE c.status != 'unreadable'"
+        ).fetchone()[0]
+    )
     keys: list[int] = []
 
     def items() -> Iterator[CodeItem]:
@@ -82,9 +89,17 @@ def refresh_similar(
         db.executemany(
             "INSERT INTO edges(kind, src_type, src_id, dst_type, dst_id, evidence, confidence,"
             " step) VALUES ('similar', 'package_version', ?, 'package_version', ?, ?, ?, ?)",
-            [(e.a, e.b, orjson.dumps({"tier": e.tier, **e.evidence}).decode(), e.score,
-              f"similar/{e.tier}") for e in edges],
-        )  # fmt: skip
+            [
+                (
+                    e.a,
+                    e.b,
+                    orjson.dumps({"tier": e.tier, **e.evidence}).decode(),
+                    e.score,
+                    f"similar/{e.tier}",
+                )
+                for e in edges
+            ],
+        )
         summary.new_families, summary.dissolved_families = _store_families(db, clusters)
     summary.families = len(clusters)
     return summary
@@ -106,9 +121,13 @@ def _store_families(db: sqlite3.Connection, clusters: list[set[int]]) -> tuple[i
         if i not in ids and fid not in ids.values():
             ids[i] = fid
     released = release_times(db)
-    about = {v: (eco, purl) for v, eco, purl in db.execute(
-        "SELECT pv.id, p.ecosystem, pv.purl FROM package_versions pv"
-        " JOIN packages p ON p.id = pv.package_id")}  # fmt: skip
+    about = {
+        v: (eco, purl)
+        for v, eco, purl in db.execute(
+            "SELECT pv.id, p.ecosystem, pv.purl FROM package_versions pv"
+            " JOIN packages p ON p.id = pv.package_id"
+        )
+    }
     taken = set(ids.values()) | old_ids
     for i, cluster in enumerate(clusters):
         if i not in ids:
@@ -131,11 +150,19 @@ def _store_families(db: sqlite3.Connection, clusters: list[set[int]]) -> tuple[i
             " size = excluded.size, ecosystems = excluded.ecosystems, first_release ="
             " excluded.first_release, last_release = excluded.last_release, undated ="
             " excluded.undated, updated_at = excluded.updated_at",
-            (ids[i], len(cluster), orjson.dumps(ecosystems).decode(),
-             dates[0] if dates else None, dates[-1] if dates else None,
-             len(cluster) - len(dates), now, now),
-        )  # fmt: skip
-        db.executemany("INSERT INTO family_members VALUES (?, ?)",
-                       [(v, ids[i]) for v in sorted(cluster)])  # fmt: skip
+            (
+                ids[i],
+                len(cluster),
+                orjson.dumps(ecosystems).decode(),
+                dates[0] if dates else None,
+                dates[-1] if dates else None,
+                len(cluster) - len(dates),
+                now,
+                now,
+            ),
+        )
+        db.executemany(
+            "INSERT INTO family_members VALUES (?, ?)", [(v, ids[i]) for v in sorted(cluster)]
+        )
     new = len(kept - old_ids)
     return new, len(dissolved)

@@ -313,8 +313,9 @@ def grouped_bars(
             if slots <= 24 or (horizontal and slots <= 80):
                 # Beside a horizontal bar a value has room; above a thin upright one it is
                 # turned upright so that neighbours cannot overlap.
-                texts = ax.bar_label(drawn, labels=[_fmt(h) for h in heights], fontsize=7,
-                                     padding=2)  # fmt: skip
+                texts = ax.bar_label(
+                    drawn, labels=[_fmt(h) for h in heights], fontsize=7, padding=2
+                )
                 for text in texts if not horizontal else []:
                     text.set_rotation(90)
         names = [str(g) for g, _ in shown]

@@ -37,13 +37,25 @@ def file_time(item: InputFile) -> str:
     return datetime.fromtimestamp(item.mtime_ns / 1e9, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def claim(source: str, ecosystem: str, name: str, *, ident: str | None = None,
-          versions: tuple[str, ...] = (), published: str | None = None,
-          released: str | None = None, removed: str | None = None,
-          urls: tuple[str, ...] = (), details: str | None = None,
-          scope: Scope | None = None, campaigns: tuple[Campaign, ...] = (),
-          available: bool | None = None, dependencies: tuple[str, ...] = (),
-          description: str | None = None, given: str | None = None) -> Record:  # fmt: skip
+def claim(
+    source: str,
+    ecosystem: str,
+    name: str,
+    *,
+    ident: str | None = None,
+    versions: tuple[str, ...] = (),
+    published: str | None = None,
+    released: str | None = None,
+    removed: str | None = None,
+    urls: tuple[str, ...] = (),
+    details: str | None = None,
+    scope: Scope | None = None,
+    campaigns: tuple[Campaign, ...] = (),
+    available: bool | None = None,
+    dependencies: tuple[str, ...] = (),
+    description: str | None = None,
+    given: str | None = None,
+) -> Record:
     """A source's plain claim "this package (these versions) is malicious", as lists give."""
     eco = ecosystem_of(ecosystem)
     versions = tuple(v for v in versions if v)

@@ -57,8 +57,16 @@ class DataDogSource:
                 records.append(claim("datadog", ECOSYSTEMS[folder], name, versions=tuple(versions)))
             else:
                 rejected.append(f"{name!r}: versions must be null or a list of strings")
-        return Document(item.display, sha256, "datadog", f"datadog/{folder}/manifest",
-                        file_time(item), tuple(records), (), tuple(rejected))  # fmt: skip
+        return Document(
+            item.display,
+            sha256,
+            "datadog",
+            f"datadog/{folder}/manifest",
+            file_time(item),
+            tuple(records),
+            (),
+            tuple(rejected),
+        )
 
 
 _DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})")
@@ -86,7 +94,15 @@ def _sample(path: PurePath, item: InputFile, sha256: str) -> Document | Problem:
         return Problem(item.display, f"unknown ecosystem folder {parts[intent - 1]!r}")
     # Absolute, so that `malgraph analyze` can read it in place from wherever it runs.
     where = item.display if item.member else display_path(os.path.abspath(item.path))
-    artifact = Artifact("datadog", eco, name, version, sha256, where,
-                        f"datadog-sample ({parts[intent]})", detected)  # fmt: skip
-    return Document(item.display, sha256, "datadog", f"datadog/sample/{eco}/{name}/{version}",
-                    file_time(item), (), artifacts=(artifact,))  # fmt: skip
+    artifact = Artifact(
+        "datadog", eco, name, version, sha256, where, f"datadog-sample ({parts[intent]})", detected
+    )
+    return Document(
+        item.display,
+        sha256,
+        "datadog",
+        f"datadog/sample/{eco}/{name}/{version}",
+        file_time(item),
+        (),
+        artifacts=(artifact,),
+    )

@@ -38,8 +38,15 @@ class Kam193Source:
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
         path = item.inner
         if path.parent.name == "osv" and "packages" in path.parts:
-            return Document(item.display, sha256, "kam193", f"kam193/osv-copy/{path.as_posix()}",
-                            file_time(item), (), (OSV_COPY,))  # fmt: skip
+            return Document(
+                item.display,
+                sha256,
+                "kam193",
+                f"kam193/osv-copy/{path.as_posix()}",
+                file_time(item),
+                (),
+                (OSV_COPY,),
+            )
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -51,17 +58,28 @@ class Kam193Source:
             return self._campaign(data, eco, item, sha256)
         if "packages" in path.parts and isinstance(data.get("campaign"), str):
             found = claim(
-                "kam193", eco, data["name"], versions=_strings(data.get("affected_versions")),
+                "kam193",
+                eco,
+                data["name"],
+                versions=_strings(data.get("affected_versions")),
                 published=normalise_time(data.get("campaign_assigned_at")),
-                ident=f"kam193/{eco}/{data['name']}", details=data.get("description"),
+                ident=f"kam193/{eco}/{data['name']}",
+                details=data.get("description"),
                 campaigns=(Campaign(data["campaign"], data["campaign"]),),
-            )  # fmt: skip
-            return Document(item.display, sha256, "kam193", f"kam193/package/{eco}/{data['name']}",
-                            file_time(item), (found,))  # fmt: skip
+            )
+            return Document(
+                item.display,
+                sha256,
+                "kam193",
+                f"kam193/package/{eco}/{data['name']}",
+                file_time(item),
+                (found,),
+            )
         return Problem(item.display, "neither <eco>/campaigns/... nor <eco>/packages/... JSON")
 
-    def _campaign(self, data: dict[str, Any], eco: str, item: InputFile, sha256: str
-                  ) -> Document | Problem:  # fmt: skip
+    def _campaign(
+        self, data: dict[str, Any], eco: str, item: InputFile, sha256: str
+    ) -> Document | Problem:
         traits = _strings(data.get("abuse_categories"))
         campaign = Campaign(
             key=data["name"],
@@ -74,9 +92,23 @@ class Kam193Source:
             iocs=_strings(data.get("ioc")),
         )
         records = tuple(
-            claim("kam193", eco, package, ident=f"kam193/{eco}/{package}",
-                  published=campaign.created, urls=campaign.references, campaigns=(campaign,))
+            claim(
+                "kam193",
+                eco,
+                package,
+                ident=f"kam193/{eco}/{package}",
+                published=campaign.created,
+                urls=campaign.references,
+                campaigns=(campaign,),
+            )
             for package in _strings(data.get("packages"))
-        )  # fmt: skip
-        return Document(item.display, sha256, "kam193", f"kam193/campaign/{eco}/{data['name']}",
-                        file_time(item), records, campaigns=(campaign,))  # fmt: skip
+        )
+        return Document(
+            item.display,
+            sha256,
+            "kam193",
+            f"kam193/campaign/{eco}/{data['name']}",
+            file_time(item),
+            records,
+            campaigns=(campaign,),
+        )

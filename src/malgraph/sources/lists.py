@@ -43,8 +43,16 @@ class ListSource:
         records, rejected = _claims(rows, default_source=stem)
         if not records and rejected:
             return Problem(item.display, f"no usable row ({rejected[0]})")
-        return Document(item.display, sha256, "list", f"list/{stem}", file_time(item),
-                        tuple(records), (), tuple(rejected))  # fmt: skip
+        return Document(
+            item.display,
+            sha256,
+            "list",
+            f"list/{stem}",
+            file_time(item),
+            tuple(records),
+            (),
+            tuple(rejected),
+        )
 
 
 def _csv_rows(text: str) -> list[tuple[str, dict[str, Any]]]:
@@ -78,8 +86,9 @@ def _text(row: dict[str, Any], column: str) -> str:
     return str(value).strip() if value is not None else ""
 
 
-def _claims(rows: Iterable[tuple[str, dict[str, Any]]], default_source: str
-            ) -> tuple[list[Record], list[str]]:  # fmt: skip
+def _claims(
+    rows: Iterable[tuple[str, dict[str, Any]]], default_source: str
+) -> tuple[list[Record], list[str]]:
     grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     rejected = []
     for where, row in rows:
@@ -99,6 +108,14 @@ def _claims(rows: Iterable[tuple[str, dict[str, Any]]], default_source: str
         versions = tuple(dict.fromkeys(_text(r, "version") for r in group if _text(r, "version")))
         dates = sorted(d for r in group if (d := normalise_time(_text(r, "date"))))
         urls = tuple(u for r in group if (u := _text(r, "url")))
-        records.append(claim(source, eco, name, versions=versions,
-                             published=dates[0] if dates else None, urls=urls))  # fmt: skip
+        records.append(
+            claim(
+                source,
+                eco,
+                name,
+                versions=versions,
+                published=dates[0] if dates else None,
+                urls=urls,
+            )
+        )
     return records, rejected

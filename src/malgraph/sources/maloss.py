@@ -18,12 +18,22 @@ from malgraph.model import Document, Problem, Record
 from malgraph.sources.base import claim, file_time, text_of
 from malgraph.sources.inputs import InputFile
 
-REGISTRIES = {"npmjs": "npm", "npm": "npm", "pypi": "PyPI", "pip": "PyPI",
-              "rubygems": "RubyGems", "maven": "Maven"}  # fmt: skip
+REGISTRIES = {
+    "npmjs": "npm",
+    "npm": "npm",
+    "pypi": "PyPI",
+    "pip": "PyPI",
+    "rubygems": "RubyGems",
+    "maven": "Maven",
+}
 _NAME_LIST = re.compile(r"^(npmjs|pypi|rubygems|maven)-mal-pkgs(?:\.([a-z]+?)(\d{4})?)?\.txt$")
 _SNYK_LINE = re.compile(r"^(npm|pip|rubygems)/(.+)/([^/]+)/README\.md:- \[(.*)\]\((\S+)\)\s*$")
-_SNYK_ECOSYSTEM = (("snyk.io/vuln/npm:", "npm"), ("SNYK-JS-", "npm"), ("SNYK-PYTHON-", "PyPI"),
-                   ("SNYK-RUBY-", "RubyGems"))  # fmt: skip
+_SNYK_ECOSYSTEM = (
+    ("snyk.io/vuln/npm:", "npm"),
+    ("SNYK-JS-", "npm"),
+    ("SNYK-PYTHON-", "PyPI"),
+    ("SNYK-RUBY-", "RubyGems"),
+)
 DETAIL_SHEET = "Reported Malware Analysis - Detail.csv"
 
 
@@ -54,8 +64,16 @@ class MalossSource:
             records = list(_name_list(text, REGISTRIES[match[1]], match[2], match[3]))
         else:  # the folder also holds scripts' files (requirements.txt): not data
             records, warnings = [], ("not a MalOSS list by its name (skipped)",)
-        return Document(item.display, sha256, "maloss", f"maloss/{file_name}", file_time(item),
-                        tuple(records), warnings, tuple(rejected))  # fmt: skip
+        return Document(
+            item.display,
+            sha256,
+            "maloss",
+            f"maloss/{file_name}",
+            file_time(item),
+            tuple(records),
+            warnings,
+            tuple(rejected),
+        )
 
 
 def _name_list(text: str, ecosystem: str, month: str | None, year: str | None) -> Iterator[Record]:
@@ -70,8 +88,14 @@ def _snyk(text: str, rejected: list[str]) -> Iterator[Record]:
     for number, line in enumerate(lines, 1):
         if match := _SNYK_LINE.match(line):
             eco, name, ident, title, url = match.groups()
-            yield claim("snyk", REGISTRIES[eco], name, ident=f"snyk/{eco}/{name}/{ident}",
-                        urls=(url,), details=title)  # fmt: skip
+            yield claim(
+                "snyk",
+                REGISTRIES[eco],
+                name,
+                ident=f"snyk/{eco}/{name}/{ident}",
+                urls=(url,),
+                details=title,
+            )
         elif line.strip() and not line.startswith(" ") and "/" not in line:
             # The tail of the file: "name[=v1,v2]" then an indented advisory URL.
             url = lines[number].strip().removeprefix("- ") if number < len(lines) else ""
@@ -80,8 +104,13 @@ def _snyk(text: str, rejected: list[str]) -> Iterator[Record]:
                 rejected.append(f"line {number}: no Snyk advisory URL names the registry")
                 continue
             name, _, versions = line.strip().partition("=")
-            yield claim("snyk", eco, name, versions=tuple(versions.split(",")) if versions else (),
-                        urls=(url,))  # fmt: skip
+            yield claim(
+                "snyk",
+                eco,
+                name,
+                versions=tuple(versions.split(",")) if versions else (),
+                urls=(url,),
+            )
 
 
 def _jcenter(text: str, rejected: list[str]) -> Iterator[Record]:
@@ -114,9 +143,18 @@ def _detail_sheet(text: str, rejected: list[str]) -> Iterator[Record]:
             continue
         versions = tuple(v.strip() for v in (row.get("Package Version") or "").split(","))
         traits = [f"{k.lower()}: {row[k]}" for k in ("Stage", "Strategy", "Behavior") if row.get(k)]
-        day = {k: normalise_day(row[k]) if row.get(k) else None
-               for k in ("First Reported", "Upload Time", "Remove Time")}  # fmt: skip
-        yield claim("maloss", REGISTRIES[registry], name, versions=versions,
-                    ident=f"maloss/detail/{registry}/{name}", published=day["First Reported"],
-                    released=day["Upload Time"], removed=day["Remove Time"],
-                    details="; ".join(traits) or None)  # fmt: skip
+        day = {
+            k: normalise_day(row[k]) if row.get(k) else None
+            for k in ("First Reported", "Upload Time", "Remove Time")
+        }
+        yield claim(
+            "maloss",
+            REGISTRIES[registry],
+            name,
+            versions=versions,
+            ident=f"maloss/detail/{registry}/{name}",
+            published=day["First Reported"],
+            released=day["Upload Time"],
+            removed=day["Remove Time"],
+            details="; ".join(traits) or None,
+        )

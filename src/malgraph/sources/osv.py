@@ -49,8 +49,15 @@ class OsvSource:
 
     def parse(self, raw: bytes, item: InputFile, sha256: str) -> Document | DocumentRows | Problem:
         if item.inner.name == "index.json" and _is_index(raw):
-            return Document(item.display, sha256, "osv", f"index/{item.inner.as_posix()}",
-                            file_time(item), (), (INDEX,))  # fmt: skip
+            return Document(
+                item.display,
+                sha256,
+                "osv",
+                f"index/{item.inner.as_posix()}",
+                file_time(item),
+                (),
+                (INDEX,),
+            )
         return parse_osv(raw, item.display, sha256)
 
 
@@ -128,10 +135,18 @@ class _Origin(NamedTuple):
     def claim_values(self, name_given: str, withdrawn: str | None) -> tuple[Any, ...]:
         """RecordRows.values of the claim, up to raw_sha256: it carries no texts of its own."""
         return (
-            self.id, _CLAIM, name_given, _scope(self.versions, self.ranges),
-            orjson.dumps(self.versions).decode(), json_or_none(self.ranges), None, self.modified,
-            withdrawn, self.imported, self.sha256,
-        )  # fmt: skip
+            self.id,
+            _CLAIM,
+            name_given,
+            _scope(self.versions, self.ranges),
+            orjson.dumps(self.versions).decode(),
+            json_or_none(self.ranges),
+            None,
+            self.modified,
+            withdrawn,
+            self.imported,
+            self.sha256,
+        )
 
 
 def _origin(origin: Any, index: int, doc_id: str) -> _Origin:
@@ -151,8 +166,15 @@ def _origin(origin: Any, index: int, doc_id: str) -> _Origin:
     if not isinstance(ident, str):
         raise _Malformed(f"{where}: 'id' is not a string")
     modified, imported = origin.get("modified_time"), origin.get("import_time")
-    return _Origin(origin["source"].strip(), ident, versions, ranges, normalise_time(modified),
-                   normalise_time(imported), str(origin.get("sha256") or ""))  # fmt: skip
+    return _Origin(
+        origin["source"].strip(),
+        ident,
+        versions,
+        ranges,
+        normalise_time(modified),
+        normalise_time(imported),
+        str(origin.get("sha256") or ""),
+    )
 
 
 def parse_osv(raw: bytes, path: str, sha256: str) -> DocumentRows | Problem:
@@ -206,10 +228,14 @@ def parse_osv(raw: bytes, path: str, sha256: str) -> DocumentRows | Problem:
     # What every affected package of the document shares, worked out once: its texts and
     # document (the rest of the columns, for other sources, stay NULL).
     shared = (
-        json_or_none(doc.get("aliases")), json_or_none(references),
-        json_or_none(doc.get("credits")), json_or_none(iocs),
-        doc.get("summary"), doc.get("details"), sha256,
-    )  # fmt: skip
+        json_or_none(doc.get("aliases")),
+        json_or_none(references),
+        json_or_none(doc.get("credits")),
+        json_or_none(iocs),
+        doc.get("summary"),
+        doc.get("details"),
+        sha256,
+    )
     citations = citation_rows(references)
     ioc_rows = ioc_tuples(iocs_from_osv(iocs))
     role = _MERGED if origins else _CLAIM
@@ -243,17 +269,41 @@ def parse_osv(raw: bytes, path: str, sha256: str) -> DocumentRows | Problem:
         versions = entry.get("versions") or []
         ranges = entry.get("ranges") or []
         values = (
-            doc_id, role, given, _scope(versions, ranges), orjson.dumps(versions).decode(),
-            json_or_none(ranges), published, modified, withdrawn,
-            None, sha256, None, None,  # imported, raw_sha256, released, removed
+            doc_id,
+            role,
+            given,
+            _scope(versions, ranges),
+            orjson.dumps(versions).decode(),
+            json_or_none(ranges),
+            published,
+            modified,
+            withdrawn,
+            None,
+            sha256,
+            None,
+            None,  # imported, raw_sha256, released, removed
             *shared,
-        )  # fmt: skip
-        records.append(RecordRows(feed, package, version_rows(versions), citations, values,
-                                  ioc_rows, (), claims))  # fmt: skip
+        )
+        records.append(
+            RecordRows(
+                feed, package, version_rows(versions), citations, values, ioc_rows, (), claims
+            )
+        )
     if not records:
         return Problem(path, rejected[0])
-    return DocumentRows(path, sha256, feed, doc_id, modified, tuple(warnings), tuple(rejected),
-                        tuple(records), (), (), ())  # fmt: skip
+    return DocumentRows(
+        path,
+        sha256,
+        feed,
+        doc_id,
+        modified,
+        tuple(warnings),
+        tuple(rejected),
+        tuple(records),
+        (),
+        (),
+        (),
+    )
 
 
 class _VersionRows:

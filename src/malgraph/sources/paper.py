@@ -52,9 +52,11 @@ SKIPPED = {  # workbooks of the artifact that hold no records, and why
     "demo.xlsx": "the demo input of the paper's mirror checks: legitimate packages, not claims",
 }
 _VERSION_LIKE = re.compile(r"v?\d[0-9A-Za-z.+_-]*\Z")
-_GRAMMARS = {"npm": re.compile(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?\Z"),
-             "RubyGems": re.compile(r"\d+(\.[0-9A-Za-z]+)*\Z"),
-             "PyPI": re.compile(VERSION_PATTERN + r"\Z", re.VERBOSE | re.IGNORECASE)}  # fmt: skip
+_GRAMMARS = {
+    "npm": re.compile(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?\Z"),
+    "RubyGems": re.compile(r"\d+(\.[0-9A-Za-z]+)*\Z"),
+    "PyPI": re.compile(VERSION_PATTERN + r"\Z", re.VERBOSE | re.IGNORECASE),
+}
 # A version beyond doubt, to overrule a sheet's reading: dotted ("-1", "-v13", "-2023" end
 # many real names, so a bare number never re-splits one).
 _DOTTED = re.compile(r"v?\d+\.\d")
@@ -98,8 +100,9 @@ def _skipped(raw: bytes, item: InputFile, sha256: str, why: str) -> Document | P
     text file named on the command line, say) is rejected."""
     if not is_workbook(raw):
         return Problem(item.display, f"{item.inner.name}: not an .xlsx workbook")
-    return Document(item.display, sha256, "paper", _key(item), file_time(item), (),
-                    (f"{why} (skipped)",))  # fmt: skip
+    return Document(
+        item.display, sha256, "paper", _key(item), file_time(item), (), (f"{why} (skipped)",)
+    )
 
 
 def _document(kind: str, raw: bytes, item: InputFile, sha256: str) -> Document | Problem:
@@ -111,21 +114,36 @@ def _document(kind: str, raw: bytes, item: InputFile, sha256: str) -> Document |
         return Problem(item.display, str(exc))
     if not (got.records or got.reports or got.links or got.sites) and rejected:
         return Problem(item.display, f"no usable row ({rejected[0]})")
-    return Document(item.display, got.sha256 or sha256, "paper", _key(item), file_time(item),
-                    got.records, tuple(warnings), tuple(rejected), got.reports,
-                    links=got.links, sites=got.sites)  # fmt: skip
+    return Document(
+        item.display,
+        got.sha256 or sha256,
+        "paper",
+        _key(item),
+        file_time(item),
+        got.records,
+        tuple(warnings),
+        tuple(rejected),
+        got.reports,
+        links=got.links,
+        sites=got.sites,
+    )
 
 
-def _read(kind: str, raw: bytes, item: InputFile, warnings: list[str], rejected: list[str]
-          ) -> _Parts:  # fmt: skip
+def _read(
+    kind: str, raw: bytes, item: InputFile, warnings: list[str], rejected: list[str]
+) -> _Parts:
     """The workbook's records, reports, links or sites, by the workbook's file name."""
     sheets = read_workbook(raw, item.inner.name)
     if kind == "malware.xlsx":
         sibling = _deduplicated(item, warnings)
         if sibling is None:
             warnings.append(f"no {SIBLING} beside it: names split by rule only")
-        records = _malware(data_sheets(sheets, MALWARE, item.inner.name, warnings),
-                           sibling[0] if sibling else {}, warnings, rejected)  # fmt: skip
+        records = _malware(
+            data_sheets(sheets, MALWARE, item.inner.name, warnings),
+            sibling[0] if sibling else {},
+            warnings,
+            rejected,
+        )
         # the document is both files: a change to either is a new version
         both = hashlib.sha256(raw + sibling[1]).hexdigest() if sibling else None
         return _Parts(records=tuple(records), sha256=both)
@@ -156,11 +174,15 @@ def _deduplicated(item: InputFile, warnings: list[str]) -> tuple[Known, bytes] |
         raw = read_capped(sibling)
     except ReadError as exc:
         raise Unusable(f"{SIBLING}: {exc}") from exc
-    sheets = data_sheets(read_workbook(raw, SIBLING), ("name_version", "name", "version"),
-                         SIBLING, warnings)  # fmt: skip
-    return {(s.title, text): {c: s.get(row, c) for c in DEDUPLICATED}
-            for s in sheets for _, row in s.rows
-            if (text := s.get(row, "name_version")) and s.get(row, "name")}, raw  # fmt: skip
+    sheets = data_sheets(
+        read_workbook(raw, SIBLING), ("name_version", "name", "version"), SIBLING, warnings
+    )
+    return {
+        (s.title, text): {c: s.get(row, c) for c in DEDUPLICATED}
+        for s in sheets
+        for _, row in s.rows
+        if (text := s.get(row, "name_version")) and s.get(row, "name")
+    }, raw
 
 
 def _split(text: str, ecosystem: str) -> tuple[str, str | None] | None:
@@ -181,8 +203,9 @@ def _split(text: str, ecosystem: str) -> tuple[str, str | None] | None:
     return (text[:cut], text[cut + 1 :]) if cut is not None else None
 
 
-def _sheet_split(text: str, ecosystem: str, source: str, found: dict[str, str | None]
-                 ) -> tuple[str, str | None] | tuple[()] | None:  # fmt: skip
+def _sheet_split(
+    text: str, ecosystem: str, source: str, found: dict[str, str | None]
+) -> tuple[str, str | None] | tuple[()] | None:
     """The sibling's (name, version) for name_version when it agrees with it; else the
     ecosystem's rules: () when the sibling's split is not of this text and no rule splits it.
     A sibling giving the whole text as the name with no version agrees, unless the row's own
@@ -199,8 +222,7 @@ def _sheet_split(text: str, ecosystem: str, source: str, found: dict[str, str | 
     return _resplit(text, ecosystem, source, found.get("Filepath")) or (name, None)
 
 
-def _resplit(text: str, ecosystem: str, source: str, path: str | None
-             ) -> tuple[str, str] | None:  # fmt: skip
+def _resplit(text: str, ecosystem: str, source: str, path: str | None) -> tuple[str, str] | None:
     """A version the row itself shows in a text its sheet left whole, or None."""
     parts = PurePosixPath((path or "").strip().replace("\\", "/")).parts
     for folder, sub in pairwise(parts):
@@ -216,8 +238,9 @@ def _resplit(text: str, ecosystem: str, source: str, path: str | None
     return None
 
 
-def _malware(sheets: list[Sheet], known: Known, warnings: list[str], rejected: list[str]
-             ) -> list[Record]:  # fmt: skip
+def _malware(
+    sheets: list[Sheet], known: Known, warnings: list[str], rejected: list[str]
+) -> list[Record]:
     records: list[Record] = []
     unsplit = 0
     for sheet in sheets:
@@ -231,22 +254,33 @@ def _malware(sheets: list[Sheet], known: Known, warnings: list[str], rejected: l
             found = known.get((sheet.title, text), {})
             split = _sheet_split(text, eco.name, source, found) if found else _split(text, eco.name)
             if split == ():
-                rejected.append(f"sheet {sheet.title} row {number}: {SIBLING} splits {text!r}"
-                                f" as {found['name']!r} {found['version']!r}, which is not it,"
-                                " and no rule splits it")  # fmt: skip
+                rejected.append(
+                    f"sheet {sheet.title} row {number}: {SIBLING} splits {text!r}"
+                    f" as {found['name']!r} {found['version']!r}, which is not it,"
+                    " and no rule splits it"
+                )
                 continue
             unsplit += split is None
             name, version = split or (text, None)
             status = (sheet.get(row, "Status") or "").lower()
             needs = (clean(d) for d in (found.get("dependencies") or "").split(","))
-            records.append(claim(
-                source, eco.name, name, versions=(version,) if version else (),
-                ident=f"paper/{source}/{sheet.title}/{sheet.get(row, 'ID') or f'row{number}'}",
-                available={"tracked": True, "untracked": False}.get(status),
-                released=normalise_time(found.get("published_at")),
-                description=found.get("description"),
-                dependencies=tuple(d for d in needs if d), given=text))  # fmt: skip
+            records.append(
+                claim(
+                    source,
+                    eco.name,
+                    name,
+                    versions=(version,) if version else (),
+                    ident=f"paper/{source}/{sheet.title}/{sheet.get(row, 'ID') or f'row{number}'}",
+                    available={"tracked": True, "untracked": False}.get(status),
+                    released=normalise_time(found.get("published_at")),
+                    description=found.get("description"),
+                    dependencies=tuple(d for d in needs if d),
+                    given=text,
+                )
+            )
     if unsplit:
-        warnings.append(f"name_version: {unsplit} of {len(records)} rows could not be split "
-                        "safely (kept as names without a version)")  # fmt: skip
+        warnings.append(
+            f"name_version: {unsplit} of {len(records)} rows could not be split "
+            "safely (kept as names without a version)"
+        )
     return records

@@ -30,11 +30,22 @@ LABELLER = "malgraph-paper"
 SIMILAR, SIMILAR_RUN, DUPLICATED = "similar", "similar-run", "duplicated"
 DEPENDENCY, DEPENDS_ON, COEXISTING = "dependency", "depends-on", "co-existing"
 KINDS = (SIMILAR, SIMILAR_RUN, DUPLICATED, DEPENDENCY, DEPENDS_ON, COEXISTING)
-FOLDERS = {"similar_edge": SIMILAR, "duplicated_edge": DUPLICATED,
-           "dependency_edge": DEPENDENCY, "co-existing_edge": COEXISTING}  # fmt: skip
+FOLDERS = {
+    "similar_edge": SIMILAR,
+    "duplicated_edge": DUPLICATED,
+    "dependency_edge": DEPENDENCY,
+    "co-existing_edge": COEXISTING,
+}
 # How the artifact names ecosystems in folders and file names (npm/, pypi_end, clusters_rb).
-ECOSYSTEMS = {"npm": "npm", "js": "npm", "pypi": "PyPI", "py": "PyPI", "ruby": "RubyGems",
-              "rb": "RubyGems", "rubygems": "RubyGems"}  # fmt: skip
+ECOSYSTEMS = {
+    "npm": "npm",
+    "js": "npm",
+    "pypi": "PyPI",
+    "py": "PyPI",
+    "ruby": "RubyGems",
+    "rb": "RubyGems",
+    "rubygems": "RubyGems",
+}
 PLACEHOLDERS = frozenset({"", "none", "null", "nil", "nan", "n/a", "not available", "[]"})
 MAX_LIST_TEXT = 1 << 20  # a found_names cell; literal_eval's cost grows with its input
 _VERSION = re.compile(r"v?\d")  # a version the paper gives apart starts so
@@ -71,9 +82,18 @@ def parse_paper_graph(raw: bytes, item: InputFile, sha256: str) -> Document | Pr
         return Problem(item.display, str(exc))
     if not groups and rejected:
         return Problem(item.display, f"no usable group ({rejected[0]})")
-    return Document(item.display, sha256, "paper", f"paper-graph/{_relative(path)}",
-                    file_time(item), (), tuple(warnings), tuple(rejected),
-                    links=tuple(links), labels=tuple(groups))  # fmt: skip
+    return Document(
+        item.display,
+        sha256,
+        "paper",
+        f"paper-graph/{_relative(path)}",
+        file_time(item),
+        (),
+        tuple(warnings),
+        tuple(rejected),
+        links=tuple(links),
+        labels=tuple(groups),
+    )
 
 
 def _relative(path: PurePath) -> str:
@@ -124,8 +144,9 @@ def split_name_version(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def _member(ecosystem: str | None, name: str | None, version: str | None, given: str,
-            role: str = "member") -> LabelMember | None:  # fmt: skip
+def _member(
+    ecosystem: str | None, name: str | None, version: str | None, given: str, role: str = "member"
+) -> LabelMember | None:
     if not ecosystem or not name:
         return None
     if version is not None and not _VERSION.match(version):
@@ -147,8 +168,10 @@ def _rows(raw: bytes, label: str, needed: tuple[str, ...]) -> Iterable[tuple[int
     for sheet in sheets:
         if missing := [c for c in needed if c not in sheet.columns]:
             raise _Unusable(f"{label} sheet {sheet.title}: missing column {missing[0]!r}")
-        out += [(number, {h: row[i] if i < len(row) else None for h, i in sheet.columns.items()})
-                for number, row in sheet.rows]  # fmt: skip
+        out += [
+            (number, {h: row[i] if i < len(row) else None for h, i in sheet.columns.items()})
+            for number, row in sheet.rows
+        ]
     return out
 
 
@@ -169,8 +192,10 @@ def _end_workbook(raw: bytes, path: PurePath, rejected: list[str]) -> list[Label
             rejected.append(f"row {number}: no {why}")
             continue
         clusters[cluster].append(found)
-    return [LabelGroup(LABELLER, SIMILAR, f"{members[0].ecosystem} cluster {cluster}",
-                       tuple(members)) for cluster, members in clusters.items()]  # fmt: skip
+    return [
+        LabelGroup(LABELLER, SIMILAR, f"{members[0].ecosystem} cluster {cluster}", tuple(members))
+        for cluster, members in clusters.items()
+    ]
 
 
 def _names(cell: object) -> list[str] | None:
@@ -191,8 +216,9 @@ def _names(cell: object) -> list[str] | None:
     return [n.strip() for n in value if n.strip()]
 
 
-def _results_workbook(raw: bytes, path: PurePath, rejected: list[str]
-                      ) -> tuple[list[LabelGroup], list[ReportLink]]:  # fmt: skip
+def _results_workbook(
+    raw: bytes, path: PurePath, rejected: list[str]
+) -> tuple[list[LabelGroup], list[ReportLink]]:
     """The crawler's results: a report URL and the package names found in its page. They are
     the paper's co-existing labelling and, like a source-report list, report-to-package links
     (never claims)."""
@@ -212,15 +238,19 @@ def _results_workbook(raw: bytes, path: PurePath, rejected: list[str]
             groups[keyed[0]][LabelMember(ecosystem, name, None, name)] = None
             where = (("row", f"{path.name} row {number}"),)
             links.setdefault((keyed[0], name), ReportLink(str(url), ecosystem, name, None, where))
-    return [LabelGroup(LABELLER, COEXISTING, key, tuple(members))
-            for key, members in groups.items() if members], list(links.values())  # fmt: skip
+    return [
+        LabelGroup(LABELLER, COEXISTING, key, tuple(members))
+        for key, members in groups.items()
+        if members
+    ], list(links.values())
 
 
 # --- JSON: clusters and node-link graphs -------------------------------------------------------
 
 
-def _json_file(raw: bytes, path: PurePath, warnings: list[str], rejected: list[str]
-               ) -> list[LabelGroup]:  # fmt: skip
+def _json_file(
+    raw: bytes, path: PurePath, warnings: list[str], rejected: list[str]
+) -> list[LabelGroup]:
     try:  # the graphs hold bare NaN (pandas' missing value): read as None
         data = json.loads(raw.decode("utf-8-sig"), parse_constant=lambda _: None)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -288,8 +318,9 @@ def _node_member(node: dict[str, Any], fallback: str | None) -> LabelMember | No
     return _member(ecosystem, *split_name_version(text), text)
 
 
-def _kind_of_graph(path: PurePath, nodes: list[dict[str, Any]], links: list[dict[str, Any]],
-                   directed: bool) -> str | None:  # fmt: skip
+def _kind_of_graph(
+    path: PurePath, nodes: list[dict[str, Any]], links: list[dict[str, Any]], directed: bool
+) -> str | None:
     """The relation a graph draws: from its folder in the artifact, else from its attributes."""
     for part in reversed(path.parts):
         if part.lower() in FOLDERS:
@@ -321,8 +352,9 @@ def _components(nodes: Iterable[str], links: Iterable[tuple[str, str]]) -> list[
     return [sorted(g) for g in groups.values() if len(g) > 1]
 
 
-def _graph(data: dict[str, Any], path: PurePath, warnings: list[str], rejected: list[str]
-           ) -> list[LabelGroup]:  # fmt: skip
+def _graph(
+    data: dict[str, Any], path: PurePath, warnings: list[str], rejected: list[str]
+) -> list[LabelGroup]:
     """A NetworkX node-link graph: components (duplicated, dependency), dependency pairs
     (source depends on target, as the paper added them), or report groups (co-existing)."""
     nodes = [n for n in data["nodes"] if isinstance(n, dict) and "id" in n]
@@ -351,23 +383,31 @@ def _graph(data: dict[str, Any], path: PurePath, warnings: list[str], rejected: 
         return _report_groups(nodes, members, pairs)
     components = _components(members, ((a, b) for a, b, _ in pairs))
     groups = [
-        LabelGroup(LABELLER, kind, f"component at node {ids[0]}",
-                   tuple(dict.fromkeys(members[i] for i in ids)))
+        LabelGroup(
+            LABELLER,
+            kind,
+            f"component at node {ids[0]}",
+            tuple(dict.fromkeys(members[i] for i in ids)),
+        )
         for ids in components
-    ]  # fmt: skip
+    ]
     if kind == DEPENDENCY:
         for a, b, _ in dict.fromkeys(pairs):
             pair = (replace(members[a], role="from"), replace(members[b], role="to"))
-            groups.append(LabelGroup(LABELLER, DEPENDS_ON, f"{pair[0].given} -> {pair[1].given}",
-                                     pair))  # fmt: skip
+            groups.append(
+                LabelGroup(LABELLER, DEPENDS_ON, f"{pair[0].given} -> {pair[1].given}", pair)
+            )
     alone = len(members) - len({i for ids in components for i in ids})
     if alone > 0:
         warnings.append(f"{alone} nodes without an edge are in no group")
     return groups
 
 
-def _report_groups(nodes: list[dict[str, Any]], members: dict[str, LabelMember],
-                   pairs: list[tuple[str, str, str | None]]) -> list[LabelGroup]:  # fmt: skip
+def _report_groups(
+    nodes: list[dict[str, Any]],
+    members: dict[str, LabelMember],
+    pairs: list[tuple[str, str, str | None]],
+) -> list[LabelGroup]:
     """Per report URL, the packages its nodes or edges carry it for."""
     by_report: dict[str, dict[LabelMember, None]] = defaultdict(dict)
     for node in nodes:
@@ -381,5 +421,4 @@ def _report_groups(nodes: list[dict[str, Any]], members: dict[str, LabelMember],
     for url, found in by_report.items():
         keyed = url_key(url)
         groups[keyed[0] if keyed else url].update(found)
-    return [LabelGroup(LABELLER, COEXISTING, key, tuple(found))
-            for key, found in groups.items()]  # fmt: skip
+    return [LabelGroup(LABELLER, COEXISTING, key, tuple(found)) for key, found in groups.items()]

@@ -26,17 +26,26 @@ EVIDENCE = ("Source", "status", "error", "published_at", "ID")
 # known word says the ecosystem; without a path, the report's URL must name exactly one.
 # Cells that are notes rather than names (a few are in Chinese) are rejected by row.
 _NAME = re.compile(r"(@[A-Za-z0-9][\w.~-]*/)?[A-Za-z0-9][\w.~-]*\Z", re.ASCII)
-_WORDS = {"npm": "npm", "pypi": "PyPI", "ruby": "RubyGems", "rubygems": "RubyGems",
-          "gem": "RubyGems", "gems": "RubyGems", "mavencentral": "Maven", "maven": "Maven",
-          "nuget": "NuGet"}  # fmt: skip
+_WORDS = {
+    "npm": "npm",
+    "pypi": "PyPI",
+    "ruby": "RubyGems",
+    "rubygems": "RubyGems",
+    "gem": "RubyGems",
+    "gems": "RubyGems",
+    "mavencentral": "Maven",
+    "maven": "Maven",
+    "nuget": "NuGet",
+}
 NOT_A_NAME = "not a package name (a note)"
 NO_ECOSYSTEM = "no ecosystem (no sample path, and the URL names none or several)"
 UNLINKED_SHOWN = 10
 _ARCHIVE = re.compile(r"(\.tar\.gz|\.tgz|\.tar|\.zip|\.whl|\.gem|\.jar)[a-z]*\Z")
 
 
-def report_sites(sheets: list[Sheet], label: str, warnings: list[str], rejected: list[str]
-                 ) -> tuple[list[Report], list[ReportSite]]:  # fmt: skip
+def report_sites(
+    sheets: list[Sheet], label: str, warnings: list[str], rejected: list[str]
+) -> tuple[list[Report], list[ReportSite]]:
     """report.xlsx: its URLs, and each site's category (site_count, and again final)."""
     urls = [sheet for sheet in sheets if "URL" in sheet.columns]
     rest = data_sheets([s for s in sheets if "URL" not in s.columns], SITES, label, warnings)
@@ -58,13 +67,16 @@ def report_sites(sheets: list[Sheet], label: str, warnings: list[str], rejected:
             )
             found = sites.setdefault(site, ReportSite(site, category, number_of_reports))
             if found.category != category:
-                warnings.append(f"sheet {sheet.title} row {number}: {site!r} is {category!r},"
-                                f" another sheet says {found.category!r} (that kept)")  # fmt: skip
+                warnings.append(
+                    f"sheet {sheet.title} row {number}: {site!r} is {category!r},"
+                    f" another sheet says {found.category!r} (that kept)"
+                )
     return _reports(urls, False, rejected), list(sites.values())
 
 
-def ioc_reports(sheets: list[Sheet], label: str, warnings: list[str], rejected: list[str]
-                ) -> list[Report]:  # fmt: skip
+def ioc_reports(
+    sheets: list[Sheet], label: str, warnings: list[str], rejected: list[str]
+) -> list[Report]:
     """IoC-report.xlsx: a report per URL, its other cells (names, IoCs) as the report's text."""
     found = data_sheets(sheets, ("URL",), label, warnings)
     if not found:
@@ -85,12 +97,15 @@ def _reports(sheets: list[Sheet], with_iocs: bool, rejected: list[str]) -> list[
             cells = found.setdefault(keyed[0], (url, keyed[1], {}))[2]
             if with_iocs:  # the IoCs in them are found in the text later, as for any write-up
                 cells.update(dict.fromkeys(c for i, c in enumerate(row) if c and i != first))
-    return [Report(key, url, site, None, None, "\n".join(cells))
-            for key, (url, site, cells) in found.items()]  # fmt: skip
+    return [
+        Report(key, url, site, None, None, "\n".join(cells))
+        for key, (url, site, cells) in found.items()
+    ]
 
 
-def source_links(sheets: list[Sheet], label: str, warnings: list[str], rejected: list[str]
-                 ) -> list[ReportLink]:  # fmt: skip
+def source_links(
+    sheets: list[Sheet], label: str, warnings: list[str], rejected: list[str]
+) -> list[ReportLink]:
     """A source-report workbook: each row links the report at its URL to a package it named.
     The npm and pypi sheets write "name@version" in name; the ruby one has a version column."""
     matched = SOURCE_REPORT.match(label)
@@ -111,8 +126,11 @@ def source_links(sheets: list[Sheet], label: str, warnings: list[str], rejected:
                 name, version = text[:at], text[at + 1 :] or None
             said = [(c, v) for c in EVIDENCE if (v := sheet.get(row, c))]
             said = [(c, normalise_time(v) or v if c == "published_at" else v) for c, v in said]
-            links.append(ReportLink(url, ecosystem, name, version,
-                                    (*said, ("row", f"{sheet.title} row {number}"))))  # fmt: skip
+            links.append(
+                ReportLink(
+                    url, ecosystem, name, version, (*said, ("row", f"{sheet.title} row {number}"))
+                )
+            )
     return links
 
 
@@ -146,8 +164,10 @@ def ioc_links(sheets: list[Sheet], warnings: list[str]) -> list[ReportLink]:
                     continue
                 name, version = _from_path(given, path)
                 said = (("path", path),) if path else ()
-                links.setdefault((keyed[0], ecosystem, name), ReportLink(
-                    url, ecosystem, name, version, (*said, ("row", where))))  # fmt: skip
+                links.setdefault(
+                    (keyed[0], ecosystem, name),
+                    ReportLink(url, ecosystem, name, version, (*said, ("row", where))),
+                )
     for why, found in unlinked.items():
         if found:
             more = "; ..." if len(found) > UNLINKED_SHOWN else ""

@@ -69,12 +69,28 @@ class ReportsSource:
                 return Problem(item.display, rejected[0])
         elif path.stem.lower() in NOT_WRITE_UPS:
             skipped = ("not a write-up by its name (skipped)",)
-            return Document(item.display, sha256, "reports", f"reports/{item.display}",
-                            file_time(item), (), skipped)  # fmt: skip
+            return Document(
+                item.display,
+                sha256,
+                "reports",
+                f"reports/{item.display}",
+                file_time(item),
+                (),
+                skipped,
+            )
         else:
             found, rejected = [_write_up(text, suffix, item.display)], []
-        return Document(item.display, sha256, "reports", f"reports/{item.display}",
-                        file_time(item), (), (), tuple(rejected), tuple(found))  # fmt: skip
+        return Document(
+            item.display,
+            sha256,
+            "reports",
+            f"reports/{item.display}",
+            file_time(item),
+            (),
+            (),
+            tuple(rejected),
+            tuple(found),
+        )
 
 
 def _write_up(text: str, suffix: str, shown: str) -> Report:
@@ -110,12 +126,16 @@ def _incident_list(text: str) -> tuple[list[Report], list[str]]:
             rejected.append(f"line {reader.line_num}: reference {row['reference']!r} is not a URL")
             continue
         date = row.get("report_date") or row.get("detection_date") or ""
-        found.append(Report(
-            key=keyed[0], url=row["reference"], site=keyed[1],
-            title=row["description"][:200] or None,
-            published=_us_date(date),
-            text="\n".join(filter(None, [row["description"], row.get("comments", "")])),
-        ))  # fmt: skip
+        found.append(
+            Report(
+                key=keyed[0],
+                url=row["reference"],
+                site=keyed[1],
+                title=row["description"][:200] or None,
+                published=_us_date(date),
+                text="\n".join(filter(None, [row["description"], row.get("comments", "")])),
+            )
+        )
     return found, rejected
 
 

@@ -16,8 +16,17 @@ from openpyxl.utils.exceptions import InvalidFileException  # type: ignore[impor
 PLACEHOLDERS = frozenset({"", "none", "null", "nil", "nan", "n/a", "not available", "unknown"})
 MAX_UNPACKED = 128 * 1024 * 1024  # a workbook is a zip: a small file can unpack to gigabytes
 MAX_ROWS, MAX_COLUMNS = 500_000, 64  # a sheet's declared size pads every row: read only so much
-_BAD_WORKBOOK = (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError,
-                 EOFError, OSError, zlib.error, ParseError)  # fmt: skip
+_BAD_WORKBOOK = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    TypeError,
+    EOFError,
+    OSError,
+    zlib.error,
+    ParseError,
+)
 
 
 class Unusable(Exception):
@@ -66,8 +75,9 @@ def read_workbook(raw: bytes, label: str) -> list[Sheet]:
     return [sheet for sheet in sheets if sheet.columns or sheet.rows]
 
 
-def data_sheets(sheets: list[Sheet], needed: tuple[str, ...], label: str,
-                warnings: list[str]) -> list[Sheet]:  # fmt: skip
+def data_sheets(
+    sheets: list[Sheet], needed: tuple[str, ...], label: str, warnings: list[str]
+) -> list[Sheet]:
     """The sheets whose header has every needed column. A sheet with none of them is a
     summary or a chart beside the data (skipped with a warning); one with only some is a
     data sheet that lost a column, which makes the whole workbook unusable."""
@@ -77,8 +87,10 @@ def data_sheets(sheets: list[Sheet], needed: tuple[str, ...], label: str,
         if not missing:
             found.append(sheet)
         elif len(missing) == len(needed):
-            warnings.append(f"{label} sheet {sheet.title}: a summary or chart, with no"
-                            f" {' or '.join(needed)} column (skipped)")  # fmt: skip
+            warnings.append(
+                f"{label} sheet {sheet.title}: a summary or chart, with no"
+                f" {' or '.join(needed)} column (skipped)"
+            )
         else:
             raise Unusable(f"{label} sheet {sheet.title}: missing column {missing[0]!r}")
     return found

@@ -154,6 +154,8 @@ def _check_place(path: Path, create: bool) -> None:
 def _why(exc: sqlite3.DatabaseError) -> str:
     text = str(exc)
     if "readonly" in text or "read-only" in text or "unable to open" in text:
-        return (f"cannot write the store ({text}); check the permissions of the file and its "
-                "folder (SQLite writes a -wal file beside it), or pass another --db")  # fmt: skip
+        return (
+            f"cannot write the store ({text}); check the permissions of the file and its "
+            "folder (SQLite writes a -wal file beside it), or pass another --db"
+        )
     return f"not a usable malgraph store ({text}); pass another --db"

@@ -66,8 +66,15 @@ def code_source(db: sqlite3.Connection, name: str) -> int:
     return int(db.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()[0])
 
 
-def add_artifact(db: sqlite3.Connection, version_id: int, source: str, sha256: str,
-                 location: str, kind: str, fetched_at: str) -> None:  # fmt: skip
+def add_artifact(
+    db: sqlite3.Connection,
+    version_id: int,
+    source: str,
+    sha256: str,
+    location: str,
+    kind: str,
+    fetched_at: str,
+) -> None:
     db.execute(
         "INSERT OR IGNORE INTO artifacts(package_version_id, source_id, sha256, location, kind,"
         " fetched_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -75,8 +82,15 @@ def add_artifact(db: sqlite3.Connection, version_id: int, source: str, sha256: s
     )
 
 
-def add_observation(db: sqlite3.Connection, version_id: int, registry: str, status: str,
-                    detail: str, released: str | None, observed_at: str) -> None:  # fmt: skip
+def add_observation(
+    db: sqlite3.Connection,
+    version_id: int,
+    registry: str,
+    status: str,
+    detail: str,
+    released: str | None,
+    observed_at: str,
+) -> None:
     db.execute(
         "INSERT OR REPLACE INTO registry_observations VALUES (?, ?, ?, ?, ?, ?)",
         (version_id, registry, status, detail, released, observed_at),
@@ -104,27 +118,38 @@ def save_analysis(db: sqlite3.Connection, sha256: str, analysis: Analysis, at: s
     db.execute(
         "INSERT INTO code_analyses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            sha256, ANALYZER_VERSION, analysis.status, analysis.format, analysis.reason,
+            sha256,
+            ANALYZER_VERSION,
+            analysis.status,
+            analysis.format,
+            analysis.reason,
             orjson.dumps(analysis.skipped).decode(),
             orjson.dumps(f.problems if f else ()).decode(),
-            dump(f.manifests if f else ()), dump(f.install_hooks if f else ()),
-            dump(f.findings if f else ()), dump(f.obfuscation if f else ()),
-            zlib.compress(f.tokens.encode()) if f else None, at,
+            dump(f.manifests if f else ()),
+            dump(f.install_hooks if f else ()),
+            dump(f.findings if f else ()),
+            dump(f.obfuscation if f else ()),
+            zlib.compress(f.tokens.encode()) if f else None,
+            at,
         ),
-    )  # fmt: skip
+    )
     if f is None:
         return
     db.executemany(
         "INSERT OR IGNORE INTO code_files VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(sha256, x.path, x.sha256, x.size, x.language, x.normalised_sha256, x.tokens)
-         for x in f.files],
-    )  # fmt: skip
+        [
+            (sha256, x.path, x.sha256, x.size, x.language, x.normalised_sha256, x.tokens)
+            for x in f.files
+        ],
+    )
     db.executemany(
         "INSERT INTO code_dependencies(sha256, ecosystem, name, spec, kind, file, line, snippet)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(sha256, d.ecosystem, d.name, d.spec, d.kind, d.file, d.line, d.snippet)
-         for d in f.dependencies],
-    )  # fmt: skip
+        [
+            (sha256, d.ecosystem, d.name, d.spec, d.kind, d.file, d.line, d.snippet)
+            for d in f.dependencies
+        ],
+    )
     db.executemany(
         "INSERT INTO code_imports(sha256, module, kind, relative, file, line, snippet)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -156,8 +181,15 @@ def code_card(db: sqlite3.Connection, package_id: int) -> list[dict[str, Any]]:
         (package_id,),
     ):
         entry = out.setdefault(version, {"version": version, "artifacts": [], "registries": []})
-        artifact = {"sha256": sha256, "source": source, "location": location, "kind": kind,
-                    "fetched_at": fetched_at, "analysis": status, "reason": reason}  # fmt: skip
+        artifact = {
+            "sha256": sha256,
+            "source": source,
+            "location": location,
+            "kind": kind,
+            "fetched_at": fetched_at,
+            "analysis": status,
+            "reason": reason,
+        }
         if status is not None:
             artifact.update(_features_summary(db, sha256))
         entry["artifacts"].append(artifact)
@@ -168,8 +200,15 @@ def code_card(db: sqlite3.Connection, package_id: int) -> list[dict[str, Any]]:
         (package_id,),
     ):
         entry = out.setdefault(version, {"version": version, "artifacts": [], "registries": []})
-        entry["registries"].append({"registry": registry, "status": status, "detail": detail,
-                                    "released": released, "observed_at": observed_at})  # fmt: skip
+        entry["registries"].append(
+            {
+                "registry": registry,
+                "status": status,
+                "detail": detail,
+                "released": released,
+                "observed_at": observed_at,
+            }
+        )
     return list(out.values())
 
 
@@ -229,24 +268,30 @@ def availability(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
 
 def release_times(db: sqlite3.Connection) -> dict[int, str]:
     """The earliest release time any source or registry gives, per package-version."""
-    return dict(db.execute(
-        "SELECT version_id, min(released) FROM ("
-        " SELECT rv.version_id, r.released FROM records r"
-        " JOIN record_versions rv ON rv.record_id = r.id"
-        " WHERE r.released IS NOT NULL AND r.role = 'claim' AND r.withdrawn IS NULL"
-        " UNION ALL SELECT package_version_id, released FROM registry_observations"
-        " WHERE released IS NOT NULL) GROUP BY version_id"))  # fmt: skip
+    return dict(
+        db.execute(
+            "SELECT version_id, min(released) FROM ("
+            " SELECT rv.version_id, r.released FROM records r"
+            " JOIN record_versions rv ON rv.record_id = r.id"
+            " WHERE r.released IS NOT NULL AND r.role = 'claim' AND r.withdrawn IS NULL"
+            " UNION ALL SELECT package_version_id, released FROM registry_observations"
+            " WHERE released IS NOT NULL) GROUP BY version_id"
+        )
+    )
 
 
 def current_artifacts(
     db: sqlite3.Connection, feed: str, key: str
 ) -> list[tuple[str, str, str | None]]:
     """(sha256, location, detected) of the artifacts the current version of a document holds."""
-    return list(db.execute(
-        "SELECT a.sha256, a.location, a.detected FROM documents d"
-        " JOIN artifacts a ON a.document_sha256 = d.sha256"
-        " WHERE d.current AND d.feed = ? AND d.doc_key = ? ORDER BY a.id",
-        (feed, key)))  # fmt: skip
+    return list(
+        db.execute(
+            "SELECT a.sha256, a.location, a.detected FROM documents d"
+            " JOIN artifacts a ON a.document_sha256 = d.sha256"
+            " WHERE d.current AND d.feed = ? AND d.doc_key = ? ORDER BY a.id",
+            (feed, key),
+        )
+    )
 
 
 def documents_holding(db: sqlite3.Connection, feed: str, locations: list[str]) -> dict[str, str]:
@@ -273,5 +318,6 @@ def stat_cache(db: sqlite3.Connection, prefix: str) -> dict[str, tuple[int, int]
 
 
 def remember_input(db: sqlite3.Connection, key: str, size: int, mtime_ns: int, sha256: str) -> None:
-    db.execute("INSERT OR REPLACE INTO input_files VALUES (?, ?, ?, ?)",
-               (key, size, mtime_ns, sha256))  # fmt: skip
+    db.execute(
+        "INSERT OR REPLACE INTO input_files VALUES (?, ?, ?, ?)", (key, size, mtime_ns, sha256)
+    )

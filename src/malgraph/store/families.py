@@ -34,8 +34,9 @@ def similarity_card(db: sqlite3.Connection, package_id: int) -> list[dict[str, A
         ]
         if fid or neighbours:
             family = {"id": fid, "size": size, "first_release": first, "last_release": last}
-            out.append({"version": version, "family": family if fid else None,
-                        "neighbours": neighbours})  # fmt: skip
+            out.append(
+                {"version": version, "family": family if fid else None, "neighbours": neighbours}
+            )
     return out
 
 
@@ -50,8 +51,12 @@ def family_stats(db: sqlite3.Connection) -> dict[str, Any]:
         " pv.id JOIN code_analyses c ON c.sha256 = a.sha256 AND c.status != 'unreadable'"
         " LEFT JOIN family_members m ON m.package_version_id = pv.id GROUP BY p.ecosystem"
     ):
-        per_eco[eco] = {"available": available, "in_families": members, "families": count,
-                        "share_in_families": round(members / available, 4)}  # fmt: skip
+        per_eco[eco] = {
+            "available": available,
+            "in_families": members,
+            "families": count,
+            "share_in_families": round(members / available, 4),
+        }
     available = sum(e["available"] for e in per_eco.values())
     inside = sum(e["in_families"] for e in per_eco.values())
     return {
@@ -76,10 +81,17 @@ def all_families(db: sqlite3.Connection) -> list[dict[str, Any]]:
             {"ecosystem": eco, "name": name, "version": version, "purl": purl}
         )
     return [
-        {"id": fid, "size": size, "ecosystems": orjson.loads(ecosystems),
-         "first_release": first, "last_release": last, "undated_members": undated,
-         "members": members.get(fid, [])}
+        {
+            "id": fid,
+            "size": size,
+            "ecosystems": orjson.loads(ecosystems),
+            "first_release": first,
+            "last_release": last,
+            "undated_members": undated,
+            "members": members.get(fid, []),
+        }
         for fid, size, ecosystems, first, last, undated in db.execute(
             "SELECT id, size, ecosystems, first_release, last_release, undated FROM families"
-            " ORDER BY size DESC, id")
-    ]  # fmt: skip
+            " ORDER BY size DESC, id"
+        )
+    ]

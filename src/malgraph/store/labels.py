@@ -48,8 +48,11 @@ def repoint(db: sqlite3.Connection, names: SourceNames) -> int:
         " JOIN sources s ON s.id = l.source_id"
     ).fetchall()
     wanted = names.canonical(label for _, label, *_ in rows)
-    moves = [(lid, sid, kind, wanted[label]) for lid, label, sid, name, kind in rows
-             if wanted[label] != name]  # fmt: skip
+    moves = [
+        (lid, sid, kind, wanted[label])
+        for lid, label, sid, name, kind in rows
+        if wanted[label] != name
+    ]
     if not moves:
         return 0
     ids = dict(db.execute("SELECT name, id FROM sources").fetchall())
@@ -60,9 +63,14 @@ def repoint(db: sqlite3.Connection, names: SourceNames) -> int:
             ).lastrowid
         _move(db, label_id, old, ids[name])
     moved = orjson.dumps([m[0] for m in moves]).decode()
-    packages = orjson.dumps([p for (p,) in db.execute(
-        f"SELECT DISTINCT package_id FROM records WHERE label_id {_LISTED}", (moved,)
-    )]).decode()  # fmt: skip
+    packages = orjson.dumps(
+        [
+            p
+            for (p,) in db.execute(
+                f"SELECT DISTINCT package_id FROM records WHERE label_id {_LISTED}", (moved,)
+            )
+        ]
+    ).decode()
     db.execute(
         f"DELETE FROM edges WHERE kind IN ('{DUPLICATED}', '{DUPLICATED_PACKAGE}') AND"
         " src_type = 'record' AND"

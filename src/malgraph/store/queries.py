@@ -37,12 +37,19 @@ def claims(
         sql += " AND r.package_id IN (SELECT value FROM json_each(?2))"
         rows = db.execute(sql, (include_withdrawn, package_ids_json))
     return [
-        ClaimView(record, source, source_record, eco, package, package_purl, Scope(scope),
-                  frozenset(versions.split("\x1f")) if versions else frozenset(),
-                  "" if label in (None, source) else label)
-        for record, source, source_record, eco, package, package_purl, scope, versions, label
-        in rows
-    ]  # fmt: skip
+        ClaimView(
+            record,
+            source,
+            source_record,
+            eco,
+            package,
+            purl,
+            Scope(scope),
+            frozenset(versions.split("\x1f")) if versions else frozenset(),
+            "" if label in (None, source) else label,
+        )
+        for record, source, source_record, eco, package, purl, scope, versions, label in rows
+    ]
 
 
 def stats(
@@ -88,11 +95,13 @@ def package_version_count(db: sqlite3.Connection, include_withdrawn: bool = Fals
     """The store's one count of package-versions: distinct versions some active claim lists
     (`stats` prints it; the report's header reads it too). A claim of every version, a range
     or unknown versions names none (see insights.overlap)."""
-    return int(db.execute(
-        "SELECT count(DISTINCT rv.version_id) FROM record_versions rv"
-        f" JOIN records r ON r.id = rv.record_id WHERE {_ACTIVE} AND r.scope = 'listed'",
-        (include_withdrawn,),
-    ).fetchone()[0])  # fmt: skip
+    return int(
+        db.execute(
+            "SELECT count(DISTINCT rv.version_id) FROM record_versions rv"
+            f" JOIN records r ON r.id = rv.record_id WHERE {_ACTIVE} AND r.scope = 'listed'",
+            (include_withdrawn,),
+        ).fetchone()[0]
+    )
 
 
 def report_link_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
@@ -231,9 +240,15 @@ def version_dates(db: sqlite3.Connection, package_id: int) -> list[dict[str, Any
     for version, released, seen, who in rows:
         dates = out.setdefault(
             version,
-            {"version": version, "released": None, "first_detected": None, "detected_by": None,
-             "removal_observed": None, "removal_seen_by": None},
-        )  # fmt: skip
+            {
+                "version": version,
+                "released": None,
+                "first_detected": None,
+                "detected_by": None,
+                "removal_observed": None,
+                "removal_seen_by": None,
+            },
+        )
         if released and (dates["released"] is None or released < dates["released"]):
             dates["released"] = released
         if seen and (dates["first_detected"] is None or seen < dates["first_detected"]):

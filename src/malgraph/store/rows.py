@@ -32,11 +32,35 @@ REPORT_REFERENCE_TYPES = frozenset({"ARTICLE", "REPORT", "WEB"})
 # What every claim has comes first, so a claim without texts stops early: the columns after
 # its last value are NULL, and not binding them saves a third of its insert.
 RECORD_COLUMNS = (
-    "id", "source_id", "parent_id", "package_id", "source_record_id", "role", "name_given",
-    "scope", "versions", "ranges", "published", "modified", "withdrawn", "imported", "raw_sha256",
-    "released", "removed", "aliases", "refs", "credits", "iocs", "summary", "details",
-    "document_sha256", "available", "dependencies", "description", "given",
-)  # fmt: skip
+    "id",
+    "source_id",
+    "parent_id",
+    "package_id",
+    "source_record_id",
+    "role",
+    "name_given",
+    "scope",
+    "versions",
+    "ranges",
+    "published",
+    "modified",
+    "withdrawn",
+    "imported",
+    "raw_sha256",
+    "released",
+    "removed",
+    "aliases",
+    "refs",
+    "credits",
+    "iocs",
+    "summary",
+    "details",
+    "document_sha256",
+    "available",
+    "dependencies",
+    "description",
+    "given",
+)
 
 _VALUE_INDEX = {name: i for i, name in enumerate(RECORD_COLUMNS[4:])}
 
@@ -157,14 +181,31 @@ def record_rows(record: Record, document_sha256: str | None) -> RecordRows:
     package = package_key(record.ecosystem, record.ecosystem_known, record.name_given)
     references = [{"type": r.type, "url": r.url} for r in record.references]
     values = (
-        record.source_record_id, record.role.value, record.name_given, record.scope.value,
-        orjson.dumps(record.versions).decode(), json_or_none(record.ranges), record.published,
-        record.modified, record.withdrawn, record.imported, record.raw_sha256, record.released,
-        record.removed, json_or_none(record.aliases), json_or_none(references),
-        json_or_none(record.credits), json_or_none(record.iocs), record.summary, record.details,
-        document_sha256, None if record.available is None else int(record.available),
-        json_or_none(record.dependencies), record.description, record.given,
-    )  # fmt: skip
+        record.source_record_id,
+        record.role.value,
+        record.name_given,
+        record.scope.value,
+        orjson.dumps(record.versions).decode(),
+        json_or_none(record.ranges),
+        record.published,
+        record.modified,
+        record.withdrawn,
+        record.imported,
+        record.raw_sha256,
+        record.released,
+        record.removed,
+        json_or_none(record.aliases),
+        json_or_none(references),
+        json_or_none(record.credits),
+        json_or_none(record.iocs),
+        record.summary,
+        record.details,
+        document_sha256,
+        None if record.available is None else int(record.available),
+        json_or_none(record.dependencies),
+        record.description,
+        record.given,
+    )
     return RecordRows(
         source=record.source,
         package=package,
@@ -178,8 +219,13 @@ def record_rows(record: Record, document_sha256: str | None) -> RecordRows:
 
 
 def _campaign_rows(campaign: Campaign) -> CampaignRows:
-    values = (campaign.name, campaign.category, campaign.created, campaign.description,
-              json_or_none(campaign.references))  # fmt: skip
+    values = (
+        campaign.name,
+        campaign.category,
+        campaign.created,
+        campaign.description,
+        json_or_none(campaign.references),
+    )
     found = [ioc for text in campaign.iocs for ioc in iocs_in_text(text)]
     return CampaignRows(campaign.key, values, ioc_tuples(found))
 
@@ -187,8 +233,9 @@ def _campaign_rows(campaign: Campaign) -> CampaignRows:
 def _report_rows(report: Report) -> ReportRows:
     kind = "file" if report.key.startswith("file:") else "url"
     values = (report.title, report.published, kind, report.text or None)
-    return ReportRows(report.key, report.url, report.site, values,
-                      ioc_tuples(iocs_in_text(report.text)))  # fmt: skip
+    return ReportRows(
+        report.key, report.url, report.site, values, ioc_tuples(iocs_in_text(report.text))
+    )
 
 
 def _package(ecosystem: str, name_given: str) -> tuple[str, str, int, str]:
@@ -200,9 +247,11 @@ def _artifact_rows(artifact: Artifact) -> ArtifactRows:
     package = _package(artifact.ecosystem, artifact.name)
     version = canonical_version(package[0], artifact.version)
     return ArtifactRows(
-        artifact.source, package, (version, purl(package[0], package[1], version)),
+        artifact.source,
+        package,
+        (version, purl(package[0], package[1], version)),
         (artifact.sha256, artifact.location, artifact.kind, artifact.detected),
-    )  # fmt: skip
+    )
 
 
 def _link_rows(link: ReportLink) -> LinkRows | None:
@@ -242,7 +291,13 @@ def document_rows(doc: Document) -> DocumentRows:
     links = tuple(rows for rows in _kept(_link_rows, doc.links, rejected) if rows)
     labels = tuple(_label_rows(g, rejected) for g in doc.labels)
     return DocumentRows(
-        doc.path, doc.sha256, doc.feed, doc.key, doc.modified, doc.warnings, tuple(rejected),
+        doc.path,
+        doc.sha256,
+        doc.feed,
+        doc.key,
+        doc.modified,
+        doc.warnings,
+        tuple(rejected),
         records,
         tuple(_report_rows(r) for r in doc.reports),
         tuple(_campaign_rows(c) for c in doc.campaigns),
@@ -250,7 +305,7 @@ def document_rows(doc: Document) -> DocumentRows:
         links,
         tuple((s.site, s.category, s.reports) for s in doc.sites),
         labels,
-    )  # fmt: skip
+    )
 
 
 def _kept(to_rows: Callable[[_T], _R], items: Iterable[_T], rejected: list[str]) -> Iterator[_R]:

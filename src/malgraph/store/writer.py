@@ -80,13 +80,17 @@ class _Labels:
     def __init__(self, db: sqlite3.Connection, names: SourceNames, sources: _IdMap) -> None:
         self.names, self.sources = names, sources
         self.found: dict[str, tuple[int, int, str]] = {
-            label: (int(lid), int(sid), name) for lid, label, sid, name in db.execute(
+            label: (int(lid), int(sid), name)
+            for lid, label, sid, name in db.execute(
                 "SELECT l.id, l.label, l.source_id, s.name FROM source_labels l"
                 " JOIN sources s ON s.id = l.source_id"
             )
-        }  # fmt: skip
-        self.unlisted = {label_key(label): (sid, name) for label, (_, sid, name)
-                         in self.found.items() if names.listed(label) is None}  # fmt: skip
+        }
+        self.unlisted = {
+            label_key(label): (sid, name)
+            for label, (_, sid, name) in self.found.items()
+            if names.listed(label) is None
+        }
         self.next = int(
             db.execute("SELECT coalesce(max(id), 0) + 1 FROM source_labels").fetchone()[0]
         )
@@ -119,9 +123,13 @@ def _version_id(maps: dict[str, _IdMap], package: int, version: tuple[str, str])
     return maps["package_versions"].get((package, version[0]), package, *version)
 
 
-def _sightings(maps: dict[str, _IdMap], iocs: Sequence[tuple[str, str, str]],
-               record: int | None = None, report: int | None = None,
-               campaign: int | None = None) -> list[tuple[Any, ...]]:  # fmt: skip
+def _sightings(
+    maps: dict[str, _IdMap],
+    iocs: Sequence[tuple[str, str, str]],
+    record: int | None = None,
+    report: int | None = None,
+    campaign: int | None = None,
+) -> list[tuple[Any, ...]]:
     """ioc_sightings rows for IoCs seen in exactly one of a record, a report or a campaign."""
     return [
         (maps["iocs"].get((kind, value), kind, value), record, report, campaign, written)
@@ -297,8 +305,12 @@ class Writer:
         """Take back every document of a feed, with its rows and its stat-cache entries, so that
         the next ingest reads its files afresh: for a store whose documents an older reader
         made. The caller holds the transaction. Returns how many documents were taken back."""
-        keys = [k for (k,) in self.db.execute(
-            "SELECT doc_key FROM documents WHERE current AND feed = ?", (feed,))]  # fmt: skip
+        keys = [
+            k
+            for (k,) in self.db.execute(
+                "SELECT doc_key FROM documents WHERE current AND feed = ?", (feed,)
+            )
+        ]
         for key in keys:
             self._retire(feed, key)
         self.db.execute(  # a zip member's document names its zip before the '!'
@@ -315,12 +327,15 @@ class Writer:
         (sha,) = self.db.execute(
             "SELECT sha256 FROM documents WHERE current AND feed = ? AND doc_key = ?", (feed, key)
         ).fetchone()
-        family = [i for (i,) in self.db.execute(
-            "SELECT id FROM records WHERE document_sha256 = ?1 AND parent_id IS NULL UNION ALL"
-            " SELECT c.id FROM records c JOIN records p ON c.parent_id = p.id"
-            " WHERE p.document_sha256 = ?1 AND p.parent_id IS NULL",
-            (sha,),
-        )]  # fmt: skip
+        family = [
+            i
+            for (i,) in self.db.execute(
+                "SELECT id FROM records WHERE document_sha256 = ?1 AND parent_id IS NULL UNION ALL"
+                " SELECT c.id FROM records c JOIN records p ON c.parent_id = p.id"
+                " WHERE p.document_sha256 = ?1 AND p.parent_id IS NULL",
+                (sha,),
+            )
+        ]
         ids = (orjson.dumps(family).decode(),)
         listed = "IN (SELECT value FROM json_each(?))"
         # Spelled out, not left to ON DELETE CASCADE: ingest writes without foreign-key checks.
@@ -348,8 +363,14 @@ class Writer:
         self.db.execute("DELETE FROM label_groups WHERE document_sha256 = ?", (sha,))
         self.db.execute("UPDATE documents SET current = 0 WHERE sha256 = ?", (sha,))
 
-    def _add(self, record: RecordRows, parent: int | None, next_id: int,
-             maps: dict[str, _IdMap], out: _Batch) -> int:  # fmt: skip
+    def _add(
+        self,
+        record: RecordRows,
+        parent: int | None,
+        next_id: int,
+        maps: dict[str, _IdMap],
+        out: _Batch,
+    ) -> int:
         record_id = next_id
         label = self.labels.get(record.source, "feed" if parent is None else "origin")
         source = label[1]
@@ -359,11 +380,19 @@ class Writer:
         row = (label[0], record_id, source, parent, package, *record.values)
         out.records.setdefault(len(row), []).append(row)
         if record.column("role") == _CLAIM and record.column("withdrawn") is None:
-            out.claims.setdefault(package, []).append(ClaimView(  # duplicated may link it
-                record_id, label[2], record.column("source_record_id"), record.package[0],
-                package, record.package[3], Scope(record.column("scope")),
-                frozenset(v for v, _ in record.versions), record.source,
-            ))  # fmt: skip
+            out.claims.setdefault(package, []).append(
+                ClaimView(  # duplicated may link it
+                    record_id,
+                    label[2],
+                    record.column("source_record_id"),
+                    record.package[0],
+                    package,
+                    record.package[3],
+                    Scope(record.column("scope")),
+                    frozenset(v for v, _ in record.versions),
+                    record.source,
+                )
+            )
         out.sightings += _sightings(maps, record.iocs, record=record_id)
         for campaign in record.campaigns:
             out.members.append((self._add_campaign(label, campaign, maps, out), record_id))
@@ -375,8 +404,13 @@ class Writer:
             next_id = self._add(child, record_id, next_id, maps, out)
         return next_id
 
-    def _add_campaign(self, label: tuple[int, int, str], campaign: CampaignRows,
-                      maps: dict[str, _IdMap], out: _Batch) -> int:  # fmt: skip
+    def _add_campaign(
+        self,
+        label: tuple[int, int, str],
+        campaign: CampaignRows,
+        maps: dict[str, _IdMap],
+        out: _Batch,
+    ) -> int:
         name, *details = campaign.values
         source = label[1]
         found = maps["campaigns"].get((source, campaign.key), source, campaign.key, name, label[0])
@@ -385,14 +419,16 @@ class Writer:
         out.sightings += _sightings(maps, campaign.iocs, campaign=found)
         return found
 
-    def _add_artifact(self, artifact: ArtifactRows, document: str, maps: dict[str, _IdMap],
-                      out: _Batch) -> None:  # fmt: skip
+    def _add_artifact(
+        self, artifact: ArtifactRows, document: str, maps: dict[str, _IdMap], out: _Batch
+    ) -> None:
         version_id = _version_id(maps, _package_id(maps, artifact.package), artifact.version)
         label_id, source, _ = self.labels.get(artifact.source, "feed")
         out.artifacts.append((version_id, source, *artifact.values, document, label_id))
 
-    def _add_report(self, report: ReportRows, document: str, maps: dict[str, _IdMap],
-                    out: _Batch) -> None:  # fmt: skip
+    def _add_report(
+        self, report: ReportRows, document: str, maps: dict[str, _IdMap], out: _Batch
+    ) -> None:
         found = maps["reports"].get(report.key, report.key, report.url, report.site)
         out.reports.append((*report.values, document, found))
         out.sightings += _sightings(maps, report.iocs, report=found)
