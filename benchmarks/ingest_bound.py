@@ -43,7 +43,7 @@ from typing import Any
 
 from ingest_osv import FLOOR, timed
 
-from malgraph.ingest import BATCH_SIZE, _parse
+from malgraph.pipeline.ingest import BATCH_SIZE, _parse
 from malgraph.sources.inputs import walk
 from malgraph.store import Store
 from malgraph.store.rows import RECORD_COLUMNS

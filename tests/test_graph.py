@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl  # type: ignore[import-untyped]
 import pytest
 
-from malgraph.ingest import ingest
+from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from malgraph.store.queries import find_packages, package_card, stats
 from tests.conftest import write_json

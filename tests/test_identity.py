@@ -1,7 +1,7 @@
 import pytest
 from packageurl import PackageURL
 
-from malgraph.identity import (
+from malgraph.core.identity import (
     UnsafeName,
     canonical_name,
     canonical_version,

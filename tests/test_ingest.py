@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from malgraph.errors import RejectedInput
-from malgraph.ingest import ingest
+from malgraph.core.errors import RejectedInput
+from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from malgraph.store.queries import stats
 from tests.conftest import origin, osv, write_json

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from malgraph.artifacts.cache import cache_for
 from malgraph.cli import app, code, explore, ingest, run  # noqa: F401  (registers the commands)
-from malgraph.ingest import ingest as ingest_documents
-from malgraph.ingest_archives import ingest_archives
+from malgraph.pipeline.ingest import ingest as ingest_documents
+from malgraph.pipeline.ingest_archives import ingest_archives
 from malgraph.store import Store
 from tests.conftest import osv, write_json
 from tests.inert_packages import gem, npm_package, sample_zip, sdist, tar_gz

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from malgraph.iocs import Ioc, iocs_from_osv, iocs_in_text
+from malgraph.core.iocs import Ioc, iocs_from_osv, iocs_in_text
 
 SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 ETH = "0x52908400098527886E0F7030069857D2E4169EE7"  # the EIP-55 example address

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from malgraph.source_names import SourceAliasError, SourceNames, label_key, read_table
+from malgraph.core.source_names import SourceAliasError, SourceNames, label_key, read_table
 
 
 def test_labels_match_ignoring_case_punctuation_and_width() -> None:

@@ -1,5 +1,5 @@
-from malgraph.dates import normalise_time
-from malgraph.urls import url_key
+from malgraph.core.dates import normalise_time
+from malgraph.core.urls import url_key
 
 
 def test_one_report_cited_many_ways_has_one_key() -> None:

@@ -15,7 +15,7 @@ from malgraph.analysis.languages import (
     startup_location,
     words_pattern,
 )
-from malgraph.errors import MalgraphError
+from malgraph.core.errors import MalgraphError
 
 
 @pytest.mark.parametrize(

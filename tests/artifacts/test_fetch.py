@@ -11,7 +11,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from malgraph.cli import app, code, explore  # noqa: F401  (importing registers the commands)
-from malgraph.ingest import ingest
+from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from tests.artifacts.registry_server import RegistryServer
 from tests.conftest import osv, write_json

@@ -8,7 +8,7 @@ from malgraph.analysis.runner import analyze_stored
 from malgraph.artifacts.cache import cache_for
 from malgraph.artifacts.fetch import register_local
 from malgraph.artifacts.local import name_version_readings
-from malgraph.ingest import ingest
+from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from malgraph.store.queries import find_packages, package_card, stats
 from tests.artifacts.hostile import bomb_tgz, traversal_tgz, truncated

@@ -18,7 +18,7 @@ import pytest
 import typer.main
 
 from malgraph.cli import app, code, explore, ingest, report, run  # noqa: F401  (registers them)
-from malgraph.ingest import ingest as ingest_api
+from malgraph.pipeline.ingest import ingest as ingest_api
 from malgraph.store import Store
 from tests.conftest import osv, write_json
 

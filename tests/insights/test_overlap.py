@@ -1,5 +1,5 @@
+from malgraph.core.model import ClaimView, Scope
 from malgraph.insights.overlap import source_overlap
-from malgraph.model import ClaimView, Scope
 
 
 def facts(source: str, package: int, scope: Scope, *versions: str, eco: str = "npm") -> ClaimView:

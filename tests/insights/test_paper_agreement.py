@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from malgraph.ingest import ingest
 from malgraph.insights.paper_agreement import pair_agreement, paper_agreement
+from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from tests.insights.tiny_store import code, depends_on, family, package, version
 from tests.sources.paper_graph_shapes import write_kg

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from malgraph.ingest import ingest
 from malgraph.insights.paper_rules import (
     Clusters,
     paper_clusters,
@@ -15,6 +14,7 @@ from malgraph.insights.paper_rules import (
     paper_rules,
     reproduction,
 )
+from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from malgraph.store.queries import stats
 from tests.cli.test_cli import run

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from malgraph.core.model import Scope
 from malgraph.insights.sources import sources_section
-from malgraph.model import Scope
 from malgraph.store import Store
 from malgraph.store.queries import claims
 from tests.conftest import osv

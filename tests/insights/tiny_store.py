@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from malgraph.ingest import ingest
+from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from malgraph.store.code import add_artifact, add_observation
 from tests.conftest import write_json

@@ -13,7 +13,7 @@ from malgraph.analysis.runner import analyze_stored
 from malgraph.artifacts.cache import cache_for
 from malgraph.artifacts.fetch import register_local
 from malgraph.cli import app, explore  # noqa: F401  (importing registers the commands)
-from malgraph.ingest import ingest
+from malgraph.pipeline.ingest import ingest
 from malgraph.relations.dependency import NAME_ONLY, Targets, refresh_dependencies
 from malgraph.relations.dependency_rules import gem_requirement_admits, spec_admits
 from malgraph.store import Store

@@ -1,4 +1,4 @@
-from malgraph.model import ClaimView, Scope
+from malgraph.core.model import ClaimView, Scope
 from malgraph.relations.duplicated import DUPLICATED, DUPLICATED_PACKAGE, duplicated_edges
 
 PURL = "pkg:npm/evil"

@@ -13,8 +13,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from malgraph.cli import app, report  # noqa: F401  (importing registers the commands)
+from malgraph.core.model import ClaimView, Scope
 from malgraph.insights.duplicates import records_with_and_without_duplicates
-from malgraph.model import ClaimView, Scope
 from malgraph.report import figures as F
 from malgraph.report.build import _jaccard
 from malgraph.report.html import Section, Table, render_html

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from malgraph.ingest import ingest
+from malgraph.pipeline.ingest import ingest
 from malgraph.sources.kam193 import OSV_COPY
 from malgraph.store import Store
 from tests.conftest import osv, write_json

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from malgraph.ingest import ingest
+from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from malgraph.store.queries import stats
 

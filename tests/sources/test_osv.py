@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from malgraph.model import Problem
+from malgraph.core.model import Problem
 from malgraph.sources.osv import parse_osv
 from malgraph.store.rows import RECORD_COLUMNS, DocumentRows
 from tests.conftest import origin, osv
@@ -149,7 +149,7 @@ def test_real_records_parse(shared_data: Path) -> None:
 
 
 def test_a_feeds_index_is_skipped_and_a_record_named_index_is_read(tmp_path: Path) -> None:
-    from malgraph.ingest import ingest
+    from malgraph.pipeline.ingest import ingest
     from malgraph.sources.osv import INDEX
     from malgraph.store import Store
     from tests.conftest import write_json

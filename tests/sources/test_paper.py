@@ -15,9 +15,9 @@ from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
 
-from malgraph.ingest import ingest
+from malgraph.core.urls import url_key
+from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
-from malgraph.urls import url_key
 
 EXCERPT = "malgraph-paper-excerpt"
 SIBLING = "malware_deduplicated.xlsx"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from malgraph.ingest import ingest
+from malgraph.pipeline.ingest import ingest
 from malgraph.sources.paper_graph import split_name_version
 from malgraph.store import Store
 from tests.sources.paper_graph_shapes import CAMPAIGN, book, graph, write_kg

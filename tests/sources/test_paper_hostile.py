@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from malgraph.ingest import ingest
+from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from tests.sources.paper_graph_shapes import END_HEADER, book, end_row, graph
 from tests.sources.test_paper_shapes import write_book

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from malgraph.ingest import ingest
 from malgraph.insights.campaigns import campaigns
+from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from tests.sources.test_paper import write_book
 

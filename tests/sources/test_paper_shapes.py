@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from malgraph.cli import app, main  # noqa: F401  (registers the commands)
 from malgraph.cli import ingest as cli_ingest  # noqa: F401
-from malgraph.ingest import ingest
 from malgraph.insights.groups import report_members
+from malgraph.pipeline.ingest import ingest
 from malgraph.relations.coexisting import coreported
 from malgraph.report.build import build_report
 from malgraph.store import Store

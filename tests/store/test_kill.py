@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from benchmarks.ingest_osv import make_tree
-from malgraph.ingest import ingest
+from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from malgraph.store.queries import stats
 from tests.test_ingest import counts

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 import malgraph.cli.ingest  # noqa: F401  (registers the commands)
 from malgraph.cli import app, explore, run  # noqa: F401
-from malgraph.ingest import ingest
-from malgraph.source_names import SourceEntry, SourceNames
+from malgraph.core.source_names import SourceEntry, SourceNames
+from malgraph.pipeline.ingest import ingest
 from malgraph.sources.inputs import InputFile
 from malgraph.store import Store
 from malgraph.store.labels import repoint

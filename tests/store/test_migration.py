@@ -60,7 +60,7 @@ def test_a_schema_2_store_keeps_its_artifacts_and_accepts_fetched_ones(tmp_path:
 def test_paper_documents_read_by_an_older_reader_are_read_again(
     tmp_path: Path, shared_data: Path
 ) -> None:
-    from malgraph.ingest import ingest
+    from malgraph.pipeline.ingest import ingest
     from malgraph.store.writer import Writer
 
     excerpt = str(shared_data / "malgraph-paper-excerpt")

@@ -21,7 +21,7 @@ from malgraph.analysis.manifests import read_manifests
 from malgraph.analysis.obfuscation import obfuscation_signs
 from malgraph.analysis.tokens import normalised_tokens, token_digest
 from malgraph.artifacts.archives import ArchiveError, Limits, Member, read_archive
-from malgraph.iocs import TLDS, iocs_in_text
+from malgraph.core.iocs import TLDS, iocs_in_text
 
 # Malware sample sets (DataDog's among them) encrypt their zips with this well-known password.
 SAMPLE_PASSWORD = b"infected"

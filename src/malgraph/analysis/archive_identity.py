@@ -14,7 +14,7 @@ from malgraph.analysis.features import Manifest
 from malgraph.analysis.manifests import Found
 from malgraph.artifacts.archives import ArchiveError, Contents, Limits, Member, read_archive
 from malgraph.artifacts.layouts import PathReading, same_package
-from malgraph.identity import UnsafeName, canonical_name, canonical_version, check_name
+from malgraph.core.identity import UnsafeName, canonical_name, canonical_version, check_name
 
 MAX_NAME = 256  # longer than any registry allows
 MAX_VERSION = 128

@@ -71,7 +71,7 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class CodeIoc:
-    kind: str  # as malgraph.iocs: url, webhook, domain, ip, ...
+    kind: str  # as malgraph.core.iocs: url, webhook, domain, ip, ...
     value: str
     as_written: str
     file: str

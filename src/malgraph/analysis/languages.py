@@ -13,7 +13,7 @@ from typing import Any
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from malgraph.analysis.features import Finding, Import
-from malgraph.errors import MalgraphError
+from malgraph.core.errors import MalgraphError
 
 # Larger files are not parsed (a few per cent of npm bundles): parsing costs ~0.1 ms per KB.
 MAX_CODE_CHARS = 2 * 2**20

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from malgraph.analysis.analyze import Analysis, analyze_archive
 from malgraph.artifacts.cache import Cache
-from malgraph.dates import now_utc
+from malgraph.core.dates import now_utc
 from malgraph.store import Store
 from malgraph.store.code import archives_to_analyze, save_analysis
 

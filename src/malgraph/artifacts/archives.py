@@ -29,7 +29,7 @@ from malgraph.artifacts.capped import (
     ratio_bound,
     read_at_most,
 )
-from malgraph.errors import MalgraphError
+from malgraph.core.errors import MalgraphError
 
 
 class ArchiveError(MalgraphError):

@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from malgraph.errors import MalgraphError
+from malgraph.core.errors import MalgraphError
 
 MIB = 2**20
 GZIP_MAGIC = b"\x1f\x8b"

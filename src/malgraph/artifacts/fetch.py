@@ -12,8 +12,8 @@ from pathlib import Path
 from malgraph.artifacts.cache import Cache
 from malgraph.artifacts.local import local_archives
 from malgraph.artifacts.registries import Downloader, FetchResult, fetch
-from malgraph.dates import now_utc
-from malgraph.errors import InputError
+from malgraph.core.dates import now_utc
+from malgraph.core.errors import InputError
 from malgraph.store import Store
 from malgraph.store.code import (
     VersionRef,

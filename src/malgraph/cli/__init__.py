@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from malgraph.cli.safe import escape_controls, shown
-from malgraph.errors import InputError, MalgraphError, RejectedInput, StoreError
+from malgraph.core.errors import InputError, MalgraphError, RejectedInput, StoreError
 from malgraph.store import DEFAULT_PATH, Store
 
 DONE, REJECTED, USAGE, INTERNAL = 0, 1, 2, 3

@@ -16,9 +16,9 @@ from malgraph.cli import err, open_store, out
 from malgraph.cli.paths import write_problems
 from malgraph.cli.progress import bar
 from malgraph.cli.safe import escape_controls
-from malgraph.errors import RejectedInput
-from malgraph.ingest_archives import ArchivesReport, ingest_archives
-from malgraph.source_names import SourceEntry
+from malgraph.core.errors import RejectedInput
+from malgraph.core.source_names import SourceEntry
+from malgraph.pipeline.ingest_archives import ArchivesReport, ingest_archives
 
 SHOWN = 20
 

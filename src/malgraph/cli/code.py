@@ -19,7 +19,7 @@ from malgraph.cli import app, err, open_store, out
 from malgraph.cli.paths import readable_file, readable_folder
 from malgraph.cli.progress import bar
 from malgraph.cli.safe import json_safe, shown
-from malgraph.errors import InputError
+from malgraph.core.errors import InputError
 from malgraph.sources.inputs import display_path
 
 SHOWN = 20

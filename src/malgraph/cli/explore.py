@@ -13,11 +13,11 @@ from rich.table import Table
 from malgraph.cli import State, UsageError, app, err, open_store, out
 from malgraph.cli.progress import bar
 from malgraph.cli.safe import json_safe, shown
-from malgraph.ingest_archives import DESCRIPTION as ARCHIVES_DESCRIPTION
-from malgraph.ingest_archives import KIND as ARCHIVES
+from malgraph.core.source_names import SourceNames
 from malgraph.insights.paper_rules import paper_rows, paper_rules
+from malgraph.pipeline.ingest_archives import DESCRIPTION as ARCHIVES_DESCRIPTION
+from malgraph.pipeline.ingest_archives import KIND as ARCHIVES
 from malgraph.relations.dependency import DependencySummary
-from malgraph.source_names import SourceNames
 from malgraph.sources import SOURCES
 from malgraph.store.labels import stored_table
 from malgraph.store.queries import find_packages, package_card, stats

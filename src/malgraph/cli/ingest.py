@@ -15,10 +15,10 @@ from malgraph.cli.archives import ingest_archives_command
 from malgraph.cli.explore import print_dependency_summary, print_stats
 from malgraph.cli.paths import readable_file, readable_inputs, writable_file, write_problems
 from malgraph.cli.safe import shown
-from malgraph.ingest import BATCH_SIZE, IngestReport, ingest
-from malgraph.ingest_archives import KIND as ARCHIVES
+from malgraph.core.source_names import SourceAliasError, SourceEntry, read_table
+from malgraph.pipeline.ingest import BATCH_SIZE, IngestReport, ingest
+from malgraph.pipeline.ingest_archives import KIND as ARCHIVES
 from malgraph.relations.dependency import refresh_dependencies
-from malgraph.source_names import SourceAliasError, SourceEntry, read_table
 from malgraph.sources import SOURCES
 from malgraph.store import Store
 from malgraph.store.queries import stats

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import orjson
 
-from malgraph.errors import InputError
-from malgraph.model import Problem
+from malgraph.core.errors import InputError
+from malgraph.core.model import Problem
 
 
 def _reason(exc: OSError) -> str:

@@ -11,7 +11,7 @@ from malgraph.cli import UsageError, app, open_store, out
 from malgraph.cli.explore import RULES_HELP, Rules, print_json
 from malgraph.cli.paths import writable_folder
 from malgraph.cli.safe import shown
-from malgraph.errors import InputError
+from malgraph.core.errors import InputError
 from malgraph.store.queries import holds_records
 
 

@@ -12,7 +12,7 @@ from functools import cache
 
 import orjson
 
-from malgraph.identity import canonical_name
+from malgraph.core.identity import canonical_name
 
 CHANGED, UNCHANGED, UNKNOWN = "changed", "unchanged", "unknown"
 # The name at the head of a dependency as sources write it: 'requests>=2', '@s/p@^1', 'x[y]'.

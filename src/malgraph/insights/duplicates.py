@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from malgraph.model import ClaimView
+from malgraph.core.model import ClaimView
 
 
 def records_with_and_without_duplicates(

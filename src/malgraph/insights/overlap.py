@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from itertools import combinations
 from typing import Any
 
-from malgraph.model import ClaimView, Scope
+from malgraph.core.model import ClaimView, Scope
 
 ALL_ECOSYSTEMS = "*"
 

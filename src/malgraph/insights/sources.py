@@ -2,7 +2,7 @@
 without duplicates, how much sources overlap (as matrices for a heat map), how many sources
 hold each package-version, and the missing rate (per source and overall) before and after
 supplementing.
-A source is a reporter, whatever label each input gives it (see malgraph.source_names)."""
+A source is a reporter, whatever label each input gives it (see malgraph.core.source_names)."""
 
 from __future__ import annotations
 

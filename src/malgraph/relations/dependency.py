@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from malgraph.analysis.languages import language_of
-from malgraph.identity import canonical_name
+from malgraph.core.identity import canonical_name
 from malgraph.relations.dependency_rules import own_modules, package_of_import, spec_admits
 from malgraph.store import Store
 

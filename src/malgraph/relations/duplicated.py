@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from itertools import combinations
 
-from malgraph.model import ClaimView, Edge, Scope
+from malgraph.core.model import ClaimView, Edge, Scope
 
 DUPLICATED = "duplicated"
 DUPLICATED_PACKAGE = "duplicated_package"

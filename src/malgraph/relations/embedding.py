@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from malgraph.errors import InputError
+from malgraph.core.errors import InputError
 from malgraph.relations.similar import CodeItem, SimilarEdge, own_tokens
 
 DEFAULT_THRESHOLD = 0.95

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from urllib.parse import unquote
 
-from malgraph.identity import canonical_name
+from malgraph.core.identity import canonical_name
 
 INSTALL, URL, CODE = "install-command", "registry-url", "code"
 WORD, LISTED = "ecosystem-word", "listed"

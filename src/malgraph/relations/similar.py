@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from malgraph.analysis.tokens import token_digest
-from malgraph.errors import MalgraphError
+from malgraph.core.errors import MalgraphError
 from malgraph.relations.lsh import choose_bands, first_bands, near_pairs, sparsify
 from malgraph.relations.minhash import U16, Sketcher
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from malgraph.dates import now_utc
+from malgraph.core.dates import now_utc
 from malgraph.relations.embedding import EmbeddingBackend, model_edges
 from malgraph.relations.families import families
 from malgraph.relations.similar import DEFAULT_THRESHOLD, CodeItem, similar_edges

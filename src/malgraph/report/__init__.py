@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from malgraph.errors import MalgraphError
+from malgraph.core.errors import MalgraphError
 
 
 class ReportError(MalgraphError):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
-from malgraph.identity import ecosystem_of
-from malgraph.model import Campaign, Document, Problem, Record, Reference, Scope
+from malgraph.core.identity import ecosystem_of
+from malgraph.core.model import Campaign, Document, Problem, Record, Reference, Scope
 from malgraph.sources.inputs import InputFile
 from malgraph.store.rows import DocumentRows
 

@@ -20,8 +20,8 @@ from urllib.parse import unquote
 
 import orjson
 
-from malgraph.dates import normalise_time
-from malgraph.model import Artifact, Document, Problem, Record, Scope
+from malgraph.core.dates import normalise_time
+from malgraph.core.model import Artifact, Document, Problem, Record, Scope
 from malgraph.sources.base import claim, file_time
 from malgraph.sources.inputs import InputFile, display_path
 

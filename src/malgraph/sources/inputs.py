@@ -14,8 +14,8 @@ from functools import lru_cache
 from pathlib import PurePath
 from typing import NamedTuple
 
-from malgraph.errors import InputError
-from malgraph.model import Problem
+from malgraph.core.errors import InputError
+from malgraph.core.model import Problem
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2_000_000

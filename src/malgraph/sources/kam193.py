@@ -17,8 +17,8 @@ from typing import Any
 
 import orjson
 
-from malgraph.dates import normalise_time
-from malgraph.model import Campaign, Document, Problem
+from malgraph.core.dates import normalise_time
+from malgraph.core.model import Campaign, Document, Problem
 from malgraph.sources.base import claim, file_time
 from malgraph.sources.inputs import InputFile
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import orjson
 
-from malgraph.dates import normalise_time
-from malgraph.identity import canonical_name, ecosystem_of
-from malgraph.model import Document, Problem, Record
+from malgraph.core.dates import normalise_time
+from malgraph.core.identity import canonical_name, ecosystem_of
+from malgraph.core.model import Document, Problem, Record
 from malgraph.sources.base import claim, file_time, text_of
 from malgraph.sources.inputs import InputFile
 

@@ -13,8 +13,8 @@ import io
 import re
 from collections.abc import Iterator
 
-from malgraph.dates import normalise_day
-from malgraph.model import Document, Problem, Record
+from malgraph.core.dates import normalise_day
+from malgraph.core.model import Document, Problem, Record
 from malgraph.sources.base import claim, file_time, text_of
 from malgraph.sources.inputs import InputFile
 

@@ -16,10 +16,10 @@ from typing import Any, NamedTuple
 import jsonschema_rs
 import orjson
 
-from malgraph.dates import normalise_time
-from malgraph.identity import UnsafeName, ecosystem_of
-from malgraph.iocs import iocs_from_osv
-from malgraph.model import Document, Problem, Role, Scope
+from malgraph.core.dates import normalise_time
+from malgraph.core.identity import UnsafeName, ecosystem_of
+from malgraph.core.iocs import iocs_from_osv
+from malgraph.core.model import Document, Problem, Role, Scope
 from malgraph.sources.base import file_time
 from malgraph.sources.inputs import InputFile
 from malgraph.store.rows import (

@@ -21,9 +21,9 @@ from typing import NamedTuple
 
 from packaging.version import VERSION_PATTERN
 
-from malgraph.dates import normalise_time
-from malgraph.identity import ecosystem_of
-from malgraph.model import Document, Problem, Record, Report, ReportLink, ReportSite
+from malgraph.core.dates import normalise_time
+from malgraph.core.identity import ecosystem_of
+from malgraph.core.model import Document, Problem, Record, Report, ReportLink, ReportSite
 from malgraph.sources.base import claim, file_time
 from malgraph.sources.inputs import InputFile, ReadError, read_capped
 from malgraph.sources.paper_graph import is_paper_graph, parse_paper_graph

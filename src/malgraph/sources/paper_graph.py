@@ -19,12 +19,12 @@ from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
-from malgraph.identity import ecosystem_of
-from malgraph.model import Document, LabelGroup, LabelMember, Problem, ReportLink
+from malgraph.core.identity import ecosystem_of
+from malgraph.core.model import Document, LabelGroup, LabelMember, Problem, ReportLink
+from malgraph.core.urls import url_key
 from malgraph.sources.base import file_time
 from malgraph.sources.inputs import InputFile
 from malgraph.sources.workbooks import Unusable, read_workbook
-from malgraph.urls import url_key
 
 LABELLER = "malgraph-paper"
 SIMILAR, SIMILAR_RUN, DUPLICATED = "similar", "similar-run", "duplicated"

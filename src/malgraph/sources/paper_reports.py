@@ -10,11 +10,11 @@ import re
 from itertools import pairwise
 from pathlib import PurePosixPath
 
-from malgraph.dates import normalise_time
-from malgraph.model import Report, ReportLink, ReportSite
+from malgraph.core.dates import normalise_time
+from malgraph.core.model import Report, ReportLink, ReportSite
+from malgraph.core.urls import url_key
 from malgraph.sources.paper_graph import split_name_version
 from malgraph.sources.workbooks import Sheet, Unusable, data_sheets
-from malgraph.urls import url_key
 
 SOURCE_REPORT = re.compile(r"(npm|pypi|ruby)_source_report\.xlsx\Z", re.IGNORECASE)
 ECOSYSTEMS = {"npm": "npm", "pypi": "PyPI", "ruby": "RubyGems"}

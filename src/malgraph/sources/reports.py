@@ -13,11 +13,11 @@ import re
 from html.parser import HTMLParser
 from pathlib import PurePath
 
-from malgraph.dates import normalise_day, normalise_time
-from malgraph.model import Document, Problem, Report
+from malgraph.core.dates import normalise_day, normalise_time
+from malgraph.core.model import Document, Problem, Report
+from malgraph.core.urls import url_key
 from malgraph.sources.base import file_time, text_of
 from malgraph.sources.inputs import InputFile
-from malgraph.urls import url_key
 
 NOT_WRITE_UPS = ("readme", "license", "licence", "index", "contributing")
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"

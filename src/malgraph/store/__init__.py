@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from malgraph.errors import StoreError
+from malgraph.core.errors import StoreError
 from malgraph.store.schema import MIGRATIONS
 
 PAPER_READER_CHANGED = 10  # the schema from which paper documents are read as they are now
@@ -78,7 +78,7 @@ class Store:
                 Writer(self.db).forget_feed("paper")
         if 0 < version < len(MIGRATIONS):
             # An older store: its sources become labels of the reporters they name now.
-            from malgraph.source_names import SourceNames
+            from malgraph.core.source_names import SourceNames
             from malgraph.store.labels import repoint, stored_table
 
             with self.transaction():

@@ -12,7 +12,7 @@ import orjson
 
 from malgraph.analysis.analyze import Analysis
 from malgraph.analysis.features import ANALYZER_VERSION
-from malgraph.identity import canonical_name, canonical_version
+from malgraph.core.identity import canonical_name, canonical_version
 
 
 class VersionRef(NamedTuple):

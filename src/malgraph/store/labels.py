@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import orjson
 
+from malgraph.core.source_names import SourceEntry, SourceNames, table_from_json, table_json
 from malgraph.relations.duplicated import DUPLICATED, DUPLICATED_PACKAGE
-from malgraph.source_names import SourceEntry, SourceNames, table_from_json, table_json
 from malgraph.store.writer import duplicated_edges_of, insert_edges
 
 USER_ALIASES = "source_aliases"  # the settings key of a user's table

@@ -7,10 +7,10 @@ from typing import Any
 
 import orjson
 
-from malgraph.identity import canonical_name, ecosystem_of
+from malgraph.core.identity import canonical_name, ecosystem_of
+from malgraph.core.model import ClaimView, Scope
 from malgraph.insights.dependency import dependency_card, dependency_numbers
 from malgraph.insights.overlap import source_overlap
-from malgraph.model import ClaimView, Scope
 from malgraph.relations.coexisting import coreported
 from malgraph.store.code import availability, code_card
 from malgraph.store.families import family_stats, similarity_card

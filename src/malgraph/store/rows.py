@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
-from malgraph.identity import (
+from malgraph.core.identity import (
     UnsafeName,
     canonical_name,
     canonical_version,
@@ -19,9 +19,9 @@ from malgraph.identity import (
     ecosystem_of,
     purl,
 )
-from malgraph.iocs import iocs_from_osv, iocs_in_text
-from malgraph.model import Artifact, Campaign, Document, LabelGroup, Record, Report, ReportLink
-from malgraph.urls import url_key
+from malgraph.core.iocs import iocs_from_osv, iocs_in_text
+from malgraph.core.model import Artifact, Campaign, Document, LabelGroup, Record, Report, ReportLink
+from malgraph.core.urls import url_key
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")

@@ -21,9 +21,9 @@ from typing import Any
 
 import orjson
 
-from malgraph.model import ClaimView, Edge, Role, Scope
+from malgraph.core.model import ClaimView, Edge, Role, Scope
+from malgraph.core.source_names import SourceNames, label_key
 from malgraph.relations.duplicated import duplicated_edges
-from malgraph.source_names import SourceNames, label_key
 from malgraph.sources.inputs import InputFile
 from malgraph.store.queries import claims
 from malgraph.store.rows import (

@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 from malgraph.artifacts.registries import npm, pypi, rubygems
 from malgraph.artifacts.registries.http import Downloader, DownloadError, HttpStatusError
 from malgraph.artifacts.registries.release import Listed, MetadataError, Removed, Shape
-from malgraph.errors import MalgraphError
+from malgraph.core.errors import MalgraphError
 
 __all__ = [
     "DEFAULT_MIRRORS",

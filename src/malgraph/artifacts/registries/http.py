@@ -15,7 +15,7 @@ import httpx
 import orjson
 
 from malgraph import __version__
-from malgraph.errors import MalgraphError
+from malgraph.core.errors import MalgraphError
 
 USER_AGENT = f"malgraph/{__version__} (+https://github.com/malgraph/malgraph)"
 MAX_REDIRECTS = 5

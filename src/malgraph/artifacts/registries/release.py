@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from malgraph.artifacts.registries.http import Downloader
-from malgraph.dates import normalise_time
-from malgraph.errors import MalgraphError
+from malgraph.core.dates import normalise_time
+from malgraph.core.errors import MalgraphError
 
 # Strongest first: when a registry publishes several, the strongest is checked.
 _ALGORITHMS = ("sha512", "sha384", "sha256", "sha1")

@@ -28,11 +28,11 @@ from malgraph.analysis.runner import MAX_ARCHIVE_BYTES
 from malgraph.artifacts.cache import Cache
 from malgraph.artifacts.layouts import read_place
 from malgraph.artifacts.local import ARCHIVE_SUFFIXES
-from malgraph.errors import InputError, RejectedInput
-from malgraph.identity import canonical_name, canonical_version, ecosystem_of
-from malgraph.model import Artifact, Document, Problem
+from malgraph.core.errors import InputError, RejectedInput
+from malgraph.core.identity import canonical_name, canonical_version, ecosystem_of
+from malgraph.core.model import Artifact, Document, Problem
+from malgraph.core.source_names import SourceEntry
 from malgraph.relations.coexisting import refresh_mentions
-from malgraph.source_names import SourceEntry
 from malgraph.sources.base import claim
 from malgraph.sources.inputs import InputFile, display_path
 from malgraph.store import Store

@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from malgraph.errors import MalgraphError
+from malgraph.core.errors import MalgraphError
 
 SHIPPED = "source_aliases.toml"
 _FIELDS = frozenset({"aliases", "description", "url"})

@@ -18,10 +18,10 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from malgraph.errors import RejectedInput
-from malgraph.model import Document, Problem
+from malgraph.core.errors import RejectedInput
+from malgraph.core.model import Document, Problem
+from malgraph.core.source_names import SourceEntry
 from malgraph.relations.coexisting import refresh_mentions
-from malgraph.source_names import SourceEntry
 from malgraph.sources import SOURCES
 from malgraph.sources.inputs import InputFile, ReadError, read_capped, walk, zip_members
 from malgraph.store import Store

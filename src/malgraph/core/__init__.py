@@ -1,0 +1,1 @@
+"""The bottom layer: types and pure helpers that every layer above shares."""

@@ -1,0 +1,1 @@
+"""Orchestration: runs parsers, analysers and relations over the store and writes what they find."""
