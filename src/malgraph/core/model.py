@@ -43,7 +43,7 @@ class Campaign:
 
 
 @dataclass(frozen=True, slots=True)
-class Report:
+class SecurityReport:
     """A security write-up ingested as a document (not only cited by URL)."""
 
     key: str  # url_key for a web page, "file:<path>" for a local file
@@ -160,7 +160,7 @@ class Document:
     records: tuple[Record, ...]
     warnings: tuple[str, ...] = ()  # kept, but worth saying
     rejected: tuple[str, ...] = ()  # parts left out (a bad row of a list), each with why
-    reports: tuple[Report, ...] = ()  # write-ups the document carries
+    reports: tuple[SecurityReport, ...] = ()  # write-ups the document carries
     campaigns: tuple[Campaign, ...] = ()  # campaigns it describes, with or without members
     artifacts: tuple[Artifact, ...] = ()
     links: tuple[ReportLink, ...] = ()  # reports naming packages (not claims)

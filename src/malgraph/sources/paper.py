@@ -23,7 +23,7 @@ from packaging.version import VERSION_PATTERN
 
 from malgraph.core.dates import normalise_time
 from malgraph.core.identity import ecosystem_of
-from malgraph.core.model import Document, Problem, Record, Report, ReportLink, ReportSite
+from malgraph.core.model import Document, Problem, Record, ReportLink, ReportSite, SecurityReport
 from malgraph.sources.base import claim, file_time
 from malgraph.sources.inputs import InputFile, ReadError, read_capped
 from malgraph.sources.paper_graph import is_paper_graph, parse_paper_graph
@@ -69,7 +69,7 @@ class _Parts(NamedTuple):
     """What one workbook gave, and the document's hash when it covers a sibling too."""
 
     records: tuple[Record, ...] = ()
-    reports: tuple[Report, ...] = ()
+    reports: tuple[SecurityReport, ...] = ()
     links: tuple[ReportLink, ...] = ()
     sites: tuple[ReportSite, ...] = ()
     sha256: str | None = None

@@ -11,7 +11,7 @@ from itertools import pairwise
 from pathlib import PurePosixPath
 
 from malgraph.core.dates import normalise_time
-from malgraph.core.model import Report, ReportLink, ReportSite
+from malgraph.core.model import ReportLink, ReportSite, SecurityReport
 from malgraph.core.urls import url_key
 from malgraph.sources.paper_graph import split_name_version
 from malgraph.sources.workbooks import Sheet, Unusable, data_sheets
@@ -45,7 +45,7 @@ _ARCHIVE = re.compile(r"(\.tar\.gz|\.tgz|\.tar|\.zip|\.whl|\.gem|\.jar)[a-z]*\Z"
 
 def report_sites(
     sheets: list[Sheet], label: str, warnings: list[str], rejected: list[str]
-) -> tuple[list[Report], list[ReportSite]]:
+) -> tuple[list[SecurityReport], list[ReportSite]]:
     """report.xlsx: its URLs, and each site's category (site_count, and again final)."""
     urls = [sheet for sheet in sheets if "URL" in sheet.columns]
     rest = data_sheets([s for s in sheets if "URL" not in s.columns], SITES, label, warnings)
@@ -76,7 +76,7 @@ def report_sites(
 
 def ioc_reports(
     sheets: list[Sheet], label: str, warnings: list[str], rejected: list[str]
-) -> list[Report]:
+) -> list[SecurityReport]:
     """IoC-report.xlsx: a report per URL, its other cells (names, IoCs) as the report's text."""
     found = data_sheets(sheets, ("URL",), label, warnings)
     if not found:
@@ -84,7 +84,7 @@ def ioc_reports(
     return _reports(found, True, rejected)
 
 
-def _reports(sheets: list[Sheet], with_iocs: bool, rejected: list[str]) -> list[Report]:
+def _reports(sheets: list[Sheet], with_iocs: bool, rejected: list[str]) -> list[SecurityReport]:
     """One report per URL; rows repeating a URL (one per package) add their cells to its text.
     The first URL column is the report's: a later one (IoC-report.xlsx) holds IoC URLs."""
     found: dict[str, tuple[str, str, dict[str, None]]] = {}
@@ -98,7 +98,7 @@ def _reports(sheets: list[Sheet], with_iocs: bool, rejected: list[str]) -> list[
             if with_iocs:  # the IoCs in them are found in the text later, as for any write-up
                 cells.update(dict.fromkeys(c for i, c in enumerate(row) if c and i != first))
     return [
-        Report(key, url, site, None, None, "\n".join(cells))
+        SecurityReport(key, url, site, None, None, "\n".join(cells))
         for key, (url, site, cells) in found.items()
     ]
 

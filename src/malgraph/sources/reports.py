@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import PurePath
 
 from malgraph.core.dates import normalise_day, normalise_time
-from malgraph.core.model import Document, Problem, Report
+from malgraph.core.model import Document, Problem, SecurityReport
 from malgraph.core.urls import url_key
 from malgraph.sources.base import file_time, text_of
 from malgraph.sources.inputs import InputFile
@@ -93,7 +93,7 @@ class ReportsSource:
         )
 
 
-def _write_up(text: str, suffix: str, shown: str) -> Report:
+def _write_up(text: str, suffix: str, shown: str) -> SecurityReport:
     title = None
     if suffix in (".html", ".htm"):
         parser = _Text()
@@ -103,7 +103,7 @@ def _write_up(text: str, suffix: str, shown: str) -> Report:
         heading = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
         title = heading[1].strip() if heading else None
     written = _WRITTEN_DATE.search(text)
-    return Report(
+    return SecurityReport(
         key=f"file:{shown}",
         url=f"file:{shown}",
         site="local",
@@ -113,7 +113,7 @@ def _write_up(text: str, suffix: str, shown: str) -> Report:
     )
 
 
-def _incident_list(text: str) -> tuple[list[Report], list[str]]:
+def _incident_list(text: str) -> tuple[list[SecurityReport], list[str]]:
     reader = csv.DictReader(io.StringIO(text))
     header = {(h or "").strip().lower() for h in reader.fieldnames or []}
     if not {"reference", "description"} <= header:
@@ -127,7 +127,7 @@ def _incident_list(text: str) -> tuple[list[Report], list[str]]:
             continue
         date = row.get("report_date") or row.get("detection_date") or ""
         found.append(
-            Report(
+            SecurityReport(
                 key=keyed[0],
                 url=row["reference"],
                 site=keyed[1],

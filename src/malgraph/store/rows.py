@@ -20,7 +20,15 @@ from malgraph.core.identity import (
     purl,
 )
 from malgraph.core.iocs import iocs_from_osv, iocs_in_text
-from malgraph.core.model import Artifact, Campaign, Document, LabelGroup, Record, Report, ReportLink
+from malgraph.core.model import (
+    Artifact,
+    Campaign,
+    Document,
+    LabelGroup,
+    Record,
+    ReportLink,
+    SecurityReport,
+)
 from malgraph.core.urls import url_key
 
 _T = TypeVar("_T")
@@ -230,7 +238,7 @@ def _campaign_rows(campaign: Campaign) -> CampaignRows:
     return CampaignRows(campaign.key, values, ioc_tuples(found))
 
 
-def _report_rows(report: Report) -> ReportRows:
+def _report_rows(report: SecurityReport) -> ReportRows:
     kind = "file" if report.key.startswith("file:") else "url"
     values = (report.title, report.published, kind, report.text or None)
     return ReportRows(
