@@ -16,8 +16,8 @@ from malgraph.cli import app, report  # noqa: F401  (importing registers the com
 from malgraph.core.model import ClaimView, Scope
 from malgraph.insights.duplicates import records_with_and_without_duplicates
 from malgraph.report import figures as F
-from malgraph.report.build import _jaccard
 from malgraph.report.html import Section, Table, render_html
+from malgraph.report.sections.sources import _jaccard
 from malgraph.report.text import display_text
 from malgraph.store import Store
 from malgraph.store.queries import stats

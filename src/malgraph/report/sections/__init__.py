@@ -1,0 +1,21 @@
+"""One module a report section: each turns its numbers into a Section (text, figures, tables)."""
+
+from malgraph.report.sections import (
+    campaigns,
+    dependency,
+    diversity,
+    evolution,
+    lifecycle,
+    paper_agreement,
+    sources,
+)
+
+__all__ = [
+    "campaigns",
+    "dependency",
+    "diversity",
+    "evolution",
+    "lifecycle",
+    "paper_agreement",
+    "sources",
+]
