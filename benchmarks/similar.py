@@ -32,12 +32,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from evals.generate import corpus
 from evals.similar import distinct_streams, exact_jaccard
+from malgraph.core.relations import CodeItem
 from malgraph.relations.minhash import Sketcher
 from malgraph.relations.similar import (
     DEFAULT_PERMUTATIONS,
     DEFAULT_SHINGLE,
     DEFAULT_THRESHOLD,
-    CodeItem,
     similar_edges,
 )
 

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 from malgraph.analysis.languages import language_of
 from malgraph.analysis.tokens import normalised_tokens, token_digest
-from malgraph.relations.similar import CodeItem
+from malgraph.core.relations import CodeItem
 
 WORDS = """
 access account agent api app archive auth backup batch bridge buffer build cache call cert

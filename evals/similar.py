@@ -37,13 +37,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from evals.generate import Sample, corpus
 from malgraph.analysis.tokens import token_digest
+from malgraph.core.relations import CodeItem
 from malgraph.relations.families import families
 from malgraph.relations.lsh import choose_bands, near_pairs
 from malgraph.relations.minhash import Sketcher
 from malgraph.relations.similar import (
     NORMALISED_TOKENS,
     TIERS,
-    CodeItem,
     SimilarEdge,
     own_tokens,
     similar_edges,

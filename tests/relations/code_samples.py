@@ -8,8 +8,9 @@ import hashlib
 
 from malgraph.analysis.languages import language_of
 from malgraph.analysis.tokens import normalised_tokens, token_digest
+from malgraph.core.relations import CodeItem
 from malgraph.relations.minhash import Sketcher
-from malgraph.relations.similar import CodeItem, own_tokens
+from malgraph.relations.similar import own_tokens
 
 SEED_FUNCTIONS = (
     """def collect_host(target):

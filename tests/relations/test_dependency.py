@@ -14,10 +14,12 @@ from malgraph.artifacts.cache import cache_for
 from malgraph.artifacts.fetch import register_local
 from malgraph.cli import app, explore  # noqa: F401  (importing registers the commands)
 from malgraph.pipeline.ingest import ingest
-from malgraph.relations.dependency import NAME_ONLY, Targets, refresh_dependencies
+from malgraph.pipeline.relate import refresh_dependencies
+from malgraph.relations.dependency import NAME_ONLY, Targets
 from malgraph.relations.dependency_rules import gem_requirement_admits, spec_admits
 from malgraph.store import Store
 from malgraph.store.queries import find_packages, package_card, stats
+from malgraph.store.read.relations import target_claims
 from tests.conftest import osv, write_json
 from tests.inert_packages import gem, tar_gz
 from tests.sources.test_paper import write_book
@@ -263,7 +265,7 @@ def test_a_constraint_links_only_when_it_admits_a_malicious_version(
     write_json(tmp_path / "osv" / "all.json", osv("MAL-ALL", "payload", versions=None))
     assert ingest(store, "list", [str(tmp_path / "mine.csv")]).ok
     assert ingest(store, "osv", [str(tmp_path / "osv")]).ok
-    targets = Targets(store.db)
+    targets = Targets(target_claims(store.db))
 
     def reach(eco: str, name: str, spec: str | None) -> tuple[str, list[str] | None] | None:
         found = targets.find(eco, name)

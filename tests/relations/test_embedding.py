@@ -10,8 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from malgraph.cli import app, explore  # noqa: F401  (importing registers the commands)
+from malgraph.core.relations import CodeItem
 from malgraph.relations.embedding import EmbeddingError, load_backend, model_edges
-from malgraph.relations.similar import CodeItem, similar_edges
+from malgraph.relations.similar import similar_edges
 from malgraph.store import Store
 from tests.relations.code_samples import OTHER_FUNCTIONS, SEED_FUNCTIONS, program
 from tests.relations.stand_in_backend import BagOfTokens

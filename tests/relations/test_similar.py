@@ -9,12 +9,12 @@ import re
 import numpy as np
 import pytest
 
+from malgraph.core.relations import CodeItem
 from malgraph.relations.families import families
 from malgraph.relations.minhash import Sketcher
 from malgraph.relations.similar import (
     DEFAULT_PERMUTATIONS,
     DEFAULT_SHINGLE,
-    CodeItem,
     DuplicateKey,
     SimilarityError,
     own_tokens,

@@ -14,7 +14,7 @@ from malgraph.artifacts.cache import cache_for
 from malgraph.artifacts.fetch import register_local
 from malgraph.cli import app, explore  # noqa: F401  (importing registers the commands)
 from malgraph.pipeline.ingest import ingest
-from malgraph.relations.similar_store import refresh_similar
+from malgraph.pipeline.relate import refresh_similar
 from malgraph.store import Store
 from malgraph.store.families import all_families
 from malgraph.store.queries import stats

@@ -16,8 +16,7 @@ from typer.testing import CliRunner
 from malgraph.cli import app, report  # noqa: F401  (importing registers the commands)
 from malgraph.cli.ingest import sample_inputs
 from malgraph.pipeline.ingest import ingest
-from malgraph.relations.dependency import refresh_dependencies
-from malgraph.relations.similar_store import refresh_similar
+from malgraph.pipeline.relate import refresh_dependencies, refresh_similar
 from malgraph.report.build import report_numbers
 from malgraph.store import Store
 from tests.conftest import REPO

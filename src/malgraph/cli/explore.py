@@ -17,7 +17,9 @@ from malgraph.core.source_names import SourceNames
 from malgraph.insights.paper_rules import paper_rows, paper_rules
 from malgraph.pipeline.ingest_archives import DESCRIPTION as ARCHIVES_DESCRIPTION
 from malgraph.pipeline.ingest_archives import KIND as ARCHIVES
+from malgraph.pipeline.relate import refresh_dependencies, refresh_mentions, refresh_similar
 from malgraph.relations.dependency import DependencySummary
+from malgraph.relations.embedding import load_backend
 from malgraph.sources import SOURCES
 from malgraph.store.labels import stored_table
 from malgraph.store.queries import find_packages, package_card, stats
@@ -389,11 +391,6 @@ def relate_command(
     """Recompute derived relations: which packages each report's text names (co-existing;
     ingest does this itself), code reuse (similar edges and families, from `analyze`) and
     dependencies (from manifests, imports and the sources' dependency lists)."""
-    from malgraph.relations.coexisting import refresh_mentions
-    from malgraph.relations.dependency import refresh_dependencies
-    from malgraph.relations.embedding import load_backend
-    from malgraph.relations.similar_store import refresh_similar
-
     chosen = [k.strip() for k in kinds.split(",") if k.strip()]
     if unknown := sorted(set(chosen) - set(RELATION_KINDS)):
         raise UsageError(

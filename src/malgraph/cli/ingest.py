@@ -18,7 +18,7 @@ from malgraph.cli.safe import shown
 from malgraph.core.source_names import SourceAliasError, SourceEntry, read_table
 from malgraph.pipeline.ingest import BATCH_SIZE, IngestReport, ingest
 from malgraph.pipeline.ingest_archives import KIND as ARCHIVES
-from malgraph.relations.dependency import refresh_dependencies
+from malgraph.pipeline.relate import refresh_dependencies
 from malgraph.sources import SOURCES
 from malgraph.store import Store
 from malgraph.store.queries import stats

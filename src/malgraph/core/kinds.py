@@ -21,3 +21,11 @@ class NodeType(StrEnum):
     PACKAGE_VERSION = "package_version"
     SOURCE = "source"
     FAMILY = "family"
+
+
+class RelateKind(StrEnum):
+    """A relation `malgraph relate` recomputes."""
+
+    MENTIONS = "mentions"  # the packages each report's text names (co-existing)
+    SIMILAR = "similar"  # code reuse: similar edges and families
+    DEPENDENCY = "dependency"  # depends-on edges

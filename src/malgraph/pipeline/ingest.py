@@ -21,7 +21,7 @@ from typing import Protocol
 from malgraph.core.errors import RejectedInput
 from malgraph.core.model import Document, Problem
 from malgraph.core.source_names import SourceEntry
-from malgraph.relations.coexisting import refresh_mentions
+from malgraph.pipeline.relate import refresh_mentions
 from malgraph.sources import SOURCES
 from malgraph.sources.inputs import InputFile, ReadError, read_capped, walk, zip_members
 from malgraph.store import Store

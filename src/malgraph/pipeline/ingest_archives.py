@@ -32,7 +32,7 @@ from malgraph.core.errors import InputError, RejectedInput
 from malgraph.core.identity import canonical_name, canonical_version, ecosystem_of
 from malgraph.core.model import Artifact, Document, Problem
 from malgraph.core.source_names import SourceEntry
-from malgraph.relations.coexisting import refresh_mentions
+from malgraph.pipeline.relate import refresh_mentions
 from malgraph.sources.base import claim
 from malgraph.sources.inputs import InputFile, display_path
 from malgraph.store import Store

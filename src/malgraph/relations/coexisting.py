@@ -9,28 +9,27 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
+from malgraph.core.relations import KnownPackage, ReportMention, ReportText
 from malgraph.relations.mentions import find_mentions
 
 
-def refresh_mentions(db: sqlite3.Connection) -> int:
-    """Find, in every report that has text, the packages the store knows; replace the stored
-    mentions (the caller holds the transaction). Returns how many mentions there are."""
+def report_mentions(
+    reports: Iterable[ReportText], packages: Iterable[KnownPackage]
+) -> list[ReportMention]:
+    """Every mention, in each report's text, of a known package (the membership to store)."""
     known: dict[str, set[str]] = defaultdict(set)
     ids: dict[tuple[str, str], int] = {}
-    for package_id, eco, name in db.execute("SELECT id, ecosystem, name FROM packages"):
-        known[eco].add(name)
-        ids[(eco, name)] = package_id
-    rows = []
-    for report_id, text in db.execute("SELECT id, text FROM reports WHERE text IS NOT NULL"):
-        for m in find_mentions(text, known):
-            rows.append(
-                (report_id, ids[(m.ecosystem, m.name)], m.start, m.matched, m.context, m.how)
-            )
-    db.execute("DELETE FROM report_mentions")
-    db.executemany("INSERT OR IGNORE INTO report_mentions VALUES (?, ?, ?, ?, ?, ?)", rows)
-    return len(rows)
+    for package in packages:
+        known[package.ecosystem].add(package.name)
+        ids[(package.ecosystem, package.name)] = package.id
+    return [
+        ReportMention(report.id, ids[(m.ecosystem, m.name)], m.start, m.matched, m.context, m.how)
+        for report in reports
+        for m in find_mentions(report.text, known)
+    ]
 
 
 # A package's reports: cited by one of its records, naming it in their text, or linked to it

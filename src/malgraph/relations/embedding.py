@@ -20,7 +20,8 @@ import numpy as np
 import numpy.typing as npt
 
 from malgraph.core.errors import InputError
-from malgraph.relations.similar import CodeItem, SimilarEdge, own_tokens
+from malgraph.core.relations import CodeItem
+from malgraph.relations.similar import SimilarEdge, own_tokens
 
 DEFAULT_THRESHOLD = 0.95
 NEIGHBOURS = 5

@@ -47,6 +47,7 @@ import numpy as np
 
 from malgraph.analysis.tokens import token_digest
 from malgraph.core.errors import MalgraphError
+from malgraph.core.relations import CodeItem
 from malgraph.relations.lsh import choose_bands, first_bands, near_pairs, sparsify
 from malgraph.relations.minhash import U16, Sketcher
 
@@ -75,17 +76,6 @@ EVIDENCE_DIGESTS = 3  # digests quoted per edge; "count" says how many were shar
 DEFAULT_THRESHOLD = 0.4
 DEFAULT_SHINGLE = 8
 DEFAULT_PERMUTATIONS = 256
-
-
-@dataclass(frozen=True, slots=True)
-class CodeItem:
-    """One package-version's code (one archive)."""
-
-    key: int  # the package-version id
-    archive_sha256: str
-    files: tuple[tuple[str, str, str | None, int], ...]  # (path, sha256, normalised_sha256,
-    # tokens): FileFacts of every file, in any order
-    tokens: str  # normalised token stream of the code files in path order, space-separated
 
 
 @dataclass(frozen=True, slots=True)

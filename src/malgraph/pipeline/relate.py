@@ -1,0 +1,104 @@
+"""Relating: each relation read from the store (the read model), computed by its pure
+function in malgraph.relations, and written back whole in one transaction, so readers see the
+old graph or the new one, never half of each."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from malgraph.core.kinds import EdgeKind, NodeType
+from malgraph.core.model import Edge
+from malgraph.core.relations import CodeItem
+from malgraph.relations.coexisting import report_mentions
+from malgraph.relations.dependency import DependencySummary, dependency_edges
+from malgraph.relations.embedding import EmbeddingBackend, model_edges
+from malgraph.relations.families import families, name_families
+from malgraph.relations.similar import DEFAULT_THRESHOLD, SimilarEdge, similar_edges
+from malgraph.store import Store
+from malgraph.store.edges import replace_edges, replace_families, replace_mentions
+from malgraph.store.read import relations as read
+
+
+def refresh_mentions(db: sqlite3.Connection) -> int:
+    """Find, in every report that has text, the packages the store knows; replace the stored
+    mentions (the caller holds the transaction). Returns how many mentions there are."""
+    mentions = report_mentions(read.report_texts(db), read.known_packages(db))
+    replace_mentions(db, mentions)
+    return len(mentions)
+
+
+def refresh_dependencies(store: Store) -> DependencySummary:
+    """Recompute every depends-on edge (read first, then one write transaction)."""
+    db = store.db
+    edges, summary = dependency_edges(
+        read.target_claims(db),
+        read.package_of_versions(db),
+        read.archive_dependencies(db),
+        read.listed_dependencies(db),
+    )
+    with store.transaction() as tx:
+        replace_edges(tx, EdgeKind.DEPENDS_ON, edges)
+    return summary
+
+
+@dataclass
+class SimilarSummary:
+    items: int = 0  # package-versions with analysed code
+    edges: Counter[str] = field(default_factory=Counter)  # by tier
+    families: int = 0
+    new_families: int = 0
+    dissolved_families: int = 0
+
+
+def refresh_similar(
+    store: Store,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    model: EmbeddingBackend | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimilarSummary:
+    """Recompute every similar edge and family from the stored analyses (read first, then one
+    write transaction). With a `model`, its nearest neighbours are added where no tier links a
+    pair (never families)."""
+    summary = SimilarSummary()
+    total = read.code_item_count(store.db)
+    keys: list[int] = []
+
+    def items() -> Iterator[CodeItem]:
+        for item in read.code_items(store.db):
+            keys.append(item.key)
+            yield item
+
+    def seen(count: int) -> None:
+        if progress:
+            progress(count, total)
+
+    edges = similar_edges(items(), threshold=threshold, progress=seen)
+    clusters = families(keys, edges)
+    if model is not None:
+        linked = {(e.a, e.b) for e in edges}
+        extra = model_edges(read.code_items(store.db), model)
+        edges += [e for e in extra if (e.a, e.b) not in linked]
+    summary.items = len(keys)
+    summary.edges.update(e.tier for e in edges)
+    with store.transaction() as db:
+        replace_edges(db, EdgeKind.SIMILAR, [_stored(e) for e in edges])
+        naming = name_families(clusters, read.stored_families(db), read.version_facts(db))
+        replace_families(db, naming)
+    summary.families = len(clusters)
+    summary.new_families, summary.dissolved_families = naming.new, len(naming.dissolved)
+    return summary
+
+
+def _stored(edge: SimilarEdge) -> Edge:
+    return Edge(
+        EdgeKind.SIMILAR,
+        (NodeType.PACKAGE_VERSION, edge.a),
+        (NodeType.PACKAGE_VERSION, edge.b),
+        {"tier": edge.tier, **edge.evidence},
+        edge.score,
+        f"similar/{edge.tier}",
+    )

@@ -1,0 +1,60 @@
+"""Writing what the relations found: a kind's edges replaced whole, the report mentions, and
+the code families. The caller holds the transaction, so readers see the old graph or the new
+one, never half of each."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+import orjson
+
+from malgraph.core.dates import now_utc
+from malgraph.core.kinds import EdgeKind
+from malgraph.core.model import Edge
+from malgraph.core.relations import FamilyNaming, ReportMention
+
+
+def replace_edges(db: sqlite3.Connection, kind: EdgeKind, edges: Iterable[Edge]) -> None:
+    """Every stored edge of `kind` becomes `edges` (each of that kind), in their order."""
+    db.execute("DELETE FROM edges WHERE kind = ?", (kind,))
+    db.executemany(
+        "INSERT INTO edges(kind, src_type, src_id, dst_type, dst_id, evidence, confidence,"
+        " step) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (e.kind, *e.src, *e.dst, orjson.dumps(e.evidence).decode(), e.confidence, e.step)
+            for e in edges
+        ],
+    )
+
+
+def replace_mentions(db: sqlite3.Connection, mentions: Sequence[ReportMention]) -> None:
+    db.execute("DELETE FROM report_mentions")
+    db.executemany("INSERT OR IGNORE INTO report_mentions VALUES (?, ?, ?, ?, ?, ?)", mentions)
+
+
+def replace_families(db: sqlite3.Connection, naming: FamilyNaming) -> None:
+    """The families and their members become `naming`'s; a kept id keeps its creation time."""
+    now = now_utc()
+    db.executemany("DELETE FROM families WHERE id = ?", [(fid,) for fid in naming.dissolved])
+    db.execute("DELETE FROM family_members")
+    for family in naming.families:
+        db.execute(
+            "INSERT INTO families VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+            " size = excluded.size, ecosystems = excluded.ecosystems, first_release ="
+            " excluded.first_release, last_release = excluded.last_release, undated ="
+            " excluded.undated, updated_at = excluded.updated_at",
+            (
+                family.id,
+                len(family.members),
+                orjson.dumps(list(family.ecosystems)).decode(),
+                family.first_release,
+                family.last_release,
+                family.undated,
+                now,
+                now,
+            ),
+        )
+        db.executemany(
+            "INSERT INTO family_members VALUES (?, ?)", [(v, family.id) for v in family.members]
+        )

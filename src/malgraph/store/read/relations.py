@@ -1,0 +1,149 @@
+"""The read model of the relations: report texts and package names for mentions, code items
+for the similar relation, claims and declared dependencies for the dependency relation, and
+the families stored now."""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from collections import defaultdict
+from collections.abc import Iterator
+
+import orjson
+
+from malgraph.core.relations import (
+    ArchiveDependencies,
+    CodeImport,
+    CodeItem,
+    DeclaredDependency,
+    KnownPackage,
+    ListedDependencies,
+    ReportText,
+    StoredFamilies,
+    TargetClaim,
+    VersionFacts,
+)
+from malgraph.store.code import release_times
+
+
+def known_packages(db: sqlite3.Connection) -> list[KnownPackage]:
+    return [KnownPackage(*row) for row in db.execute("SELECT id, ecosystem, name FROM packages")]
+
+
+def report_texts(db: sqlite3.Connection) -> Iterator[ReportText]:
+    """Every report that has text, one at a time."""
+    for row in db.execute("SELECT id, text FROM reports WHERE text IS NOT NULL"):
+        yield ReportText(*row)
+
+
+_READABLE = (
+    " FROM artifacts a JOIN code_analyses c ON c.sha256 = a.sha256 WHERE c.status != 'unreadable'"
+)
+
+
+def code_item_count(db: sqlite3.Connection) -> int:
+    """How many package-versions have readable analysed code."""
+    sql = "SELECT count(DISTINCT a.package_version_id)" + _READABLE
+    return int(db.execute(sql).fetchone()[0])
+
+
+def code_items(db: sqlite3.Connection) -> Iterator[CodeItem]:
+    """One item per package-version with readable analysed code: its first such artifact."""
+    rows = db.execute(
+        "SELECT a.package_version_id, a.sha256, c.tokens" + _READABLE + " AND a.id ="
+        " (SELECT min(b.id) FROM artifacts b JOIN code_analyses d ON d.sha256 ="
+        "  b.sha256 WHERE b.package_version_id = a.package_version_id"
+        "  AND d.status != 'unreadable') ORDER BY a.package_version_id"
+    )
+    for version, sha256, tokens in rows:
+        files = tuple(
+            db.execute(
+                "SELECT path, file_sha256, normalised_sha256, tokens FROM code_files"
+                " WHERE sha256 = ? ORDER BY path",
+                (sha256,),
+            )
+        )
+        yield CodeItem(version, sha256, files, zlib.decompress(tokens).decode() if tokens else "")
+
+
+def target_claims(db: sqlite3.Connection) -> list[TargetClaim]:
+    """Every active claim, once per version it names (a claim naming none: once, no version)."""
+    return [
+        TargetClaim(*row)
+        for row in db.execute(
+            "SELECT p.id, p.ecosystem, p.name, r.scope, pv.version FROM records r"
+            " JOIN packages p ON p.id = r.package_id LEFT JOIN record_versions rv"
+            " ON rv.record_id = r.id LEFT JOIN package_versions pv ON pv.id = rv.version_id"
+            " WHERE r.role = 'claim' AND r.withdrawn IS NULL"
+        )
+    ]
+
+
+def package_of_versions(db: sqlite3.Connection) -> dict[int, int]:
+    """Package-version id -> its package's id."""
+    return dict(db.execute("SELECT id, package_id FROM package_versions"))
+
+
+def archive_dependencies(db: sqlite3.Connection) -> Iterator[ArchiveDependencies]:
+    """Each readable analysed archive (by sha256) with what it declares and imports."""
+    holders: dict[str, list[int]] = defaultdict(list)
+    for sha256, version in db.execute("SELECT DISTINCT a.sha256, a.package_version_id" + _READABLE):
+        holders[sha256].append(version)
+    for sha256, versions in sorted(holders.items()):
+        paths = [
+            p for (p,) in db.execute("SELECT path FROM code_files WHERE sha256 = ?", (sha256,))
+        ]
+        sql = "SELECT manifests FROM code_analyses WHERE sha256 = ?"
+        [(manifests,)] = db.execute(sql, (sha256,))
+        declared = db.execute(
+            "SELECT ecosystem, name, spec, kind, file, line, snippet FROM code_dependencies"
+            " WHERE sha256 = ?",
+            (sha256,),
+        )
+        imports = db.execute(
+            "SELECT module, kind, relative, file, line, snippet FROM code_imports WHERE sha256 = ?",
+            (sha256,),
+        )
+        yield ArchiveDependencies(
+            sha256,
+            tuple(versions),
+            tuple(paths),
+            tuple(m["name"] for m in orjson.loads(manifests) if m.get("name")),
+            tuple(DeclaredDependency(*row) for row in declared),
+            tuple(CodeImport(m, k, bool(r), f, ln, s) for m, k, r, f, ln, s in imports),
+        )
+
+
+def listed_dependencies(db: sqlite3.Connection) -> list[ListedDependencies]:
+    """The dependency lists the active claims give."""
+    rows = db.execute(
+        "SELECT r.id, r.package_id, p.ecosystem, s.name, r.dependencies,"
+        " (SELECT json_group_array(version_id) FROM record_versions WHERE record_id = r.id)"
+        " FROM records r JOIN packages p ON p.id = r.package_id"
+        " JOIN sources s ON s.id = r.source_id WHERE r.role = 'claim' AND r.withdrawn IS NULL"
+        " AND r.dependencies IS NOT NULL AND r.dependencies != '[]'"
+    )
+    return [
+        ListedDependencies(
+            record, package, eco, source, tuple(orjson.loads(names)), tuple(orjson.loads(versions))
+        )
+        for record, package, eco, source, names, versions in rows
+    ]
+
+
+def stored_families(db: sqlite3.Connection) -> StoredFamilies:
+    family_of = dict(db.execute("SELECT package_version_id, family_id FROM family_members"))
+    ids = frozenset(fid for (fid,) in db.execute("SELECT id FROM families"))
+    return StoredFamilies(family_of, ids)
+
+
+def version_facts(db: sqlite3.Connection) -> dict[int, VersionFacts]:
+    """Every package-version's ecosystem, purl and earliest known release."""
+    released = release_times(db)
+    return {
+        v: VersionFacts(eco, purl, released.get(v))
+        for v, eco, purl in db.execute(
+            "SELECT pv.id, p.ecosystem, pv.purl FROM package_versions pv"
+            " JOIN packages p ON p.id = pv.package_id"
+        )
+    }
