@@ -314,46 +314,80 @@ def _code(doc: _Doc, known: _Known, default: str | None) -> Iterator[_Hit]:
                 yield s, e, each, name, how, eco is None
 
 
+class _Tokens:
+    """The prose's word tokens (numbers and list joiners left out), with the sentence of each,
+    which ones are package cues, and the separator joining each to the next into a list."""
+
+    def __init__(self, doc: _Doc) -> None:
+        self.toks = [t for t in _TOKEN.finditer(doc.prose) if not _NOT_ITEM.fullmatch(t.group())]
+        self.words = [t.group().lower() for t in self.toks]
+        self.sent = [bisect_right(doc.sents, t.start()) - 1 for t in self.toks]
+        self.cue = [w in _CUES or w in _PLURAL_CUES for w in self.words]
+        self.cue_pos = [t.start() for t, c in zip(self.toks, self.cue, strict=True) if c]
+        inert = [
+            c or w in _ECO_WORDS or w == "go" for c, w in zip(self.cue, self.words, strict=True)
+        ]
+        self.joins: list[re.Match[str] | None] = [
+            None
+            if self.sent[i] != self.sent[i + 1] or inert[i] or inert[i + 1]
+            else _SEP.fullmatch(doc.prose, self.toks[i].end(), self.toks[i + 1].start())
+            for i in range(len(self.toks) - 1)
+        ] + [None]
+
+    def chains(self) -> Iterator[tuple[int, int]]:
+        """(first, last) token of each run joined by separators (a lone token is a run)."""
+        a = 0
+        while a < len(self.toks):
+            b = a
+            while self.joins[b]:
+                b += 1
+            yield a, b
+            a = b + 1
+
+
+def _cue_before(doc: _Doc, t: _Tokens, a: int, b: int) -> set[int]:
+    """What a cue just before the run picks ("the package x", "packages called x, y"): the
+    whole run after a plural cue, its first token after a singular one."""
+    k = a - 2 if a > 1 and t.words[a - 1] in ("called", "named", "dubbed") else a - 1
+    if k < 0 or not t.cue[k] or t.sent[k] != t.sent[a]:
+        return set()
+    gap = _BEFORE.fullmatch(doc.prose, t.toks[k].end(), t.toks[a].start())
+    # "the npm package, the minified file": after a comma the name must stand alone.
+    if not gap or ("," in gap.group() and not _APPOSITION_END.match(doc.prose, t.toks[b].end())):
+        return set()
+    return set(range(a, b + 1)) if t.words[k] in _PLURAL_CUES else {a}
+
+
+def _cue_after(doc: _Doc, t: _Tokens, a: int, b: int) -> set[int]:
+    """What a cue just after the run picks ("x and y packages", "the x package")."""
+    after = b + 1 < len(t.toks) and t.cue[b + 1] and t.sent[b + 1] == t.sent[b]
+    if not after or not _AFTER.fullmatch(doc.prose, t.toks[b].end(), t.toks[b + 1].start()):
+        return set()
+    return set(range(a, b + 1)) if t.words[b + 1] in _PLURAL_CUES else {b}
+
+
+def _enumeration(t: _Tokens, a: int, b: int, lo: int, hi: int) -> set[int]:
+    """The run when it lists three or more with a comma and a cue is in the window lo-hi."""
+    # Two items with a comma are as often a clause break ("after this incident, the ...").
+    listed = b - a >= 2 and any(j and j.group(1) for j in t.joins[a:b])
+    if listed and bisect_left(t.cue_pos, lo) < bisect_left(t.cue_pos, hi):
+        return set(range(a, b + 1))
+    return set()
+
+
 def _prose(doc: _Doc, known: _Known, default: str | None) -> Iterator[_Hit]:
     """Rule 4: an ecosystem word in the window, and a package cue beside the name (or beside an
     enumeration holding it), or an enumeration of three or more in a window with a cue."""
-    toks = [t for t in _TOKEN.finditer(doc.prose) if not _NOT_ITEM.fullmatch(t.group())]
-    words = [t.group().lower() for t in toks]
-    sent = [bisect_right(doc.sents, t.start()) - 1 for t in toks]
-    cue = [w in _CUES or w in _PLURAL_CUES for w in words]
-    cue_pos = [t.start() for t, c in zip(toks, cue, strict=True) if c]
-    inert = [c or w in _ECO_WORDS or w == "go" for c, w in zip(cue, words, strict=True)]
-    joins: list[re.Match[str] | None] = [
-        None
-        if sent[i] != sent[i + 1] or inert[i] or inert[i + 1]
-        else _SEP.fullmatch(doc.prose, toks[i].end(), toks[i + 1].start())
-        for i in range(len(toks) - 1)
-    ] + [None]
-    a = 0
-    while a < len(toks):
-        b = a
-        while joins[b]:
-            b += 1
-        chain, picked = set(range(a, b + 1)), set[int]()
-        k = a - 2 if a > 1 and words[a - 1] in ("called", "named", "dubbed") else a - 1
-        if k >= 0 and cue[k] and sent[k] == sent[a]:
-            gap = _BEFORE.fullmatch(doc.prose, toks[k].end(), toks[a].start())
-            # "the npm package, the minified file": after a comma the name must stand alone.
-            if gap and ("," not in gap.group() or _APPOSITION_END.match(doc.prose, toks[b].end())):
-                picked |= chain if words[k] in _PLURAL_CUES else {a}
-        after = b + 1 < len(toks) and cue[b + 1] and sent[b + 1] == sent[b]
-        if after and _AFTER.fullmatch(doc.prose, toks[b].end(), toks[b + 1].start()):
-            picked |= chain if words[b + 1] in _PLURAL_CUES else {b}
-        lo, _, hi = doc.window(toks[a].start())
-        # Two items with a comma are as often a clause break ("after this incident, the ...").
-        enumeration = b - a >= 2 and any(j and j.group(1) for j in joins[a:b])
-        if enumeration and bisect_left(cue_pos, lo) < bisect_left(cue_pos, hi):
-            picked |= chain
+    t = _Tokens(doc)
+    for a, b in t.chains():
+        lo, _, hi = doc.window(t.toks[a].start())
+        picked = (
+            _cue_before(doc, t, a, b) | _cue_after(doc, t, a, b) | _enumeration(t, a, b, lo, hi)
+        )
         for i in sorted(picked):
-            eco = doc.eco_for(toks[i].start(), lo)
-            if eco and _plausible(eco, toks[i].group()):
-                yield from _hit(known, eco, toks[i].group(), toks[i].start(), WORD)
-        a = b + 1
+            eco = doc.eco_for(t.toks[i].start(), lo)
+            if eco and _plausible(eco, t.toks[i].group()):
+                yield from _hit(known, eco, t.toks[i].group(), t.toks[i].start(), WORD)
 
 
 def _listed(doc: _Doc, known: _Known, default: str | None) -> Iterator[_Hit]:
