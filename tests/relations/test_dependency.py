@@ -13,13 +13,20 @@ from malgraph.analysis.runner import analyze_stored
 from malgraph.artifacts.cache import cache_for
 from malgraph.artifacts.fetch import register_local
 from malgraph.cli import app, explore  # noqa: F401  (importing registers the commands)
+from malgraph.core.kinds import EdgeKind, NodeType
+from malgraph.core.relations import (
+    ArchiveDependencies,
+    CodeImport,
+    DeclaredDependency,
+    ListedDependencies,
+    TargetClaim,
+)
 from malgraph.pipeline.ingest import ingest
 from malgraph.pipeline.relate import refresh_dependencies
-from malgraph.relations.dependency import NAME_ONLY, Targets
+from malgraph.relations.dependency import NAME_ONLY, NAME_ONLY_STEP, Targets, dependency_edges
 from malgraph.relations.dependency_rules import gem_requirement_admits, spec_admits
 from malgraph.store import Store
 from malgraph.store.queries import find_packages, package_card, stats
-from malgraph.store.read.relations import target_claims
 from tests.conftest import osv, write_json
 from tests.inert_packages import gem, tar_gz
 from tests.sources.test_paper import write_book
@@ -252,20 +259,19 @@ def test_dependency_lists_from_sources_without_code(store: Store, tmp_path: Path
     assert group["active_days"] == 59.5 and group["undated_members"] == 0
 
 
-def test_a_constraint_links_only_when_it_admits_a_malicious_version(
-    store: Store, tmp_path: Path
-) -> None:
+def test_a_constraint_links_only_when_it_admits_a_malicious_version() -> None:
     """Claims: flatmap-stream 0.1.1; electron 1.0.0 and once with versions unknown; payload in
     every version; evil-lib 1.5 (PyPI); rest-client 1.6.13 (RubyGems)."""
-    (tmp_path / "mine.csv").write_text(
-        "ecosystem,name,version,source\n"
-        "npm,flatmap-stream,0.1.1,team\nnpm,electron,1.0.0,team\nnpm,electron,,other\n"
-        "PyPI,evil-lib,1.5,team\nRubyGems,rest-client,1.6.13,team\n"
+    targets = Targets(
+        [
+            TargetClaim(1, "npm", "flatmap-stream", "listed", "0.1.1"),
+            TargetClaim(2, "npm", "electron", "listed", "1.0.0"),
+            TargetClaim(2, "npm", "electron", "unknown", None),
+            TargetClaim(3, "npm", "payload", "all", None),
+            TargetClaim(4, "PyPI", "evil-lib", "listed", "1.5"),
+            TargetClaim(5, "RubyGems", "rest-client", "listed", "1.6.13"),
+        ]
     )
-    write_json(tmp_path / "osv" / "all.json", osv("MAL-ALL", "payload", versions=None))
-    assert ingest(store, "list", [str(tmp_path / "mine.csv")]).ok
-    assert ingest(store, "osv", [str(tmp_path / "osv")]).ok
-    targets = Targets(target_claims(store.db))
 
     def reach(eco: str, name: str, spec: str | None) -> tuple[str, list[str] | None] | None:
         found = targets.find(eco, name)
@@ -305,3 +311,45 @@ def test_version_specs_per_ecosystem() -> None:
     assert gem_requirement_admits(">= 1.0, < 2", "1.0.0") and not gem_requirement_admits(
         "!= 1.0", "1.0.0"
     )
+
+
+def test_dependency_edges_from_typed_inputs() -> None:
+    """An archive held by two versions declares `evil` at a version shown malicious and
+    imports `payload` (bad in every version); a source lists `evil` for another claim."""
+    claims = [
+        TargetClaim(10, "npm", "evil", "listed", "1.0.0"),
+        TargetClaim(11, "npm", "payload", "all", None),
+        TargetClaim(12, "npm", "host", "listed", "2.0.0"),
+    ]
+    archive = ArchiveDependencies(
+        "a" * 64,
+        (100, 101),
+        ("package/index.js", "package/package.json"),
+        ("host",),
+        (
+            DeclaredDependency("npm", "evil", "^1.0.0", "dependencies", "package.json", 3, None),
+            DeclaredDependency("npm", "evil", "^2.0.0", "devDependencies", "package.json", 9, None),
+        ),
+        (CodeImport("payload", "require", False, "package/index.js", 1, "require('payload')"),),
+    )
+    listed = ListedDependencies(7, 12, "npm", "feed", ("evil", "host"), ())
+    edges, summary = dependency_edges(claims, {100: 12, 101: 12}, [archive], [listed])
+    by_end = {(e.src, e.dst[1]): e for e in edges}
+    assert set(by_end) == {
+        ((NodeType.PACKAGE, 12), 10),  # the source's list, for the package (no version named)
+        ((NodeType.PACKAGE_VERSION, 100), 10),
+        ((NodeType.PACKAGE_VERSION, 100), 11),
+        ((NodeType.PACKAGE_VERSION, 101), 10),
+        ((NodeType.PACKAGE_VERSION, 101), 11),
+    }  # never to its own package (host)
+    assert all(e.kind == EdgeKind.DEPENDS_ON for e in edges)
+    declared = by_end[(NodeType.PACKAGE_VERSION, 100), 10]
+    assert declared.confidence == 1.0 and declared.step == "dependency/manifest"
+    assert declared.evidence["evidence"][0]["admits"] == ["1.0.0"]
+    imported = by_end[(NodeType.PACKAGE_VERSION, 100), 11]
+    assert imported.confidence == 0.6 and imported.evidence["evidence"][0]["declared"] is False
+    from_list = by_end[(NodeType.PACKAGE, 12), 10]
+    assert from_list.step == NAME_ONLY_STEP and from_list.confidence == NAME_ONLY
+    assert summary.edges == 5 and summary.name_only == 1
+    assert summary.excluded_by_spec == 1  # ^2.0.0 admits no malicious version of evil
+    assert summary.by_via == {"manifest": 2, "import": 2, "source": 1}

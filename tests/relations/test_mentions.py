@@ -2,6 +2,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from malgraph.core.relations import KnownPackage, ReportMention, ReportText
+from malgraph.relations.coexisting import report_mentions
 from malgraph.relations.mentions import Mention, find_mentions
 
 COMPROMISES = "supply-chain-reports/cncf-tag-security/community/catalog/compromises"
@@ -341,3 +343,20 @@ def test_coa_and_rc(shared_data: Path) -> None:
     # and rc"). rc is two letters, so prose alone cannot name it: a known limit of the rule.
     known = {"npm": {"coa", "rc", "qakbot", "the", "fact"}}
     assert found(text, known) == {("npm", "coa")}
+
+
+def test_report_mentions_link_each_report_to_the_packages_it_names() -> None:
+    packages = [KnownPackage(1, "npm", "event-stream"), KnownPackage(2, "PyPI", "colourama")]
+    reports = [
+        ReportText(10, "Run `npm install event-stream` and see."),
+        ReportText(11, "Nothing here names a package."),
+        ReportText(12, "The PyPI package colourama stole wallets."),
+    ]
+    assert report_mentions(reports, packages) == [
+        ReportMention(
+            10, 1, 17, "event-stream", "Run `npm install event-stream` and see.", "install-command"
+        ),
+        ReportMention(
+            12, 2, 17, "colourama", "The PyPI package colourama stole wallets.", "ecosystem-word"
+        ),
+    ]
