@@ -6,8 +6,8 @@ every k-shingle is hashed once, the hash picks one of `permutations` bins and th
 each bin's minimum; an empty bin copies the bin that a fixed probe sequence reaches first. Two
 sketches agree at a position with probability equal to the Jaccard index of the shingle sets,
 as with classic MinHash, but the cost is one hash per shingle instead of one per shingle and
-permutation: 16x faster than datasketch's numpy MinHash at 256 positions from the same shingle
-hashes (benchmarks/similar.py), which is why datasketch is not a dependency.
+permutation. That is why datasketch (classic MinHash) is not a dependency; benchmarks/similar.py
+compares the two on the same shingle hashes.
 
 Everything is a fixed function of the tokens and the seed: blake2b for token ids, splitmix64
 for mixing; no Python `hash()` (salted per process) and no numpy random streams (not promised

@@ -30,9 +30,8 @@ variants among 1,500 unrelated ones of the same style; and 4,044 with another se
   with probability >= 0.995): LSH finds 0.996 and 0.989 of the pairs whose exact Jaccard
   reaches 0.4 (and connects 1.0 and 0.9996), where 128 positions need 2-row bands that made
   2.7x the candidates at 10,000 packages; candidates grow with the square of the packages;
-- 10,000 packages in 3.0 s on this 2-core machine (41 MB at the peak), 67x faster than an
-  exact all-pairs Jaccard by inverted index and 690x faster than Python sets
-  (benchmarks/similar.py).
+- its time and memory against an exact all-pairs Jaccard are measured by
+  benchmarks/similar.py (figures in the README's benchmark section).
 """
 
 from __future__ import annotations
