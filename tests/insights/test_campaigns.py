@@ -8,12 +8,13 @@ from typing import Any
 
 import orjson
 
-from malgraph.insights.campaigns import campaigns, confidence
+from malgraph.insights.campaigns import confidence
 from malgraph.store import Store
 from tests.conftest import osv
 from tests.insights.tiny_store import (
     build,
     campaign,
+    campaigns_of,
     code,
     day,
     depends_on,
@@ -93,7 +94,7 @@ def _store(store: Store, tmp_path: Path) -> None:
 
 def test_candidates_worked_by_hand(store: Store, tmp_path: Path) -> None:
     _store(store, tmp_path)
-    out = campaigns(store.db)
+    out = campaigns_of(store.db)
     # {a, b} by R1 and R3, {b, c} by a family, {d, c} by a dependency: one candidate of 4.
     # {e, f} by the webhook; {g, h} by R2 alone (w's record was withdrawn). The list report
     # and the domain seen on its 201 packages join nothing; lone has only itself.
@@ -135,7 +136,7 @@ def test_candidates_worked_by_hand(store: Store, tmp_path: Path) -> None:
             "outside_candidates": 1,
         }
     ]
-    assert orjson.dumps(out) == orjson.dumps(campaigns(store.db))
+    assert orjson.dumps(out) == orjson.dumps(campaigns_of(store.db))
 
 
 def test_confidence_grows_with_independent_kinds() -> None:

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import orjson
 
-from malgraph.insights.dependency import dependency_numbers
-from malgraph.insights.evolution import evolution
 from malgraph.store import Store
 from tests.conftest import osv
 from tests.insights.tiny_store import (
@@ -15,7 +13,9 @@ from tests.insights.tiny_store import (
     campaign,
     code,
     day,
+    dependency_of,
     depends_on,
+    evolution_of,
     family,
     many_packages,
     package,
@@ -109,7 +109,7 @@ def _store(store: Store, tmp_path: Path) -> dict[str, int]:
 
 def test_families(store: Store, tmp_path: Path) -> None:
     _store(store, tmp_path)
-    fam = evolution(store.db)["family"]
+    fam = evolution_of(store.db)["family"]
     # F-1 in release order: p1@1.0 (d1), p2@1.0 (d2), p2@1.1 (d3); p3@1.0 has no release.
     # Steps: p1 -> p2@1.0 a name change (code: same token stream; description: same once
     # spaces collapse; dependencies {lodash} vs {axios, lodash}: changed), p2@1.0 -> p2@1.1 a
@@ -147,7 +147,7 @@ def test_families(store: Store, tmp_path: Path) -> None:
 
 def test_dependency_groups_match_the_dependency_numbers(store: Store, tmp_path: Path) -> None:
     _store(store, tmp_path)
-    dep = evolution(store.db)["dependency"]
+    dep = evolution_of(store.db)["dependency"]
     # {p1, p2}: all their versions, p1@1.0 d1, p2@1.0 d2, p2@1.1 d3 -> the two F-1 steps
     # again; {q1, q2}: q1@1.0 alone is dated; {list-0, r2}: r2@1.0 undated, list-0 has no
     # version at all.
@@ -161,14 +161,14 @@ def test_dependency_groups_match_the_dependency_numbers(store: Store, tmp_path: 
     assert dep["left_out"] == {"packages_without_versions": 1}
     assert dep["active_time"]["values"] == [0.0, 2.0]
     assert dep["active_time"]["left_out_undated_groups"] == 1
-    numbers = dependency_numbers(store.db)["groups"]
+    numbers = dependency_of(store.db)["groups"]
     dated = sorted(g["active_days"] for g in numbers if g["active_days"] is not None)
     assert dep["active_time"]["values"] == dated
 
 
 def test_coreport_groups(store: Store, tmp_path: Path) -> None:
     _store(store, tmp_path)
-    co = evolution(store.db)["coreport"]
+    co = evolution_of(store.db)["coreport"]
     # BLOG names p1, q1, r1; the campaign 'same-three' the same packages (counted once, under
     # the key that sorts first); .../r2 names p3 alone, 'solo' holds one package,
     # the list 201: all left out. Versions p1@1.0 d1, q1@1.0 d5, r1@1.0 undated: one step,
@@ -185,4 +185,4 @@ def test_coreport_groups(store: Store, tmp_path: Path) -> None:
         step["dependencies"]["unchanged"],
     ) == (1, 1, 1)
     assert co["active_time"]["values"] == [4.0]
-    assert orjson.dumps(evolution(store.db)) == orjson.dumps(evolution(store.db))
+    assert orjson.dumps(evolution_of(store.db)) == orjson.dumps(evolution_of(store.db))

@@ -7,13 +7,13 @@ from typing import Any
 
 import orjson
 
-from malgraph.insights.lifecycle import lifecycle
 from malgraph.insights.measures import ecdf_values, summary
 from malgraph.store import Store
 from tests.conftest import osv
 from tests.insights.tiny_store import (
     build,
     day,
+    lifecycle_of,
     package,
     released,
     removed,
@@ -91,7 +91,7 @@ def _store(store: Store, tmp_path: Path) -> None:
 
 def test_lifecycle_worked_by_hand(store: Store, tmp_path: Path) -> None:
     _store(store, tmp_path)
-    out = lifecycle(store.db)
+    out = lifecycle_of(store.db)
     assert out["package_versions"] == 7  # A1 A2 A3 B1 G1 D2 H1
     assert out["not_covered"] == 1  # E1
     assert (out["with_release"], out["with_detection"], out["with_removal"]) == (5, 6, 2)
@@ -178,7 +178,7 @@ def test_lifecycle_worked_by_hand(store: Store, tmp_path: Path) -> None:
         "left_out_undated": 1,
     }
     # JSON-able and the same on a second run.
-    assert orjson.dumps(out) == orjson.dumps(lifecycle(store.db))
+    assert orjson.dumps(out) == orjson.dumps(lifecycle_of(store.db))
 
 
 def test_ecdf_values_are_capped_by_even_ranks() -> None:

@@ -21,3 +21,11 @@ class NodeType(StrEnum):
     PACKAGE_VERSION = "package_version"
     SOURCE = "source"
     FAMILY = "family"
+
+
+class GroupKind(StrEnum):
+    """A kind of group of related packages whose evolution the report follows."""
+
+    FAMILY = "family"  # a code family's package-versions
+    DEPENDENCY = "dependency"  # packages weakly connected by depends-on links
+    COREPORT = "coreport"  # the packages one report names, or one named campaign holds

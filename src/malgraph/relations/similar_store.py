@@ -17,7 +17,7 @@ from malgraph.relations.embedding import EmbeddingBackend, model_edges
 from malgraph.relations.families import families
 from malgraph.relations.similar import DEFAULT_THRESHOLD, CodeItem, similar_edges
 from malgraph.store import Store
-from malgraph.store.code import release_times
+from malgraph.store.read.graph import release_times
 
 
 @dataclass
