@@ -6,6 +6,9 @@ from pathlib import Path
 
 import orjson
 
+from malgraph.core.graph import ChangeFacts
+from malgraph.core.kinds import GroupKind
+from malgraph.insights.evolution import evolution
 from malgraph.store import Store
 from tests.conftest import osv
 from tests.insights.tiny_store import (
@@ -23,6 +26,7 @@ from tests.insights.tiny_store import (
     report,
     version,
 )
+from tests.insights.typed import Made, groupings
 
 BLOG = "https://blog.example/r1"
 DOCS = [
@@ -186,3 +190,40 @@ def test_coreport_groups(store: Store, tmp_path: Path) -> None:
     ) == (1, 1, 1)
     assert co["active_time"]["values"] == [4.0]
     assert orjson.dumps(evolution_of(store.db)) == orjson.dumps(evolution_of(store.db))
+
+
+def _no_code() -> ChangeFacts:
+    return ChangeFacts({}, {}, [])
+
+
+def test_steps_on_typed_inputs() -> None:
+    made = Made(
+        {
+            "old": {"1.0": day(1), "1.1": day(2)},
+            "new": {"1.0": day(4)},
+            "late": {"1.0": None},
+        }
+    )
+    family = frozenset(made.version[n] for n in [("old", "1.0"), ("old", "1.1"), ("new", "1.0")])
+    out = evolution(
+        made.packages,
+        groupings(
+            families={"F-1": family},
+            reports={
+                "https://a.example": made.ids("old", "late"),
+                "https://b.example": made.ids("new"),
+            },
+        ),
+        _no_code(),
+    )
+    assert list(out)[:3] == [kind.value for kind in GroupKind]
+    fam = out[GroupKind.FAMILY]
+    assert (fam["steps"], fam["name_change"]["count"], fam["version_change"]["count"]) == (2, 1, 1)
+    assert fam["changes"]["all"]["code"]["unknown"] == 2  # no code known: never a guess
+    assert fam["active_time"]["values"] == [3.0]
+    co = out[GroupKind.COREPORT]
+    # a.example: old's two versions dated, late's undated; b.example names one package.
+    assert (co["groups"], co["members"], co["undated_members"], co["steps"]) == (1, 3, 1, 1)
+    assert co["left_out"] == {"single_package": 1}
+    assert co["largest"][0]["key"] == "report:https://a.example"
+    assert out[GroupKind.DEPENDENCY]["groups"] == 0
