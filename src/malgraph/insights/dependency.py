@@ -18,6 +18,7 @@ from malgraph.relations.components import components
 def _group(
     members: set[int], packages: Packages, hidden: set[int], released: dict[int, list[str]]
 ) -> dict[str, Any]:
+    """One group: its members (hidden or not), and the active time of their release dates."""
     names = packages.names
     dates = sorted(d for m in members for d in released[m])
     ordered = sorted(members, key=lambda m: names[m])
@@ -50,8 +51,9 @@ def dependency_numbers(
     released: dict[int, list[str]] = defaultdict(list)
     for version, when in packages.released.items():
         released[packages.versions[version].package].append(when)
+    targets = set(dependents)
     out_groups = [
-        _group(members, packages, set(dependents), released)
+        _group(members, packages, targets, released)
         for members in sorted(groups, key=lambda g: (-len(g), min(g)))
     ]
     hidden = [

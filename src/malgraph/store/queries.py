@@ -123,13 +123,7 @@ def report_link_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
 def report_site_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
     """Category -> how many report sites a source puts in it, and how many reports the source
     counts on them."""
-    return {
-        category: {"sites": sites, "reports": reports}
-        for category, sites, reports in db.execute(
-            "SELECT category, count(DISTINCT site), coalesce(sum(reports), 0) FROM report_sites"
-            " GROUP BY 1 ORDER BY 3 DESC, 1"
-        )
-    }
+    return {category: n._asdict() for category, n in graph.report_sites(db).items()}
 
 
 def label_counts(

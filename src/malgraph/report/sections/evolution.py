@@ -10,7 +10,6 @@ from malgraph.report import figures
 from malgraph.report.html import Figure, Section, Table
 from malgraph.report.sections.common import empty, left_out, share
 
-GROUP_KINDS = tuple(kind.value for kind in GroupKind)
 ASPECTS = ("code", "description", "dependencies")
 PAPER_NAME_CHANGES = "88.65%"  # the MalGraph paper's share of name changes in similar groups
 COLUMNS = [
@@ -73,7 +72,7 @@ def _notes(kinds: dict[str, Any]) -> list[str]:
 
 
 def section(e: dict[str, Any], out: Path) -> Section:
-    kinds = {k: e[k] for k in GROUP_KINDS}
+    kinds = {k.value: e[k] for k in GroupKind}
     if not any(v["steps"] for v in kinds.values()):
         return empty(
             "evolution",
@@ -98,7 +97,7 @@ def section(e: dict[str, Any], out: Path) -> Section:
 
 
 def active_time_section(e: dict[str, Any], out: Path) -> Section:
-    series = {k: e[k]["active_time"]["values"] for k in GROUP_KINDS}
+    series = {k.value: e[k]["active_time"]["values"] for k in GroupKind}
     if not any(series.values()):
         return empty(
             "active-time",
@@ -108,10 +107,10 @@ def active_time_section(e: dict[str, Any], out: Path) -> Section:
         )
     figures.ecdf(out / "active-time.svg", series, "Active time per group", xlabel="days")
     notes = [
-        f"{k}: {e[k]['active_time']['left_out_undated_groups']} groups without any dated "
+        f"{k.value}: {e[k]['active_time']['left_out_undated_groups']} groups without any dated "
         f"member left out; {e[k]['active_time']['single_dated_member']} with one dated "
         "member count 0 days"
-        for k in GROUP_KINDS
+        for k in GroupKind
     ]
     return Section(
         "active-time",

@@ -75,6 +75,7 @@ def availability(db: sqlite3.Connection) -> dict[str, Availability]:
 
 
 def packages(db: sqlite3.Connection) -> Packages:
+    """Every package, every package-version, and the release times."""
     names = {
         pid: PackageName(eco, name, purl)
         for pid, eco, name, purl in db.execute("SELECT id, ecosystem, name, purl FROM packages")
@@ -118,6 +119,8 @@ def report_members(db: sqlite3.Connection) -> dict[int, frozenset[int]]:
 
 
 def groupings(db: sqlite3.Connection) -> Groupings:
+    """Reports and the packages they name, named campaigns and theirs, families and their
+    package-versions, depends-on links between packages (name-only ones left out)."""
     campaigns = [
         NamedCampaign(*row)
         for row in db.execute(
@@ -269,6 +272,7 @@ def lifecycle_dates(db: sqlite3.Connection) -> LifecycleDates:
 
 
 def family_sizes(db: sqlite3.Connection) -> list[int]:
+    """The size of every family."""
     return [size for (size,) in db.execute("SELECT size FROM families")]
 
 
