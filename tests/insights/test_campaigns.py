@@ -8,12 +8,14 @@ from typing import Any
 
 import orjson
 
-from malgraph.insights.campaigns import campaigns, confidence
+from malgraph.core.graph import Ioc, IocSightings, NamedCampaign, SiteCount
+from malgraph.insights.campaigns import COMMON_IOC, campaigns, confidence
 from malgraph.store import Store
 from tests.conftest import osv
 from tests.insights.tiny_store import (
     build,
     campaign,
+    campaigns_of,
     code,
     day,
     depends_on,
@@ -24,6 +26,7 @@ from tests.insights.tiny_store import (
     report,
     version,
 )
+from tests.insights.typed import Made, groupings
 
 R1, R2, R3 = "https://blog.example/r1", "https://blog.example/r2", "https://blog.example/r3"
 HOOK = "https://discord.com/api/webhooks/1/x"
@@ -93,7 +96,7 @@ def _store(store: Store, tmp_path: Path) -> None:
 
 def test_candidates_worked_by_hand(store: Store, tmp_path: Path) -> None:
     _store(store, tmp_path)
-    out = campaigns(store.db)
+    out = campaigns_of(store.db)
     # {a, b} by R1 and R3, {b, c} by a family, {d, c} by a dependency: one candidate of 4.
     # {e, f} by the webhook; {g, h} by R2 alone (w's record was withdrawn). The list report
     # and the domain seen on its 201 packages join nothing; lone has only itself.
@@ -135,7 +138,7 @@ def test_candidates_worked_by_hand(store: Store, tmp_path: Path) -> None:
             "outside_candidates": 1,
         }
     ]
-    assert orjson.dumps(out) == orjson.dumps(campaigns(store.db))
+    assert orjson.dumps(out) == orjson.dumps(campaigns_of(store.db))
 
 
 def test_confidence_grows_with_independent_kinds() -> None:
@@ -145,3 +148,38 @@ def test_confidence_grows_with_independent_kinds() -> None:
     # 1 - 0.5 * 0.5 * 0.6 * 0.4 = 0.94
     assert confidence({"reports": 2, "families": 1, "dependencies": 1, "iocs": 1}) == 0.94
     assert confidence({}) == 0.0
+
+
+def test_candidates_on_typed_inputs() -> None:
+    made = Made({n: {"1.0": day(3) if n == "c" else None} for n in ("a", "b", "c", "d", "x")})
+    grouped = groupings(
+        reports={"file:/tmp/in/posts.zip!blog/a.md": made.ids("a", "b")},
+        families={"F-1": frozenset({made.version["b", "1.0"], made.version["c", "1.0"]})},
+        edges=[made.edge("x", "x")],  # a package pulling itself in joins nothing
+    )
+    grouped = grouped._replace(
+        campaigns=[NamedCampaign(7, "kam193", "stealers", None)],
+        campaign_members={7: made.ids("a", "x")},
+    )
+    sightings = IocSightings(
+        {1: Ioc("domain", "cdn.example"), 2: Ioc("domain", "everywhere.example")},
+        {1: made.ids("d", "c"), 2: frozenset(range(1000, 1000 + COMMON_IOC + 1))},
+    )
+    out = campaigns(made.packages, grouped, sightings, {"blog": SiteCount(2, 5)})
+    [one] = out["candidates"]
+    assert one["id"] == cid("a", "b", "c", "d")
+    assert one["evidence"] == {
+        "reports": ["file:blog/a.md"],  # named by its place in the archive, not on disk
+        "families": ["F-1"],
+        "dependencies": [],
+        "iocs": [{"kind": "domain", "value": "cdn.example"}],
+    }
+    assert (one["first_release"], one["last_release"], one["undated_members"]) == (
+        day(3),
+        day(3),
+        3,
+    )
+    assert out["left_out"] == {"list_reports": 0, "common_iocs": 1}
+    assert out["named"][0]["candidates"] == [one["id"]]
+    assert out["named"][0]["outside_candidates"] == 1  # x
+    assert out["report_sites"] == {"blog": {"sites": 2, "reports": 5}}

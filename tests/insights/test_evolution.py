@@ -6,7 +6,8 @@ from pathlib import Path
 
 import orjson
 
-from malgraph.insights.dependency import dependency_numbers
+from malgraph.core.graph import ChangeFacts
+from malgraph.core.kinds import GroupKind
 from malgraph.insights.evolution import evolution
 from malgraph.store import Store
 from tests.conftest import osv
@@ -15,7 +16,9 @@ from tests.insights.tiny_store import (
     campaign,
     code,
     day,
+    dependency_of,
     depends_on,
+    evolution_of,
     family,
     many_packages,
     package,
@@ -23,6 +26,7 @@ from tests.insights.tiny_store import (
     report,
     version,
 )
+from tests.insights.typed import Made, groupings
 
 BLOG = "https://blog.example/r1"
 DOCS = [
@@ -109,7 +113,7 @@ def _store(store: Store, tmp_path: Path) -> dict[str, int]:
 
 def test_families(store: Store, tmp_path: Path) -> None:
     _store(store, tmp_path)
-    fam = evolution(store.db)["family"]
+    fam = evolution_of(store.db)["family"]
     # F-1 in release order: p1@1.0 (d1), p2@1.0 (d2), p2@1.1 (d3); p3@1.0 has no release.
     # Steps: p1 -> p2@1.0 a name change (code: same token stream; description: same once
     # spaces collapse; dependencies {lodash} vs {axios, lodash}: changed), p2@1.0 -> p2@1.1 a
@@ -147,7 +151,7 @@ def test_families(store: Store, tmp_path: Path) -> None:
 
 def test_dependency_groups_match_the_dependency_numbers(store: Store, tmp_path: Path) -> None:
     _store(store, tmp_path)
-    dep = evolution(store.db)["dependency"]
+    dep = evolution_of(store.db)["dependency"]
     # {p1, p2}: all their versions, p1@1.0 d1, p2@1.0 d2, p2@1.1 d3 -> the two F-1 steps
     # again; {q1, q2}: q1@1.0 alone is dated; {list-0, r2}: r2@1.0 undated, list-0 has no
     # version at all.
@@ -161,14 +165,14 @@ def test_dependency_groups_match_the_dependency_numbers(store: Store, tmp_path: 
     assert dep["left_out"] == {"packages_without_versions": 1}
     assert dep["active_time"]["values"] == [0.0, 2.0]
     assert dep["active_time"]["left_out_undated_groups"] == 1
-    numbers = dependency_numbers(store.db)["groups"]
+    numbers = dependency_of(store.db)["groups"]
     dated = sorted(g["active_days"] for g in numbers if g["active_days"] is not None)
     assert dep["active_time"]["values"] == dated
 
 
 def test_coreport_groups(store: Store, tmp_path: Path) -> None:
     _store(store, tmp_path)
-    co = evolution(store.db)["coreport"]
+    co = evolution_of(store.db)["coreport"]
     # BLOG names p1, q1, r1; the campaign 'same-three' the same packages (counted once, under
     # the key that sorts first); .../r2 names p3 alone, 'solo' holds one package,
     # the list 201: all left out. Versions p1@1.0 d1, q1@1.0 d5, r1@1.0 undated: one step,
@@ -185,4 +189,41 @@ def test_coreport_groups(store: Store, tmp_path: Path) -> None:
         step["dependencies"]["unchanged"],
     ) == (1, 1, 1)
     assert co["active_time"]["values"] == [4.0]
-    assert orjson.dumps(evolution(store.db)) == orjson.dumps(evolution(store.db))
+    assert orjson.dumps(evolution_of(store.db)) == orjson.dumps(evolution_of(store.db))
+
+
+def _no_code() -> ChangeFacts:
+    return ChangeFacts({}, {}, [])
+
+
+def test_steps_on_typed_inputs() -> None:
+    made = Made(
+        {
+            "old": {"1.0": day(1), "1.1": day(2)},
+            "new": {"1.0": day(4)},
+            "late": {"1.0": None},
+        }
+    )
+    family = frozenset(made.version[n] for n in [("old", "1.0"), ("old", "1.1"), ("new", "1.0")])
+    out = evolution(
+        made.packages,
+        groupings(
+            families={"F-1": family},
+            reports={
+                "https://a.example": made.ids("old", "late"),
+                "https://b.example": made.ids("new"),
+            },
+        ),
+        _no_code(),
+    )
+    assert list(out)[:3] == [kind.value for kind in GroupKind]
+    fam = out[GroupKind.FAMILY]
+    assert (fam["steps"], fam["name_change"]["count"], fam["version_change"]["count"]) == (2, 1, 1)
+    assert fam["changes"]["all"]["code"]["unknown"] == 2  # no code known: never a guess
+    assert fam["active_time"]["values"] == [3.0]
+    co = out[GroupKind.COREPORT]
+    # a.example: old's two versions dated, late's undated; b.example names one package.
+    assert (co["groups"], co["members"], co["undated_members"], co["steps"]) == (1, 3, 1, 1)
+    assert co["left_out"] == {"single_package": 1}
+    assert co["largest"][0]["key"] == "report:https://a.example"
+    assert out[GroupKind.DEPENDENCY]["groups"] == 0

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from malgraph.core.graph import CoveringClaim, Detection, LifecycleDates
 from malgraph.insights.lifecycle import lifecycle
 from malgraph.insights.measures import ecdf_values, summary
 from malgraph.store import Store
@@ -14,6 +15,7 @@ from tests.conftest import osv
 from tests.insights.tiny_store import (
     build,
     day,
+    lifecycle_of,
     package,
     released,
     removed,
@@ -91,7 +93,7 @@ def _store(store: Store, tmp_path: Path) -> None:
 
 def test_lifecycle_worked_by_hand(store: Store, tmp_path: Path) -> None:
     _store(store, tmp_path)
-    out = lifecycle(store.db)
+    out = lifecycle_of(store.db)
     assert out["package_versions"] == 7  # A1 A2 A3 B1 G1 D2 H1
     assert out["not_covered"] == 1  # E1
     assert (out["with_release"], out["with_detection"], out["with_removal"]) == (5, 6, 2)
@@ -178,7 +180,7 @@ def test_lifecycle_worked_by_hand(store: Store, tmp_path: Path) -> None:
         "left_out_undated": 1,
     }
     # JSON-able and the same on a second run.
-    assert orjson.dumps(out) == orjson.dumps(lifecycle(store.db))
+    assert orjson.dumps(out) == orjson.dumps(lifecycle_of(store.db))
 
 
 def test_ecdf_values_are_capped_by_even_ranks() -> None:
@@ -192,3 +194,39 @@ def test_ecdf_values_are_capped_by_even_ranks() -> None:
     # Three releases on days 1, 4, 10 detected on days 2, 4, 30: delays 1, 0, 20; median 1.
     assert summary([1, 0, 20])["median"] == 1
     assert summary([])["median"] is None
+
+
+def test_delays_on_typed_dates() -> None:
+    # 1: released d0, claimed d10 by srca and d12 by srcb, a sample dates it d5, removed d20
+    # by a registry and d25 by the claim. 2: claimed, nothing else. 3: only detected by a
+    # sample: no claim covers it, so it is not counted.
+    dates = LifecycleDates(
+        claims=[
+            CoveringClaim(1, "srca", day(10), day(25)),
+            CoveringClaim(1, "srcb", day(12), None),
+            CoveringClaim(2, "srca", None, None),
+        ],
+        detections=[Detection(1, "sampler", day(5)), Detection(3, "sampler", day(1))],
+        removals={1: day(20), 3: day(2)},
+        released={1: day(0), 3: day(0)},
+        ecosystem={1: "npm", 2: "PyPI", 3: "npm"},
+        package_versions=4,
+    )
+    out = lifecycle(dates)
+    assert (out["package_versions"], out["not_covered"]) == (2, 2)
+    assert (out["with_release"], out["with_detection"], out["with_removal"]) == (1, 1, 1)
+    assert out["release_to_detection"]["values"] == [5.0]  # the sample was first
+    assert out["detection_to_removal"]["values"] == [15.0]
+    assert out["exposure"]["values"] == [20.0]
+    assert out["release_to_detection"]["left_out"] == {"no_release": 1}
+    assert out["by_source"]["sampler"]["first_alone"] == 1
+    assert out["by_source"]["srca"] == {
+        "detected": 1,
+        "first": 0,
+        "first_alone": 0,
+        "first_tied": 0,
+        "delays": 1,
+        "median_delay_days": 10.0,
+        "negative_delays": 0,
+    }
+    assert out["monthly"] == {"by_ecosystem": {"npm": {"2024-01": 1}}, "left_out_undated": 1}

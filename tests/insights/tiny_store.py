@@ -12,9 +12,14 @@ from typing import Any
 
 import orjson
 
+from malgraph.insights.campaigns import campaigns
+from malgraph.insights.dependency import dependency_numbers
+from malgraph.insights.evolution import evolution
+from malgraph.insights.lifecycle import lifecycle
 from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from malgraph.store.code import add_artifact, add_observation
+from malgraph.store.read import graph
 from tests.conftest import write_json
 
 DAY0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -146,3 +151,25 @@ def campaign(db: sqlite3.Connection, name: str, packages: list[int]) -> None:
         " (SELECT value FROM json_each(?))",
         (name, orjson.dumps(packages).decode()),
     )
+
+
+# The analyses over a store, read through the read model as the report reads them.
+
+
+def campaigns_of(db: sqlite3.Connection) -> dict[str, Any]:
+    return campaigns(
+        graph.packages(db), graph.groupings(db), graph.ioc_sightings(db), graph.report_sites(db)
+    )
+
+
+def evolution_of(db: sqlite3.Connection) -> dict[str, Any]:
+    return evolution(graph.packages(db), graph.groupings(db), graph.change_facts(db))
+
+
+def dependency_of(db: sqlite3.Connection) -> dict[str, Any]:
+    edges, name_only = graph.package_edges(db), graph.package_edges(db, name_only=True)
+    return dependency_numbers(graph.packages(db), edges, name_only)
+
+
+def lifecycle_of(db: sqlite3.Connection) -> dict[str, Any]:
+    return lifecycle(graph.lifecycle_dates(db))

@@ -16,8 +16,8 @@ from malgraph.cli import app, explore  # noqa: F401  (importing registers the co
 from malgraph.pipeline.ingest import ingest
 from malgraph.pipeline.relate import refresh_similar
 from malgraph.store import Store
-from malgraph.store.families import all_families
 from malgraph.store.queries import stats
+from malgraph.store.read.graph import families
 from tests.conftest import osv, write_json
 from tests.inert_packages import tar_gz
 from tests.relations.code_samples import OTHER_FUNCTIONS, SEED_FUNCTIONS, program
@@ -50,7 +50,7 @@ def _add(store: Store, tmp_path: Path, packages: dict[str, str]) -> None:
 
 
 def _family_of(store: Store) -> dict[str, str]:
-    return {m["name"]: f["id"] for f in all_families(store.db) for m in f["members"]}
+    return {m.name: f.id for f in families(store.db) for m in f.members}
 
 
 def test_copies_and_variants_form_one_family_with_a_stable_id(store: Store, tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from malgraph.insights.campaigns import campaigns
 from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
+from tests.insights.tiny_store import campaigns_of
 from tests.sources.test_paper import write_book
 
 HEADER = ("URL", "Name", None, "IP ", "URL", "PowerShell")  # as the paper's sheet `url`
@@ -65,7 +65,7 @@ def test_ioc_links_join_claimed_packages_into_a_campaign_candidate(
     (tmp_path / "mine.csv").write_text("ecosystem,name,version\nnpm,okhsa,0.1.1\nnpm,klow,\n")
     assert ingest(store, "list", [str(tmp_path / "mine.csv")]).ok
     assert ingest(store, "paper", [str(tmp_path / "IoC-report.xlsx")], workers=1).ok
-    [candidate] = campaigns(store.db)["candidates"]
+    [candidate] = campaigns_of(store.db)["candidates"]
     assert candidate["members"] == [
         {"ecosystem": "npm", "name": "klow"},
         {"ecosystem": "npm", "name": "okhsa"},

@@ -430,10 +430,11 @@ def families_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Code families (from `relate --kinds similar`): id, size, dates, members."""
-    from malgraph.store.families import all_families
+    from malgraph.insights.families import all_families
+    from malgraph.store.read.graph import families
 
     with open_store(create=False) as store:
-        found = all_families(store.db)
+        found = all_families(families(store.db))
     if as_json:
         print_json(found)
         return

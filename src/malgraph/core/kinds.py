@@ -29,3 +29,11 @@ class RelateKind(StrEnum):
     MENTIONS = "mentions"  # the packages each report's text names (co-existing)
     SIMILAR = "similar"  # code reuse: similar edges and families
     DEPENDENCY = "dependency"  # depends-on edges
+
+
+class GroupKind(StrEnum):
+    """A kind of group of related packages whose evolution the report follows."""
+
+    FAMILY = "family"  # a code family's package-versions
+    DEPENDENCY = "dependency"  # packages weakly connected by depends-on links
+    COREPORT = "coreport"  # the packages one report names, or one named campaign holds

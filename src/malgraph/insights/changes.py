@@ -3,15 +3,11 @@ answer is 'changed', 'unchanged' or 'unknown' (a side lacks the facts), never a 
 
 from __future__ import annotations
 
-import hashlib
 import re
-import sqlite3
-import zlib
 from collections import defaultdict
-from functools import cache
+from collections.abc import Mapping
 
-import orjson
-
+from malgraph.core.graph import ChangeFacts, VersionOf
 from malgraph.core.identity import canonical_name
 
 CHANGED, UNCHANGED, UNKNOWN = "changed", "unchanged", "unknown"
@@ -27,41 +23,22 @@ def _compare(a: frozenset[str] | None, b: frozenset[str] | None, *, overlap: boo
 
 
 class VersionFacts:
-    """Per package-version, read once or on demand: its analysed archives, their token streams,
-    manifests and declared dependencies, and what records say of description and dependencies
-    (a record naming no version speaks for every version of its package)."""
+    """Per package-version: its analysed archives, their token streams, manifests and declared
+    dependencies, and what records say of description and dependencies (a record naming no
+    version speaks for every version of its package)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-        self.archives: dict[int, set[str]] = defaultdict(set)
-        for version, sha256 in db.execute(
-            "SELECT a.package_version_id, a.sha256 FROM artifacts a JOIN code_analyses c"
-            " ON c.sha256 = a.sha256 WHERE c.status != 'unreadable'"
-        ):
-            self.archives[version].add(sha256)
-        self.ecosystem = dict(
-            db.execute(
-                "SELECT pv.id, p.ecosystem FROM package_versions pv"
-                " JOIN packages p ON p.id = pv.package_id"
-            )
-        )
+    def __init__(self, facts: ChangeFacts, versions: Mapping[int, VersionOf]) -> None:
+        self.archives = facts.archives
+        self.about = facts.archive_facts
         self.record_descriptions: dict[int, set[str]] = defaultdict(set)
         self.record_dependencies: dict[int, set[str]] = defaultdict(set)
-        for version, description, dependencies in db.execute(
-            "WITH said AS (SELECT id, package_id, description, dependencies FROM records"
-            " WHERE withdrawn IS NULL AND (description IS NOT NULL OR dependencies IS NOT NULL))"
-            " SELECT rv.version_id, s.description, s.dependencies FROM said s"
-            " JOIN record_versions rv ON rv.record_id = s.id"
-            " UNION ALL SELECT pv.id, s.description, s.dependencies FROM said s"
-            " JOIN package_versions pv ON pv.package_id = s.package_id"
-            " WHERE NOT EXISTS (SELECT 1 FROM record_versions WHERE record_id = s.id)"
-        ):
-            if _text(description):
-                self.record_descriptions[version].add(_text(description))
-            for written in orjson.loads(dependencies) if dependencies else ():
-                name = _dependency_name(self.ecosystem[version], written)
+        for said in facts.records:
+            if _text(said.description):
+                self.record_descriptions[said.version].add(_text(said.description))
+            for written in said.dependencies:
+                name = _dependency_name(versions[said.version].ecosystem, written)
                 if name:
-                    self.record_dependencies[version].add(name)
+                    self.record_dependencies[said.version].add(name)
 
     def code(self, a: int, b: int) -> str:
         """Unchanged when the two share an archive or a (non-empty) normalised token stream:
@@ -70,7 +47,7 @@ class VersionFacts:
             return UNKNOWN
         if self.archives[a] & self.archives[b]:
             return UNCHANGED
-        streams = [{d for s in self.archives[v] if (d := self._digest(s))} for v in (a, b)]
+        streams = [{d for s in self.archives[v] if (d := self.about[s].digest)} for v in (a, b)]
         return UNCHANGED if streams[0] & streams[1] else CHANGED
 
     def description(self, a: int, b: int) -> str:
@@ -83,44 +60,25 @@ class VersionFacts:
 
     def _descriptions(self, version: int) -> frozenset[str] | None:
         """From the package's own manifests where its code was analysed, else from records."""
-        found = {d for s in self.archives.get(version, ()) for d in self._manifests(s)[1]}
+        found = {
+            _text(d)
+            for s in self.archives.get(version, ())
+            for d in self.about[s].descriptions
+            if _text(d)
+        }
         found = found or self.record_descriptions.get(version, set())
         return frozenset(found) or None
 
     def _dependencies(self, version: int) -> frozenset[str] | None:
         """From code with at least one manifest (then an empty set is known to be empty),
         else from records; None when neither says."""
-        archives = [s for s in sorted(self.archives.get(version, ())) if self._manifests(s)[0]]
+        archives = [s for s in self.archives.get(version, ()) if self.about[s].has_manifest]
         if archives:
-            return frozenset(n for s in archives for n in self._declared(s))
+            return frozenset(
+                canonical_name(eco, name) for s in archives for eco, name in self.about[s].declared
+            )
         said = self.record_dependencies.get(version)
         return frozenset(said) if said else None
-
-    @cache  # noqa: B019  (one instance per analysis run; the cache dies with it)
-    def _digest(self, sha256: str) -> str | None:
-        row = self.db.execute(
-            "SELECT tokens FROM code_analyses WHERE sha256 = ?", (sha256,)
-        ).fetchone()
-        stream = zlib.decompress(row[0]) if row and row[0] is not None else b""
-        return hashlib.sha256(stream).hexdigest() if stream.strip() else None
-
-    @cache  # noqa: B019
-    def _manifests(self, sha256: str) -> tuple[bool, frozenset[str]]:
-        """(any manifest at all, the non-empty descriptions in them)."""
-        (text,) = self.db.execute(
-            "SELECT manifests FROM code_analyses WHERE sha256 = ?", (sha256,)
-        ).fetchone()
-        manifests = orjson.loads(text)
-        return bool(manifests), frozenset(
-            _text(m.get("description")) for m in manifests if _text(m.get("description"))
-        )
-
-    @cache  # noqa: B019
-    def _declared(self, sha256: str) -> frozenset[str]:
-        rows = self.db.execute(
-            "SELECT DISTINCT ecosystem, name FROM code_dependencies WHERE sha256 = ?", (sha256,)
-        )
-        return frozenset(canonical_name(eco, name) for eco, name in rows)
 
 
 def _text(value: object) -> str:

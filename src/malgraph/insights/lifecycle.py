@@ -12,71 +12,34 @@ a removal date a covering claim gives.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from malgraph.core.graph import LifecycleDates
 from malgraph.insights.measures import days_between, ecdf_values, summary
-from malgraph.store.code import release_times
 
 METRICS = ("release_to_detection", "detection_to_removal", "exposure")
-
-_COVERED = """
-    WITH claims AS (
-        SELECT r.id, r.package_id, s.name AS source, r.removed,
-            nullif(min(coalesce(r.published, '9'), coalesce(r.modified, '9'),
-                       coalesce(r.imported, '9')), '9') AS seen
-        FROM records r JOIN sources s ON s.id = r.source_id
-        WHERE r.role = 'claim' AND r.withdrawn IS NULL)
-    SELECT rv.version_id, c.source, c.seen, c.removed FROM claims c
-    JOIN record_versions rv ON rv.record_id = c.id
-    UNION ALL SELECT pv.id, c.source, c.seen, c.removed FROM claims c
-    JOIN package_versions pv ON pv.package_id = c.package_id
-    WHERE NOT EXISTS (SELECT 1 FROM record_versions WHERE record_id = c.id)
-"""
-_SAMPLES = """
-    SELECT a.package_version_id, s.name, a.detected FROM artifacts a
-    JOIN sources s ON s.id = a.source_id WHERE a.detected IS NOT NULL
-"""
-_REPORTS = """
-    SELECT pv.id, 'report:' || rp.site, rp.published FROM reports rp JOIN (
-        SELECT rr.report_id, r.package_id FROM record_reports rr
-        JOIN records r ON r.id = rr.record_id
-        UNION SELECT report_id, package_id FROM report_mentions
-        UNION SELECT report_id, package_id FROM report_link_packages) m ON m.report_id = rp.id
-    JOIN package_versions pv ON pv.package_id = m.package_id WHERE rp.published IS NOT NULL
-"""
-_REMOVED = """
-    SELECT package_version_id, min(observed_at) FROM registry_observations
-    WHERE status = 'removed' GROUP BY package_version_id
-"""
 
 
 class _Timeline:
     """Per covered package-version: release, each detector's earliest date, removal."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, dates: LifecycleDates) -> None:
         self.detections: dict[int, dict[str, str]] = {}
         self.removed: dict[int, str] = {}
-        for version, source, seen, removed in db.execute(_COVERED):
-            self.detections.setdefault(version, {})
-            self._detected(version, source, seen)
-            self._removed(version, removed)
-        for version, who, when in [*db.execute(_SAMPLES), *db.execute(_REPORTS)]:
-            if version in self.detections:
-                self._detected(version, who, when)
-        for version, when in db.execute(_REMOVED):
+        for claim in dates.claims:
+            self.detections.setdefault(claim.version, {})
+            self._detected(claim.version, claim.source, claim.seen)
+            self._removed(claim.version, claim.removed)
+        for found in dates.detections:
+            if found.version in self.detections:
+                self._detected(found.version, found.who, found.when)
+        for version, when in dates.removals.items():
             if version in self.detections:
                 self._removed(version, when)
-        released = release_times(db)
-        self.released = {v: released[v] for v in self.detections if v in released}
-        self.ecosystem = dict(
-            db.execute(
-                "SELECT pv.id, p.ecosystem FROM package_versions pv"
-                " JOIN packages p ON p.id = pv.package_id"
-            )
-        )
+        self.released = {v: dates.released[v] for v in self.detections if v in dates.released}
+        self.ecosystem = dates.ecosystem
 
     def _detected(self, version: int, who: str, when: str | None) -> None:
         dates = self.detections[version]
@@ -170,19 +133,19 @@ def _monthly(t: _Timeline) -> dict[str, Any]:
     }
 
 
-def lifecycle(db: sqlite3.Connection) -> dict[str, Any]:
+def lifecycle(dates: LifecycleDates) -> dict[str, Any]:
     """Release, first detection and removal of every covered package-version, as delays
     (summaries, negatives, what was left out, the sorted values for ECDFs), overall and per
     ecosystem; per detector, how often it is first; new package-versions per month."""
-    t = _Timeline(db)
+    t = _Timeline(dates)
     versions = sorted(t.detections)
     per_eco: dict[str, list[int]] = defaultdict(list)
     for v in versions:
         per_eco[t.ecosystem[v]].append(v)
-    total = int(db.execute("SELECT count(*) FROM package_versions").fetchone()[0])
     return {
         "package_versions": len(versions),
-        "not_covered": total - len(versions),  # in the store, but no active claim covers it
+        "not_covered": dates.package_versions
+        - len(versions),  # in the store, but no active claim covers it
         "with_release": len(t.released),
         "with_detection": sum(1 for v in versions if t.detections[v]),
         "with_removal": len(t.removed),

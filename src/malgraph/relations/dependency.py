@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from malgraph.analysis.languages import language_of
+from malgraph.core.graph import NAME_ONLY_STEP
 from malgraph.core.identity import canonical_name
 from malgraph.core.kinds import EdgeKind, NodeType
 from malgraph.core.model import Edge
@@ -35,7 +36,6 @@ LANGUAGE_ECOSYSTEM = {"python": "PyPI", "javascript": "npm", "ruby": "RubyGems"}
 DEVELOPMENT_KINDS = frozenset({"devDependencies", "development", "tests_require", "gemfile"})
 EVIDENCE_KEPT = 10  # per edge; "evidence_count" says how many there were
 NAME_ONLY = 0.2  # the same name, no version shown malicious: a lead, not a dependency
-NAME_ONLY_STEP = "dependency/name-only"
 Node = tuple[NodeType, int]  # a package-version or a package
 Reach = tuple[str, list[str] | None]  # how a link reaches a malicious version (Targets.admits)
 

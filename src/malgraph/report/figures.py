@@ -267,6 +267,42 @@ def bars(
     return Path(path)
 
 
+def _grouped_size(slots: int, horizontal: bool) -> tuple[float, float]:
+    if horizontal:
+        return (8.0, _clamp(1.5 + 0.2 * slots, 3.0, 16.0))
+    return (_clamp(4 + 0.2 * slots, 6, 14), 4.5)
+
+
+def _grouped_series(
+    ax: Any,
+    shown: list[tuple[str, Mapping[str, float]]],
+    series: list[str],
+    horizontal: bool,
+) -> list[float]:
+    """Draw each series' bars beside the others' in every group; returns every height."""
+    n, k = len(shown), len(series)
+    slots = n * k
+    width = 0.8 / k
+    every: list[float] = []
+    for s, name in enumerate(series):
+        offsets = [g + (s - (k - 1) / 2) * width for g in range(n)]
+        heights = [_number(inner.get(name, math.nan)) for _, inner in shown]
+        every += heights
+        style: dict[str, Any] = {"color": PALETTE[s % 10], "label": label(name)}
+        drawn = (
+            ax.barh(offsets, heights, height=width, **style)
+            if horizontal
+            else ax.bar(offsets, heights, width=width, **style)
+        )
+        if slots <= 24 or (horizontal and slots <= 80):
+            # Beside a horizontal bar a value has room; above a thin upright one it is
+            # turned upright so that neighbours cannot overlap.
+            texts = ax.bar_label(drawn, labels=[_fmt(h) for h in heights], fontsize=7, padding=2)
+            for text in texts if not horizontal else []:
+                text.set_rotation(90)
+    return every
+
+
 def grouped_bars(
     path: Path | str,
     groups: Mapping[str, Mapping[str, float]],
@@ -284,40 +320,14 @@ def grouped_bars(
     shown = items[:max_groups]
     note = f"(first {len(shown)} of {len(items)} groups shown)" if len(items) > len(shown) else ""
     series = list(dict.fromkeys(key for _, inner in shown for key in inner))
-    n = len(shown)
-    k = max(1, len(series))
-    slots = n * k
-    size = (
-        (8.0, _clamp(1.5 + 0.2 * slots, 3.0, 16.0))
-        if horizontal
-        else (_clamp(4 + 0.2 * slots, 6, 14), 4.5)
-    )
+    size = _grouped_size(len(shown) * max(1, len(series)), horizontal)
     with _figure(path, size) as fig:
         ax = fig.add_subplot()
         _title(ax, title, note)
         if not shown or not series:
             _no_data(ax)
             return Path(path)
-        width = 0.8 / k
-        every: list[float] = []
-        for s, name in enumerate(series):
-            offsets = [g + (s - (k - 1) / 2) * width for g in range(n)]
-            heights = [_number(inner.get(name, math.nan)) for _, inner in shown]
-            every += heights
-            style: dict[str, Any] = {"color": PALETTE[s % 10], "label": label(name)}
-            drawn = (
-                ax.barh(offsets, heights, height=width, **style)
-                if horizontal
-                else ax.bar(offsets, heights, width=width, **style)
-            )
-            if slots <= 24 or (horizontal and slots <= 80):
-                # Beside a horizontal bar a value has room; above a thin upright one it is
-                # turned upright so that neighbours cannot overlap.
-                texts = ax.bar_label(
-                    drawn, labels=[_fmt(h) for h in heights], fontsize=7, padding=2
-                )
-                for text in texts if not horizontal else []:
-                    text.set_rotation(90)
+        every = _grouped_series(ax, shown, series, horizontal)
         names = [str(g) for g, _ in shown]
         if horizontal:
             _categorical_ticks(ax, names, size[0], axis="y")

@@ -250,36 +250,6 @@ def _features_summary(db: sqlite3.Connection, sha256: str) -> dict[str, Any]:
     }
 
 
-def availability(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
-    """Per source that makes claims: its package-versions with code (an artifact from anyone)
-    and without, the paper's tracked / untracked."""
-    rows = db.execute(
-        "SELECT s.name, count(DISTINCT rv.version_id), count(DISTINCT a.package_version_id)"
-        " FROM records r JOIN sources s ON s.id = r.source_id"
-        " JOIN record_versions rv ON rv.record_id = r.id"
-        " LEFT JOIN artifacts a ON a.package_version_id = rv.version_id"
-        " WHERE r.role = 'claim' AND r.withdrawn IS NULL GROUP BY s.name ORDER BY s.name"
-    )
-    return {
-        source: {"package_versions": n, "available": held, "unavailable": n - held}
-        for source, n, held in rows
-    }
-
-
-def release_times(db: sqlite3.Connection) -> dict[int, str]:
-    """The earliest release time any source or registry gives, per package-version."""
-    return dict(
-        db.execute(
-            "SELECT version_id, min(released) FROM ("
-            " SELECT rv.version_id, r.released FROM records r"
-            " JOIN record_versions rv ON rv.record_id = r.id"
-            " WHERE r.released IS NOT NULL AND r.role = 'claim' AND r.withdrawn IS NULL"
-            " UNION ALL SELECT package_version_id, released FROM registry_observations"
-            " WHERE released IS NOT NULL) GROUP BY version_id"
-        )
-    )
-
-
 def current_artifacts(
     db: sqlite3.Connection, feed: str, key: str
 ) -> list[tuple[str, str, str | None]]:

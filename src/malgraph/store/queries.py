@@ -10,10 +10,12 @@ import orjson
 from malgraph.core.identity import canonical_name, ecosystem_of
 from malgraph.core.model import ClaimView, Scope
 from malgraph.insights.dependency import dependency_card, dependency_numbers
+from malgraph.insights.families import family_stats
 from malgraph.insights.overlap import source_overlap
 from malgraph.relations.coexisting import coreported
-from malgraph.store.code import availability, code_card
-from malgraph.store.families import family_stats, similarity_card
+from malgraph.store.code import code_card
+from malgraph.store.families import similarity_card
+from malgraph.store.read import graph
 
 _ACTIVE = "r.role = 'claim' AND (?1 OR r.withdrawn IS NULL)"
 
@@ -86,8 +88,10 @@ def stats(
     out["by_label"] = label_counts(db, include_withdrawn)
     out["missing_rate"] = missing_rate(db, include_withdrawn)
     out["code"] = code_counts(db)
-    out["families"] = family_stats(db)
-    out["dependency"] = dependency_numbers(db)
+    out["families"] = family_stats(graph.family_sizes(db), graph.family_coverage(db))
+    out["dependency"] = dependency_numbers(
+        graph.packages(db), graph.package_edges(db), graph.package_edges(db, name_only=True)
+    )
     return out
 
 
@@ -119,13 +123,7 @@ def report_link_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
 def report_site_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
     """Category -> how many report sites a source puts in it, and how many reports the source
     counts on them."""
-    return {
-        category: {"sites": sites, "reports": reports}
-        for category, sites, reports in db.execute(
-            "SELECT category, count(DISTINCT site), coalesce(sum(reports), 0) FROM report_sites"
-            " GROUP BY 1 ORDER BY 3 DESC, 1"
-        )
-    }
+    return {category: n._asdict() for category, n in graph.report_sites(db).items()}
 
 
 def label_counts(
@@ -155,7 +153,7 @@ def code_counts(db: sqlite3.Connection) -> dict[str, Any]:
         "analyses": dict(
             db.execute("SELECT status, count(*) FROM code_analyses GROUP BY 1 ORDER BY 1")
         ),
-        "availability": availability(db),
+        "availability": {s: a._asdict() for s, a in graph.availability(db).items()},
     }
 
 

@@ -5,24 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from malgraph.core.kinds import GroupKind
 from malgraph.report import figures
 from malgraph.report.html import Figure, Section, Table
 from malgraph.report.sections.common import empty, left_out, share
 
-GROUP_KINDS = ("family", "dependency", "coreport")
+ASPECTS = ("code", "description", "dependencies")
 PAPER_NAME_CHANGES = "88.65%"  # the MalGraph paper's share of name changes in similar groups
+COLUMNS = [
+    "group kind",
+    "groups",
+    "steps",
+    "name changes",
+    "version changes",
+    "code changed",
+    "description changed",
+    "dependencies changed",
+]
 
 
-def section(e: dict[str, Any], out: Path) -> Section:
-    kinds = {k: e[k] for k in GROUP_KINDS}
-    if not any(v["steps"] for v in kinds.values()):
-        return empty(
-            "evolution",
-            "Evolution",
-            "no group has two members with a release time; "
-            "analysed code (families), dependency links or reports naming several "
-            "packages, with release dates, fill this section",
-        )
+def _steps_figure(kinds: dict[str, Any], out: Path) -> None:
     figures.grouped_bars(
         out / "evolution-steps.svg",
         {
@@ -36,21 +38,21 @@ def section(e: dict[str, Any], out: Path) -> Section:
         "Steps inside groups (kinds with none left out)",
         ylabel="steps",
     )
-    rows = []
-    for kind, v in kinds.items():
-        changed = {
-            a: v["changes"]["all"].get(a, {}) for a in ("code", "description", "dependencies")
-        }
-        rows.append(
-            [
-                kind,
-                v["groups"],
-                v["steps"],
-                share(v["name_change"]["share"]),
-                share(v["version_change"]["share"]),
-            ]
-            + [share(c.get("share_changed")) for c in changed.values()]
-        )
+
+
+def _row(kind: str, v: dict[str, Any]) -> list[Any]:
+    changed = [v["changes"]["all"].get(a, {}) for a in ASPECTS]
+    return [
+        kind,
+        v["groups"],
+        v["steps"],
+        share(v["name_change"]["share"]),
+        share(v["version_change"]["share"]),
+        *(share(c.get("share_changed")) for c in changed),
+    ]
+
+
+def _notes(kinds: dict[str, Any]) -> list[str]:
     notes = [
         f"{kind}: " + note for kind, v in kinds.items() for note in left_out(v["left_out"], "items")
     ]
@@ -59,12 +61,27 @@ def section(e: dict[str, Any], out: Path) -> Section:
         for kind, v in kinds.items()
         if v["undated_members"]
     ]
-    if kinds["family"]["steps"]:
+    family = kinds[GroupKind.FAMILY.value]
+    if family["steps"]:
         notes.append(
-            f"family: {share(kinds['family']['name_change']['share'])} of steps are "
+            f"family: {share(family['name_change']['share'])} of steps are "
             f"name changes; the paper counts {PAPER_NAME_CHANGES} in its similar-code "
             "groups, the same kind of group, counted the same way"
         )
+    return notes
+
+
+def section(e: dict[str, Any], out: Path) -> Section:
+    kinds = {k.value: e[k] for k in GroupKind}
+    if not any(v["steps"] for v in kinds.values()):
+        return empty(
+            "evolution",
+            "Evolution",
+            "no group has two members with a release time; "
+            "analysed code (families), dependency links or reports naming several "
+            "packages, with release dates, fill this section",
+        )
+    _steps_figure(kinds, out)
     return Section(
         "evolution",
         "Evolution",
@@ -74,27 +91,13 @@ def section(e: dict[str, Any], out: Path) -> Section:
         "keeps the code, the description and the dependencies (unknown when either side lacks "
         "it, and then not counted in the share).",
         [Figure("evolution-steps.svg", "Name and version changes per group kind")],
-        [
-            Table(
-                [
-                    "group kind",
-                    "groups",
-                    "steps",
-                    "name changes",
-                    "version changes",
-                    "code changed",
-                    "description changed",
-                    "dependencies changed",
-                ],
-                rows,
-            )
-        ],
-        [*notes, *e.get("notes", [])],
+        [Table(COLUMNS, [_row(kind, v) for kind, v in kinds.items()])],
+        [*_notes(kinds), *e.get("notes", [])],
     )
 
 
 def active_time_section(e: dict[str, Any], out: Path) -> Section:
-    series = {k: e[k]["active_time"]["values"] for k in GROUP_KINDS}
+    series = {k.value: e[k]["active_time"]["values"] for k in GroupKind}
     if not any(series.values()):
         return empty(
             "active-time",
@@ -104,10 +107,10 @@ def active_time_section(e: dict[str, Any], out: Path) -> Section:
         )
     figures.ecdf(out / "active-time.svg", series, "Active time per group", xlabel="days")
     notes = [
-        f"{k}: {e[k]['active_time']['left_out_undated_groups']} groups without any dated "
+        f"{k.value}: {e[k]['active_time']['left_out_undated_groups']} groups without any dated "
         f"member left out; {e[k]['active_time']['single_dated_member']} with one dated "
         "member count 0 days"
-        for k in GROUP_KINDS
+        for k in GroupKind
     ]
     return Section(
         "active-time",

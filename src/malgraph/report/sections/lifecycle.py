@@ -12,15 +12,7 @@ from malgraph.report.sections.common import empty, left_out
 DELAYS = ("release_to_detection", "detection_to_removal", "exposure")
 
 
-def section(lc: dict[str, Any], out: Path) -> Section:
-    if not (any(lc[d]["values"] for d in DELAYS) or lc["monthly"]["by_ecosystem"]):
-        return empty(
-            "lifecycle",
-            "Life cycle",
-            "no package-version has a release or "
-            "detection date; sources with dates, or registry metadata, fill this "
-            "section",
-        )
+def _figures(lc: dict[str, Any], out: Path) -> list[Figure]:
     figures.ecdf(
         out / "lifecycle-delays.svg",
         {d.replace("_", " "): lc[d]["values"] for d in DELAYS},
@@ -44,6 +36,14 @@ def section(lc: dict[str, Any], out: Path) -> Section:
         ylabel="package-versions",
         fill_missing=0,
     )
+    return [
+        Figure("lifecycle-delays.svg", "ECDF of life cycle delays"),
+        Figure("lifecycle-first.svg", "First detections per source"),
+        Figure("lifecycle-monthly.svg", "New package-versions per month per ecosystem"),
+    ]
+
+
+def _table(lc: dict[str, Any]) -> Table:
     rows = [
         [
             eco,
@@ -52,6 +52,21 @@ def section(lc: dict[str, Any], out: Path) -> Section:
         ]
         for eco, v in sorted(lc["by_ecosystem"].items())
     ]
+    return Table(
+        [
+            "ecosystem",
+            "n release→detection",
+            "n detection→removal",
+            "n exposure",
+            "median release→detection",
+            "median detection→removal",
+            "median exposure",
+        ],
+        rows,
+    )
+
+
+def _notes(lc: dict[str, Any]) -> list[str]:
     notes = [
         f"{d.replace('_', ' ')}: " + note
         for d in DELAYS
@@ -63,6 +78,18 @@ def section(lc: dict[str, Any], out: Path) -> Section:
         if lc[d]["negative"]
     ]
     notes += left_out(lc["monthly"].get("left_out", {}), "package-versions")
+    return notes
+
+
+def section(lc: dict[str, Any], out: Path) -> Section:
+    if not (any(lc[d]["values"] for d in DELAYS) or lc["monthly"]["by_ecosystem"]):
+        return empty(
+            "lifecycle",
+            "Life cycle",
+            "no package-version has a release or "
+            "detection date; sources with dates, or registry metadata, fill this "
+            "section",
+        )
     return Section(
         "lifecycle",
         "Life cycle",
@@ -72,24 +99,7 @@ def section(lc: dict[str, Any], out: Path) -> Section:
         "release to first detection, detection to removal, and the exposure window (release to "
         "removal, or to detection when no removal was seen). Months count new malicious "
         "package-versions by first detection (or release when earlier).",
-        [
-            Figure("lifecycle-delays.svg", "ECDF of life cycle delays"),
-            Figure("lifecycle-first.svg", "First detections per source"),
-            Figure("lifecycle-monthly.svg", "New package-versions per month per ecosystem"),
-        ],
-        [
-            Table(
-                [
-                    "ecosystem",
-                    "n release→detection",
-                    "n detection→removal",
-                    "n exposure",
-                    "median release→detection",
-                    "median detection→removal",
-                    "median exposure",
-                ],
-                rows,
-            )
-        ],
-        notes,
+        _figures(lc, out),
+        [_table(lc)],
+        _notes(lc),
     )

@@ -23,7 +23,7 @@ from malgraph.core.relations import (
     TargetClaim,
     VersionFacts,
 )
-from malgraph.store.code import release_times
+from malgraph.store.read.graph import release_times
 
 
 def known_packages(db: sqlite3.Connection) -> list[KnownPackage]:
