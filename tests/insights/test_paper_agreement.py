@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from malgraph.insights.paper_agreement import pair_agreement, paper_agreement
+from malgraph.insights.paper_agreement import pair_agreement
 from malgraph.pipeline.ingest import ingest
+from malgraph.report.numbers import paper_agreement_numbers
 from malgraph.store import Store
 from tests.insights.tiny_store import code, depends_on, family, package, version
 from tests.sources.paper_graph_shapes import write_kg
@@ -75,7 +76,7 @@ def tiny(store: Store, tmp_path: Path) -> Store:
 
 
 def test_every_kind_on_a_tiny_store(tiny: Store) -> None:
-    found = paper_agreement(tiny.db)
+    found = paper_agreement_numbers(tiny.db)
     assert found["kinds"] == {
         "co-existing": {"groups": 3, "members": 6, "files": 4},  # phylum's twice: once
         "dependency": {"groups": 2, "members": 5, "files": 3},
@@ -144,6 +145,6 @@ def test_every_kind_on_a_tiny_store(tiny: Store) -> None:
 
 
 def test_without_the_papers_labelling_nothing_is_compared(store: Store) -> None:
-    found = paper_agreement(store.db)
+    found = paper_agreement_numbers(store.db)
     assert found["kinds"] == {} and found["filled_by"] == "malgraph ingest paper OSS-MPAW/KG"
     assert found["similar"]["paper_members"] == 0 and found["co-existing"]["paper_links"] == 0

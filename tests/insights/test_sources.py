@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from malgraph.core.model import Scope
-from malgraph.insights.sources import sources_section
+from malgraph.report.numbers import sources_numbers
 from malgraph.store import Store
-from malgraph.store.queries import claims
+from malgraph.store.read.sources import claims
 from tests.conftest import osv
 from tests.insights.tiny_store import build, code, day, version
 
@@ -27,7 +27,7 @@ def test_sources_worked_by_hand(store: Store, tmp_path: Path) -> None:
     build(store, tmp_path, DOCS)
     with store.transaction() as db:
         code(db, version(db, "x", "2.0"), "c0de")  # a registry holds x@2.0's code
-    out = sources_section(store.db)
+    out = sources_numbers(store.db)
     # Package-versions: srca {x@1.0, x@2.0, z@0.1}; srcb {x@2.0}; srcc none (names no version).
     assert out["records"] == {
         "srca": {"PyPI": 1, "npm": 2, "*": 3},
@@ -70,7 +70,7 @@ def test_no_source_holds_more_package_versions_than_its_versioned_claims_name(
     store: Store, tmp_path: Path
 ) -> None:
     build(store, tmp_path, DOCS)
-    out = sources_section(store.db)
+    out = sources_numbers(store.db)
     named: dict[str, int] = {}
     for claim in claims(store.db):
         if claim.scope is Scope.LISTED:

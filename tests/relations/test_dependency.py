@@ -16,8 +16,9 @@ from malgraph.cli import app, explore  # noqa: F401  (importing registers the co
 from malgraph.pipeline.ingest import ingest
 from malgraph.relations.dependency import NAME_ONLY, Targets, refresh_dependencies
 from malgraph.relations.dependency_rules import gem_requirement_admits, spec_admits
+from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import find_packages, package_card, stats
+from malgraph.store.queries import find_packages, package_card
 from tests.conftest import osv, write_json
 from tests.inert_packages import gem, tar_gz
 from tests.sources.test_paper import write_book

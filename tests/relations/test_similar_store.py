@@ -15,9 +15,9 @@ from malgraph.artifacts.fetch import register_local
 from malgraph.cli import app, explore  # noqa: F401  (importing registers the commands)
 from malgraph.pipeline.ingest import ingest
 from malgraph.relations.similar_store import refresh_similar
+from malgraph.report.numbers import stats
 from malgraph.store import Store
 from malgraph.store.families import all_families
-from malgraph.store.queries import stats
 from tests.conftest import osv, write_json
 from tests.inert_packages import tar_gz
 from tests.relations.code_samples import OTHER_FUNCTIONS, SEED_FUNCTIONS, program

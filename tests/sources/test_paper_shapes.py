@@ -19,8 +19,9 @@ from malgraph.insights.groups import report_members
 from malgraph.pipeline.ingest import ingest
 from malgraph.relations.coexisting import coreported
 from malgraph.report.build import build_report
+from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import find_packages, package_card, stats
+from malgraph.store.queries import find_packages, package_card
 from tests.conftest import osv, write_json
 from tests.sources.test_paper import claims, write_book
 

@@ -21,3 +21,21 @@ class NodeType(StrEnum):
     PACKAGE_VERSION = "package_version"
     SOURCE = "source"
     FAMILY = "family"
+
+
+class Rules(StrEnum):
+    """How records are counted: malgraph's own identities, or the paper's sheet rows."""
+
+    MALGRAPH = "malgraph"
+    PAPER = "paper"
+
+
+class LabelKind(StrEnum):
+    """A group's kind in the MalGraph paper's labelling (the `label_groups.kind` column)."""
+
+    SIMILAR = "similar"  # a code cluster of its similarity graph
+    SIMILAR_RUN = "similar-run"  # a cluster of its own clustering run
+    DUPLICATED = "duplicated"  # one package-version several sources report
+    DEPENDENCY = "dependency"  # a dependency graph's packages
+    DEPENDS_ON = "depends-on"  # one pair of it: from depends on to
+    COEXISTING = "co-existing"  # the packages one report names

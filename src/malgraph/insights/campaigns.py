@@ -27,9 +27,10 @@ from malgraph.insights.groups import (
     report_members,
     versions_of_packages,
 )
+from malgraph.insights.sources import report_site_numbers
 from malgraph.relations.components import components
 from malgraph.store.code import release_times
-from malgraph.store.queries import report_site_counts
+from malgraph.store.read.sources import report_site_counts
 
 COMMON_IOC = 200
 EVIDENCE_LISTED = 50  # per kind and candidate; `evidence_counts` gives the full numbers
@@ -133,7 +134,7 @@ def campaigns(db: sqlite3.Connection) -> dict[str, Any]:
         "named": _named(db, member_of),
         "confidence_formula": "1 - prod(1 - weight) over the kinds of evidence present",
         "weights": WEIGHTS,
-        "report_sites": report_site_counts(db),
+        "report_sites": report_site_numbers(report_site_counts(db)),
     }
 
 

@@ -8,45 +8,40 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from malgraph.core.kinds import Rules
 from malgraph.insights.campaigns import campaigns
 from malgraph.insights.dependency import dependency_numbers
-from malgraph.insights.duplicates import records_with_and_without_duplicates
 from malgraph.insights.evolution import evolution
 from malgraph.insights.lifecycle import lifecycle
-from malgraph.insights.paper_agreement import paper_agreement
-from malgraph.insights.sources import sources_section
+from malgraph.report import numbers as provenance
 from malgraph.report import sections
 from malgraph.report.html import write_report
-from malgraph.report.paper_rules import paper_rules_numbers, paper_rules_section
+from malgraph.report.paper_rules import paper_rules_section
 from malgraph.store.families import family_stats
-from malgraph.store.queries import claims, package_version_count
 
 
-def report_numbers(db: sqlite3.Connection, rules: str = "malgraph") -> dict[str, Any]:
+def report_numbers(db: sqlite3.Connection, rules: Rules = Rules.MALGRAPH) -> dict[str, Any]:
     """Every number of the report, deterministic for a given store (`report --json`); with the
     paper's rules, RQ1 counted as the paper counted it too."""
-    paper = {"paper_rules": paper_rules_numbers(db)} if rules == "paper" else {}
+    paper = {"paper_rules": provenance.paper_rules_numbers(db)} if rules == Rules.PAPER else {}
     return {
-        "store": {
-            "package_versions": package_version_count(db),  # the number `stats` prints
-            "records": records_with_and_without_duplicates(claims(db)),
-        },
-        "sources": sources_section(db),
+        "store": provenance.store_numbers(db),
+        "sources": provenance.sources_numbers(db),
         "diversity": family_stats(db),
         "evolution": evolution(db),
         "dependency": dependency_numbers(db),
         "campaigns": campaigns(db),
         "lifecycle": lifecycle(db),
-        "paper_agreement": paper_agreement(db),
+        "paper_agreement": provenance.paper_agreement_numbers(db),
         **paper,
     }
 
 
-def build_report(db: sqlite3.Connection, outdir: Path, rules: str = "malgraph") -> Path:
+def build_report(db: sqlite3.Connection, outdir: Path, rules: Rules = Rules.MALGRAPH) -> Path:
     """Write index.html, report.json and the figures into `outdir`; returns index.html."""
     numbers = report_numbers(db, rules)
     outdir.mkdir(parents=True, exist_ok=True)
-    paper = [paper_rules_section(numbers["paper_rules"])] if rules == "paper" else []
+    paper = [paper_rules_section(numbers["paper_rules"])] if rules == Rules.PAPER else []
     parts = [
         sections.sources.section(numbers["sources"], numbers["store"], outdir),
         *paper,
