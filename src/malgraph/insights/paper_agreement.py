@@ -12,7 +12,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
 from malgraph.core.kinds import LabelKind
-from malgraph.core.provenance import CodeFacts, Group, LabelFacts, Package, Version
+from malgraph.core.provenance import CodeFacts, Group, LabelFacts, Member, Package, Version
 from malgraph.insights.paper_labels import SIMILAR_KINDS, versions_of
 
 LABELLER = "malgraph-paper"
@@ -160,7 +160,7 @@ def duplicated_agreement(
 def _distinct_by_kind(groups: list[Group]) -> dict[LabelKind, list[Group]]:
     """The groups of each kind, a group published twice (a whole graph and its subgraph
     files) counted once."""
-    distinct: dict[tuple[LabelKind, frozenset[Any]], Group] = {}
+    distinct: dict[tuple[LabelKind, frozenset[Member]], Group] = {}
     for group in groups:
         distinct.setdefault((group.kind, group.members), group)
     of_kind: dict[LabelKind, list[Group]] = {}
