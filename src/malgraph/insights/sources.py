@@ -1,8 +1,10 @@
 """The sources section of the report (the paper's RQ1): what each source reports with and
 without duplicates, how much sources overlap (as matrices for a heat map), how many sources
 hold each package-version, and the missing rate (per source and overall) before and after
-supplementing.
-A source is a reporter, whatever label each input gives it (see malgraph.core.source_names)."""
+supplementing; and the store's provenance counts `stats` prints beside them (labels, report
+links and sites, code). Pure: the claims and counts come typed from the read model
+(store.read.sources). A source is a reporter, whatever label each input gives it (see
+malgraph.core.source_names)."""
 
 from __future__ import annotations
 
