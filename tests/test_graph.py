@@ -13,8 +13,9 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 
 from malgraph.pipeline.ingest import ingest
+from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import find_packages, package_card, stats
+from malgraph.store.queries import find_packages, package_card
 from tests.conftest import write_json
 
 KINDS = [  # every folder of the real data with the source that reads it

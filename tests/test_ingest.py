@@ -16,8 +16,8 @@ import pytest
 
 from malgraph.core.errors import RejectedInput
 from malgraph.pipeline.ingest import ingest
+from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import stats
 from tests.conftest import origin, osv, write_json
 
 TABLES = (

@@ -9,8 +9,9 @@ from malgraph.artifacts.cache import cache_for
 from malgraph.artifacts.fetch import register_local
 from malgraph.artifacts.local import name_version_readings
 from malgraph.pipeline.ingest import ingest
+from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import find_packages, package_card, stats
+from malgraph.store.queries import find_packages, package_card
 from tests.artifacts.hostile import bomb_tgz, traversal_tgz, truncated
 from tests.conftest import osv, write_json
 from tests.inert_packages import gem, npm_package, sample_zip, sdist

@@ -1,6 +1,7 @@
 """Agreement with the paper's graph, worked out by hand: the pair measures on two small
 partitions, then every kind on a tiny store holding the paper's labelling beside malgraph's
-own claims, code, families, report links and depends-on edges."""
+own claims, code, families, report links and depends-on edges; and the comparison alone on a
+labelling and malgraph's facts typed by hand."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from malgraph.insights.paper_agreement import pair_agreement, paper_agreement
+from malgraph.core.kinds import LabelKind
+from malgraph.core.provenance import CodeFacts, Group, LabelFacts, Member
+from malgraph.insights.paper_agreement import agreement, pair_agreement
+from malgraph.insights.paper_labels import questions
 from malgraph.pipeline.ingest import ingest
+from malgraph.report.numbers import paper_agreement_numbers
 from malgraph.store import Store
 from tests.insights.tiny_store import code, depends_on, family, package, version
 from tests.sources.paper_graph_shapes import write_kg
@@ -75,7 +80,7 @@ def tiny(store: Store, tmp_path: Path) -> Store:
 
 
 def test_every_kind_on_a_tiny_store(tiny: Store) -> None:
-    found = paper_agreement(tiny.db)
+    found = paper_agreement_numbers(tiny.db)
     assert found["kinds"] == {
         "co-existing": {"groups": 3, "members": 6, "files": 4},  # phylum's twice: once
         "dependency": {"groups": 2, "members": 5, "files": 3},
@@ -144,6 +149,76 @@ def test_every_kind_on_a_tiny_store(tiny: Store) -> None:
 
 
 def test_without_the_papers_labelling_nothing_is_compared(store: Store) -> None:
-    found = paper_agreement(store.db)
+    found = paper_agreement_numbers(store.db)
     assert found["kinds"] == {} and found["filled_by"] == "malgraph ingest paper OSS-MPAW/KG"
     assert found["similar"]["paper_members"] == 0 and found["co-existing"]["paper_links"] == 0
+
+
+def member(name: str, version: str | None = "1.0.0", role: str = "member") -> Member:
+    return Member("npm", name, version, role)
+
+
+def v(name: str) -> tuple[str, str, str]:
+    return ("npm", name, "1.0.0")
+
+
+GROUPS = [
+    Group(LabelKind.SIMILAR, "c1", "f1", frozenset(member(n) for n in "abc")),
+    Group(LabelKind.SIMILAR, "c2", "f1", frozenset(member(n) for n in "de")),
+    Group(LabelKind.SIMILAR, "c1", "f2", frozenset(member(n) for n in "abc")),  # published again
+    Group(LabelKind.COEXISTING, "r1", "f3", frozenset(member(n, None) for n in "ab")),
+    Group(
+        LabelKind.DEPENDS_ON,
+        "a -> x",
+        "f4",
+        frozenset({member("a", None, "from"), member("x", None, "to")}),
+    ),
+    Group(LabelKind.DUPLICATED, "a", "f5", frozenset({member("a")})),
+]
+HELD = LabelFacts(
+    code={
+        **{v(n): CodeFacts(True, True, "F" if n in "ab" else None) for n in "abcd"},
+        v("e"): CodeFacts(False, False, None),
+    },
+    links={"r1": frozenset({("npm", "a"), ("npm", "d")})},
+    pairs=frozenset({(("npm", "a"), ("npm", "x")), (("npm", "b"), ("npm", "a"))}),
+    sources={v("a"): 2},
+    known=frozenset(("npm", n) for n in "abcd"),
+)
+
+
+def test_what_the_agreement_asks_of_malgraph() -> None:
+    asked = questions(GROUPS)
+    assert asked.clustered == {v(n) for n in "abcde"}
+    assert asked.duplicated == {v("a")}
+    assert asked.packages == {("npm", n) for n in "abcdex"}
+    assert asked.report_keys == {"r1"}
+
+
+def test_every_kind_on_typed_inputs() -> None:
+    found = agreement(GROUPS, HELD)
+    assert found["kinds"] == {
+        "co-existing": {"groups": 1, "members": 2, "files": 1},
+        "depends-on": {"groups": 1, "members": 2, "files": 1},
+        "duplicated": {"groups": 1, "members": 1, "files": 1},
+        "similar": {"groups": 2, "members": 5, "files": 2},  # c1 twice: once
+    }
+    # Clusters {a b c}{d e}; e unknown; family {a b}: as on the tiny store.
+    similar = found["similar"]
+    assert (similar["with_code"], similar["with_code_no_family"], similar["compared"]) == (4, 2, 4)
+    assert (similar["pair_precision"], similar["pair_recall"]) == (1.0, 0.3333)
+    assert found["similar-run"]["paper_members"] == 0
+    # Paper r1 -> a, b; malgraph r1 -> a, d: one shared of two each.
+    coexisting = found["co-existing"]
+    assert (coexisting["shared_links"], coexisting["share_of_paper_links"]) == (1, 0.5)
+    assert coexisting["share_of_malgraph_links"] == 0.5
+    # a -> x is malgraph's too; b -> a is not between packages of the paper's pairs.
+    assert found["dependency"] == {
+        "paper_pairs": 1,
+        "pairs_both_known": 0,  # x is no package malgraph knows
+        "shared_pairs": 1,
+        "share_of_paper_pairs": 1.0,
+        "malgraph_pairs_among_paper_packages": 1,
+        "share_of_malgraph_pairs": 1.0,
+    }
+    assert found["duplicated"]["share_held_by_several_sources"] == 1.0

@@ -7,16 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from malgraph.insights.paper_rules import (
-    Clusters,
-    paper_clusters,
-    paper_rows,
-    paper_rules,
-    reproduction,
-)
+from malgraph.core.provenance import Clusters, PaperRow
+from malgraph.insights.paper_agreement import LABELLER
+from malgraph.insights.paper_rules import paper_rules, reproduction
 from malgraph.pipeline.ingest import ingest
+from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import stats
+from malgraph.store.read.sources import paper_clusters, paper_rows
 from tests.cli.test_cli import run
 from tests.sources.test_paper import write_book
 
@@ -165,10 +162,12 @@ def test_report_rules_paper(tmp_path: Path) -> None:
 
 
 def test_cluster_rows_only_with_the_papers_graph(store: Store) -> None:
-    assert paper_clusters(store.db) == Clusters(0, 0, 0)  # no graph ingested: no rows
+    assert paper_clusters(store.db, LABELLER) == Clusters(0, 0, 0)  # no graph ingested: no rows
     empty = paper_rules([])
     assert not [
-        r for r in reproduction(empty, {}, paper_clusters(store.db)) if "cluster" in r["quantity"]
+        r
+        for r in reproduction(empty, {}, paper_clusters(store.db, LABELLER))
+        if "cluster" in r["quantity"]
     ]
     # two clusters, five spellings that normalise to four package-versions
     rows = reproduction(empty, {}, Clusters(2, 5, 4))[-2:]
@@ -179,3 +178,21 @@ def test_cluster_rows_only_with_the_papers_graph(store: Store) -> None:
     assert rows[1]["why"].startswith(
         "the paper's sheets and its text disagree; malgraph normalises names"
     )
+
+
+def test_paper_rules_on_typed_rows() -> None:
+    rows = [
+        PaperRow("A", "NPM", "x-1", tracked=True),
+        PaperRow("B", "NPM", "x-1", tracked=False),  # filled from A
+        PaperRow("B", "PyPI", "x-1", tracked=False),  # same text, other sheet: not filled
+        PaperRow("C", "Other", "y-1", tracked=True),
+        PaperRow("B", "Other", "y-1", tracked=False),  # Other: never filled
+    ]
+    counted = paper_rules(rows)
+    assert (counted["records"], counted["package_versions"]) == (5, 2)
+    assert counted["by_sheet"] == {"NPM": 2, "Other": 2, "PyPI": 1}
+    assert counted["pairs"] == [{"a": "A", "b": "B", "shared": 1}]  # Other's pair left out
+    assert counted["occurrence"] == {"1": 1, "2": 2}
+    assert counted["by_source"]["B"] == _source(3, 3, 1, {"NPM": 1, "Other": 1, "PyPI": 1})
+    assert counted["missing_rate"]["overall"]["missing"] == 0.6  # 3 / 5
+    assert counted["missing_rate"]["overall"]["missing_after_filling"] == 0.4  # 2 / 5

@@ -25,8 +25,9 @@ from malgraph.pipeline.ingest import ingest
 from malgraph.pipeline.relate import refresh_dependencies
 from malgraph.relations.dependency import NAME_ONLY, NAME_ONLY_STEP, Targets, dependency_edges
 from malgraph.relations.dependency_rules import gem_requirement_admits, spec_admits
+from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import find_packages, package_card, stats
+from malgraph.store.queries import find_packages, package_card
 from tests.conftest import osv, write_json
 from tests.inert_packages import gem, tar_gz
 from tests.sources.test_paper import write_book

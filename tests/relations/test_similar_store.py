@@ -15,8 +15,8 @@ from malgraph.artifacts.fetch import register_local
 from malgraph.cli import app, explore  # noqa: F401  (importing registers the commands)
 from malgraph.pipeline.ingest import ingest
 from malgraph.pipeline.relate import refresh_similar
+from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import stats
 from malgraph.store.read.graph import families
 from tests.conftest import osv, write_json
 from tests.inert_packages import tar_gz

@@ -17,7 +17,7 @@ from malgraph.cli import app, report  # noqa: F401  (importing registers the com
 from malgraph.cli.ingest import sample_inputs
 from malgraph.pipeline.ingest import ingest
 from malgraph.pipeline.relate import refresh_dependencies, refresh_similar
-from malgraph.report.build import report_numbers
+from malgraph.report.numbers import report_numbers
 from malgraph.store import Store
 from tests.conftest import REPO
 

@@ -17,10 +17,10 @@ from malgraph.core.model import ClaimView, Scope
 from malgraph.insights.duplicates import records_with_and_without_duplicates
 from malgraph.report import figures as F
 from malgraph.report.html import Section, Table, render_html
+from malgraph.report.numbers import stats
 from malgraph.report.sections.sources import _jaccard
 from malgraph.report.text import display_text
 from malgraph.store import Store
-from malgraph.store.queries import stats
 from tests.report.test_report import sample_store  # noqa: F401  (the module fixture)
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -9,8 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 from malgraph.pipeline.ingest import ingest
+from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import stats
 
 
 def claims_by(store: Store) -> Counter[tuple[str, str]]:

@@ -18,8 +18,9 @@ from malgraph.cli import ingest as cli_ingest  # noqa: F401
 from malgraph.pipeline.ingest import ingest
 from malgraph.relations.coexisting import coreported
 from malgraph.report.build import build_report
+from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import find_packages, package_card, stats
+from malgraph.store.queries import find_packages, package_card
 from malgraph.store.read.graph import report_members
 from tests.conftest import osv, write_json
 from tests.sources.test_paper import claims, write_book

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from benchmarks.ingest_osv import make_tree
 from malgraph.pipeline.ingest import ingest
+from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import stats
 from tests.test_ingest import counts
 
 RECORDS = 6000

@@ -15,10 +15,11 @@ import malgraph.cli.ingest  # noqa: F401  (registers the commands)
 from malgraph.cli import app, explore, run  # noqa: F401
 from malgraph.core.source_names import SourceEntry, SourceNames
 from malgraph.pipeline.ingest import ingest
+from malgraph.report.numbers import stats
 from malgraph.sources.inputs import InputFile
 from malgraph.store import Store
 from malgraph.store.labels import repoint
-from malgraph.store.queries import find_packages, package_card, stats
+from malgraph.store.queries import find_packages, package_card
 from malgraph.store.rows import CampaignRows, DocumentRows, RecordRows, package_key
 from malgraph.store.schema import MIGRATIONS
 from malgraph.store.writer import Accepted, Writer

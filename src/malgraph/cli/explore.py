@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,16 +12,19 @@ from rich.table import Table
 from malgraph.cli import State, UsageError, app, err, open_store, out
 from malgraph.cli.progress import bar
 from malgraph.cli.safe import json_safe, shown
+from malgraph.core.kinds import Rules
 from malgraph.core.source_names import SourceNames
-from malgraph.insights.paper_rules import paper_rows, paper_rules
+from malgraph.insights.paper_rules import paper_rules
 from malgraph.pipeline.ingest_archives import DESCRIPTION as ARCHIVES_DESCRIPTION
 from malgraph.pipeline.ingest_archives import KIND as ARCHIVES
 from malgraph.pipeline.relate import refresh_dependencies, refresh_mentions, refresh_similar
 from malgraph.relations.dependency import DependencySummary
 from malgraph.relations.embedding import load_backend
+from malgraph.report.numbers import stats
 from malgraph.sources import SOURCES
 from malgraph.store.labels import stored_table
-from malgraph.store.queries import find_packages, package_card, stats
+from malgraph.store.queries import find_packages, package_card
+from malgraph.store.read.sources import paper_rows
 
 TOP_PAIRS = 15
 
@@ -127,13 +129,6 @@ def print_stats(numbers: dict[str, Any]) -> None:
             f"{families['in_families']} of {families['available_package_versions']} "
             "package-versions with code are in one"
         )
-
-
-class Rules(StrEnum):
-    """How records are counted: malgraph's own identities, or the paper's sheet rows."""
-
-    MALGRAPH = "malgraph"
-    PAPER = "paper"
 
 
 RULES_HELP = (

@@ -19,9 +19,9 @@ from malgraph.core.source_names import SourceAliasError, SourceEntry, read_table
 from malgraph.pipeline.ingest import BATCH_SIZE, IngestReport, ingest
 from malgraph.pipeline.ingest_archives import KIND as ARCHIVES
 from malgraph.pipeline.relate import refresh_dependencies
+from malgraph.report.numbers import stats
 from malgraph.sources import SOURCES
 from malgraph.store import Store
-from malgraph.store.queries import stats
 
 SHOWN_PROBLEMS = 20
 

@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 
 from malgraph.cli import UsageError, app, open_store, out
-from malgraph.cli.explore import RULES_HELP, Rules, print_json
+from malgraph.cli.explore import RULES_HELP, print_json
 from malgraph.cli.paths import writable_folder
 from malgraph.cli.safe import shown
 from malgraph.core.errors import InputError
+from malgraph.core.kinds import Rules
 from malgraph.store.queries import holds_records
 
 
@@ -25,13 +26,14 @@ def report_command(
 ) -> None:
     """Sources (RQ1), diversity (RQ2), evolution, active time, dependency-hidden malware
     (RQ3), campaigns (RQ4) and the life cycle, from what the store holds."""
-    from malgraph.report.build import build_report, report_numbers
+    from malgraph.report.build import build_report
+    from malgraph.report.numbers import report_numbers
 
     if outdir is None and not as_json:
         raise UsageError("give an OUTDIR for the report, or --json for the numbers only")
     with open_store(create=False) as store:
         if as_json:
-            print_json(report_numbers(store.db, rules.value))
+            print_json(report_numbers(store.db, rules))
             return
         assert outdir is not None
         if not holds_records(store.db):  # nothing to draw: say so rather than fail inside
@@ -40,7 +42,7 @@ def report_command(
                 "(`malgraph build` brings in the bundled sample)"
             )
         writable_folder(outdir)  # before the numbers: a bad OUTDIR costs no wait
-        index = build_report(store.db, outdir, rules.value)
+        index = build_report(store.db, outdir, rules)
     out.print(
         f"report: {shown(index)}  (open it in a browser; numbers in "
         f"{shown(outdir / 'report.json')})",

@@ -37,3 +37,21 @@ class GroupKind(StrEnum):
     FAMILY = "family"  # a code family's package-versions
     DEPENDENCY = "dependency"  # packages weakly connected by depends-on links
     COREPORT = "coreport"  # the packages one report names, or one named campaign holds
+
+
+class Rules(StrEnum):
+    """How records are counted: malgraph's own identities, or the paper's sheet rows."""
+
+    MALGRAPH = "malgraph"
+    PAPER = "paper"
+
+
+class LabelKind(StrEnum):
+    """A group's kind in the MalGraph paper's labelling (the `label_groups.kind` column)."""
+
+    SIMILAR = "similar"  # a code cluster of its similarity graph
+    SIMILAR_RUN = "similar-run"  # a cluster of its own clustering run
+    DUPLICATED = "duplicated"  # one package-version several sources report
+    DEPENDENCY = "dependency"  # a dependency graph's packages
+    DEPENDS_ON = "depends-on"  # one pair of it: from depends on to
+    COEXISTING = "co-existing"  # the packages one report names

@@ -1,32 +1,22 @@
 """How far malgraph agrees with another study's graph (the MalGraph paper's labelling), per
 relation kind: its code clusters against malgraph's families, its report groups against
 malgraph's report links, its dependency pairs against malgraph's depends-on edges, its
-duplicated groups against the sources malgraph holds. Pure, but for `paper_agreement`, which
-reads the typed inputs first."""
+duplicated groups against the sources malgraph holds. Pure: the labelling and what malgraph
+holds for it come typed from the read model (store.read.sources)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
-from malgraph.insights.paper_labels import (
-    CodeFacts,
-    Group,
-    Package,
-    Version,
-    code_facts,
-    dependency_pairs,
-    known_packages,
-    label_groups,
-    report_links,
-    sources_per_version,
-)
+from malgraph.core.kinds import LabelKind
+from malgraph.core.provenance import CodeFacts, Group, LabelFacts, Member, Package, Version
+from malgraph.insights.paper_labels import SIMILAR_KINDS, versions_of
 
 LABELLER = "malgraph-paper"
 FILLED_BY = "malgraph ingest paper OSS-MPAW/KG"
-SIMILAR_KINDS = ("similar", "similar-run")
 DEFINITIONS = {
     "groups": "distinct groups per kind: a group the paper publishes twice (a whole graph and "
     "its subgraph files) counts once; members are distinct package-versions, or packages where "
@@ -110,7 +100,9 @@ def similar_agreement(
 
 
 def coexisting_agreement(
-    paper: Mapping[str, set[Package]], ours: Mapping[str, set[Package]], known: set[Package]
+    paper: Mapping[str, AbstractSet[Package]],
+    ours: Mapping[str, AbstractSet[Package]],
+    known: AbstractSet[Package],
 ) -> dict[str, Any]:
     """The paper's report groups against malgraph's report links, by report URL key."""
     paper_links = {(key, p) for key, packages in paper.items() for p in packages}
@@ -129,7 +121,9 @@ def coexisting_agreement(
 
 
 def dependency_agreement(
-    paper: set[tuple[Package, Package]], ours: set[tuple[Package, Package]], known: set[Package]
+    paper: AbstractSet[tuple[Package, Package]],
+    ours: AbstractSet[tuple[Package, Package]],
+    known: AbstractSet[Package],
 ) -> dict[str, Any]:
     """The paper's dependency pairs against malgraph's depends-on edges, between packages."""
     nodes = {p for pair in paper for p in pair}
@@ -163,67 +157,63 @@ def duplicated_agreement(
     }
 
 
-def _versions(group: Group) -> set[Version]:
-    return {(m.ecosystem, m.name, m.version) for m in group.members if m.version is not None}
-
-
-def agreement(
-    groups: list[Group],
-    facts: Mapping[Version, CodeFacts],
-    links: Mapping[str, set[Package]],
-    pairs: set[tuple[Package, Package]],
-    sources: Mapping[Version, int],
-    known: set[Package],
-) -> dict[str, Any]:
-    """Every number of the section, from the labelling and what malgraph holds for it."""
-    distinct: dict[tuple[str, frozenset[Any]], Group] = {}
-    for group in groups:  # whole graphs and their subgraph files: one group, counted once
+def _distinct_by_kind(groups: list[Group]) -> dict[LabelKind, list[Group]]:
+    """The groups of each kind, a group published twice (a whole graph and its subgraph
+    files) counted once."""
+    distinct: dict[tuple[LabelKind, frozenset[Member]], Group] = {}
+    for group in groups:
         distinct.setdefault((group.kind, group.members), group)
-    of_kind: dict[str, list[Group]] = {}
+    of_kind: dict[LabelKind, list[Group]] = {}
     for group in distinct.values():
         of_kind.setdefault(group.kind, []).append(group)
-    counts = {
-        kind: {
+    return of_kind
+
+
+def _kind_counts(groups: list[Group], of_kind: dict[LabelKind, list[Group]]) -> dict[str, Any]:
+    return {
+        str(kind): {
             "groups": len(found),
             "members": len({m for g in found for m in g.members}),
             "files": len({g.document for g in groups if g.kind == kind}),
         }
         for kind, found in sorted(of_kind.items())
     }
-    out: dict[str, Any] = {"labeller": LABELLER, "filled_by": FILLED_BY, "kinds": counts}
-    out["definitions"] = DEFINITIONS
+
+
+def _similar(clustered: list[Group], facts: Mapping[Version, CodeFacts]) -> dict[str, Any]:
+    """One kind of the paper's code clusters against malgraph's families; a member of several
+    clusters stays in its first."""
+    clusters: dict[Version, str] = {}
+    several = 0
+    for group in clustered:
+        for version in sorted(versions_of(group)):
+            several += version in clusters
+            clusters.setdefault(version, group.key)
+    return {**similar_agreement(clusters, facts), "also_in_another_cluster": several}
+
+
+def _dependency_pairs(groups: list[Group]) -> set[tuple[Package, Package]]:
+    ends = [{m.role: m.package for m in g.members} for g in groups]
+    return {(e["from"], e["to"]) for e in ends if "from" in e and "to" in e}
+
+
+def agreement(groups: list[Group], facts: LabelFacts) -> dict[str, Any]:
+    """Every number of the section, from the labelling and what malgraph holds for it."""
+    of_kind = _distinct_by_kind(groups)
+    out: dict[str, Any] = {
+        "labeller": LABELLER,
+        "filled_by": FILLED_BY,
+        "kinds": _kind_counts(groups, of_kind),
+        "definitions": DEFINITIONS,
+    }
     for kind in SIMILAR_KINDS:
-        clusters: dict[Version, str] = {}
-        several = 0
-        for group in of_kind.get(kind, []):  # a member of several clusters stays in its first
-            for version in sorted(_versions(group)):
-                several += version in clusters
-                clusters.setdefault(version, group.key)
-        out[kind] = {**similar_agreement(clusters, facts), "also_in_another_cluster": several}
+        out[str(kind)] = _similar(of_kind.get(kind, []), facts.code)
     report_groups: dict[str, set[Package]] = {}
-    for group in of_kind.get("co-existing", []):
+    for group in of_kind.get(LabelKind.COEXISTING, []):
         report_groups.setdefault(group.key, set()).update(m.package for m in group.members)
-    out["co-existing"] = coexisting_agreement(report_groups, links, known)
-    ends = [{m.role: m.package for m in g.members} for g in of_kind.get("depends-on", [])]
-    paper_pairs = {(e["from"], e["to"]) for e in ends if "from" in e and "to" in e}
-    out["dependency"] = dependency_agreement(paper_pairs, pairs, known)
-    duplicated = [frozenset(_versions(g)) for g in of_kind.get("duplicated", [])]
-    out["duplicated"] = duplicated_agreement(duplicated, sources)
+    out["co-existing"] = coexisting_agreement(report_groups, facts.links, facts.known)
+    paper_pairs = _dependency_pairs(of_kind.get(LabelKind.DEPENDS_ON, []))
+    out["dependency"] = dependency_agreement(paper_pairs, facts.pairs, facts.known)
+    duplicated = [frozenset(versions_of(g)) for g in of_kind.get(LabelKind.DUPLICATED, [])]
+    out["duplicated"] = duplicated_agreement(duplicated, facts.sources)
     return out
-
-
-def paper_agreement(db: sqlite3.Connection) -> dict[str, Any]:
-    """The section's numbers for the store: the paper's labelling read, then compared."""
-    groups = label_groups(db, LABELLER)
-    versions = {v for g in groups if g.kind in SIMILAR_KINDS for v in _versions(g)}
-    duplicated = {v for g in groups if g.kind == "duplicated" for v in _versions(g)}
-    packages = {m.package for g in groups for m in g.members}
-    keys = {g.key for g in groups if g.kind == "co-existing"}
-    return agreement(
-        groups,
-        code_facts(db, versions),
-        report_links(db, keys),
-        dependency_pairs(db),
-        sources_per_version(db, duplicated),
-        known_packages(db, packages),
-    )

@@ -1,15 +1,17 @@
 """RQ1 counted by the MalGraph paper's own rules, to reproduce its figures from its artifact:
 a record is one sheet row of its malware workbook, two records match when they sit on the
 same ecosystem sheet with the same `name_version` text, and sources are named as the sheet
-named them. Pure, but for `paper_rows`, which reads the typed rows first."""
+named them. Pure: the rows come typed from the read model (store.read.sources.paper_rows)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from itertools import combinations
-from typing import Any, NamedTuple
+from typing import Any
+
+from malgraph.core.kinds import Rules
+from malgraph.core.provenance import Clusters, PaperRow
 
 # the sheets the paper's occurrence table, overlap matrix and filling cover; its "Other" sheet
 # counts only in the per-source numbers (its summary sheet fills no record of it)
@@ -24,47 +26,6 @@ DEFINITIONS = {
     "missing_after_filling": "untracked records that no other source holds tracked on the "
     "same npm, PyPI or RubyGems sheet / records",
 }
-
-
-class PaperRow(NamedTuple):
-    """One row of the paper's malware sheets, as the store keeps it."""
-
-    source: str  # as the sheet labelled it
-    sheet: str
-    name_version: str
-    tracked: bool
-
-
-def paper_rows(db: sqlite3.Connection) -> list[PaperRow]:
-    """The stored claims that came from rows of the paper's malware sheets."""
-    found = db.execute(
-        "SELECT l.label, r.source_record_id, r.given, r.available FROM records r"
-        " JOIN source_labels l ON l.id = r.label_id"
-        " WHERE r.role = 'claim' AND r.given IS NOT NULL AND r.source_record_id LIKE 'paper/%'"
-    )
-    # the record id is paper/<Source>/<sheet>/<ID>: the sheet is next to last
-    return [
-        PaperRow(label, ident.rsplit("/", 2)[-2], given, available == 1)
-        for label, ident, given, available in found
-    ]
-
-
-class Clusters(NamedTuple):
-    """The paper's similar clusters as its graph files gave them (`ingest paper .../KG`)."""
-
-    clusters: int
-    members_as_given: int  # distinct package-versions as the paper spelled them
-    members: int  # distinct package-versions by malgraph's normalised identities
-
-
-def paper_clusters(db: sqlite3.Connection) -> Clusters:
-    found = db.execute(
-        "SELECT count(DISTINCT g.id), count(DISTINCT m.ecosystem || '/' || m.given),"
-        " count(DISTINCT m.ecosystem || '/' || m.name || '@' || coalesce(m.version, ''))"
-        " FROM label_groups g JOIN label_members m ON m.group_id = g.id"
-        " WHERE g.labeller = 'malgraph-paper' AND g.kind = 'similar'"
-    ).fetchone()
-    return Clusters(*found)
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -99,7 +60,7 @@ def paper_rules(rows: Iterable[PaperRow]) -> dict[str, Any]:
         len(holders[(r.sheet, r.name_version)]) for r in rows if r.sheet in MAIN_SHEETS
     )
     return {
-        "rules": "paper",
+        "rules": Rules.PAPER,
         "definitions": DEFINITIONS,
         "records": len(rows),
         "by_sheet": dict(sorted(Counter(r.sheet for r in rows).items())),
@@ -190,44 +151,57 @@ OWN_UNIT = (
 )
 
 
+Figure = tuple[str, Any, Any, Any]  # quantity, the paper's, by its rules, by malgraph's
+
+
 def reproduction(
     counted: dict[str, Any], own: dict[str, Any], clusters: Clusters | None = None
 ) -> list[dict[str, Any]]:
     """Each of the paper's RQ1 figures beside malgraph's with the paper's rules (`counted`)
     and with its own (`own`, as `stats` gives them), and why they differ where they do; the
     paper's similar clusters too when its graph is in the store."""
-    label_counts = {
-        label: n for per in own.get("by_label", {}).values() for label, n in per.items()
-    }
-    canonical = {label: source for source, per in own.get("by_label", {}).items() for label in per}
-    overall = counted["missing_rate"]["overall"]
-    own_overall = own.get("missing_rate", {}).get("overall") or {}
-    rows: list[tuple[str, float | None, Any, Any]] = [
-        ("records", PAPER_FIGURES["records"], counted["records"], own.get("records"))
+    figures = [
+        *_record_figures(counted, own),
+        *_occurrence_figures(counted, own),
+        *_missing_figures(counted, own),
     ]
-    rows += [
-        (f"records, {sheet} sheet", n, counted["by_sheet"].get(sheet, 0), None)
-        for sheet, n in PAPER_SHEETS.items()
-    ]
-    rows += [
-        (
-            f"records of {source}",
-            n,
-            counted["by_source"].get(source, {}).get("records", 0),
-            label_counts.get(source),
-        )
-        for source, n in PAPER_RECORDS.items()
-    ]
-    rows.append(
+    found = [_row(q, paper, rules, mine) for q, paper, rules, mine in figures]
+    if clusters and clusters.clusters:
+        found += _cluster_rows(clusters)
+    return found
+
+
+def _record_figures(counted: dict[str, Any], own: dict[str, Any]) -> list[Figure]:
+    """Records in all, per sheet and per source (malgraph's own by the label the sheet gave
+    the source), and package-versions without duplicates."""
+    by_label = {label: n for per in own.get("by_label", {}).values() for label, n in per.items()}
+    return [
+        ("records", PAPER_FIGURES["records"], counted["records"], own.get("records")),
+        *[
+            (f"records, {sheet} sheet", n, counted["by_sheet"].get(sheet, 0), None)
+            for sheet, n in PAPER_SHEETS.items()
+        ],
+        *[
+            (
+                f"records of {source}",
+                n,
+                counted["by_source"].get(source, {}).get("records", 0),
+                by_label.get(source),
+            )
+            for source, n in PAPER_RECORDS.items()
+        ],
         (
             "package-versions without duplicates",
             PAPER_FIGURES["package-versions without duplicates"],
             counted["package_versions"],
             own.get("package_versions"),
-        )
-    )
+        ),
+    ]
+
+
+def _occurrence_figures(counted: dict[str, Any], own: dict[str, Any]) -> list[Figure]:
     own_occurrence = own.get("occurrence", {})
-    rows += [
+    return [
         (
             f"records held by {n} source(s)",
             paper,
@@ -236,7 +210,14 @@ def reproduction(
         )
         for n, paper in PAPER_OCCURRENCE.items()
     ]
-    rows += [
+
+
+def _missing_figures(counted: dict[str, Any], own: dict[str, Any]) -> list[Figure]:
+    """The missing rates overall, then per source the paper gives them for (malgraph's own
+    under the canonical source the sheet's label names)."""
+    overall = counted["missing_rate"]["overall"]
+    own_overall = own.get("missing_rate", {}).get("overall") or {}
+    figures: list[Figure] = [
         (
             "missing rate",
             PAPER_FIGURES["missing rate"],
@@ -250,46 +231,47 @@ def reproduction(
             own_overall.get("missing_after_filling"),
         ),
     ]
+    canonical = {label: source for source, per in own.get("by_label", {}).items() for label in per}
     own_rates = own.get("missing_rate", {}).get("by_source", {})
-    for source in PAPER_RECORDS:
+    for source, records in PAPER_RECORDS.items():
         mine = counted["by_source"].get(source)
+        if not mine:
+            continue
         theirs = own_rates.get(canonical.get(source, ""), {})
         untracked, filled = PAPER_UNTRACKED.get(source, 0), PAPER_FILLED.get(source, 0)
-        if mine:
-            rows += [
-                (
-                    f"missing rate of {source}",
-                    _rate(untracked, PAPER_RECORDS[source]),
-                    mine["missing"],
-                    theirs.get("missing"),
-                ),
-                (
-                    f"missing rate of {source} after filling",
-                    _rate(untracked - filled, PAPER_RECORDS[source]),
-                    mine["missing_after_filling"],
-                    theirs.get("missing_after_filling"),
-                ),
-            ]
-    found = [_row(q, paper, rules, mine) for q, paper, rules, mine in rows]
-    if clusters and clusters.clusters:
-        found.append(
-            _row(
-                "similar clusters",
-                PAPER_CLUSTERS["similar clusters"],
-                clusters.clusters,
-                clusters.clusters,
-            )
-        )
-        found.append(
-            _row(
-                "packages in similar clusters",
-                PAPER_CLUSTERS["packages in similar clusters"],
-                clusters.members_as_given,
-                clusters.members,
-                NORMALISED,
-            )
-        )
-    return found
+        figures += [
+            (
+                f"missing rate of {source}",
+                _rate(untracked, records),
+                mine["missing"],
+                theirs.get("missing"),
+            ),
+            (
+                f"missing rate of {source} after filling",
+                _rate(untracked - filled, records),
+                mine["missing_after_filling"],
+                theirs.get("missing_after_filling"),
+            ),
+        ]
+    return figures
+
+
+def _cluster_rows(clusters: Clusters) -> list[dict[str, Any]]:
+    return [
+        _row(
+            "similar clusters",
+            PAPER_CLUSTERS["similar clusters"],
+            clusters.clusters,
+            clusters.clusters,
+        ),
+        _row(
+            "packages in similar clusters",
+            PAPER_CLUSTERS["packages in similar clusters"],
+            clusters.members_as_given,
+            clusters.members,
+            NORMALISED,
+        ),
+    ]
 
 
 def _row(quantity: str, paper: Any, rules: Any, own: Any, own_why: str = "") -> dict[str, Any]:

@@ -6,52 +6,19 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
-from malgraph.insights.campaigns import campaigns
-from malgraph.insights.dependency import dependency_numbers
-from malgraph.insights.duplicates import records_with_and_without_duplicates
-from malgraph.insights.evolution import evolution
-from malgraph.insights.families import family_stats
-from malgraph.insights.lifecycle import lifecycle
-from malgraph.insights.paper_agreement import paper_agreement
-from malgraph.insights.sources import sources_section
+from malgraph.core.kinds import Rules
 from malgraph.report import sections
 from malgraph.report.html import write_report
-from malgraph.report.paper_rules import paper_rules_numbers, paper_rules_section
-from malgraph.store.queries import claims, package_version_count
-from malgraph.store.read import graph
+from malgraph.report.numbers import report_numbers
+from malgraph.report.paper_rules import paper_rules_section
 
 
-def report_numbers(db: sqlite3.Connection, rules: str = "malgraph") -> dict[str, Any]:
-    """Every number of the report, deterministic for a given store (`report --json`); with the
-    paper's rules, RQ1 counted as the paper counted it too."""
-    paper = {"paper_rules": paper_rules_numbers(db)} if rules == "paper" else {}
-    packages, groupings = graph.packages(db), graph.groupings(db)
-    name_only = graph.package_edges(db, name_only=True)
-    return {
-        "store": {
-            "package_versions": package_version_count(db),  # the number `stats` prints
-            "records": records_with_and_without_duplicates(claims(db)),
-        },
-        "sources": sources_section(db),
-        "diversity": family_stats(graph.family_sizes(db), graph.family_coverage(db)),
-        "evolution": evolution(packages, groupings, graph.change_facts(db)),
-        "dependency": dependency_numbers(packages, groupings.dependency_edges, name_only),
-        "campaigns": campaigns(
-            packages, groupings, graph.ioc_sightings(db), graph.report_sites(db)
-        ),
-        "lifecycle": lifecycle(graph.lifecycle_dates(db)),
-        "paper_agreement": paper_agreement(db),
-        **paper,
-    }
-
-
-def build_report(db: sqlite3.Connection, outdir: Path, rules: str = "malgraph") -> Path:
+def build_report(db: sqlite3.Connection, outdir: Path, rules: Rules = Rules.MALGRAPH) -> Path:
     """Write index.html, report.json and the figures into `outdir`; returns index.html."""
     numbers = report_numbers(db, rules)
     outdir.mkdir(parents=True, exist_ok=True)
-    paper = [paper_rules_section(numbers["paper_rules"])] if rules == "paper" else []
+    paper = [paper_rules_section(numbers["paper_rules"])] if rules == Rules.PAPER else []
     parts = [
         sections.sources.section(numbers["sources"], numbers["store"], outdir),
         *paper,

@@ -3,21 +3,9 @@ and the reproduction table setting each of its figures beside malgraph's."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
-from malgraph.insights.paper_rules import paper_clusters, paper_rows, paper_rules, reproduction
 from malgraph.report.html import Section, Table
-from malgraph.store.queries import stats
-
-
-def paper_rules_numbers(db: sqlite3.Connection) -> dict[str, Any]:
-    """RQ1 by the paper's rules, and the reproduction table against malgraph's own rules."""
-    counted = paper_rules(paper_rows(db))
-    return {
-        "counted": counted,
-        "reproduction": reproduction(counted, stats(db), paper_clusters(db)),
-    }
 
 
 def _shown(value: Any) -> str:

@@ -20,6 +20,7 @@ from pathlib import PurePath
 from typing import Any
 
 from malgraph.core.identity import ecosystem_of
+from malgraph.core.kinds import LabelKind
 from malgraph.core.model import Document, LabelGroup, LabelMember, Problem, ReportLink
 from malgraph.core.urls import url_key
 from malgraph.sources.base import file_time
@@ -27,9 +28,13 @@ from malgraph.sources.inputs import InputFile
 from malgraph.sources.workbooks import Unusable, read_workbook
 
 LABELLER = "malgraph-paper"
-SIMILAR, SIMILAR_RUN, DUPLICATED = "similar", "similar-run", "duplicated"
-DEPENDENCY, DEPENDS_ON, COEXISTING = "dependency", "depends-on", "co-existing"
-KINDS = (SIMILAR, SIMILAR_RUN, DUPLICATED, DEPENDENCY, DEPENDS_ON, COEXISTING)
+SIMILAR, SIMILAR_RUN, DUPLICATED = LabelKind.SIMILAR, LabelKind.SIMILAR_RUN, LabelKind.DUPLICATED
+DEPENDENCY, DEPENDS_ON, COEXISTING = (
+    LabelKind.DEPENDENCY,
+    LabelKind.DEPENDS_ON,
+    LabelKind.COEXISTING,
+)
+KINDS = tuple(LabelKind)
 FOLDERS = {
     "similar_edge": SIMILAR,
     "duplicated_edge": DUPLICATED,

@@ -25,7 +25,7 @@ from malgraph.core.model import ClaimView, Edge, Role, Scope
 from malgraph.core.source_names import SourceNames, label_key
 from malgraph.relations.duplicated import duplicated_edges
 from malgraph.sources.inputs import InputFile
-from malgraph.store.queries import claims
+from malgraph.store.read.sources import claims
 from malgraph.store.rows import (
     RECORD_COLUMNS,
     ArtifactRows,

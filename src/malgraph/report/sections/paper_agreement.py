@@ -17,13 +17,35 @@ def section(a: dict[str, Any]) -> Section:
             f"No labelling of the MalGraph paper's in the store: `{a['filled_by']}` "
             "fills this section.",
         )
-    d = a["definitions"]
     kinds = Table(
         ["kind", "groups", "members", "files"],
         [[k, v["groups"], v["members"], v["files"]] for k, v in a["kinds"].items()],
         "The paper's groups as read",
     )
-    similar = Table(
+    return Section(
+        "paper-agreement",
+        title,
+        _text(a["definitions"]),
+        [],
+        [kinds, _similar(a), _links(a)],
+        _notes(a),
+    )
+
+
+def _text(d: dict[str, str]) -> str:
+    return (
+        "The MalGraph paper's own graph (its code clusters, crawler results and NetworkX graphs) "
+        "is kept as its labelling, apart from malgraph's relations, and compared with them. "
+        f"Pair precision: {d['pair_precision']}. Pair recall: {d['pair_recall']}. Adjusted "
+        f"Rand: {d['adjusted_rand']}. Co-existing share: {d['share_of_paper_links']}; reverse: "
+        f"{d['share_of_malgraph_links']}. Dependency share: {d['share_of_paper_pairs']}; "
+        f"reverse: {d['share_of_malgraph_pairs']}. Duplicated share: "
+        f"{d['share_held_by_several_sources']}. Groups: {d['groups']}."
+    )
+
+
+def _similar(a: dict[str, Any]) -> Table:
+    return Table(
         [
             "clusters",
             "paper members",
@@ -52,8 +74,11 @@ def section(a: dict[str, Any]) -> Section:
         ],
         "Code clusters against malgraph's families",
     )
+
+
+def _links(a: dict[str, Any]) -> Table:
     c, dep, dup = a["co-existing"], a["dependency"], a["duplicated"]
-    links = Table(
+    return Table(
         ["relation", "the paper's", "malgraph has them too", "share", "reverse share"],
         [
             [
@@ -80,7 +105,11 @@ def section(a: dict[str, Any]) -> Section:
         ],
         "Links and groups",
     )
-    notes = [
+
+
+def _notes(a: dict[str, Any]) -> list[str]:
+    c, dep, dup = a["co-existing"], a["dependency"], a["duplicated"]
+    return [
         f"co-existing: {c['reports_in_malgraph']} of the paper's {c['paper_reports']} "
         f"reports are reports in malgraph; {c['links_to_known_packages']} of its links name "
         "a package malgraph knows",
@@ -88,17 +117,3 @@ def section(a: dict[str, Any]) -> Section:
         "malgraph knows",
         *left_out({"without a version": dup["left_out_without_version"]}, "duplicated groups"),
     ]
-    return Section(
-        "paper-agreement",
-        title,
-        "The MalGraph paper's own graph (its code clusters, crawler results and NetworkX graphs) "
-        "is kept as its labelling, apart from malgraph's relations, and compared with them. "
-        f"Pair precision: {d['pair_precision']}. Pair recall: {d['pair_recall']}. Adjusted "
-        f"Rand: {d['adjusted_rand']}. Co-existing share: {d['share_of_paper_links']}; reverse: "
-        f"{d['share_of_malgraph_links']}. Dependency share: {d['share_of_paper_pairs']}; "
-        f"reverse: {d['share_of_malgraph_pairs']}. Duplicated share: "
-        f"{d['share_held_by_several_sources']}. Groups: {d['groups']}.",
-        [],
-        [kinds, similar, links],
-        notes,
-    )

@@ -15,7 +15,42 @@ TOP_SOURCES = 20  # the heat map stays readable; report.json has every source
 def section(s: dict[str, Any], store: dict[str, Any], out: Path) -> Section:
     totals = {src: per.get("*", 0) for src, per in s["records"].items()}
     top = sorted(totals, key=lambda src: (-totals[src], src))[:TOP_SOURCES]
-    records = store["records"]
+    _records_figure(out, store["records"], top)
+    drawn = _overlap_figure(out, s["overlap"]["*"], top)
+    _occurrence_figure(out, s["occurrence_share"])
+    _missing_figure(out, s["missing_rate"]["by_source"])
+    return Section(
+        "sources",
+        "Sources (RQ1)",
+        _text(store["package_versions"], drawn),
+        [
+            Figure("sources-records.svg", "Records per source, with and without duplicates"),
+            Figure("sources-overlap.svg", "Pairwise source overlap (Jaccard index)"),
+            Figure("sources-occurrence.svg", "Share of package-versions by number of sources"),
+            Figure("sources-missing.svg", "Missing rate before and after supplementing"),
+        ],
+        [_headline(s), _per_source(s, store["records"], totals)],
+        left_out(s.get("left_out", {}), "claims"),
+    )
+
+
+def _text(package_versions: int, drawn: int) -> str:
+    return (
+        f"{package_versions:,} package-versions in all (as `malgraph stats` counts "
+        "them). Records are the claims each source makes (one per package, with duplicates); "
+        "without duplicates, a record repeating another of the same source (same package and "
+        "versions) counts once. A source's package-versions are the distinct package-versions "
+        "it lists. A claim that names no version (all versions, a range, unknown) is evidence "
+        "about the package only: it is counted under 'versions unknown' and never stretched to "
+        "the versions other sources name. Overlap is the Jaccard index of two sources' "
+        f"package-versions, 0 where they share none (the {drawn} largest sources are "
+        "drawn). The missing rate is the share of a source's records whose code it does not "
+        "hold itself, and after supplementing from any source holding code of the same "
+        "package-version (a record naming no version cannot be supplemented)."
+    )
+
+
+def _records_figure(out: Path, records: dict[str, Any], top: list[str]) -> None:
     figures.grouped_bars(
         out / "sources-records.svg",
         {
@@ -29,7 +64,10 @@ def section(s: dict[str, Any], store: dict[str, Any], out: Path) -> Section:
         xlabel="records",
         horizontal=True,
     )
-    matrix = s["overlap"]["*"]
+
+
+def _overlap_figure(out: Path, matrix: dict[str, Any], top: list[str]) -> int:
+    """The heat map of the largest sources' overlap; how many sources it draws."""
     index = [matrix["sources"].index(src) for src in top if src in matrix["sources"]]
     figures.heatmap(
         out / "sources-overlap.svg",
@@ -40,8 +78,12 @@ def section(s: dict[str, Any], store: dict[str, Any], out: Path) -> Section:
         vmin=0.0,
         vmax=1.0,
     )
-    one = s["occurrence_share"].get(1, s["occurrence_share"].get("1"))
-    by_count = sorted(s["occurrence_share"].items(), key=lambda kv: int(kv[0]))
+    return len(index)
+
+
+def _occurrence_figure(out: Path, occurrence_share: dict[Any, float]) -> None:
+    one = occurrence_share.get(1, occurrence_share.get("1"))
+    by_count = sorted(occurrence_share.items(), key=lambda kv: int(kv[0]))
     figures.bars(
         out / "sources-occurrence.svg",
         {str(k): 100 * v for k, v in by_count},
@@ -50,7 +92,9 @@ def section(s: dict[str, Any], store: dict[str, Any], out: Path) -> Section:
         ylabel="% of package-versions",
         note=f"held by one source: {share(one)}",
     )
-    rates, overall = s["missing_rate"]["by_source"], s["missing_rate"]["overall"]
+
+
+def _missing_figure(out: Path, rates: dict[str, Any]) -> None:
     missing = {
         src: {
             "own code only": 100 * m["missing"],
@@ -65,7 +109,11 @@ def section(s: dict[str, Any], store: dict[str, Any], out: Path) -> Section:
         xlabel="% of records without code",
         horizontal=True,
     )
-    table = Table(
+
+
+def _per_source(s: dict[str, Any], records: dict[str, Any], totals: dict[str, int]) -> Table:
+    rates = s["missing_rate"]["by_source"]
+    return Table(
         [
             "source",
             "records",
@@ -88,7 +136,11 @@ def section(s: dict[str, Any], store: dict[str, Any], out: Path) -> Section:
             for src in sorted(totals, key=lambda x: (-totals[x], x))
         ],
     )
-    headline = Table(
+
+
+def _headline(s: dict[str, Any]) -> Table:
+    overall = s["missing_rate"]["overall"]
+    return Table(
         ["figure", "value", "definition"],
         [
             [
@@ -107,29 +159,6 @@ def section(s: dict[str, Any], store: dict[str, Any], out: Path) -> Section:
                 "share of package-versions named by exactly one source",
             ],
         ],
-    )
-    return Section(
-        "sources",
-        "Sources (RQ1)",
-        f"{store['package_versions']:,} package-versions in all (as `malgraph stats` counts "
-        "them). Records are the claims each source makes (one per package, with duplicates); "
-        "without duplicates, a record repeating another of the same source (same package and "
-        "versions) counts once. A source's package-versions are the distinct package-versions "
-        "it lists. A claim that names no version (all versions, a range, unknown) is evidence "
-        "about the package only: it is counted under 'versions unknown' and never stretched to "
-        "the versions other sources name. Overlap is the Jaccard index of two sources' "
-        f"package-versions, 0 where they share none (the {len(index)} largest sources are "
-        "drawn). The missing rate is the share of a source's records whose code it does not "
-        "hold itself, and after supplementing from any source holding code of the same "
-        "package-version (a record naming no version cannot be supplemented).",
-        [
-            Figure("sources-records.svg", "Records per source, with and without duplicates"),
-            Figure("sources-overlap.svg", "Pairwise source overlap (Jaccard index)"),
-            Figure("sources-occurrence.svg", "Share of package-versions by number of sources"),
-            Figure("sources-missing.svg", "Missing rate before and after supplementing"),
-        ],
-        [headline, table],
-        left_out(s.get("left_out", {}), "claims"),
     )
 
 
