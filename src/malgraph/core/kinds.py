@@ -21,3 +21,18 @@ class NodeType(StrEnum):
     PACKAGE_VERSION = "package_version"
     SOURCE = "source"
     FAMILY = "family"
+
+
+class Rules(StrEnum):
+    """How records are counted: malgraph's own identities, or the paper's sheet rows."""
+
+    MALGRAPH = "malgraph"
+    PAPER = "paper"
+
+
+class RelateKind(StrEnum):
+    """A derived relation `malgraph relate` recomputes."""
+
+    MENTIONS = "mentions"  # the packages each report's text names (co-existing)
+    SIMILAR = "similar"  # code reuse: similar edges and families
+    DEPENDENCY = "dependency"  # depends-on edges
