@@ -107,24 +107,29 @@ def analyze_command(
     jobs: Annotated[int | None, jobs_option("Processes (default: cores).")] = None,
     redo: Annotated[bool, typer.Option(help="Analyse again what was analysed.")] = False,
     format_: Annotated[
-        Format, typer.Option("--format", "-f", help="For archives given: table or json.")
+        Format, typer.Option("--format", "-f", help="table for people, json for programs.")
     ] = Format.TABLE,
     output: OutputOption = None,
     as_json: JsonAlias = False,
 ) -> None:
     """Static features of every available artifact not yet analysed (or of the archives
     given). Archives are read in memory under caps; nothing is extracted or run."""
-    if paths:
-        sizes = [readable_file(path) for path in paths]  # a typo stops before any work
-        with to_output(output):
-            _analyze_given(paths, sizes, chosen(format_, as_json))
-        return
-    with open_store(create=False) as store, bar("analyze") as progress:
-        summary = analyze_stored(
-            store, cache_for(store.path), jobs=jobs, redo=redo, progress=progress
-        )
-    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "none"
-    out.print(f"analysed {summary.analyzed} archive(s): {statuses}")
+    format_ = chosen(format_, as_json)
+    sizes = [readable_file(path) for path in paths or []]  # a typo stops before any work
+    with to_output(output):
+        if paths:
+            _analyze_given(paths, sizes, format_)
+            return
+        with open_store(create=False) as store, bar("analyze") as progress:
+            summary = analyze_stored(
+                store, cache_for(store.path), jobs=jobs, redo=redo, progress=progress
+            )
+        if format_ is Format.JSON:
+            numbers = {"analyzed": summary.analyzed, "by_status": summary.by_status}
+            print_json({**numbers, "missing": len(summary.missing)})
+        else:
+            statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items()))
+            out.print(f"analysed {summary.analyzed} archive(s): {statuses or 'none'}")
     if summary.missing:
         err.print(f"[yellow]{len(summary.missing)} archive(s) not found where recorded[/]")
 

@@ -10,7 +10,7 @@ import typer
 from malgraph.cli.application import UsageError, app, open_store, out
 from malgraph.cli.options import RulesOption
 from malgraph.cli.output import JsonAlias, OutputOption, ReportFormat, print_json, to_output
-from malgraph.cli.paths import writable_folder
+from malgraph.cli.paths import writable_file, writable_folder
 from malgraph.cli.safe import shown
 from malgraph.core.errors import InputError
 from malgraph.core.kinds import Rules
@@ -35,6 +35,8 @@ def report_command(
 ) -> None:
     """Sources (RQ1), diversity (RQ2), evolution, active time, dependency-hidden malware
     (RQ3), campaigns (RQ4) and the life cycle, from what the store holds."""
+    if output is not None:
+        writable_file(output)  # before any work: a typo costs no wait
     if as_json or format_ is ReportFormat.JSON:
         with to_output(output), open_store(create=False) as store:
             print_json(report_numbers(store.db, rules.value))
