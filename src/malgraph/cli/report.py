@@ -14,7 +14,6 @@ from malgraph.cli.paths import writable_file, writable_folder
 from malgraph.cli.safe import shown
 from malgraph.core.errors import InputError
 from malgraph.core.kinds import Rules
-from malgraph.report.build import build_report, report_numbers
 from malgraph.store.read.card import holds_records
 
 
@@ -35,6 +34,10 @@ def report_command(
 ) -> None:
     """Sources (RQ1), diversity (RQ2), evolution, active time, dependency-hidden malware
     (RQ3), campaigns (RQ4) and the life cycle, from what the store holds."""
+    # Lazy: the report loads matplotlib, a heavy dependency every other command can do
+    # without (`--version` and `stats` included). It dodges no cycle.
+    from malgraph.report.build import build_report, report_numbers
+
     if output is not None:
         writable_file(output)  # before any work: a typo costs no wait
     if as_json or format_ is ReportFormat.JSON:
