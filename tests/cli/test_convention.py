@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from malgraph.artifacts.fetch import FETCHABLE
 from malgraph.cli import INTERNAL, REJECTED, USAGE, explore, run
+from malgraph.cli.code import FetchEcosystem
 from malgraph.cli.ingest import IngestKind
 from malgraph.core.kinds import RelateKind, Rules
 from malgraph.pipeline.ingest_archives import KIND as ARCHIVES
@@ -47,6 +49,7 @@ def test_version_prints_the_package_version() -> None:
         ["stats", "--rules", "mine"],
         ["relate", "--kinds", "everything"],
         ["ingest", "nope", "."],
+        ["fetch", "--ecosystem", "cargo"],
         ["show"],  # a required argument missing
     ],
 )
@@ -142,6 +145,7 @@ def test_deprecated_spellings_are_hidden_but_still_work(tmp_path: Path) -> None:
 
 def test_choices_are_the_enums_and_help_lists_them() -> None:
     assert [k.value for k in IngestKind] == [*SOURCES, ARCHIVES]
+    assert tuple(e.value for e in FetchEcosystem) == FETCHABLE
     _, help_text, _ = call("relate", "--help")
     assert all(kind.value in help_text for kind in RelateKind)
     _, help_text, _ = call("stats", "--help")

@@ -4,6 +4,7 @@ statically. Nothing fetched is ever installed, imported or run."""
 from __future__ import annotations
 
 import dataclasses
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +27,14 @@ from malgraph.sources.inputs import display_path
 SHOWN = 20
 
 
+class FetchEcosystem(StrEnum):
+    """An ecosystem `fetch` can get code from (artifacts.fetch.FETCHABLE)."""
+
+    NPM = "npm"
+    PYPI = "PyPI"
+    RUBYGEMS = "RubyGems"
+
+
 def parse_mirrors(values: list[str]) -> dict[str, list[str]]:
     """`--mirror URL` serves every ecosystem, `--mirror npm=URL` one; given mirrors replace the
     official registries, in the order given (name the official one too to keep it)."""
@@ -44,7 +53,7 @@ def parse_mirrors(values: list[str]) -> dict[str, list[str]]:
 
 @app.command("fetch")
 def fetch_command(
-    ecosystem: Annotated[str | None, typer.Option(help="Only this ecosystem.")] = None,
+    ecosystem: Annotated[FetchEcosystem | None, typer.Option(help="Only this ecosystem.")] = None,
     limit: Annotated[int | None, typer.Option(min=0, help="Ask for at most N.")] = None,
     mirror: Annotated[
         list[str] | None, typer.Option(help="[ECOSYSTEM=]URL, tried in order; repeatable.")
@@ -83,7 +92,7 @@ def fetch_command(
                 cache,
                 downloader,
                 mirrors,
-                ecosystem=ecosystem,
+                ecosystem=ecosystem.value if ecosystem else None,
                 limit=limit,
                 jobs=jobs,
                 progress=progress,
