@@ -12,10 +12,11 @@ from pathlib import Path
 import openpyxl  # type: ignore[import-untyped]
 import pytest
 
+from malgraph.core.card import CardCampaign
 from malgraph.pipeline.ingest import ingest
 from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import find_packages, package_card
+from malgraph.store.read.card import find_packages, read_card
 from tests.conftest import write_json
 
 KINDS = [  # every folder of the real data with the source that reads it
@@ -102,13 +103,16 @@ def test_a_campaign_with_categories_and_iocs(graph: Store, shared_data: Path) ->
     )
     data = json.loads(path.read_text())
     (package,) = find_packages(graph.db, data["packages"][0], "PyPI")
-    card = package_card(graph.db, package)
-    assert {
-        "source": "kam193",
-        "name": data["name"],
-        "category": data["category"],
-        "created": data["created_at"] + "T00:00:00Z",
-    } in card["campaigns"]
+    card = read_card(graph.db, package)
+    assert (
+        CardCampaign(
+            source="kam193",
+            name=data["name"],
+            category=data["category"],
+            created=data["created_at"] + "T00:00:00Z",
+        )
+        in card.campaigns
+    )
     iocs = graph.db.execute(
         "SELECT i.kind, i.value FROM iocs i JOIN ioc_sightings s ON s.ioc_id = i.id"
         " JOIN campaigns c ON c.id = s.campaign_id WHERE c.name = ?",
@@ -148,8 +152,8 @@ def test_reports_cited_by_several_records_make_co_reported_packages(
     )
     first = sorted(names)[0]
     (package,) = find_packages(graph.db, first, "npm") or find_packages(graph.db, first, "PyPI")
-    co = package_card(graph.db, package)["coreported"]
-    assert {p["name"] for p in co if url in p["reports"]} == names - {first}
+    co = read_card(graph.db, package).coreported
+    assert {p.name for p in co if url in p.reports} == names - {first}
 
 
 def test_write_ups_name_packages_the_store_knows(graph: Store) -> None:
@@ -215,9 +219,9 @@ def test_a_write_up_links_to_packages_ingested_later(store: Store, tmp_path: Pat
     )
     ingest(store, "osv", [str(tmp_path / "osv")])
     (package,) = find_packages(store.db, "left-pad-evil", "npm")
-    card = package_card(store.db, package)
-    assert [r["via"] for r in card["reports"]] == ["mention: left-pad-evil"]
-    assert [p["name"] for p in card["coreported"]] == ["colors-evil"]
+    card = read_card(store.db, package)
+    assert [r.via for r in card.reports] == ["mention: left-pad-evil"]
+    assert [p.name for p in card.coreported] == ["colors-evil"]
 
 
 def test_missing_rate_single_and_after_filling(graph: Store, shared_data: Path) -> None:

@@ -11,7 +11,7 @@ from malgraph.artifacts.local import name_version_readings
 from malgraph.pipeline.ingest import ingest
 from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import find_packages, package_card
+from malgraph.store.read.card import find_packages, read_card
 from tests.artifacts.hostile import bomb_tgz, traversal_tgz, truncated
 from tests.conftest import osv, write_json
 from tests.inert_packages import gem, npm_package, sample_zip, sdist
@@ -60,13 +60,15 @@ def test_a_folder_of_archives_is_matched_to_the_store_copied_and_analysed(
     assert result.analyzed == 3 and result.by_status == {"ok": 3} and not result.missing
     assert analyze_stored(store, cache).analyzed == 0  # nothing new to analyse
     [pid] = find_packages(store.db, "evil-py", "PyPI")
-    [version] = package_card(store.db, pid)["code"]
-    [artifact] = version["artifacts"]
-    assert artifact["kind"] == "local-archive" and artifact["analysis"] == "ok"
-    assert any("setup-code" in hook for hook in artifact["install_hooks"])
-    assert {"eval", "decode", "network", "env"} <= set(artifact["findings"])
-    assert "url: https://collect.example-exfil.top/upload" in artifact["iocs"]
-    assert "requests >=2 (install_requires)" in artifact["dependencies"]
+    [version] = read_card(store.db, pid).code
+    [artifact] = version.artifacts
+    assert artifact.kind == "local-archive" and artifact.analysis == "ok"
+    features = artifact.features
+    assert features is not None
+    assert any("setup-code" in hook for hook in features.install_hooks)
+    assert {"eval", "decode", "network", "env"} <= set(features.findings)
+    assert "url: https://collect.example-exfil.top/upload" in features.iocs
+    assert "requests >=2 (install_requires)" in features.dependencies
     code = stats(store.db)["code"]
     assert code["available_package_versions"] == 3 and code["analyses"] == {"ok": 3}
     assert list(code["availability"].values()) == [
@@ -91,10 +93,11 @@ def test_datadog_samples_are_read_in_place_with_their_password(
     assert analyze_stored(store, cache).by_status == {"ok": 1}
     assert not cache.root.exists()  # read in place, not copied
     [pid] = find_packages(store.db, "evil-npm", "npm")
-    [artifact] = package_card(store.db, pid)["code"][0]["artifacts"]
-    assert artifact["location"] == str(sample) and artifact["files"] == 2
-    assert artifact["install_hooks"] == ["preinstall: node x.js"]
-    assert artifact["findings"] == {"process": 1}
+    [artifact] = read_card(store.db, pid).code[0].artifacts
+    assert artifact.location == str(sample) and artifact.features is not None
+    assert artifact.features.files == 2
+    assert artifact.features.install_hooks == ("preinstall: node x.js",)
+    assert artifact.features.findings == {"process": 1}
 
 
 def test_a_moved_or_changed_archive_is_reported_not_analysed(store: Store, tmp_path: Path) -> None:

@@ -28,6 +28,10 @@ ROLES = {
     ("fetch", "from_"): "folder",
     ("ingest", "problems"): "output file",
     ("report", "outdir"): "output folder",
+    **{
+        (command, "output"): "output file"
+        for command in ("analyze", "families", "report", "show", "sources", "stats")
+    },
 }
 # Values that let a command reach its store (a required argument, or an option without which
 # it stops earlier with a usage error).

@@ -106,7 +106,7 @@ def test_ingest_exit_codes_and_problem_report(tmp_path: Path) -> None:
     code, _ = run("ingest", "osv", str(tmp_path / "in" / "good"), db=tmp_path / "g.db")
     assert code == 0
     code, output = run("ingest", "nope", str(tmp_path), db=tmp_path / "m.db")
-    assert code == 2 and "unknown source kind" in output
+    assert code == 2 and "'nope' is not one of 'osv'" in output
     code, output = run("ingest", "osv", str(tmp_path / "missing"), db=tmp_path / "m.db")
     assert code == 2 and output.startswith(f"error: {tmp_path / 'missing'}: ")
 

@@ -27,7 +27,7 @@ from malgraph.relations.dependency import NAME_ONLY, NAME_ONLY_STEP, Targets, de
 from malgraph.relations.dependency_rules import gem_requirement_admits, spec_admits
 from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import find_packages, package_card
+from malgraph.store.read.card import find_packages, read_card
 from tests.conftest import osv, write_json
 from tests.inert_packages import gem, tar_gz
 from tests.sources.test_paper import write_book
@@ -201,8 +201,8 @@ def test_declared_and_imported_dependencies_link_and_only_those(
     assert [g["size"] for g in numbers["groups"]] == [2, 2, 2, 2]
     assert all(g["active_days"] is None and g["undated_members"] == 2 for g in numbers["groups"])
     [pid] = find_packages(store.db, "flatmap-stream", "npm")
-    card = package_card(store.db, pid)["dependency"]
-    assert [(x["name"], x["version"]) for x in card["pulled_in_by"]] == [("event-stream", "1.0.0")]
+    links = read_card(store.db, pid).dependency
+    assert [(x.name, x.version) for x in links.pulled_in_by] == [("event-stream", "1.0.0")]
     shown = runner.invoke(app, ["--db", str(store.path), "show", "event-stream"]).output
     assert "pulls in flatmap-stream (npm) from 1.0.0: manifest dependencies" in shown
 

@@ -16,11 +16,10 @@ from typer.testing import CliRunner
 from malgraph.cli import app, main  # noqa: F401  (registers the commands)
 from malgraph.cli import ingest as cli_ingest  # noqa: F401
 from malgraph.pipeline.ingest import ingest
-from malgraph.relations.coexisting import coreported
 from malgraph.report.build import build_report
 from malgraph.report.numbers import stats
 from malgraph.store import Store
-from malgraph.store.queries import find_packages, package_card
+from malgraph.store.read.card import coreported, find_packages, read_card
 from malgraph.store.read.graph import report_members
 from tests.conftest import osv, write_json
 from tests.sources.test_paper import claims, write_book
@@ -332,17 +331,17 @@ def test_source_reports_are_links_never_claims(store: Store, tmp_path: Path) -> 
     }
     # Co-existing: one Phylum report names packages of three ecosystems.
     (gunther,) = find_packages(store.db, "gunther", "RubyGems")
-    together = {(p["ecosystem"], p["name"]): p["reports"] for p in coreported(store.db, gunther)}
-    assert together == {("npm", "@bad/scope"): [PHYLUM], ("npm", "evil-js"): [PHYLUM]}
+    together = {(p.ecosystem, p.name): p.reports for p in coreported(store.db, gunther)}
+    assert together == {("npm", "@bad/scope"): (PHYLUM,), ("npm", "evil-js"): (PHYLUM,)}
     (phylum,) = store.db.execute("SELECT id FROM reports WHERE url = ?", (PHYLUM,)).fetchone()
     assert len(report_members(store.db)[phylum]) == 3
-    card = package_card(store.db, gunther)
-    assert [(r["url"], r["via"]) for r in card["reports"]] == [(PHYLUM, "linked@1.1.0")]
+    card = read_card(store.db, gunther)
+    assert [(r.url, r.via) for r in card.reports] == [(PHYLUM, "linked@1.1.0")]
     # A link waiting by name joins the package once a claim (of any source) names it.
     write_json(tmp_path / "osv/MAL-1.json", osv("MAL-1", "never.claimed", ecosystem="PyPI"))
     assert ingest(store, "osv", [str(tmp_path / "osv")]).outcomes == {"added": 1}
     (never,) = find_packages(store.db, "Never_Claimed", "PyPI")
-    assert {p["name"] for p in coreported(store.db, never)} == {"@bad/scope", "evil-js", "gunther"}
+    assert {p.name for p in coreported(store.db, never)} == {"@bad/scope", "evil-js", "gunther"}
     # A later version of a workbook replaces its links, and only its own.
     write_source_reports(tmp_path / "links", pypi_rows=1)
     later = (tmp_path / "links/pypi_source_report.xlsx").stat().st_mtime + 60

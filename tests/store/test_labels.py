@@ -19,7 +19,7 @@ from malgraph.report.numbers import stats
 from malgraph.sources.inputs import InputFile
 from malgraph.store import Store
 from malgraph.store.labels import repoint
-from malgraph.store.queries import find_packages, package_card
+from malgraph.store.read.card import find_packages, read_card
 from malgraph.store.rows import CampaignRows, DocumentRows, RecordRows, package_key
 from malgraph.store.schema import MIGRATIONS
 from malgraph.store.writer import Accepted, Writer
@@ -100,8 +100,8 @@ def test_the_papers_datadog_and_datadogs_manifest_are_one_source(
     }
     # Each claim keeps the label its input gave.
     [pid] = find_packages(store.db, "evil-pkg", "npm")
-    records = package_card(store.db, pid)["records"]
-    assert sorted((r["source"], r["label"]) for r in records) == [
+    records = read_card(store.db, pid).records
+    assert sorted((r.source, r.label) for r in records) == [
         ("datadog", "DataDog"),
         ("datadog", "datadog"),
         ("phylum", "Phylum"),

@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from malgraph.artifacts.cache import cache_for
-from malgraph.cli import err, open_store, out
+from malgraph.cli.application import err, open_store, out
 from malgraph.cli.paths import write_problems
 from malgraph.cli.progress import bar
 from malgraph.cli.safe import escape_controls

@@ -4,10 +4,10 @@ statically. Nothing fetched is ever installed, imported or run."""
 from __future__ import annotations
 
 import dataclasses
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
 
 from malgraph.analysis.analyze import Analysis, analyze_archive
@@ -15,14 +15,24 @@ from malgraph.analysis.runner import MAX_ARCHIVE_BYTES, analyze_stored
 from malgraph.artifacts.cache import cache_for
 from malgraph.artifacts.fetch import FETCHABLE, fetch_from_registries, register_local
 from malgraph.artifacts.registries import DEFAULT_MIRRORS, Downloader
-from malgraph.cli import app, err, open_store, out
+from malgraph.cli.application import app, err, open_store, out
+from malgraph.cli.options import jobs_option
+from malgraph.cli.output import Format, JsonAlias, OutputOption, chosen, print_json, to_output
 from malgraph.cli.paths import readable_file, readable_folder
 from malgraph.cli.progress import bar
-from malgraph.cli.safe import json_safe, shown
+from malgraph.cli.safe import shown
 from malgraph.core.errors import InputError
 from malgraph.sources.inputs import display_path
 
 SHOWN = 20
+
+
+class FetchEcosystem(StrEnum):
+    """An ecosystem `fetch` can get code from (artifacts.fetch.FETCHABLE)."""
+
+    NPM = "npm"
+    PYPI = "PyPI"
+    RUBYGEMS = "RubyGems"
 
 
 def parse_mirrors(values: list[str]) -> dict[str, list[str]]:
@@ -43,7 +53,7 @@ def parse_mirrors(values: list[str]) -> dict[str, list[str]]:
 
 @app.command("fetch")
 def fetch_command(
-    ecosystem: Annotated[str | None, typer.Option(help="Only this ecosystem.")] = None,
+    ecosystem: Annotated[FetchEcosystem | None, typer.Option(help="Only this ecosystem.")] = None,
     limit: Annotated[int | None, typer.Option(min=0, help="Ask for at most N.")] = None,
     mirror: Annotated[
         list[str] | None, typer.Option(help="[ECOSYSTEM=]URL, tried in order; repeatable.")
@@ -53,7 +63,7 @@ def fetch_command(
         typer.Option("--from", help="A folder of archives (name/version/file or loose)."),
     ] = None,
     offline: Annotated[bool, typer.Option(help="Only local folders; no network.")] = False,
-    jobs: Annotated[int, typer.Option(min=1, help="Downloads at once.")] = 8,
+    jobs: Annotated[int, jobs_option("Downloads at once.")] = 8,
     timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per request.")] = 20.0,
     retries: Annotated[int, typer.Option(min=0, help="Retries per request.")] = 3,
 ) -> None:
@@ -82,7 +92,7 @@ def fetch_command(
                 cache,
                 downloader,
                 mirrors,
-                ecosystem=ecosystem,
+                ecosystem=ecosystem.value if ecosystem else None,
                 limit=limit,
                 jobs=jobs,
                 progress=progress,
@@ -103,41 +113,54 @@ def analyze_command(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Archives to analyse and print (not stored).")
     ] = None,
-    jobs: Annotated[int | None, typer.Option(min=1, help="Processes (default: cores).")] = None,
+    jobs: Annotated[int | None, jobs_option("Processes (default: cores).")] = None,
     redo: Annotated[bool, typer.Option(help="Analyse again what was analysed.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print features as JSON.")] = False,
+    format_: Annotated[
+        Format, typer.Option("--format", "-f", help="table for people, json for programs.")
+    ] = Format.TABLE,
+    output: OutputOption = None,
+    as_json: JsonAlias = False,
 ) -> None:
     """Static features of every available artifact not yet analysed (or of the archives
     given). Archives are read in memory under caps; nothing is extracted or run."""
-    if paths:
-        sizes = [readable_file(path) for path in paths]  # a typo stops before any work
-        for path, size in zip(paths, sizes, strict=True):
-            if size > MAX_ARCHIVE_BYTES:
-                err.print(
-                    f"[red]refused[/] {shown(path)}: over {MAX_ARCHIVE_BYTES >> 20} MiB",
-                    highlight=False,
-                )
-                continue
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise InputError(f"{path}: {exc.strerror or exc}") from None
-            analysis = analyze_archive(data, path.name)
-            if as_json:
-                found = {"path": display_path(str(path)), **dataclasses.asdict(analysis)}
-                text = orjson.dumps(found, option=orjson.OPT_INDENT_2).decode()
-                out.out(json_safe(text), highlight=False)
-            else:
-                _print_analysis(path, analysis)
-        return
-    with open_store(create=False) as store, bar("analyze") as progress:
-        summary = analyze_stored(
-            store, cache_for(store.path), jobs=jobs, redo=redo, progress=progress
-        )
-    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "none"
-    out.print(f"analysed {summary.analyzed} archive(s): {statuses}")
+    format_ = chosen(format_, as_json)
+    sizes = [readable_file(path) for path in paths or []]  # a typo stops before any work
+    with to_output(output):
+        if paths:
+            _analyze_given(paths, sizes, format_)
+            return
+        with open_store(create=False) as store, bar("analyze") as progress:
+            summary = analyze_stored(
+                store, cache_for(store.path), jobs=jobs, redo=redo, progress=progress
+            )
+        if format_ is Format.JSON:
+            numbers = {"analyzed": summary.analyzed, "by_status": summary.by_status}
+            print_json({**numbers, "missing": len(summary.missing)})
+        else:
+            statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items()))
+            out.print(f"analysed {summary.analyzed} archive(s): {statuses or 'none'}")
     if summary.missing:
         err.print(f"[yellow]{len(summary.missing)} archive(s) not found where recorded[/]")
+
+
+def _analyze_given(paths: list[Path], sizes: list[int], format_: Format) -> None:
+    """Analyse and print the archives named (nothing is stored)."""
+    for path, size in zip(paths, sizes, strict=True):
+        if size > MAX_ARCHIVE_BYTES:
+            err.print(
+                f"[red]refused[/] {shown(path)}: over {MAX_ARCHIVE_BYTES >> 20} MiB",
+                highlight=False,
+            )
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: {exc.strerror or exc}") from None
+        analysis = analyze_archive(data, path.name)
+        if format_ is Format.JSON:
+            print_json({"path": display_path(str(path)), **dataclasses.asdict(analysis)})
+        else:
+            _print_analysis(path, analysis)
 
 
 def _print_analysis(path: Path, analysis: Analysis) -> None:

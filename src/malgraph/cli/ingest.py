@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -10,20 +11,39 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from malgraph.cli import UsageError, app, err, open_store, out
+from malgraph.cli.application import UsageError, app, err, open_store, out
 from malgraph.cli.archives import ingest_archives_command
-from malgraph.cli.explore import print_dependency_summary, print_stats
-from malgraph.cli.paths import readable_file, readable_inputs, writable_file, write_problems
+from malgraph.cli.options import (
+    SourceAliases,
+    WorkersAlias,
+    aliases_or_exit,
+    jobs_option,
+    jobs_or_workers,
+)
+from malgraph.cli.paths import readable_inputs, writable_file, write_problems
 from malgraph.cli.safe import shown
-from malgraph.core.source_names import SourceAliasError, SourceEntry, read_table
+from malgraph.cli.stats_view import print_dependency_summary, print_stats
+from malgraph.core.source_names import SourceEntry
 from malgraph.pipeline.ingest import BATCH_SIZE, IngestReport, ingest
-from malgraph.pipeline.ingest_archives import KIND as ARCHIVES
 from malgraph.pipeline.relate import refresh_dependencies
 from malgraph.report.numbers import stats
 from malgraph.sources import SOURCES
 from malgraph.store import Store
 
 SHOWN_PROBLEMS = 20
+
+
+class IngestKind(StrEnum):
+    """What `malgraph ingest` reads: a source kind of sources.SOURCES, or `archives`."""
+
+    OSV = "osv"
+    DATADOG = "datadog"
+    MALOSS = "maloss"
+    KAM193 = "kam193"
+    PAPER = "paper"
+    LIST = "list"
+    REPORTS = "reports"
+    ARCHIVES = "archives"  # pipeline.ingest_archives.KIND
 
 
 class _Bar:
@@ -90,54 +110,26 @@ def _summarise(report: IngestReport, problems_file: Path | None, kind: str) -> N
 
 Strict = Annotated[bool, typer.Option(help="Any rejected input aborts and rolls back the run.")]
 BatchSize = Annotated[int, typer.Option(min=1, help="Documents per transaction.")]
-Workers = Annotated[
-    int | None,
-    typer.Option(
-        "--workers",
-        "-j",
-        "--jobs",
-        min=1,
-        help="Parser processes (default: cores; `archives`: one).",
-    ),
-]
+Jobs = Annotated[int | None, jobs_option("Parser processes (default: cores; `archives`: one).")]
 ProblemsFile = Annotated[
     Path | None, typer.Option("--problems", help="Write every rejection and warning as JSONL.")
 ]
-SourceAliases = Annotated[
-    Path | None,
-    typer.Option(
-        "--source-aliases",
-        envvar="MALGRAPH_SOURCE_ALIASES",
-        help="A TOML file of source names and their aliases, on top of the shipped table; "
-        "kept with the store for later runs (see `malgraph sources`).",
-    ),
-]
-
-
-def aliases_or_exit(path: Path | None) -> tuple[SourceEntry, ...] | None:
-    """The user's table from --source-aliases; a bad file is a usage error (exit 2)."""
-    if path is None:
-        return None
-    readable_file(path)  # a FIFO or a folder is refused before it is read
-    try:
-        return read_table(path)
-    except SourceAliasError as exc:
-        raise UsageError(str(exc)) from None
 
 
 @app.command("ingest")
 def ingest_command(
-    kind: Annotated[str, typer.Argument(help="The source kind: see `malgraph sources`.")],
+    kind: Annotated[IngestKind, typer.Argument(help="The source kind: see `malgraph sources`.")],
     paths: Annotated[list[Path], typer.Argument(help="Files, directories or zips.")],
     strict: Strict = False,
     batch_size: BatchSize = BATCH_SIZE,
-    workers: Workers = None,
+    jobs: Jobs = None,
     problems: ProblemsFile = None,
     source: Annotated[
         str | None,
         typer.Option(help="archives: the source they are claims of (default: the folder's name)."),
     ] = None,
     source_aliases: SourceAliases = None,
+    workers: WorkersAlias = None,
 ) -> None:
     """Ingest records of one source kind, or `archives`: a folder of package archives, each
     placed by its own metadata (else its path) as a claim and an artifact. Exit code 1 when
@@ -146,15 +138,15 @@ def ingest_command(
     if problems:
         writable_file(problems)
     aliases = aliases_or_exit(source_aliases)
-    if kind == ARCHIVES:
-        ingest_archives_command(paths, source, workers, strict, problems, batch_size, aliases)
-    if kind not in SOURCES:
-        raise UsageError(f"unknown source kind {kind!r}; one of: {', '.join([*SOURCES, ARCHIVES])}")
+    jobs = jobs_or_workers(jobs, workers)
+    if kind is IngestKind.ARCHIVES:
+        ingest_archives_command(paths, source, jobs, strict, problems, batch_size, aliases)
     if source is not None:
         raise UsageError("--source names the source of `ingest archives` only")
     with open_store() as store:
-        report = _run(store, kind, [str(p) for p in paths], strict, batch_size, workers, aliases)
-    _summarise(report, problems, kind)
+        inputs = [str(p) for p in paths]
+        report = _run(store, kind.value, inputs, strict, batch_size, jobs, aliases)
+    _summarise(report, problems, kind.value)
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -172,18 +164,20 @@ def build_command(
         list[Path] | None, typer.Argument(help="OSV inputs (default: the bundled sample).")
     ] = None,
     strict: Strict = False,
-    workers: Workers = None,
+    jobs: Jobs = None,
     source_aliases: SourceAliases = None,
+    workers: WorkersAlias = None,
 ) -> None:
     """Build the graph from OSV inputs, or from the bundled sample of every source, and
     summarise it."""
     readable_inputs(paths or [])
     inputs = [("osv", [str(p) for p in paths])] if paths else sample_inputs()
     aliases = aliases_or_exit(source_aliases)
+    jobs = jobs_or_workers(jobs, workers)
     ok = True
     with open_store() as store:
         for kind, kind_paths in inputs:
-            report = _run(store, kind, kind_paths, strict, BATCH_SIZE, workers, aliases)
+            report = _run(store, kind, kind_paths, strict, BATCH_SIZE, jobs, aliases)
             _summarise(report, None, kind)
             ok = ok and report.ok
         print_dependency_summary(refresh_dependencies(store))

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from malgraph.cli import err
+from malgraph.cli.application import err
 
 
 @contextmanager

@@ -3,12 +3,9 @@ others, by whom, the groups that dependency links form, and how long each group 
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
-
-import orjson
 
 from malgraph.core.graph import PackageEdge, Packages
 from malgraph.insights.measures import days_between
@@ -75,36 +72,4 @@ def dependency_numbers(
         "hidden": hidden,
         "groups": out_groups,
         "groups_without_dates": sum(1 for g in out_groups if g["active_days"] is None),
-    }
-
-
-_EDGE_ENDS = (
-    "SELECT {columns}, pv.version, e.confidence, e.evidence FROM edges e"
-    " LEFT JOIN package_versions pv ON e.src_type = 'package_version' AND pv.id = e.src_id"
-    " JOIN packages src ON src.id = coalesce(pv.package_id, e.src_id)"
-    " JOIN packages dst ON dst.id = e.dst_id WHERE e.kind = 'depends_on' AND {where}"
-    " ORDER BY 1, 2, 3"
-)
-
-
-def dependency_card(db: sqlite3.Connection, package_id: int) -> dict[str, list[dict[str, Any]]]:
-    """What a package pulls in (from which of its versions) and which packages pull it in,
-    with the evidence of each link."""
-
-    def rows(columns: str, where: str) -> list[dict[str, Any]]:
-        query = _EDGE_ENDS.format(columns=columns, where=where)
-        return [
-            {
-                "ecosystem": eco,
-                "name": name,
-                "version": version,
-                "confidence": confidence,
-                "evidence": orjson.loads(evidence)["evidence"],
-            }
-            for eco, name, version, confidence, evidence in db.execute(query, (package_id,))
-        ]
-
-    return {
-        "pulls_in": rows("dst.ecosystem, dst.name", "src.id = ?"),
-        "pulled_in_by": rows("src.ecosystem, src.name", "dst.id = ?"),
     }

@@ -113,3 +113,8 @@ def _move(db: sqlite3.Connection, label_id: int, old: int, new: int) -> None:
         db.execute("DELETE FROM ioc_sightings WHERE campaign_id = ?", (stale,))
         db.execute("DELETE FROM campaign_members WHERE campaign_id = ?", (stale,))
         db.execute("DELETE FROM campaigns WHERE id = ?", (stale,))
+
+
+def stored_labels(db: sqlite3.Connection) -> list[str]:
+    """Every source label the inputs gave, as given."""
+    return [label for (label,) in db.execute("SELECT label FROM source_labels")]

@@ -1,0 +1,53 @@
+"""Running the command line: every outcome becomes one of the four exit codes."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+from malgraph.cli.application import DONE, INTERNAL, REJECTED, USAGE, State, UsageError, app, fail
+from malgraph.cli.safe import escape_controls
+from malgraph.core.errors import InputError, RejectedInput, StoreError
+from malgraph.store import DEFAULT_PATH
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return DONE
+    return code if isinstance(code, int) else USAGE
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line on `argv` (default: sys.argv) and return its exit code."""
+    State.db_path, State.debug = Path(DEFAULT_PATH), False
+    try:
+        app(args=argv, prog_name="malgraph")
+    except SystemExit as exc:  # typer ends every run so, usage errors (2) included
+        return _exit_code(exc.code)
+    except RejectedInput as exc:  # --strict: the run was rolled back
+        fail(str(exc))
+        return REJECTED
+    except (UsageError, InputError, StoreError) as exc:
+        fail(str(exc))
+        return USAGE
+    except OSError as exc:
+        if exc.filename is None:
+            return _internal(exc)
+        fail(f"{exc.filename}: {(exc.strerror or str(exc)).lower()}")
+        return USAGE
+    except Exception as exc:  # the last resort: one line, not a traceback
+        return _internal(exc)
+    return DONE
+
+
+def _internal(exc: BaseException) -> int:
+    if State.debug:  # its messages may quote hostile text too
+        lines = "".join(traceback.format_exception(exc)).split("\n")
+        sys.stderr.write("\n".join(map(escape_controls, lines)))
+    fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+    return INTERNAL
+
+
+def main() -> None:
+    raise SystemExit(run())

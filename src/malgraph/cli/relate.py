@@ -1,0 +1,55 @@
+"""`malgraph relate`: recompute the derived relations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from malgraph.cli.application import app, open_store, out
+from malgraph.cli.progress import bar
+from malgraph.cli.stats_view import print_dependency_summary
+from malgraph.core.kinds import RelateKind
+from malgraph.pipeline.relate import refresh_dependencies, refresh_mentions, refresh_similar
+from malgraph.relations.embedding import load_backend
+from malgraph.store import Store
+
+
+@app.command("relate")
+def relate_command(
+    kinds: Annotated[
+        list[RelateKind] | None,
+        typer.Option(help="Only these relations (repeat the option for several; default: all)."),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Also a code-embedding tier: a local sentence-transformers model "
+            "folder, or module:Class of your own. Never downloads."
+        ),
+    ] = None,
+) -> None:
+    """Recompute derived relations: which packages each report's text names (co-existing;
+    ingest does this itself), code reuse (similar edges and families, from `analyze`) and
+    dependencies (from manifests, imports and the sources' dependency lists)."""
+    chosen = set(kinds or RelateKind)
+    with open_store(create=False) as store:
+        if RelateKind.MENTIONS in chosen:
+            with store.transaction():
+                out.print(f"{refresh_mentions(store.db)} package mentions in reports")
+        if RelateKind.SIMILAR in chosen:
+            _relate_similar(store, model)
+        if RelateKind.DEPENDENCY in chosen:
+            print_dependency_summary(refresh_dependencies(store))
+
+
+def _relate_similar(store: Store, model: str | None) -> None:
+    backend = load_backend(model) if model else None
+    with bar("similar") as progress:
+        found = refresh_similar(store, model=backend, progress=progress)
+    tiers = ", ".join(f"{n} {t}" for t, n in sorted(found.edges.items())) or "none"
+    out.print(
+        f"similar: {found.items} package-versions with code; edges: {tiers}; "
+        f"{found.families} families ({found.new_families} new, "
+        f"{found.dissolved_families} dissolved)"
+    )
