@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from malgraph.analysis.features import Dependency, InstallHook, Manifest
 from malgraph.analysis.manifests import ManifestScan, read_manifests
 from malgraph.analysis.npm_manifest import GYP_HOOK, key_lines
 from malgraph.artifacts.archives import Member
+from malgraph.core.code import Dependency, InstallHook, Manifest
 
 
 def scan(files: dict[str, str | bytes]) -> ManifestScan:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from malgraph.analysis.features import Dependency, InstallHook, Manifest
 from malgraph.analysis.manifests import ManifestScan, read_manifests
 from malgraph.artifacts.archives import Member
+from malgraph.core.code import Dependency, InstallHook, Manifest
 
 
 def scan(files: dict[str, str]) -> ManifestScan:

@@ -5,9 +5,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from malgraph.analysis.features import (
+from malgraph.analysis.languages import language_of, scan_code
+from malgraph.analysis.manifests import read_manifests
+from malgraph.analysis.obfuscation import obfuscation_signs
+from malgraph.analysis.tokens import normalised_tokens, token_digest
+from malgraph.artifacts.archives import ArchiveError, Limits, Member, read_archive
+from malgraph.core.code import (
+    Analysis,
     CodeIoc,
     Dependency,
     Features,
@@ -16,11 +22,6 @@ from malgraph.analysis.features import (
     Import,
     ObfuscationSign,
 )
-from malgraph.analysis.languages import language_of, scan_code
-from malgraph.analysis.manifests import read_manifests
-from malgraph.analysis.obfuscation import obfuscation_signs
-from malgraph.analysis.tokens import normalised_tokens, token_digest
-from malgraph.artifacts.archives import ArchiveError, Limits, Member, read_archive
 from malgraph.core.iocs import TLDS, iocs_in_text
 
 # Malware sample sets (DataDog's among them) encrypt their zips with this well-known password.
@@ -31,16 +32,6 @@ MAX_SCANNED_BYTES = 2 * 2**20  # a code file above this is hashed and listed, no
 # documentation or metadata: a README's links or package.json's `homepage` are no indicators,
 # and typosquats copy them from the package they imitate.
 _SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs")
-
-
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    status: str  # ok; capped or broken (a cap or corruption stopped reading: the features are
-    # of what was read); unreadable (nothing could be read)
-    format: str | None
-    reason: str | None
-    skipped: tuple[tuple[str, str], ...]  # (path, reason) of members refused
-    features: Features | None
 
 
 def analyze_archive(data: bytes, name: str = "", limits: Limits = DEFAULT_LIMITS) -> Analysis:

@@ -11,12 +11,12 @@ import re
 import tree_sitter_javascript
 from tree_sitter import Language, Node
 
-from malgraph.analysis.languages import (
+from malgraph.analysis.scanning import (
     FRAGMENTS_BYTES,
     Budget,
     CodeScan,
+    CodeText,
     Collector,
-    Source,
     credential_stores,
     first_error_line,
     over_budget_problem,
@@ -180,7 +180,7 @@ def _unescape(body: str) -> str:
     return _ESCAPE.sub(one, body) if "\\" in body else body
 
 
-def _literal(src: Source, node: Node | None, depth: int = 0) -> str | None:
+def _literal(src: CodeText, node: Node | None, depth: int = 0) -> str | None:
     """The value of a string literal, a template without substitutions or a concatenation of
     those (`'child_' + 'process'`)."""
     if node is None or depth > _MAX_DEPTH:
@@ -219,7 +219,7 @@ def _has_string(node: Node, depth: int = 0) -> bool:
 class _Scan:
     def __init__(self, path: str, text: str, source: bytes, root: Node, strings: bool) -> None:
         self.out = Collector(path, text)
-        self.src = Source(source)
+        self.src = CodeText(source)
         self.root = root
         self.strings = strings  # whether the file names a credential store or startup location
         self.bindings: dict[str, tuple[str, bool]] = {}  # name → (dotted target, from a module)

@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from math import log2
 
-from malgraph.analysis.features import ObfuscationSign
+from malgraph.core.code import ObfuscationSign
 
 # Bits per byte over the file's ASCII bytes. Measured here: 2,200 Python files of the standard
 # library and site-packages (≥ 1 KiB) have a median of 4.56, a 99th percentile of 5.16 and a

@@ -11,11 +11,11 @@ from itertools import accumulate
 import tree_sitter_python
 from tree_sitter import Language, Node, Query, QueryCursor
 
-from malgraph.analysis.languages import (
+from malgraph.analysis.scanning import (
     FRAGMENTS,
     CodeScan,
+    CodeText,
     Collector,
-    Source,
     credential_stores,
     over_budget_problem,
     parse,
@@ -515,7 +515,7 @@ class _TreeSitterScan:
     def __init__(self, path: str, text: str) -> None:
         self.out = Collector(path, text)
         # A NUL ends tree-sitter's reading of a token; a space keeps every offset in place.
-        self.src = Source(text.replace("\x00", " ").encode("utf-8", "replace"))
+        self.src = CodeText(text.replace("\x00", " ").encode("utf-8", "replace"))
         self.bindings: dict[str, str] = {}
 
     def scan(self, problem: str) -> CodeScan:
@@ -616,7 +616,7 @@ class _TreeSitterScan:
                 self._finding("startup-write", location, node)
 
 
-def _string_value(src: Source, node: Node) -> str:
+def _string_value(src: CodeText, node: Node) -> str:
     text = src.text(node)
     m = _TS_STRING.match(text)
     return m.group(2) if m else text

@@ -11,10 +11,10 @@ import re
 import tree_sitter_ruby
 from tree_sitter import Language, Node, Query
 
-from malgraph.analysis.languages import (
+from malgraph.analysis.scanning import (
     CodeScan,
+    CodeText,
     Collector,
-    Source,
     credential_stores,
     first_error_line,
     hit_spans,
@@ -123,7 +123,7 @@ def scan_ruby(path: str, text: str) -> CodeScan:
     return scan.out.scan(problems)
 
 
-def _literal(src: Source, node: Node | None) -> str | None:
+def _literal(src: CodeText, node: Node | None) -> str | None:
     """A string literal's content, unless it interpolates."""
     if node is None or node.type != "string":
         return None
@@ -135,7 +135,7 @@ def _literal(src: Source, node: Node | None) -> str | None:
 class _Scan:
     def __init__(self, path: str, text: str, source: bytes) -> None:
         self.out = Collector(path, text)
-        self.src = Source(source)
+        self.src = CodeText(source)
 
     def finding(self, category: str, api: str, node: Node) -> None:
         self.out.finding(category, api, node.start_point.row + 1, node.start_point.column)

@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from malgraph.analysis.analyze import Analysis, analyze_archive
+from malgraph.analysis.analyze import analyze_archive
 from malgraph.artifacts.cache import Cache
+from malgraph.core.code import Analysis
 from malgraph.core.dates import now_utc
 from malgraph.store import Store
 from malgraph.store.code import archives_to_analyze, save_analysis

@@ -1,4 +1,6 @@
-"""What static analysis finds in one artifact: plain frozen values, stored as they are."""
+"""What static analysis finds in one artifact: plain frozen values, stored as they are. They
+live in core because the analysers make them and the store keeps them, and neither of those
+imports the other."""
 
 from __future__ import annotations
 
@@ -99,3 +101,13 @@ class Features:
     obfuscation: tuple[ObfuscationSign, ...]
     tokens: str  # normalised token stream of all code files, space-separated, files by path
     problems: tuple[str, ...]  # '<file>: <reason>' for files that could not be fully parsed
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    status: str  # ok; capped or broken (a cap or corruption stopped reading: the features are
+    # of what was read); unreadable (nothing could be read)
+    format: str | None
+    reason: str | None
+    skipped: tuple[tuple[str, str], ...]  # (path, reason) of members refused
+    features: Features | None
