@@ -395,44 +395,11 @@ class _Scan:
             name = self.src.text(node)
             return self.bindings.get(name, (name, False))
         if kind in ("member_expression", "subscript_expression"):
-            inner = self._dotted(node.child_by_field_name("object"), depth + 1)
-            if inner is None:
-                return None
-            if kind == "member_expression":
-                prop: str | None = self.src.text(node.child_by_field_name("property"))
-            else:
-                prop = _literal(self.src, node.child_by_field_name("index"))
-            if not prop:
-                return None
-            base, bound = inner
-            if prop == "default" and bound:  # transpiled `import x from 'm'` reads m.default
-                return inner
-            dotted = f"{base}.{prop}"
-            while not bound and dotted.startswith(_GLOBAL_OBJECTS):
-                dotted = dotted.split(".", 1)[1]
-            return dotted, bound
+            return self._dotted_member(node, depth)
         if kind == "call_expression":
-            function = node.child_by_field_name("function")
-            args = _arguments(node)
-            if function is None or not args:
-                return None
-            fname = self.src.text(function)
-            if fname == "require" and "require" not in self.bindings:
-                required = _literal(self.src, args[0])
-                return (_module(required), True) if required is not None else None
-            if fname.startswith(("_interopRequire", "__importDefault", "__importStar")):
-                return self._dotted(args[0], depth + 1)
-            return None
+            return self._dotted_call(node, depth)
         if kind == "await_expression" and node.named_child_count == 1:
-            inner_call = node.named_children[0]
-            function = inner_call.child_by_field_name("function")
-            if inner_call.type != "call_expression" or function is None:
-                return None
-            if function.type != "import":
-                return None
-            args = _arguments(inner_call)
-            imported = _literal(self.src, args[0]) if args else None
-            return (_module(imported), True) if imported is not None else None
+            return self._dotted_import(node.named_children[0])
         if kind == "parenthesized_expression" and node.named_child_count == 1:
             inner_node = node.named_children[0]
             if inner_node.type == "sequence_expression":  # `(0, eval)(s)`, `(0, _cp.exec)(c)`
@@ -440,6 +407,50 @@ class _Scan:
                 return self._dotted(last, depth + 1)
             return self._dotted(inner_node, depth + 1)
         return None
+
+    def _dotted_member(self, node: Node, depth: int) -> tuple[str, bool] | None:
+        """`a.b` or `a['b']`: what `a` names, one property further."""
+        inner = self._dotted(node.child_by_field_name("object"), depth + 1)
+        if inner is None:
+            return None
+        if node.type == "member_expression":
+            prop: str | None = self.src.text(node.child_by_field_name("property"))
+        else:
+            prop = _literal(self.src, node.child_by_field_name("index"))
+        if not prop:
+            return None
+        base, bound = inner
+        if prop == "default" and bound:  # transpiled `import x from 'm'` reads m.default
+            return inner
+        dotted = f"{base}.{prop}"
+        while not bound and dotted.startswith(_GLOBAL_OBJECTS):
+            dotted = dotted.split(".", 1)[1]
+        return dotted, bound
+
+    def _dotted_call(self, node: Node, depth: int) -> tuple[str, bool] | None:
+        """`require('m')` names module m; so do the interop wrappers transpilers put around it."""
+        function = node.child_by_field_name("function")
+        args = _arguments(node)
+        if function is None or not args:
+            return None
+        fname = self.src.text(function)
+        if fname == "require" and "require" not in self.bindings:
+            required = _literal(self.src, args[0])
+            return (_module(required), True) if required is not None else None
+        if fname.startswith(("_interopRequire", "__importDefault", "__importStar")):
+            return self._dotted(args[0], depth + 1)
+        return None
+
+    def _dotted_import(self, call: Node) -> tuple[str, bool] | None:
+        """`await import('m')` names module m."""
+        function = call.child_by_field_name("function")
+        if call.type != "call_expression" or function is None:
+            return None
+        if function.type != "import":
+            return None
+        args = _arguments(call)
+        imported = _literal(self.src, args[0]) if args else None
+        return (_module(imported), True) if imported is not None else None
 
     def _match(self, dotted: str, bound: bool) -> tuple[str, str] | None:
         if bound:

@@ -14,40 +14,19 @@ _PYTHON_ROOT = frozenset({"setup.py", "setup.cfg", "pyproject.toml", "PKG-INFO"}
 
 def read_manifests(members: Sequence[Member]) -> ManifestScan:
     found = Found()
-    package_jsons: list[Member] = []
+    by_kind: dict[str, list[Member]] = {}
     gyp_dirs: set[str] = set()
-    python_roots: list[Member] = []
-    wheel_metadata: list[Member] = []
-    requirements: list[Member] = []
-    pth: list[Member] = []
-    gem_metadata: list[Member] = []
-    gemspecs: list[Member] = []
-    gemfiles: list[Member] = []
     for member in members:
         folder, _, base = member.path.rpartition("/")
-        if base == "package.json":
-            package_jsons.append(member)
-        elif base == "binding.gyp":
+        if base == "binding.gyp":
             gyp_dirs.add(folder)
-        elif "node_modules" in member.path and "node_modules" in member.path.split("/"):
             continue
-        elif base in _PYTHON_ROOT:
-            python_roots.append(member)
-        elif base == "METADATA" and folder.endswith(".dist-info"):
-            wheel_metadata.append(member)
-        elif base.endswith(".pth"):
-            pth.append(member)
-        elif _is_requirements(folder, base):
-            requirements.append(member)
-        elif base == "metadata" and b"Gem::Specification" in member.data[:256]:
-            gem_metadata.append(member)
-        elif base.endswith(".gemspec"):
-            gemspecs.append(member)
-        elif base == "Gemfile":
-            gemfiles.append(member)
+        kind = _manifest_kind(member, folder, base)
+        if kind is not None:
+            by_kind.setdefault(kind, []).append(member)
 
-    npm_manifest.scan(package_jsons, frozenset(gyp_dirs), found)
-    for member in _shallowest(python_roots):
+    npm_manifest.scan(by_kind.get("package.json", []), frozenset(gyp_dirs), found)
+    for member in _shallowest(by_kind.get("python root", [])):
         base = member.path.rpartition("/")[2]
         if base == "setup.py":
             python_setup.scan(member, members, found)
@@ -57,19 +36,42 @@ def read_manifests(members: Sequence[Member]) -> ManifestScan:
             python_manifest.scan_pyproject(member, found)
         else:
             python_manifest.scan_metadata(member, found)
-    for member in _shallowest(wheel_metadata):
+    for member in _shallowest(by_kind.get("wheel metadata", [])):
         python_manifest.scan_metadata(member, found)
-    for member in requirements:
+    for member in by_kind.get("requirements", []):
         python_manifest.scan_requirements(member, found)
-    for member in pth:
+    for member in by_kind.get("pth", []):
         python_manifest.scan_pth(member, found)
-    for member in _shallowest(gem_metadata):
+    for member in _shallowest(by_kind.get("gem metadata", [])):
         ruby_manifest.scan_metadata(member, found)
-    for member in _shallowest(gemspecs):
+    for member in _shallowest(by_kind.get("gemspec", [])):
         ruby_manifest.scan_gemspec(member, found)
-    for member in _shallowest(gemfiles):
+    for member in _shallowest(by_kind.get("Gemfile", [])):
         ruby_manifest.scan_gemfile(member, found)
     return found.scan()
+
+
+def _manifest_kind(member: Member, folder: str, base: str) -> str | None:
+    """Which kind of manifest a member is, by its path (None: not one we read)."""
+    if base == "package.json":
+        return "package.json"
+    if "node_modules" in member.path and "node_modules" in member.path.split("/"):
+        return None
+    if base in _PYTHON_ROOT:
+        return "python root"
+    if base == "METADATA" and folder.endswith(".dist-info"):
+        return "wheel metadata"
+    if base.endswith(".pth"):
+        return "pth"
+    if _is_requirements(folder, base):
+        return "requirements"
+    if base == "metadata" and b"Gem::Specification" in member.data[:256]:
+        return "gem metadata"
+    if base.endswith(".gemspec"):
+        return "gemspec"
+    if base == "Gemfile":
+        return "Gemfile"
+    return None
 
 
 def _is_requirements(folder: str, base: str) -> bool:

@@ -156,52 +156,20 @@ class _Scan:
             receiver_node is None or self.src.text(receiver_node) != "Open3"
         ):
             return  # most calls: nothing below can match
-        receiver: str | None = None
-        if receiver_node is not None:
-            # Only names matter (`IO`, `Net::HTTP`, `binding`); reading long receivers, such as
-            # a chain of 10,000 calls, would make the scan quadratic.
-            simple = (
-                receiver_node.type in _NAMES
-                and receiver_node.end_byte - receiver_node.start_byte < 100
-            )
-            receiver = "".join(self.src.text(receiver_node).split()) if simple else "?"
+        receiver = self._receiver(receiver_node)
         args_node = node.child_by_field_name("arguments")
         args = [a for a in args_node.named_children if a.type != "comment"] if args_node else []
         name = f"{receiver}.{method}" if receiver is not None else method
         first = _literal(self.src, args[0]) if args else None
-        line = node.start_point.row + 1
 
         if receiver in _KERNEL and method in ("require", "require_relative", "load"):
             if first is not None:
                 relative = method == "require_relative" or first.startswith(("./", "../"))
-                self.out.import_(first, method, relative, line)
+                self.out.import_(first, method, relative, node.start_point.row + 1)
             elif args and method != "require_relative":
                 self.finding("dynamic-import", method, node)
             return
-        category: str | None = None
-        if (
-            (receiver in _KERNEL and method in ("system", "exec", "spawn"))
-            or name in _PROCESS
-            or receiver == "Open3"
-        ):
-            category = "process"
-        elif (receiver in _KERNEL and method == "eval") or name == "binding.eval":
-            category = "eval"
-        elif method in _EVALS:
-            category, name = "eval", method
-        elif name == "URI.open" or (
-            receiver in _KERNEL
-            and method == "open"
-            and first is not None
-            and first.startswith(("http://", "https://", "ftp://"))
-        ):
-            category = "network"
-        elif name in _DECODERS:
-            category = "decode"
-        elif method in ("unpack", "unpack1") and first and _UNPACK_FORMATS.fullmatch(first):
-            category, name = "decode", f"{method}('{first}')"
-        elif method == "pack" and first and _PACK_FORMATS.fullmatch(first):
-            category, name = "decode", f"pack('{first}')"
+        category, name = _category(receiver, method, name, first)
         if category is not None:
             self.finding(category, name, node)
         writes = name in _WRITERS or category == "process"
@@ -212,3 +180,42 @@ class _Scan:
             location = startup_location(self.src.head(args_node))
             if location is not None:
                 self.finding("startup-write", location, node)
+
+    def _receiver(self, node: Node | None) -> str | None:
+        """A call's receiver as a name (`IO`, `Net::HTTP`, `binding`), '?' for anything else."""
+        if node is None:
+            return None
+        # Only names matter; reading long receivers, such as a chain of 10,000 calls, would make
+        # the scan quadratic.
+        simple = node.type in _NAMES and node.end_byte - node.start_byte < 100
+        return "".join(self.src.text(node).split()) if simple else "?"
+
+
+def _category(
+    receiver: str | None, method: str, name: str, first: str | None
+) -> tuple[str | None, str]:
+    """The finding category of a call (None: not sensitive) and the API name it is filed under."""
+    if (
+        (receiver in _KERNEL and method in ("system", "exec", "spawn"))
+        or name in _PROCESS
+        or receiver == "Open3"
+    ):
+        return "process", name
+    if (receiver in _KERNEL and method == "eval") or name == "binding.eval":
+        return "eval", name
+    if method in _EVALS:
+        return "eval", method
+    if name == "URI.open" or (
+        receiver in _KERNEL
+        and method == "open"
+        and first is not None
+        and first.startswith(("http://", "https://", "ftp://"))
+    ):
+        return "network", name
+    if name in _DECODERS:
+        return "decode", name
+    if method in ("unpack", "unpack1") and first and _UNPACK_FORMATS.fullmatch(first):
+        return "decode", f"{method}('{first}')"
+    if method == "pack" and first and _PACK_FORMATS.fullmatch(first):
+        return "decode", f"pack('{first}')"
+    return None, name
