@@ -11,7 +11,10 @@ import pytest
 
 @pytest.mark.parametrize("module", ["malgraph", "malgraph.store", "malgraph.store.code"])
 def test_importing_loads_no_tree_sitter(module: str) -> None:
-    script = f"import sys, {module}; print(sorted(m for m in sys.modules if m.startswith('tree_sitter')))"
+    script = (
+        f"import sys, {module}; "
+        "print(sorted(m for m in sys.modules if m.startswith('tree_sitter')))"
+    )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )

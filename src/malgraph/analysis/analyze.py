@@ -119,10 +119,10 @@ def _with_snippets(
 
 
 # The IoCs in code are URLs, webhooks, domains and IPs. Most lines hold none, and the
-# full IoC search costs ~0.2 ms per KB, so it runs only on lines with a hint of one: a scheme,
+# full IoC search is the costly part, so it runs only on lines with a hint of one: a scheme,
 # a defang marker, a webhook service, a name ending in a known TLD, a dotted quad. Hints that
 # start with '.' share one pattern, which the regex engine scans for quickly; IGNORECASE is
-# left out on purpose (it makes these scans ten times slower).
+# left out on purpose (it slows these scans down; see benchmarks/README.md).
 _DOT_HINT = re.compile(
     rf"\.(?:\d{{1,3}}\.\d|(?:{'|'.join(sorted(TLDS, key=len, reverse=True))})\b)"
 )

@@ -1,8 +1,8 @@
 """JavaScript and TypeScript source: imports and sensitive calls, found from the positions of
 the words that matter (a regex over the bytes) by asking tree-sitter for the node there and
-climbing a few parents. Nothing walks the tree: a tree-sitter query pass costs ~0.1 ms per KB
-whatever it looks for (as much as half the parse), a lookup ~2 µs, and most files have few words
-that matter, while bundles have many of them everywhere."""
+climbing a few parents. Nothing walks the tree: a tree-sitter query pass costs the same whatever
+it looks for (a large share of the parse), a lookup by position very little, and most files have
+few words that matter, while bundles have many of them everywhere."""
 
 from __future__ import annotations
 

@@ -230,7 +230,7 @@ _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _push_children(node: object, stack: list[object]) -> None:
-    """ast.iter_child_nodes without the generator or the fields above (three times as fast).
+    """ast.iter_child_nodes without the generator or the fields above (this walk is hot).
     What it pushes may be None (a dict's `**` key) or, in odd trees, a plain value: the walk
     skips what is not a node."""
     kind = type(node)

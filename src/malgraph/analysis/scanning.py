@@ -13,11 +13,12 @@ from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from malgraph.core.code import Finding, Import
 
-# Larger files are not parsed (a few per cent of npm bundles): parsing costs ~0.1 ms per KB.
+# Larger files are not parsed (a few per cent of npm bundles): parsing grows with the size.
 MAX_CODE_CHARS = 2 * 2**20
-# Tree-sitter's error recovery can take ~75 ms per KB on crafted garbage: a parse is abandoned past
-# 20 times its normal cost (plus a base for small files and a busy machine). Lookups in the tree
-# get the same budget again (nodes nested thousands deep make each one slow).
+# Tree-sitter's error recovery can cost hundreds of times a normal parse on crafted garbage: a
+# parse is abandoned past about 20 times its normal cost (plus a base for small files and for
+# other work competing for the processor). Lookups in the tree get the same budget again (nodes
+# nested thousands deep make each one slow). The measured costs are in benchmarks/README.md.
 PARSE_BUDGET_SECONDS = 0.1
 PARSE_BUDGET_SECONDS_PER_KB = 0.002
 
@@ -73,7 +74,7 @@ STARTUP = re.compile(
     r"|(\bStartup\b)|(\.config/+autostart)|(autostart)|(systemd)|(CurrentVersion/+Run)"
 )
 # Lower-case pieces of the two lists, searched in lower-cased source to find the strings worth a
-# look (one trie regex: ~0.01 ms per KB, where the case-insensitive alternation costs 0.12).
+# look (one trie regex over lower-cased text beats a case-insensitive alternation).
 STRING_FRAGMENTS = (
     ".ssh",
     "id_rsa",
@@ -110,7 +111,7 @@ STRING_FRAGMENTS = (
 
 def words_pattern(words: Iterable[str]) -> str:
     """A regex alternation of words factored into a trie (`o(?:pen|s)`): Python's regex engine
-    tries alternatives one by one, so sharing prefixes makes trigger searches 2-3x faster."""
+    tries alternatives one by one, so sharing prefixes saves it most of the tries."""
     trie: dict[str, dict[str, Any]] = {}
     for word in words:
         node = trie
@@ -137,7 +138,7 @@ FRAGMENTS_BYTES = re.compile(words_pattern(STRING_FRAGMENTS).encode())
 
 def credential_stores(value: str) -> list[str]:
     """The labels of the credential stores a string names, in order, each once."""
-    if FRAGMENTS.search(value.lower()) is None:  # 3x faster than the full patterns
+    if FRAGMENTS.search(value.lower()) is None:  # the cheap test first: most strings fail it
         return []
     found = (
         m.group() if m.lastindex == 2 else CREDENTIAL_LABELS[m.lastindex - 1]  # id_rsa, id_ed25519
@@ -232,7 +233,7 @@ def ranged_captures(
 ) -> dict[str, list[Node]]:
     """Captures of nodes intersecting any span, each once. The query runs in C either way; many
     scattered spans cost more than one pass over the tree, so past a point it does just that."""
-    if len(spans) > 100:  # ~10 µs a span: past 100, one pass over the tree costs less
+    if len(spans) > 100:  # each span has a fixed cost: past 100, one pass over the tree is less
         spans = [(spans[0][0], spans[-1][1])]
     merged: dict[str, list[Node]] = {}
     seen: set[tuple[str, int, int]] = set()
@@ -278,7 +279,8 @@ def deadline(source: bytes) -> float:
 
 
 class Budget:
-    """Time for the lookups in one file, checked every 64 steps (a clock read costs ~0.1 µs)."""
+    """Time for the lookups in one file, checked every 64 steps (not every step: reading the
+    clock is not free)."""
 
     __slots__ = ("_end", "_steps", "exceeded")
 
@@ -318,7 +320,7 @@ def over_budget_problem(path: str, language: str, source: bytes) -> str:
 
 def first_error_line(root: Node) -> int | None:
     """The line of the first syntax error under a tree-sitter root, found by descending only into
-    children that contain one (a query over the whole tree costs ~30 times more)."""
+    children that contain one (a query over the whole tree would visit every node)."""
     node = root
     while True:
         for child in node.children:

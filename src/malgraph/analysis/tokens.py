@@ -10,8 +10,8 @@ import re
 
 # One pattern per language. The possessive prefix skips whitespace, comments, `;` and trailing
 # commas (formatters add and drop those) without ever backtracking; each token is then one named
-# group. `findall` returns the groups as tuples straight from C (no match objects: ~15% faster than
-# `finditer`); strings use unrolled loops `"[^"\\]*(?:\\.[^"\\]*)*"`. Costs ~0.07 ms per KB.
+# group. `findall` returns the groups as tuples straight from C (no match objects, unlike
+# `finditer`); strings use unrolled loops `"[^"\\]*(?:\\.[^"\\]*)*"`.
 _TRAILING_COMMA = r",(?=\s*[)\]}])"
 _NUMBER = r"(?P<n>(?:\d|\.\d)(?:[eE][+-]|[\w.])*+)"
 
