@@ -23,6 +23,7 @@ from malgraph.core.code import (
     ObfuscationSign,
 )
 from malgraph.core.iocs import TLDS, iocs_in_text
+from malgraph.core.kinds import AnalysisStatus, IocKind
 
 # Malware sample sets (DataDog's among them) encrypt their zips with this well-known password.
 SAMPLE_PASSWORD = b"infected"
@@ -39,13 +40,18 @@ def analyze_archive(data: bytes, name: str = "", limits: Limits = DEFAULT_LIMITS
     try:
         contents = read_archive(data, name, password=SAMPLE_PASSWORD, limits=limits)
     except ArchiveError as exc:
-        return Analysis("unreadable", None, str(exc), (), None)
+        return Analysis(AnalysisStatus.UNREADABLE, None, str(exc), (), None)
     skipped = tuple((s.path, s.reason) for s in contents.skipped)
     members = contents.members
     if contents.metadata is not None:  # a gem's gemspec, from metadata.gz
         members = (*members, Member("metadata", contents.metadata))
     capped = contents.capped
-    status = "ok" if not capped else "broken" if capped.startswith("corrupt") else "capped"
+    if not capped:
+        status = AnalysisStatus.OK
+    elif capped.startswith("corrupt"):
+        status = AnalysisStatus.BROKEN
+    else:
+        status = AnalysisStatus.CAPPED
     return Analysis(status, contents.format, contents.capped, skipped, analyze_members(members))
 
 
@@ -127,11 +133,11 @@ _DOT_HINT = re.compile(
     rf"\.(?:\d{{1,3}}\.\d|(?:{'|'.join(sorted(TLDS, key=len, reverse=True))})\b)"
 )
 _WORD_HINT = re.compile(r"://|h[xX]{2}ps?|\[\.\]|\(\.\)|\[dot\]|\[:|discord|hooks\.slack|telegram")
-_CODE_IOC_KINDS = frozenset({"url", "webhook", "domain", "ip"})
+_CODE_IOC_KINDS = frozenset({IocKind.URL, IocKind.WEBHOOK, IocKind.DOMAIN, IocKind.IP})
 
 
 def _iocs(path: str, text: str) -> list[CodeIoc]:
-    found: dict[tuple[str, str], CodeIoc] = {}
+    found: dict[tuple[IocKind, str], CodeIoc] = {}
     hints = sorted({m.start() for hint in (_DOT_HINT, _WORD_HINT) for m in hint.finditer(text)})
     line, counted, done = 1, 0, -1
     for at in hints:

@@ -24,6 +24,7 @@ from malgraph.analysis.scanning import (
     startup_location,
     words_pattern,
 )
+from malgraph.core.kinds import FindingCategory
 
 _LANGUAGE = Language(tree_sitter_javascript.language())
 
@@ -60,50 +61,53 @@ _STRINGS = frozenset({"string", "template_string"})
 # Globals, matched whatever binds them; module APIs only through a require/import binding, since
 # local functions called `request` or `get` are everywhere.
 _GLOBAL_APIS = {
-    "eval": "eval",
-    "Function": "eval",
-    "setTimeout": "eval",  # with a string argument only
-    "setInterval": "eval",
-    "fetch": "network",
-    "XMLHttpRequest": "network",
-    "WebSocket": "network",
-    "atob": "decode",
-    "Buffer.from": "decode",  # with a base64 or hex encoding only
-    "Buffer": "decode",  # `new Buffer(s, 'base64')`
-    "decodeURIComponent": "decode",  # on a literal with %-escapes only
-    "unescape": "decode",
-    "String.fromCharCode": "decode",  # with many arguments only
+    "eval": FindingCategory.EVAL,
+    "Function": FindingCategory.EVAL,
+    "setTimeout": FindingCategory.EVAL,  # with a string argument only
+    "setInterval": FindingCategory.EVAL,
+    "fetch": FindingCategory.NETWORK,
+    "XMLHttpRequest": FindingCategory.NETWORK,
+    "WebSocket": FindingCategory.NETWORK,
+    "atob": FindingCategory.DECODE,
+    "Buffer.from": FindingCategory.DECODE,  # with a base64 or hex encoding only
+    "Buffer": FindingCategory.DECODE,  # `new Buffer(s, 'base64')`
+    "decodeURIComponent": FindingCategory.DECODE,  # on a literal with %-escapes only
+    "unescape": FindingCategory.DECODE,
+    "String.fromCharCode": FindingCategory.DECODE,  # with many arguments only
 }
 _MODULE_APIS = {
-    **{f"vm.{f}": "eval" for f in ("runInNewContext", "runInThisContext", "runInContext")},
-    "vm.Script": "eval",
-    "vm.compileFunction": "eval",
-    **{f"{m}.{f}": "network" for m in ("http", "https") for f in ("request", "get")},
-    **{f"net.{f}": "network" for f in ("connect", "createConnection", "Socket")},
-    "http2.connect": "network",
-    "tls.connect": "network",
     **{
-        f"zlib.{f}{sync}": "decode"
+        f"vm.{f}": FindingCategory.EVAL
+        for f in ("runInNewContext", "runInThisContext", "runInContext")
+    },
+    "vm.Script": FindingCategory.EVAL,
+    "vm.compileFunction": FindingCategory.EVAL,
+    **{f"{m}.{f}": FindingCategory.NETWORK for m in ("http", "https") for f in ("request", "get")},
+    **{f"net.{f}": FindingCategory.NETWORK for f in ("connect", "createConnection", "Socket")},
+    "http2.connect": FindingCategory.NETWORK,
+    "tls.connect": FindingCategory.NETWORK,
+    **{
+        f"zlib.{f}{sync}": FindingCategory.DECODE
         for f in ("inflate", "inflateRaw", "gunzip", "unzip", "brotliDecompress")
         for sync in ("", "Sync")
     },
-    "zlib.createGunzip": "decode",
-    "zlib.createInflate": "decode",
+    "zlib.createGunzip": FindingCategory.DECODE,
+    "zlib.createInflate": FindingCategory.DECODE,
 }
 # Any use of these modules, or calling the module itself.
 _MODULE_WILDCARDS = {
-    "child_process": "process",
-    "dns": "network",
-    "dgram": "network",
-    "axios": "network",
-    "node-fetch": "network",
-    "cross-fetch": "network",
-    "request": "network",
-    "got": "network",
-    "ws": "network",
-    "undici": "network",
-    "needle": "network",
-    "superagent": "network",
+    "child_process": FindingCategory.PROCESS,
+    "dns": FindingCategory.NETWORK,
+    "dgram": FindingCategory.NETWORK,
+    "axios": FindingCategory.NETWORK,
+    "node-fetch": FindingCategory.NETWORK,
+    "cross-fetch": FindingCategory.NETWORK,
+    "request": FindingCategory.NETWORK,
+    "got": FindingCategory.NETWORK,
+    "ws": FindingCategory.NETWORK,
+    "undici": FindingCategory.NETWORK,
+    "needle": FindingCategory.NETWORK,
+    "superagent": FindingCategory.NETWORK,
 }
 _FS_WRITERS = frozenset(
     f"{module}.{f}"
@@ -287,7 +291,7 @@ class _Scan:
         stores = credential_stores(value or "")
         if stores and not self._is_module_name(node):
             for store in stores:
-                self._finding("credentials", store, node)
+                self._finding(FindingCategory.CREDENTIALS, store, node)
         if startup_location(value or "") is not None:
             self._bind_from(node)
 
@@ -311,7 +315,7 @@ class _Scan:
     def _line(self, node: Node) -> int:
         return node.start_point.row + 1
 
-    def _finding(self, category: str, api: str, node: Node) -> None:
+    def _finding(self, category: FindingCategory, api: str, node: Node) -> None:
         self.out.finding(category, api, node.start_point.row + 1, node.start_point.column)
 
     def _require(self, node: Node, kind: str, api: str) -> None:
@@ -320,7 +324,7 @@ class _Scan:
             return
         name = _literal(self.src, args[0])
         if name is None:
-            self._finding("dynamic-import", api, node)
+            self._finding(FindingCategory.DYNAMIC_IMPORT, api, node)
         else:
             relative = name.startswith(("./", "../", "/")) or name in (".", "..")
             self.out.import_(name, kind, relative, self._line(node))
@@ -383,7 +387,7 @@ class _Scan:
                 else:
                     continue
                 if dotted == "process" and key == "env":  # `const {env} = process`
-                    self._finding("env", "process.env", part)
+                    self._finding(FindingCategory.ENV, "process.env", part)
 
     def _dotted(self, node: Node | None, depth: int = 0) -> tuple[str, bool] | None:
         """What an expression names: ('child_process.exec', True) for `cp.exec` after
@@ -452,7 +456,7 @@ class _Scan:
         imported = _literal(self.src, args[0]) if args else None
         return (_module(imported), True) if imported is not None else None
 
-    def _match(self, dotted: str, bound: bool) -> tuple[str, str] | None:
+    def _match(self, dotted: str, bound: bool) -> tuple[FindingCategory, str] | None:
         if bound:
             name = dotted
             while True:
@@ -489,7 +493,7 @@ class _Scan:
         parent = node.parent
         if word == b"process" and parent is not None and self._is_env(parent, node):
             if self._once(parent):
-                self._finding("env", "process.env", parent)
+                self._finding(FindingCategory.ENV, "process.env", parent)
             return
         self._climb(node, parent)
 
@@ -551,7 +555,7 @@ class _Scan:
             hit = self._match(dotted, bound)
         if hit is not None and self._applies(hit[1], node, new, function):
             self._finding(hit[0], hit[1], node)
-            if hit[0] == "process":
+            if hit[0] == FindingCategory.PROCESS:
                 self._startup_write(node)
         if bound and dotted in _FS_WRITERS:
             self._startup_write(node)
@@ -584,4 +588,4 @@ class _Scan:
             words = re.findall(r"[A-Za-z_$][\w$]*", text)
             location = next((self.startup_names[w] for w in words if w in self.startup_names), None)
         if location is not None:
-            self._finding("startup-write", location, node)
+            self._finding(FindingCategory.STARTUP_WRITE, location, node)

@@ -24,6 +24,7 @@ from malgraph.analysis.scanning import (
     startup_location,
     words_pattern,
 )
+from malgraph.core.kinds import FindingCategory
 
 _LANGUAGE = Language(tree_sitter_ruby.language())
 _QUERY = Query(
@@ -51,13 +52,13 @@ _DECODERS = {f"Base64.{f}" for f in ("decode64", "strict_decode64", "urlsafe_dec
     "Zlib.gunzip",
 }
 _SCOPES = {
-    "Net::HTTP": "network",
-    "Net::HTTPS": "network",
-    "Net::FTP": "network",
-    "Net::SMTP": "network",
-    "Net::Telnet": "network",
-    "Zlib::Inflate": "decode",
-    "Zlib::GzipReader": "decode",
+    "Net::HTTP": FindingCategory.NETWORK,
+    "Net::HTTPS": FindingCategory.NETWORK,
+    "Net::FTP": FindingCategory.NETWORK,
+    "Net::SMTP": FindingCategory.NETWORK,
+    "Net::Telnet": FindingCategory.NETWORK,
+    "Zlib::Inflate": FindingCategory.DECODE,
+    "Zlib::GzipReader": FindingCategory.DECODE,
 }
 _WRITERS = {"File.write", "IO.write", "File.binwrite"} | {
     f"FileUtils.{f}" for f in ("cp", "copy", "mv", "move", "ln_s", "install")
@@ -91,10 +92,10 @@ def scan_ruby(path: str, text: str) -> CodeScan:
         scan.call(node)
     for node in captures.get("subshell", []):
         body = scan.src.head(node)
-        scan.finding("process", "%x" if body.startswith("%") else "backticks", node)
+        scan.finding(FindingCategory.PROCESS, "%x" if body.startswith("%") else "backticks", node)
         location = startup_location(body)
         if location is not None:
-            scan.finding("startup-write", location, node)
+            scan.finding(FindingCategory.STARTUP_WRITE, location, node)
     for node in captures.get("scope", []):
         parts = "".join(scan.src.text(node).split()).lstrip(":").split("::")
         category = _SCOPES.get("::".join(parts[:2]))
@@ -109,12 +110,12 @@ def scan_ruby(path: str, text: str) -> CodeScan:
         ):
             continue  # `Foo::Socket` is someone else's Socket
         name = scan.src.text(node)
-        scan.finding("env" if name == "ENV" else "network", name, node)
+        scan.finding(FindingCategory.ENV if name == "ENV" else FindingCategory.NETWORK, name, node)
     for node in captures.get("string", []):
         stores = credential_stores(scan.src.text(node))
         if stores and not scan.is_required(node):  # (second: parents cost a walk from the root)
             for store in stores:
-                scan.finding("credentials", store, node)
+                scan.finding(FindingCategory.CREDENTIALS, store, node)
     problems = []
     if tree.root_node.has_error:
         line = first_error_line(tree.root_node)
@@ -137,7 +138,7 @@ class _Scan:
         self.out = Collector(path, text)
         self.src = CodeText(source)
 
-    def finding(self, category: str, api: str, node: Node) -> None:
+    def finding(self, category: FindingCategory, api: str, node: Node) -> None:
         self.out.finding(category, api, node.start_point.row + 1, node.start_point.column)
 
     def is_required(self, node: Node) -> bool:
@@ -167,19 +168,19 @@ class _Scan:
                 relative = method == "require_relative" or first.startswith(("./", "../"))
                 self.out.import_(first, method, relative, node.start_point.row + 1)
             elif args and method != "require_relative":
-                self.finding("dynamic-import", method, node)
+                self.finding(FindingCategory.DYNAMIC_IMPORT, method, node)
             return
         category, name = _category(receiver, method, name, first)
         if category is not None:
             self.finding(category, name, node)
-        writes = name in _WRITERS or category == "process"
+        writes = name in _WRITERS or category == FindingCategory.PROCESS
         if name in _OPENERS and len(args) > 1:
             mode = _literal(self.src, args[1])
             writes = mode is not None and any(c in mode for c in "wa+")
         if writes and args_node is not None:
             location = startup_location(self.src.head(args_node))
             if location is not None:
-                self.finding("startup-write", location, node)
+                self.finding(FindingCategory.STARTUP_WRITE, location, node)
 
     def _receiver(self, node: Node | None) -> str | None:
         """A call's receiver as a name (`IO`, `Net::HTTP`, `binding`), '?' for anything else."""
@@ -193,29 +194,29 @@ class _Scan:
 
 def _category(
     receiver: str | None, method: str, name: str, first: str | None
-) -> tuple[str | None, str]:
+) -> tuple[FindingCategory | None, str]:
     """The finding category of a call (None: not sensitive) and the API name it is filed under."""
     if (
         (receiver in _KERNEL and method in ("system", "exec", "spawn"))
         or name in _PROCESS
         or receiver == "Open3"
     ):
-        return "process", name
+        return FindingCategory.PROCESS, name
     if (receiver in _KERNEL and method == "eval") or name == "binding.eval":
-        return "eval", name
+        return FindingCategory.EVAL, name
     if method in _EVALS:
-        return "eval", method
+        return FindingCategory.EVAL, method
     if name == "URI.open" or (
         receiver in _KERNEL
         and method == "open"
         and first is not None
         and first.startswith(("http://", "https://", "ftp://"))
     ):
-        return "network", name
+        return FindingCategory.NETWORK, name
     if name in _DECODERS:
-        return "decode", name
+        return FindingCategory.DECODE, name
     if method in ("unpack", "unpack1") and first and _UNPACK_FORMATS.fullmatch(first):
-        return "decode", f"{method}('{first}')"
+        return FindingCategory.DECODE, f"{method}('{first}')"
     if method == "pack" and first and _PACK_FORMATS.fullmatch(first):
-        return "decode", f"pack('{first}')"
+        return FindingCategory.DECODE, f"pack('{first}')"
     return None, name

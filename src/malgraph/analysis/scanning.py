@@ -12,6 +12,7 @@ from typing import Any
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from malgraph.core.code import Finding, Import
+from malgraph.core.kinds import FindingCategory
 
 # Larger files are not parsed (a few per cent of npm bundles): parsing grows with the size.
 MAX_CODE_CHARS = 2 * 2**20
@@ -187,10 +188,10 @@ class Collector:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.lines = Lines(text)
-        self._findings: dict[tuple[str, str, int], Finding] = {}
+        self._findings: dict[tuple[FindingCategory, str, int], Finding] = {}
         self._imports: dict[tuple[str, str, int], Import] = {}
 
-    def finding(self, category: str, api: str, line: int, column: int = 0) -> None:
+    def finding(self, category: FindingCategory, api: str, line: int, column: int = 0) -> None:
         key = (category, api, line)
         if key not in self._findings:
             snippet = self.lines.snippet(line, column)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from malgraph.core.kinds import AnalysisStatus, FindingCategory, IocKind, ObfuscationKind
+
 # Bump when extraction changes, so `malgraph analyze` redoes artifacts analysed by older rules.
 ANALYZER_VERSION = 3  # 2: snippets of imports and dependencies; 3: IoCs not from docs
 
@@ -63,8 +65,7 @@ class Import:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    category: str  # process, eval, dynamic-import, network, startup-write, env, credentials,
-    # decode
+    category: FindingCategory
     api: str  # e.g. 'subprocess.Popen', 'child_process.exec', 'eval', 'base64.b64decode'
     file: str
     line: int
@@ -73,7 +74,7 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class CodeIoc:
-    kind: str  # as malgraph.core.iocs: url, webhook, domain, ip, ...
+    kind: IocKind  # url, webhook, domain or ip: the kinds code is searched for
     value: str
     as_written: str
     file: str
@@ -82,7 +83,7 @@ class CodeIoc:
 
 @dataclass(frozen=True, slots=True)
 class ObfuscationSign:
-    sign: str  # high-entropy, long-encoded-string, minified
+    sign: ObfuscationKind
     file: str
     line: int | None
     value: float  # entropy in bits per byte, string length, or longest line
@@ -105,8 +106,7 @@ class Features:
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
-    status: str  # ok; capped or broken (a cap or corruption stopped reading: the features are
-    # of what was read); unreadable (nothing could be read)
+    status: AnalysisStatus
     format: str | None
     reason: str | None
     skipped: tuple[tuple[str, str], ...]  # (path, reason) of members refused

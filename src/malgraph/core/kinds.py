@@ -21,3 +21,55 @@ class NodeType(StrEnum):
     PACKAGE_VERSION = "package_version"
     SOURCE = "source"
     FAMILY = "family"
+
+
+class IocKind(StrEnum):
+    """What an indicator of compromise is (the `iocs.kind` column)."""
+
+    URL = "url"
+    WEBHOOK = "webhook"  # a URL of a chat service's incoming webhook (Discord, Slack, Telegram)
+    DOMAIN = "domain"
+    IP = "ip"
+    MD5 = "md5"
+    SHA1 = "sha1"
+    SHA256 = "sha256"
+    WALLET = "wallet"  # a cryptocurrency address
+
+
+class ArtifactKind(StrEnum):
+    """Where a package's code came from (the `artifacts.kind` column; a DataDog sample's kind
+    names its intent folder after it: `datadog-sample (malicious_intent)`)."""
+
+    DATADOG_SAMPLE = "datadog-sample"
+    REGISTRY = "registry"
+    LOCAL_ARCHIVE = "local-archive"
+
+
+class AnalysisStatus(StrEnum):
+    """How far static analysis read an archive (the `code_analyses.status` column)."""
+
+    OK = "ok"
+    CAPPED = "capped"  # a cap stopped reading: the features are of what was read
+    BROKEN = "broken"  # corruption stopped reading: the features are of what was read
+    UNREADABLE = "unreadable"  # nothing could be read
+
+
+class FindingCategory(StrEnum):
+    """The kind of sensitive behaviour a code finding shows (`Finding.category`)."""
+
+    PROCESS = "process"
+    EVAL = "eval"
+    DYNAMIC_IMPORT = "dynamic-import"
+    NETWORK = "network"
+    STARTUP_WRITE = "startup-write"
+    ENV = "env"
+    CREDENTIALS = "credentials"
+    DECODE = "decode"
+
+
+class ObfuscationKind(StrEnum):
+    """A sign that a file was made hard to read (`ObfuscationSign.sign`)."""
+
+    HIGH_ENTROPY = "high-entropy"
+    LONG_ENCODED_STRING = "long-encoded-string"
+    MINIFIED = "minified"
