@@ -8,6 +8,7 @@ from collections.abc import Callable
 from malgraph.analysis import javascript_code, python_code, ruby_code
 from malgraph.analysis.scanning import MAX_CODE_CHARS, CodeScan
 from malgraph.core.errors import MalgraphError
+from malgraph.core.kinds import CodeLanguage
 
 _PYTHON = frozenset({".py", ".pyw", ".pyi"})
 _JAVASCRIPT = frozenset({".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx"})
@@ -16,9 +17,9 @@ _RUBY_NAMES = frozenset({"Rakefile", "Gemfile", "rakefile", "gemfile"})
 
 
 _SCANNERS: dict[str, Callable[[str, str], CodeScan]] = {
-    "python": python_code.scan_python,
-    "javascript": javascript_code.scan_javascript,
-    "ruby": ruby_code.scan_ruby,
+    CodeLanguage.PYTHON: python_code.scan_python,
+    CodeLanguage.JAVASCRIPT: javascript_code.scan_javascript,
+    CodeLanguage.RUBY: ruby_code.scan_ruby,
 }
 
 
@@ -26,21 +27,21 @@ class UnsupportedLanguage(MalgraphError):
     """scan_code was asked for a language it has no scanner for (a caller's mistake)."""
 
 
-def language_of(path: str) -> str | None:
+def language_of(path: str) -> CodeLanguage | None:
     """'python', 'javascript' (TypeScript included) or 'ruby' from the file name; None otherwise."""
     name = path.rsplit("/", 1)[-1]
     if name in _RUBY_NAMES:
-        return "ruby"
+        return CodeLanguage.RUBY
     dot = name.rfind(".")
     if dot <= 0:
         return None
     ext = name[dot:].lower()
     if ext in _PYTHON:
-        return "python"
+        return CodeLanguage.PYTHON
     if ext in _JAVASCRIPT:
-        return "javascript"
+        return CodeLanguage.JAVASCRIPT
     if ext in _RUBY:
-        return "ruby"
+        return CodeLanguage.RUBY
     return None
 
 

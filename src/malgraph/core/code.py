@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from malgraph.core.kinds import AnalysisStatus, FindingCategory, IocKind, ObfuscationKind
+from malgraph.core.kinds import (
+    AnalysisStatus,
+    CodeLanguage,
+    FindingCategory,
+    IocKind,
+    ObfuscationKind,
+)
 
 # Bump when extraction changes, so `malgraph analyze` redoes artifacts analysed by older rules.
 ANALYZER_VERSION = 3  # 2: snippets of imports and dependencies; 3: IoCs not from docs
@@ -17,7 +23,7 @@ class FileFacts:
     path: str
     sha256: str
     size: int
-    language: str | None  # python, javascript, ruby; None for anything else
+    language: CodeLanguage | None  # None for anything else
     normalised_sha256: str | None  # of the file's normalised token stream (code files only)
     tokens: int  # length of that stream
 

@@ -73,3 +73,11 @@ class ObfuscationKind(StrEnum):
     HIGH_ENTROPY = "high-entropy"
     LONG_ENCODED_STRING = "long-encoded-string"
     MINIFIED = "minified"
+
+
+class CodeLanguage(StrEnum):
+    """A language whose code the analysers parse (the `code_files.language` column)."""
+
+    PYTHON = "python"
+    JAVASCRIPT = "javascript"  # TypeScript included
+    RUBY = "ruby"
