@@ -24,7 +24,7 @@ from malgraph.analysis.scanning import (
     startup_location,
     words_pattern,
 )
-from malgraph.core.kinds import FindingCategory
+from malgraph.core.kinds import FindingCategory, ImportKind
 
 _LANGUAGE = Language(tree_sitter_javascript.language())
 
@@ -265,9 +265,9 @@ class _Scan:
             if parent.type == "call_expression" and parent.child_by_field_name("function") == node:
                 if self._once(parent):
                     if kind == "import":
-                        self._require(parent, "dynamic", "import()")
+                        self._require(parent, ImportKind.DYNAMIC, "import()")
                     else:
-                        self._require(parent, "require", "require")
+                        self._require(parent, ImportKind.REQUIRE, "require")
                 self._bind_from(parent)
                 outer = parent.parent
                 if outer is not None and outer.type in (
@@ -318,7 +318,7 @@ class _Scan:
     def _finding(self, category: FindingCategory, api: str, node: Node) -> None:
         self.out.finding(category, api, node.start_point.row + 1, node.start_point.column)
 
-    def _require(self, node: Node, kind: str, api: str) -> None:
+    def _require(self, node: Node, kind: ImportKind, api: str) -> None:
         args = _arguments(node)
         if not args:
             return
@@ -335,7 +335,7 @@ class _Scan:
         if name is None:
             return
         relative = name.startswith(("./", "../", "/"))
-        self.out.import_(name, "esm", relative, self._line(node))
+        self.out.import_(name, ImportKind.ESM, relative, self._line(node))
         module = _module(name)
         clause = next((c for c in node.named_children if c.type == "import_clause"), None)
         if clause is None:

@@ -22,7 +22,7 @@ from malgraph.analysis.scanning import (
     startup_location,
     words_pattern,
 )
-from malgraph.core.kinds import FindingCategory
+from malgraph.core.kinds import FindingCategory, ImportKind
 
 _OS_EXEC = """execl execle execlp execlpe execv execve execvp execvpe spawnl spawnle spawnlp
     spawnlpe spawnv spawnve spawnvp spawnvpe posix_spawn posix_spawnp""".split()  # noqa: SIM905
@@ -306,7 +306,7 @@ class _AstScan:
                 continue
             if isinstance(node, ast.Import):
                 for alias in node.names:
-                    self.out.import_(alias.name, "import", False, node.lineno)
+                    self.out.import_(alias.name, ImportKind.IMPORT, False, node.lineno)
                     if alias.asname:
                         self.bindings[alias.asname] = alias.name
                     else:
@@ -314,7 +314,7 @@ class _AstScan:
                         self.bindings[top] = top
             elif isinstance(node, ast.ImportFrom):
                 module = "." * node.level + (node.module or "")
-                self.out.import_(module, "from", node.level > 0, node.lineno)
+                self.out.import_(module, ImportKind.FROM, node.level > 0, node.lineno)
                 if node.level == 0:
                     for alias in node.names:
                         if alias.name == "*":
@@ -454,7 +454,7 @@ class _AstScan:
             if dotted in _IMPORTERS:
                 name = _literal(node.args[0]) if node.args else None
                 if name:
-                    self.out.import_(name, "dynamic", name.startswith("."), line)
+                    self.out.import_(name, ImportKind.DYNAMIC, name.startswith("."), line)
             elif dotted in _OPENERS:
                 if self._writes(node, 1):
                     self._startup_write(node.args[:1] + self._keyword(node, "file"), line, column)
@@ -565,11 +565,11 @@ class _TreeSitterScan:
                 module = self.src.text(name)
                 top = module.split(".")[0]
                 self.bindings[top] = top
-            self.out.import_(module, "import", False, line)
+            self.out.import_(module, ImportKind.IMPORT, False, line)
 
     def _from(self, node: Node) -> None:
         module = "".join(self.src.text(node.child_by_field_name("module_name")).split())
-        self.out.import_(module, "from", module.startswith("."), node.start_point.row + 1)
+        self.out.import_(module, ImportKind.FROM, module.startswith("."), node.start_point.row + 1)
         if module.startswith("."):
             return
         if any(child.type == "wildcard_import" for child in node.children):
@@ -609,7 +609,9 @@ class _TreeSitterScan:
         args = list(arguments.named_children) if arguments is not None else []
         first = _string_value(self.src, args[0]) if args and args[0].type == "string" else None
         if dotted in _IMPORTERS and first:
-            self.out.import_(first, "dynamic", first.startswith("."), node.start_point.row + 1)
+            self.out.import_(
+                first, ImportKind.DYNAMIC, first.startswith("."), node.start_point.row + 1
+            )
         elif dotted.endswith(".decode") and first is not None and first.lower() in _PY2_CODECS:
             self._finding(FindingCategory.DECODE, "str.decode", node)
         hit = _match(dotted, True)

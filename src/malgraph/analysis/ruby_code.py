@@ -24,7 +24,7 @@ from malgraph.analysis.scanning import (
     startup_location,
     words_pattern,
 )
-from malgraph.core.kinds import FindingCategory
+from malgraph.core.kinds import FindingCategory, ImportKind
 
 _LANGUAGE = Language(tree_sitter_ruby.language())
 _QUERY = Query(
@@ -166,7 +166,7 @@ class _Scan:
         if receiver in _KERNEL and method in ("require", "require_relative", "load"):
             if first is not None:
                 relative = method == "require_relative" or first.startswith(("./", "../"))
-                self.out.import_(first, method, relative, node.start_point.row + 1)
+                self.out.import_(first, ImportKind(method), relative, node.start_point.row + 1)
             elif args and method != "require_relative":
                 self.finding(FindingCategory.DYNAMIC_IMPORT, method, node)
             return

@@ -12,7 +12,7 @@ from typing import Any
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from malgraph.core.code import Finding, Import
-from malgraph.core.kinds import FindingCategory
+from malgraph.core.kinds import FindingCategory, ImportKind
 
 # Larger files are not parsed (a few per cent of npm bundles): parsing grows with the size.
 MAX_CODE_CHARS = 2 * 2**20
@@ -197,7 +197,7 @@ class Collector:
             snippet = self.lines.snippet(line, column)
             self._findings[key] = Finding(category, api, self.path, line, snippet)
 
-    def import_(self, module: str, kind: str, relative: bool, line: int) -> None:
+    def import_(self, module: str, kind: ImportKind, relative: bool, line: int) -> None:
         key = (module, kind, line)
         if module and key not in self._imports:
             snippet = self.lines.snippet(line)

@@ -10,6 +10,7 @@ from malgraph.core.kinds import (
     AnalysisStatus,
     CodeLanguage,
     FindingCategory,
+    ImportKind,
     IocKind,
     ObfuscationKind,
 )
@@ -62,7 +63,7 @@ class InstallHook:
 @dataclass(frozen=True, slots=True)
 class Import:
     module: str  # as written: 'os.path', 'child_process', 'node:fs', '@scope/pkg/sub', './x'
-    kind: str  # import, from, require, esm, dynamic, require_relative
+    kind: ImportKind
     relative: bool
     file: str
     line: int

@@ -81,3 +81,15 @@ class CodeLanguage(StrEnum):
     PYTHON = "python"
     JAVASCRIPT = "javascript"  # TypeScript included
     RUBY = "ruby"
+
+
+class ImportKind(StrEnum):
+    """How code imports a module (`Import.kind`, the `code_imports.kind` column)."""
+
+    IMPORT = "import"  # Python `import m`
+    FROM = "from"  # Python `from m import x`
+    DYNAMIC = "dynamic"  # `importlib.import_module('m')`, `__import__`, JavaScript `import('m')`
+    REQUIRE = "require"  # JavaScript `require('m')`, Ruby `require 'm'`
+    ESM = "esm"  # JavaScript `import x from 'm'`, `export ... from 'm'`
+    REQUIRE_RELATIVE = "require_relative"  # Ruby
+    LOAD = "load"  # Ruby `load 'file.rb'`
