@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from malgraph.analysis.languages import CodeScan, scan_code
+from malgraph.analysis.languages import scan_code
+from malgraph.analysis.scanning import CodeScan
 
 # An install script that would run a shell command and evaluate a base64 payload ("1+1").
 POSTINSTALL = """\

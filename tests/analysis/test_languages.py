@@ -6,12 +6,11 @@ import re
 
 import pytest
 
-from malgraph.analysis.languages import (
+from malgraph.analysis import scanning
+from malgraph.analysis.languages import UnsupportedLanguage, language_of, scan_code
+from malgraph.analysis.scanning import (
     CodeScan,
-    UnsupportedLanguage,
     credential_stores,
-    language_of,
-    scan_code,
     startup_location,
     words_pattern,
 )
@@ -95,10 +94,8 @@ def test_words_pattern_matches_exactly_the_words() -> None:
 
 
 def test_a_parse_over_its_time_budget_is_abandoned(monkeypatch: pytest.MonkeyPatch) -> None:
-    from malgraph.analysis import languages
-
-    monkeypatch.setattr(languages, "PARSE_BUDGET_SECONDS", 0.0)
-    monkeypatch.setattr(languages, "PARSE_BUDGET_SECONDS_PER_KB", 0.0)
+    monkeypatch.setattr(scanning, "PARSE_BUDGET_SECONDS", 0.0)
+    monkeypatch.setattr(scanning, "PARSE_BUDGET_SECONDS_PER_KB", 0.0)
     text = "eval(x);\n" * 3000
     result = scan_code("slow.js", text, "javascript")
     assert result.findings == ()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
-from malgraph.analysis.features import Dependency, InstallHook, Manifest
 from malgraph.analysis.manifests import ManifestScan, read_manifests
 from malgraph.analysis.npm_manifest import GYP_HOOK, key_lines
 from malgraph.artifacts.archives import Member
+from malgraph.core.code import Dependency, InstallHook, Manifest
 
 
 def scan(files: dict[str, str | bytes]) -> ManifestScan:
@@ -187,16 +185,11 @@ def test_oversized_manifest_is_skipped_with_a_problem() -> None:
     )
 
 
-def test_non_manifest_members_are_not_read_and_a_typical_package_is_fast() -> None:
+def test_non_manifest_members_are_not_read() -> None:
     files: dict[str, str | bytes] = {f"package/lib/f{i}.js": b"\xff" * 100 for i in range(200)}
     files["package/package.json"] = PACKAGE_JSON
     files["package/README.md"] = "# readme"
     members = [Member(p, d if isinstance(d, bytes) else d.encode()) for p, d in files.items()]
     result = read_manifests(members)
     assert result.problems == ()
-    runs = 200
-    start = time.perf_counter()
-    for _ in range(runs):
-        read_manifests(members)
-    per_package = (time.perf_counter() - start) / runs
-    assert per_package < 0.002, per_package  # budget: well under 1 ms on a quiet machine
+    assert [m.file for m in result.manifests] == ["package/package.json"]

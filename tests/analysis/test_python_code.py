@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import warnings
 
-from malgraph.analysis.features import Finding, Import
-from malgraph.analysis.languages import CodeScan, scan_code
+from malgraph.analysis.languages import scan_code
+from malgraph.analysis.scanning import CodeScan
+from malgraph.core.code import Finding, Import
 
 # Would print "hi" and post the environment somewhere that does not exist.
 DROPPER = """\

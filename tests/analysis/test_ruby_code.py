@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from malgraph.analysis.languages import CodeScan, scan_code
+from malgraph.analysis.languages import scan_code
+from malgraph.analysis.scanning import CodeScan
 
 # A gemspec that would run `whoami`, decode and evaluate `puts 1`, and send the environment.
 GEMSPEC = """\

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from malgraph.analysis.features import InstallHook, Manifest
 from malgraph.analysis.manifests import ManifestScan, read_manifests
 from malgraph.artifacts.archives import Member
+from malgraph.core.code import InstallHook, Manifest
 
 
 def scan(files: dict[str, str]) -> ManifestScan:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -558,24 +557,18 @@ def test_peak_memory_stays_bounded_by_the_caps() -> None:
     print(result)
 
 
-def test_typical_package_reads_fast() -> None:
+def test_typical_package_reads_whole() -> None:
+    """Its speed is measured by benchmarks/read_packages.py."""
     data = hostile.typical_npm(files=75)
     assert 30_000 < len(data) < 70_000
-    inflate = decompress_seconds(data)
-    start = time.perf_counter()
-    for _ in range(50):
-        contents = read_archive(data)
-    seconds = (time.perf_counter() - start) / 50
+    contents = read_archive(data)
+    assert contents.capped is None and contents.skipped == ()
     assert len(contents.members) == 76
-    # Generous for a shared machine: measured ~1 ms of overhead, the budget is 5 ms per package.
-    assert seconds - inflate < 0.005, (seconds, inflate)
-
-
-def decompress_seconds(data: bytes) -> float:
-    start = time.perf_counter()
-    for _ in range(50):
-        zlib.decompressobj(31).decompress(data)
-    return (time.perf_counter() - start) / 50
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        expected = {i.name: tar.extractfile(i) for i in tar if i.isfile()}
+        assert {m.path: m.data for m in contents.members} == {
+            name: file.read() for name, file in expected.items() if file is not None
+        }
 
 
 def test_hostile_builders_are_what_they_claim() -> None:

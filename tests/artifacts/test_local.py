@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from malgraph.analysis.runner import analyze_stored
 from malgraph.artifacts.cache import cache_for
-from malgraph.artifacts.fetch import register_local
 from malgraph.artifacts.local import name_version_readings
+from malgraph.pipeline.analyze_code import analyze_stored
+from malgraph.pipeline.fetch_code import register_local
 from malgraph.pipeline.ingest import ingest
 from malgraph.report.numbers import stats
 from malgraph.store import Store

@@ -278,12 +278,13 @@ def test_429_waits_as_retry_after_asks_up_to_the_cap(
     registry.add_raw("/blob", b"payload")
     registry.fail("/blob", 1, status=429, retry_after="1")  # capped at 0.3 s by the fixture
 
-    started = time.monotonic()
     assert downloader.get_bytes(registry.url + "/blob") == b"payload"
-    elapsed = time.monotonic() - started
-
-    assert 0.3 <= elapsed < 0.9  # far above the 0.01 s backoff, below the second asked
     assert registry.hits("/blob") == 2
+    # The pause before a retry: what Retry-After asks, up to the cap, never under the backoff.
+    assert downloader._pause(1, 1.0) == 0.3
+    assert downloader._pause(1, 0.2) == 0.2
+    assert 0.01 <= downloader._pause(1, None) <= 0.0125
+    assert 0.01 <= downloader._pause(1, 0.0) <= 0.0125
 
 
 def test_retry_after_header_forms() -> None:
@@ -299,14 +300,11 @@ def test_slow_response_is_a_timeout_observation(registry: RegistryServer) -> Non
     registry.delay("/api/v2/rubygems/slow/versions/1.0.json", 2.0)
 
     with Downloader(timeout=0.2, retries=1, backoff=0.01) as quick:
-        started = time.monotonic()
         result = fetch(quick, "RubyGems", "slow", "1.0", [registry.url])
-        elapsed = time.monotonic() - started
 
     assert [(o.status, o.detail) for o in result.observations] == [
         ("error", "timeout after 2 tries")
     ]
-    assert elapsed < 1.5
 
 
 def test_truncated_body_is_an_error(registry: RegistryServer, downloader: Downloader) -> None:
@@ -335,13 +333,10 @@ def test_undeclared_body_over_cap_stops_reading(registry: RegistryServer) -> Non
     total = 200 * 2**20
     registry.add_stream("/endless", total, declare_length=False)
 
-    with Downloader(max_bytes=2**20, retries=0) as capped:
-        started = time.monotonic()
-        with pytest.raises(DownloadError, match="over size cap: body > 1048576 bytes"):
-            capped.get_bytes(registry.url + "/endless")
-        elapsed = time.monotonic() - started
+    too_long = pytest.raises(DownloadError, match="over size cap: body > 1048576 bytes")
+    with Downloader(max_bytes=2**20, retries=0) as capped, too_long:
+        capped.get_bytes(registry.url + "/endless")
 
-    assert elapsed < 2.0
     time.sleep(0.1)  # let the server notice the hang-up
     assert registry.sent["/endless"] < total // 4
 

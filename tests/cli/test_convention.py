@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from malgraph.artifacts.fetch import FETCHABLE
 from malgraph.cli import INTERNAL, REJECTED, USAGE, explore, run
 from malgraph.cli.code import FetchEcosystem
 from malgraph.cli.ingest import IngestKind
 from malgraph.core.kinds import RelateKind, Rules
+from malgraph.pipeline.fetch_code import FETCHABLE
 from malgraph.pipeline.ingest_archives import KIND as ARCHIVES
 from malgraph.sources import SOURCES
 

@@ -9,9 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from malgraph.analysis.runner import analyze_stored
 from malgraph.artifacts.cache import cache_for
-from malgraph.artifacts.fetch import register_local
 from malgraph.cli import app, explore  # noqa: F401  (importing registers the commands)
 from malgraph.core.kinds import EdgeKind, NodeType
 from malgraph.core.relations import (
@@ -21,6 +19,8 @@ from malgraph.core.relations import (
     ListedDependencies,
     TargetClaim,
 )
+from malgraph.pipeline.analyze_code import analyze_stored
+from malgraph.pipeline.fetch_code import register_local
 from malgraph.pipeline.ingest import ingest
 from malgraph.pipeline.relate import refresh_dependencies
 from malgraph.relations.dependency import NAME_ONLY, NAME_ONLY_STEP, Targets, dependency_edges

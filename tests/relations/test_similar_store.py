@@ -9,10 +9,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from malgraph.analysis.runner import analyze_stored
 from malgraph.artifacts.cache import cache_for
-from malgraph.artifacts.fetch import register_local
 from malgraph.cli import app, explore  # noqa: F401  (importing registers the commands)
+from malgraph.pipeline.analyze_code import analyze_stored
+from malgraph.pipeline.fetch_code import register_local
 from malgraph.pipeline.ingest import ingest
 from malgraph.pipeline.relate import refresh_similar
 from malgraph.report.numbers import stats

@@ -5,9 +5,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from malgraph.analysis.features import (
+from malgraph.analysis.languages import language_of, scan_code
+from malgraph.analysis.manifests import read_manifests
+from malgraph.analysis.obfuscation import obfuscation_signs
+from malgraph.analysis.tokens import normalised_tokens, token_digest
+from malgraph.artifacts.archives import ArchiveError, Limits, Member, read_archive
+from malgraph.core.code import (
+    Analysis,
     CodeIoc,
     Dependency,
     Features,
@@ -16,12 +22,8 @@ from malgraph.analysis.features import (
     Import,
     ObfuscationSign,
 )
-from malgraph.analysis.languages import language_of, scan_code
-from malgraph.analysis.manifests import read_manifests
-from malgraph.analysis.obfuscation import obfuscation_signs
-from malgraph.analysis.tokens import normalised_tokens, token_digest
-from malgraph.artifacts.archives import ArchiveError, Limits, Member, read_archive
 from malgraph.core.iocs import TLDS, iocs_in_text
+from malgraph.core.kinds import AnalysisStatus, IocKind
 
 # Malware sample sets (DataDog's among them) encrypt their zips with this well-known password.
 SAMPLE_PASSWORD = b"infected"
@@ -33,28 +35,23 @@ MAX_SCANNED_BYTES = 2 * 2**20  # a code file above this is hashed and listed, no
 _SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs")
 
 
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    status: str  # ok; capped or broken (a cap or corruption stopped reading: the features are
-    # of what was read); unreadable (nothing could be read)
-    format: str | None
-    reason: str | None
-    skipped: tuple[tuple[str, str], ...]  # (path, reason) of members refused
-    features: Features | None
-
-
 def analyze_archive(data: bytes, name: str = "", limits: Limits = DEFAULT_LIMITS) -> Analysis:
     """Never raises for a bad archive: that is a finding about the artifact, recorded as such."""
     try:
         contents = read_archive(data, name, password=SAMPLE_PASSWORD, limits=limits)
     except ArchiveError as exc:
-        return Analysis("unreadable", None, str(exc), (), None)
+        return Analysis(AnalysisStatus.UNREADABLE, None, str(exc), (), None)
     skipped = tuple((s.path, s.reason) for s in contents.skipped)
     members = contents.members
     if contents.metadata is not None:  # a gem's gemspec, from metadata.gz
         members = (*members, Member("metadata", contents.metadata))
     capped = contents.capped
-    status = "ok" if not capped else "broken" if capped.startswith("corrupt") else "capped"
+    if not capped:
+        status = AnalysisStatus.OK
+    elif capped.startswith("corrupt"):
+        status = AnalysisStatus.BROKEN
+    else:
+        status = AnalysisStatus.CAPPED
     return Analysis(status, contents.format, contents.capped, skipped, analyze_members(members))
 
 
@@ -128,19 +125,19 @@ def _with_snippets(
 
 
 # The issue's IoCs in code are URLs, webhooks, domains and IPs. Most lines hold none, and the
-# full IoC search costs ~0.2 ms per KB, so it runs only on lines with a hint of one: a scheme,
+# full IoC search is the costly part, so it runs only on lines with a hint of one: a scheme,
 # a defang marker, a webhook service, a name ending in a known TLD, a dotted quad. Hints that
 # start with '.' share one pattern, which the regex engine scans for quickly; IGNORECASE is
-# left out on purpose (it makes these scans ten times slower).
+# left out on purpose (it slows these scans down; see benchmarks/README.md).
 _DOT_HINT = re.compile(
     rf"\.(?:\d{{1,3}}\.\d|(?:{'|'.join(sorted(TLDS, key=len, reverse=True))})\b)"
 )
 _WORD_HINT = re.compile(r"://|h[xX]{2}ps?|\[\.\]|\(\.\)|\[dot\]|\[:|discord|hooks\.slack|telegram")
-_CODE_IOC_KINDS = frozenset({"url", "webhook", "domain", "ip"})
+_CODE_IOC_KINDS = frozenset({IocKind.URL, IocKind.WEBHOOK, IocKind.DOMAIN, IocKind.IP})
 
 
 def _iocs(path: str, text: str) -> list[CodeIoc]:
-    found: dict[tuple[str, str], CodeIoc] = {}
+    found: dict[tuple[IocKind, str], CodeIoc] = {}
     hints = sorted({m.start() for hint in (_DOT_HINT, _WORD_HINT) for m in hint.finditer(text)})
     line, counted, done = 1, 0, -1
     for at in hints:

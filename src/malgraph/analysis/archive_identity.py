@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from malgraph.analysis import npm_manifest, python_manifest, ruby_manifest
 from malgraph.analysis.analyze import DEFAULT_LIMITS, SAMPLE_PASSWORD
-from malgraph.analysis.features import Manifest
-from malgraph.analysis.manifests import Found
+from malgraph.analysis.manifest_types import Found
 from malgraph.artifacts.archives import ArchiveError, Contents, Limits, Member, read_archive
 from malgraph.artifacts.layouts import PathReading, same_package
+from malgraph.core.code import Manifest
 from malgraph.core.identity import UnsafeName, canonical_name, canonical_version, check_name
 
 MAX_NAME = 256  # longer than any registry allows

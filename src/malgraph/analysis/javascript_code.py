@@ -1,8 +1,8 @@
 """JavaScript and TypeScript source: imports and sensitive calls, found from the positions of
 the words that matter (a regex over the bytes) by asking tree-sitter for the node there and
-climbing a few parents. Nothing walks the tree: a tree-sitter query pass costs ~0.1 ms per KB
-whatever it looks for (as much as half the parse), a lookup ~2 µs, and most files have few words
-that matter, while bundles have many of them everywhere."""
+climbing a few parents. Nothing walks the tree: a tree-sitter query pass costs the same whatever
+it looks for (a large share of the parse), a lookup by position very little, and most files have
+few words that matter, while bundles have many of them everywhere."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import re
 import tree_sitter_javascript
 from tree_sitter import Language, Node
 
-from malgraph.analysis.languages import (
+from malgraph.analysis.scanning import (
     FRAGMENTS_BYTES,
     Budget,
     CodeScan,
+    CodeText,
     Collector,
-    Source,
     credential_stores,
     first_error_line,
     over_budget_problem,
@@ -24,6 +24,7 @@ from malgraph.analysis.languages import (
     startup_location,
     words_pattern,
 )
+from malgraph.core.kinds import FindingCategory, ImportKind
 
 _LANGUAGE = Language(tree_sitter_javascript.language())
 
@@ -60,50 +61,53 @@ _STRINGS = frozenset({"string", "template_string"})
 # Globals, matched whatever binds them; module APIs only through a require/import binding, since
 # local functions called `request` or `get` are everywhere.
 _GLOBAL_APIS = {
-    "eval": "eval",
-    "Function": "eval",
-    "setTimeout": "eval",  # with a string argument only
-    "setInterval": "eval",
-    "fetch": "network",
-    "XMLHttpRequest": "network",
-    "WebSocket": "network",
-    "atob": "decode",
-    "Buffer.from": "decode",  # with a base64 or hex encoding only
-    "Buffer": "decode",  # `new Buffer(s, 'base64')`
-    "decodeURIComponent": "decode",  # on a literal with %-escapes only
-    "unescape": "decode",
-    "String.fromCharCode": "decode",  # with many arguments only
+    "eval": FindingCategory.EVAL,
+    "Function": FindingCategory.EVAL,
+    "setTimeout": FindingCategory.EVAL,  # with a string argument only
+    "setInterval": FindingCategory.EVAL,
+    "fetch": FindingCategory.NETWORK,
+    "XMLHttpRequest": FindingCategory.NETWORK,
+    "WebSocket": FindingCategory.NETWORK,
+    "atob": FindingCategory.DECODE,
+    "Buffer.from": FindingCategory.DECODE,  # with a base64 or hex encoding only
+    "Buffer": FindingCategory.DECODE,  # `new Buffer(s, 'base64')`
+    "decodeURIComponent": FindingCategory.DECODE,  # on a literal with %-escapes only
+    "unescape": FindingCategory.DECODE,
+    "String.fromCharCode": FindingCategory.DECODE,  # with many arguments only
 }
 _MODULE_APIS = {
-    **{f"vm.{f}": "eval" for f in ("runInNewContext", "runInThisContext", "runInContext")},
-    "vm.Script": "eval",
-    "vm.compileFunction": "eval",
-    **{f"{m}.{f}": "network" for m in ("http", "https") for f in ("request", "get")},
-    **{f"net.{f}": "network" for f in ("connect", "createConnection", "Socket")},
-    "http2.connect": "network",
-    "tls.connect": "network",
     **{
-        f"zlib.{f}{sync}": "decode"
+        f"vm.{f}": FindingCategory.EVAL
+        for f in ("runInNewContext", "runInThisContext", "runInContext")
+    },
+    "vm.Script": FindingCategory.EVAL,
+    "vm.compileFunction": FindingCategory.EVAL,
+    **{f"{m}.{f}": FindingCategory.NETWORK for m in ("http", "https") for f in ("request", "get")},
+    **{f"net.{f}": FindingCategory.NETWORK for f in ("connect", "createConnection", "Socket")},
+    "http2.connect": FindingCategory.NETWORK,
+    "tls.connect": FindingCategory.NETWORK,
+    **{
+        f"zlib.{f}{sync}": FindingCategory.DECODE
         for f in ("inflate", "inflateRaw", "gunzip", "unzip", "brotliDecompress")
         for sync in ("", "Sync")
     },
-    "zlib.createGunzip": "decode",
-    "zlib.createInflate": "decode",
+    "zlib.createGunzip": FindingCategory.DECODE,
+    "zlib.createInflate": FindingCategory.DECODE,
 }
 # Any use of these modules, or calling the module itself.
 _MODULE_WILDCARDS = {
-    "child_process": "process",
-    "dns": "network",
-    "dgram": "network",
-    "axios": "network",
-    "node-fetch": "network",
-    "cross-fetch": "network",
-    "request": "network",
-    "got": "network",
-    "ws": "network",
-    "undici": "network",
-    "needle": "network",
-    "superagent": "network",
+    "child_process": FindingCategory.PROCESS,
+    "dns": FindingCategory.NETWORK,
+    "dgram": FindingCategory.NETWORK,
+    "axios": FindingCategory.NETWORK,
+    "node-fetch": FindingCategory.NETWORK,
+    "cross-fetch": FindingCategory.NETWORK,
+    "request": FindingCategory.NETWORK,
+    "got": FindingCategory.NETWORK,
+    "ws": FindingCategory.NETWORK,
+    "undici": FindingCategory.NETWORK,
+    "needle": FindingCategory.NETWORK,
+    "superagent": FindingCategory.NETWORK,
 }
 _FS_WRITERS = frozenset(
     f"{module}.{f}"
@@ -180,7 +184,7 @@ def _unescape(body: str) -> str:
     return _ESCAPE.sub(one, body) if "\\" in body else body
 
 
-def _literal(src: Source, node: Node | None, depth: int = 0) -> str | None:
+def _literal(src: CodeText, node: Node | None, depth: int = 0) -> str | None:
     """The value of a string literal, a template without substitutions or a concatenation of
     those (`'child_' + 'process'`)."""
     if node is None or depth > _MAX_DEPTH:
@@ -219,7 +223,7 @@ def _has_string(node: Node, depth: int = 0) -> bool:
 class _Scan:
     def __init__(self, path: str, text: str, source: bytes, root: Node, strings: bool) -> None:
         self.out = Collector(path, text)
-        self.src = Source(source)
+        self.src = CodeText(source)
         self.root = root
         self.strings = strings  # whether the file names a credential store or startup location
         self.bindings: dict[str, tuple[str, bool]] = {}  # name → (dotted target, from a module)
@@ -261,9 +265,9 @@ class _Scan:
             if parent.type == "call_expression" and parent.child_by_field_name("function") == node:
                 if self._once(parent):
                     if kind == "import":
-                        self._require(parent, "dynamic", "import()")
+                        self._require(parent, ImportKind.DYNAMIC, "import()")
                     else:
-                        self._require(parent, "require", "require")
+                        self._require(parent, ImportKind.REQUIRE, "require")
                 self._bind_from(parent)
                 outer = parent.parent
                 if outer is not None and outer.type in (
@@ -287,7 +291,7 @@ class _Scan:
         stores = credential_stores(value or "")
         if stores and not self._is_module_name(node):
             for store in stores:
-                self._finding("credentials", store, node)
+                self._finding(FindingCategory.CREDENTIALS, store, node)
         if startup_location(value or "") is not None:
             self._bind_from(node)
 
@@ -311,16 +315,16 @@ class _Scan:
     def _line(self, node: Node) -> int:
         return node.start_point.row + 1
 
-    def _finding(self, category: str, api: str, node: Node) -> None:
+    def _finding(self, category: FindingCategory, api: str, node: Node) -> None:
         self.out.finding(category, api, node.start_point.row + 1, node.start_point.column)
 
-    def _require(self, node: Node, kind: str, api: str) -> None:
+    def _require(self, node: Node, kind: ImportKind, api: str) -> None:
         args = _arguments(node)
         if not args:
             return
         name = _literal(self.src, args[0])
         if name is None:
-            self._finding("dynamic-import", api, node)
+            self._finding(FindingCategory.DYNAMIC_IMPORT, api, node)
         else:
             relative = name.startswith(("./", "../", "/")) or name in (".", "..")
             self.out.import_(name, kind, relative, self._line(node))
@@ -331,7 +335,7 @@ class _Scan:
         if name is None:
             return
         relative = name.startswith(("./", "../", "/"))
-        self.out.import_(name, "esm", relative, self._line(node))
+        self.out.import_(name, ImportKind.ESM, relative, self._line(node))
         module = _module(name)
         clause = next((c for c in node.named_children if c.type == "import_clause"), None)
         if clause is None:
@@ -383,7 +387,7 @@ class _Scan:
                 else:
                     continue
                 if dotted == "process" and key == "env":  # `const {env} = process`
-                    self._finding("env", "process.env", part)
+                    self._finding(FindingCategory.ENV, "process.env", part)
 
     def _dotted(self, node: Node | None, depth: int = 0) -> tuple[str, bool] | None:
         """What an expression names: ('child_process.exec', True) for `cp.exec` after
@@ -395,44 +399,11 @@ class _Scan:
             name = self.src.text(node)
             return self.bindings.get(name, (name, False))
         if kind in ("member_expression", "subscript_expression"):
-            inner = self._dotted(node.child_by_field_name("object"), depth + 1)
-            if inner is None:
-                return None
-            if kind == "member_expression":
-                prop: str | None = self.src.text(node.child_by_field_name("property"))
-            else:
-                prop = _literal(self.src, node.child_by_field_name("index"))
-            if not prop:
-                return None
-            base, bound = inner
-            if prop == "default" and bound:  # transpiled `import x from 'm'` reads m.default
-                return inner
-            dotted = f"{base}.{prop}"
-            while not bound and dotted.startswith(_GLOBAL_OBJECTS):
-                dotted = dotted.split(".", 1)[1]
-            return dotted, bound
+            return self._dotted_member(node, depth)
         if kind == "call_expression":
-            function = node.child_by_field_name("function")
-            args = _arguments(node)
-            if function is None or not args:
-                return None
-            fname = self.src.text(function)
-            if fname == "require" and "require" not in self.bindings:
-                required = _literal(self.src, args[0])
-                return (_module(required), True) if required is not None else None
-            if fname.startswith(("_interopRequire", "__importDefault", "__importStar")):
-                return self._dotted(args[0], depth + 1)
-            return None
+            return self._dotted_call(node, depth)
         if kind == "await_expression" and node.named_child_count == 1:
-            inner_call = node.named_children[0]
-            function = inner_call.child_by_field_name("function")
-            if inner_call.type != "call_expression" or function is None:
-                return None
-            if function.type != "import":
-                return None
-            args = _arguments(inner_call)
-            imported = _literal(self.src, args[0]) if args else None
-            return (_module(imported), True) if imported is not None else None
+            return self._dotted_import(node.named_children[0])
         if kind == "parenthesized_expression" and node.named_child_count == 1:
             inner_node = node.named_children[0]
             if inner_node.type == "sequence_expression":  # `(0, eval)(s)`, `(0, _cp.exec)(c)`
@@ -441,7 +412,51 @@ class _Scan:
             return self._dotted(inner_node, depth + 1)
         return None
 
-    def _match(self, dotted: str, bound: bool) -> tuple[str, str] | None:
+    def _dotted_member(self, node: Node, depth: int) -> tuple[str, bool] | None:
+        """`a.b` or `a['b']`: what `a` names, one property further."""
+        inner = self._dotted(node.child_by_field_name("object"), depth + 1)
+        if inner is None:
+            return None
+        if node.type == "member_expression":
+            prop: str | None = self.src.text(node.child_by_field_name("property"))
+        else:
+            prop = _literal(self.src, node.child_by_field_name("index"))
+        if not prop:
+            return None
+        base, bound = inner
+        if prop == "default" and bound:  # transpiled `import x from 'm'` reads m.default
+            return inner
+        dotted = f"{base}.{prop}"
+        while not bound and dotted.startswith(_GLOBAL_OBJECTS):
+            dotted = dotted.split(".", 1)[1]
+        return dotted, bound
+
+    def _dotted_call(self, node: Node, depth: int) -> tuple[str, bool] | None:
+        """`require('m')` names module m; so do the interop wrappers transpilers put around it."""
+        function = node.child_by_field_name("function")
+        args = _arguments(node)
+        if function is None or not args:
+            return None
+        fname = self.src.text(function)
+        if fname == "require" and "require" not in self.bindings:
+            required = _literal(self.src, args[0])
+            return (_module(required), True) if required is not None else None
+        if fname.startswith(("_interopRequire", "__importDefault", "__importStar")):
+            return self._dotted(args[0], depth + 1)
+        return None
+
+    def _dotted_import(self, call: Node) -> tuple[str, bool] | None:
+        """`await import('m')` names module m."""
+        function = call.child_by_field_name("function")
+        if call.type != "call_expression" or function is None:
+            return None
+        if function.type != "import":
+            return None
+        args = _arguments(call)
+        imported = _literal(self.src, args[0]) if args else None
+        return (_module(imported), True) if imported is not None else None
+
+    def _match(self, dotted: str, bound: bool) -> tuple[FindingCategory, str] | None:
         if bound:
             name = dotted
             while True:
@@ -478,7 +493,7 @@ class _Scan:
         parent = node.parent
         if word == b"process" and parent is not None and self._is_env(parent, node):
             if self._once(parent):
-                self._finding("env", "process.env", parent)
+                self._finding(FindingCategory.ENV, "process.env", parent)
             return
         self._climb(node, parent)
 
@@ -540,7 +555,7 @@ class _Scan:
             hit = self._match(dotted, bound)
         if hit is not None and self._applies(hit[1], node, new, function):
             self._finding(hit[0], hit[1], node)
-            if hit[0] == "process":
+            if hit[0] == FindingCategory.PROCESS:
                 self._startup_write(node)
         if bound and dotted in _FS_WRITERS:
             self._startup_write(node)
@@ -573,4 +588,4 @@ class _Scan:
             words = re.findall(r"[A-Za-z_$][\w$]*", text)
             location = next((self.startup_names[w] for w in words if w in self.startup_names), None)
         if location is not None:
-            self._finding("startup-write", location, node)
+            self._finding(FindingCategory.STARTUP_WRITE, location, node)

@@ -1,27 +1,14 @@
 """Which language a file is written in, and one entry point that scans code files for imports and
-sensitive behaviour. Below it, what the per-language scanners share: the credential and startup
-strings, finding collection, trigger-word search and tree-sitter parsing under a time budget."""
+sensitive behaviour (what the per-language scanners share is in analysis.scanning)."""
 
 from __future__ import annotations
 
-import re
-import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
 
-from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
-
-from malgraph.analysis.features import Finding, Import
+from malgraph.analysis import javascript_code, python_code, ruby_code
+from malgraph.analysis.scanning import MAX_CODE_CHARS, CodeScan
 from malgraph.core.errors import MalgraphError
-
-# Larger files are not parsed (a few per cent of npm bundles): parsing costs ~0.1 ms per KB.
-MAX_CODE_CHARS = 2 * 2**20
-# Tree-sitter's error recovery can take ~75 ms per KB on crafted garbage: a parse is abandoned past
-# 20 times its normal cost (plus a base for small files and a busy machine). Lookups in the tree
-# get the same budget again (nodes nested thousands deep make each one slow).
-PARSE_BUDGET_SECONDS = 0.1
-PARSE_BUDGET_SECONDS_PER_KB = 0.002
+from malgraph.core.kinds import CodeLanguage
 
 _PYTHON = frozenset({".py", ".pyw", ".pyi"})
 _JAVASCRIPT = frozenset({".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx"})
@@ -29,46 +16,38 @@ _RUBY = frozenset({".rb", ".gemspec", ".rake"})
 _RUBY_NAMES = frozenset({"Rakefile", "Gemfile", "rakefile", "gemfile"})
 
 
+_SCANNERS: dict[str, Callable[[str, str], CodeScan]] = {
+    CodeLanguage.PYTHON: python_code.scan_python,
+    CodeLanguage.JAVASCRIPT: javascript_code.scan_javascript,
+    CodeLanguage.RUBY: ruby_code.scan_ruby,
+}
+
+
 class UnsupportedLanguage(MalgraphError):
     """scan_code was asked for a language it has no scanner for (a caller's mistake)."""
 
 
-@dataclass(frozen=True, slots=True)
-class CodeScan:
-    imports: tuple[Import, ...]
-    findings: tuple[Finding, ...]  # sorted by line; one per (category, api, line)
-    problems: tuple[str, ...]  # '<path>: <reason>' when the file could not be fully parsed
-
-
-def language_of(path: str) -> str | None:
+def language_of(path: str) -> CodeLanguage | None:
     """'python', 'javascript' (TypeScript included) or 'ruby' from the file name; None otherwise."""
     name = path.rsplit("/", 1)[-1]
     if name in _RUBY_NAMES:
-        return "ruby"
+        return CodeLanguage.RUBY
     dot = name.rfind(".")
     if dot <= 0:
         return None
     ext = name[dot:].lower()
     if ext in _PYTHON:
-        return "python"
+        return CodeLanguage.PYTHON
     if ext in _JAVASCRIPT:
-        return "javascript"
+        return CodeLanguage.JAVASCRIPT
     if ext in _RUBY:
-        return "ruby"
+        return CodeLanguage.RUBY
     return None
 
 
 def scan_code(path: str, text: str, language: str, *, max_chars: int = MAX_CODE_CHARS) -> CodeScan:
     """Imports and findings of one code file; never raises on hostile input (see `problems`)."""
-    # Imported here because the scanners import the shared lists and helpers from this module.
-    from malgraph.analysis import javascript_code, python_code, ruby_code
-
-    scanners = {
-        "python": python_code.scan_python,
-        "javascript": javascript_code.scan_javascript,
-        "ruby": ruby_code.scan_ruby,
-    }
-    scanner = scanners.get(language)
+    scanner = _SCANNERS.get(language)
     if scanner is None:
         raise UnsupportedLanguage(f"no code scanner for {language!r}; use language_of() first")
     if len(text) > max_chars:
@@ -80,305 +59,3 @@ def scan_code(path: str, text: str, language: str, *, max_chars: int = MAX_CODE_
     except (RecursionError, MemoryError, ValueError) as e:
         # Hostile input must cost one file's findings, never the whole package's analysis.
         return CodeScan((), (), (f"{path}: scanner gave up ({type(e).__name__}: {e})",))
-
-
-# Strings that name credential stores and startup locations, matched after '\' → '/' so that
-# Windows paths match too. Each group's label (below) is the Finding's `api`.
-CREDENTIAL_LABELS = (
-    ".ssh/",
-    "id_rsa",
-    ".aws/credentials",
-    ".npmrc",
-    ".pypirc",
-    ".git-credentials",
-    "Login Data",
-    "Cookies",
-    "Local State",
-    "discord",
-    "Local Storage/leveldb",
-    ".gnupg",
-    "keychain",
-    "wallet",
-    "/etc/passwd",
-    "/etc/shadow",
-)
-CREDENTIALS = re.compile(
-    r"(\.ssh\b)|(\bid_(?:rsa|dsa|ecdsa|ed25519)\b)|(\.aws/+credentials)|(\.npmrc)"
-    r"|(\.pypirc)|(\.git-credentials)|(Login Data)|(\bCookies\b)|(Local State)|((?i:discord))"
-    r"|(Local Storage/+leveldb)|(\.gnupg)|((?i:keychain))|((?i:wallet))|(/etc/passwd)|(/etc/shadow)"
-)
-STARTUP_LABELS = (
-    ".bashrc",
-    ".bash_profile",
-    ".profile",
-    ".zshrc",
-    "crontab",
-    "/etc/cron",
-    "LaunchAgents",
-    "Startup",
-    ".config/autostart",
-    "autostart",
-    "systemd",
-    "CurrentVersion\\Run",
-)
-STARTUP = re.compile(
-    r"(\.bashrc)|(\.bash_profile)|(\.profile\b)|(\.zshrc)|(crontab)|(/etc/cron)|(LaunchAgents)"
-    r"|(\bStartup\b)|(\.config/+autostart)|(autostart)|(systemd)|(CurrentVersion/+Run)"
-)
-# Lower-case pieces of the two lists, searched in lower-cased source to find the strings worth a
-# look (one trie regex: ~0.01 ms per KB, where the case-insensitive alternation costs 0.12).
-STRING_FRAGMENTS = (
-    ".ssh",
-    "id_rsa",
-    "id_dsa",
-    "id_ecdsa",
-    "id_ed25519",
-    ".aws",
-    ".npmrc",
-    ".pypirc",
-    ".git-credentials",
-    "login data",
-    "cookies",
-    "local state",
-    "discord",
-    "local storage",
-    ".gnupg",
-    "keychain",
-    "wallet",
-    "/etc/passwd",
-    "/etc/shadow",
-    ".bashrc",
-    ".bash_profile",
-    ".profile",
-    ".zshrc",
-    "crontab",
-    "/etc/cron",
-    "launchagents",
-    "startup",
-    "autostart",
-    "systemd",
-    "currentversion",
-)
-
-
-def words_pattern(words: Iterable[str]) -> str:
-    """A regex alternation of words factored into a trie (`o(?:pen|s)`): Python's regex engine
-    tries alternatives one by one, so sharing prefixes makes trigger searches 2-3x faster."""
-    trie: dict[str, dict[str, Any]] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        ends = "" in node
-        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            body = f"(?:{body})?"
-        return body
-
-    return build(trie)
-
-
-FRAGMENTS = re.compile(words_pattern(STRING_FRAGMENTS))
-FRAGMENTS_BYTES = re.compile(words_pattern(STRING_FRAGMENTS).encode())
-
-
-def credential_stores(value: str) -> list[str]:
-    """The labels of the credential stores a string names, in order, each once."""
-    if FRAGMENTS.search(value.lower()) is None:  # 3x faster than the full patterns
-        return []
-    found = (
-        m.group() if m.lastindex == 2 else CREDENTIAL_LABELS[m.lastindex - 1]  # id_rsa, id_ed25519
-        for m in CREDENTIALS.finditer(value.replace("\\", "/"))
-        if m.lastindex
-    )
-    return list(dict.fromkeys(found))
-
-
-def startup_location(value: str) -> str | None:
-    """The label of the first startup location a string names, if any."""
-    if FRAGMENTS.search(value.lower()) is None:
-        return None
-    m = STARTUP.search(value.replace("\\", "/"))
-    return STARTUP_LABELS[m.lastindex - 1] if m and m.lastindex else None
-
-
-class Lines:
-    """Source lines for snippets, split lazily: most files have no finding at all."""
-
-    __slots__ = ("_lines", "_text")
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._lines: list[str] | None = None
-
-    def snippet(self, line: int, column: int = 0) -> str:
-        """The trimmed source line; a 200-character window around `column` on long lines."""
-        if self._lines is None:
-            self._lines = self._text.split("\n")
-        if not 1 <= line <= len(self._lines):
-            return ""
-        raw = self._lines[line - 1]
-        text = raw.strip()
-        if len(text) <= 200:
-            return text
-        start = max(0, min(column - 60, len(raw) - 200))
-        return raw[start : start + 200].strip()
-
-
-class Collector:
-    """Findings and imports of one file, deduplicated, in source order."""
-
-    __slots__ = ("_findings", "_imports", "lines", "path")
-
-    def __init__(self, path: str, text: str) -> None:
-        self.path = path
-        self.lines = Lines(text)
-        self._findings: dict[tuple[str, str, int], Finding] = {}
-        self._imports: dict[tuple[str, str, int], Import] = {}
-
-    def finding(self, category: str, api: str, line: int, column: int = 0) -> None:
-        key = (category, api, line)
-        if key not in self._findings:
-            snippet = self.lines.snippet(line, column)
-            self._findings[key] = Finding(category, api, self.path, line, snippet)
-
-    def import_(self, module: str, kind: str, relative: bool, line: int) -> None:
-        key = (module, kind, line)
-        if module and key not in self._imports:
-            snippet = self.lines.snippet(line)
-            self._imports[key] = Import(module, kind, relative, self.path, line, snippet)
-
-    def scan(self, problems: Iterable[str] = ()) -> CodeScan:
-        imports = sorted(self._imports.values(), key=lambda i: (i.line, i.module))
-        findings = sorted(self._findings.values(), key=lambda f: (f.line, f.category, f.api))
-        return CodeScan(tuple(imports), tuple(findings), tuple(problems))
-
-
-def hit_spans(words: re.Pattern[bytes], source: bytes) -> list[tuple[int, int]]:
-    """Byte spans of trigger words and of credential or startup strings, merged when close, so
-    that a query runs only around them."""
-    found = [m.span() for m in words.finditer(source)]
-    found += [m.span() for m in FRAGMENTS_BYTES.finditer(source.lower())]
-    return merge_spans(found)
-
-
-def merge_spans(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted spans, merged when under 64 bytes apart (one query instead of two)."""
-    found.sort()
-    spans: list[tuple[int, int]] = []
-    for start, end in found:
-        if spans and start - spans[-1][1] < 64:
-            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
-        else:
-            spans.append((start, end))
-    return spans
-
-
-def ranged_captures(
-    query: Query, root: Node, spans: Sequence[tuple[int, int]]
-) -> dict[str, list[Node]]:
-    """Captures of nodes intersecting any span, each once. The query runs in C either way; many
-    scattered spans cost more than one pass over the tree, so past a point it does just that."""
-    if len(spans) > 100:  # ~10 µs a span: past 100, one pass over the tree costs less
-        spans = [(spans[0][0], spans[-1][1])]
-    merged: dict[str, list[Node]] = {}
-    seen: set[tuple[str, int, int]] = set()
-    for start, end in spans:
-        cursor = QueryCursor(query)
-        cursor.set_byte_range(start, end)
-        for name, nodes in cursor.captures(root).items():
-            bucket = merged.setdefault(name, [])
-            for node in nodes:
-                key = (name, node.start_byte, node.end_byte)
-                if key not in seen:
-                    seen.add(key)
-                    bucket.append(node)
-    return merged
-
-
-class Source:
-    """The bytes a tree was parsed from. Node text is sliced from here: `node.text` on a tree parsed
-    through a read callback (the only cancellable kind) calls back into Python for every node."""
-
-    __slots__ = ("data",)
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def text(self, node: Node | None) -> str:
-        """A node's source text ('' for no node)."""
-        if node is None:
-            return ""
-        return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
-
-    def head(self, node: Node, limit: int = 2000) -> str:
-        """The first `limit` bytes of a node's text: enough to search a call's arguments without
-        making nested calls quadratic."""
-        end = min(node.end_byte, node.start_byte + limit)
-        return self.data[node.start_byte : end].decode("utf-8", "replace")
-
-
-def deadline(source: bytes) -> float:
-    """When work on a file of this size is over budget (time.monotonic)."""
-    budget = PARSE_BUDGET_SECONDS + PARSE_BUDGET_SECONDS_PER_KB * len(source) / 1024
-    return time.monotonic() + budget
-
-
-class Budget:
-    """Time for the lookups in one file, checked every 64 steps (a clock read costs ~0.1 µs)."""
-
-    __slots__ = ("_end", "_steps", "exceeded")
-
-    def __init__(self, source: bytes) -> None:
-        self._end = deadline(source)
-        self._steps = 0
-        self.exceeded = False
-
-    def ok(self) -> bool:
-        self._steps += 1
-        if self._steps % 64 == 0 and time.monotonic() > self._end:
-            self.exceeded = True
-        return not self.exceeded
-
-
-def parse(language: Language, source: bytes) -> Tree | None:
-    """A tree-sitter tree, or None when the parse ran over its time budget."""
-    end = deadline(source)
-
-    def read(offset: int, _point: object) -> bytes:
-        # Small chunks: query predicates read each candidate node's text through this too.
-        return source[offset : offset + 1024]
-
-    def over_budget(*_state: object) -> bool:
-        return time.monotonic() > end
-
-    # Only a parse that reads through a callback can be cancelled (by the progress callback).
-    try:
-        return Parser(language).parse(read, progress_callback=over_budget)
-    except ValueError:  # "Parsing failed": cancelled
-        return None
-
-
-def over_budget_problem(path: str, language: str, source: bytes) -> str:
-    return f"{path}: {language} parse abandoned over its time budget ({len(source):,} bytes)"
-
-
-def first_error_line(root: Node) -> int | None:
-    """The line of the first syntax error under a tree-sitter root, found by descending only into
-    children that contain one (a query over the whole tree costs ~30 times more)."""
-    node = root
-    while True:
-        for child in node.children:
-            if child.is_error or child.is_missing:
-                return child.start_point.row + 1
-            if child.has_error:
-                node = child
-                break
-        else:
-            return node.start_point.row + 1 if node is not root else None

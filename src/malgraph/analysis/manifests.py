@@ -3,60 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from malgraph.analysis import npm_manifest, python_manifest, python_setup, ruby_manifest
-from malgraph.analysis.features import Dependency, InstallHook, Manifest
+from malgraph.analysis.manifest_types import Found, ManifestScan
 from malgraph.artifacts.archives import Member
-
-MAX_MANIFEST_BYTES = 2 * 2**20
-MAX_PROBLEMS_PER_FILE = 20  # a hostile file must not flood the store with problems
-
-
-@dataclass(frozen=True, slots=True)
-class ManifestScan:
-    manifests: tuple[Manifest, ...]
-    dependencies: tuple[Dependency, ...]
-    install_hooks: tuple[InstallHook, ...]
-    problems: tuple[str, ...]  # '<path>: <reason>'
-
-
-@dataclass(slots=True)
-class Found:
-    """What the readers have found so far; mutable only while one package is being read."""
-
-    manifests: list[Manifest] = field(default_factory=list)
-    dependencies: list[Dependency] = field(default_factory=list)
-    install_hooks: list[InstallHook] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    problem_counts: dict[str, int] = field(default_factory=dict)
-
-    def problem(self, path: str, reason: str) -> None:
-        count = self.problem_counts[path] = self.problem_counts.get(path, 0) + 1
-        if count <= MAX_PROBLEMS_PER_FILE:
-            self.problems.append(f"{path}: {reason}")
-
-    def scan(self) -> ManifestScan:
-        problems = self.problems + [
-            f"{path}: {count - MAX_PROBLEMS_PER_FILE} more problems not listed"
-            for path, count in self.problem_counts.items()
-            if count > MAX_PROBLEMS_PER_FILE
-        ]
-        return ManifestScan(
-            tuple(self.manifests),
-            tuple(self.dependencies),
-            tuple(self.install_hooks),
-            tuple(problems),
-        )
-
-    def text(self, member: Member) -> str | None:
-        """The member as text, or None (and a problem) when it is too large to be a manifest."""
-        if len(member.data) > MAX_MANIFEST_BYTES:
-            self.problem(member.path, "larger than 2 MiB, not read as a manifest")
-            return None
-        text = member.data.decode("utf-8", errors="replace")
-        return text[1:] if text.startswith("\ufeff") else text
-
 
 # Python and Ruby manifests of bundled npm packages (node-gyp has a setup.py) are not the package's.
 _PYTHON_ROOT = frozenset({"setup.py", "setup.cfg", "pyproject.toml", "PKG-INFO"})
@@ -64,40 +14,19 @@ _PYTHON_ROOT = frozenset({"setup.py", "setup.cfg", "pyproject.toml", "PKG-INFO"}
 
 def read_manifests(members: Sequence[Member]) -> ManifestScan:
     found = Found()
-    package_jsons: list[Member] = []
+    by_kind: dict[str, list[Member]] = {}
     gyp_dirs: set[str] = set()
-    python_roots: list[Member] = []
-    wheel_metadata: list[Member] = []
-    requirements: list[Member] = []
-    pth: list[Member] = []
-    gem_metadata: list[Member] = []
-    gemspecs: list[Member] = []
-    gemfiles: list[Member] = []
     for member in members:
         folder, _, base = member.path.rpartition("/")
-        if base == "package.json":
-            package_jsons.append(member)
-        elif base == "binding.gyp":
+        if base == "binding.gyp":
             gyp_dirs.add(folder)
-        elif "node_modules" in member.path and "node_modules" in member.path.split("/"):
             continue
-        elif base in _PYTHON_ROOT:
-            python_roots.append(member)
-        elif base == "METADATA" and folder.endswith(".dist-info"):
-            wheel_metadata.append(member)
-        elif base.endswith(".pth"):
-            pth.append(member)
-        elif _is_requirements(folder, base):
-            requirements.append(member)
-        elif base == "metadata" and b"Gem::Specification" in member.data[:256]:
-            gem_metadata.append(member)
-        elif base.endswith(".gemspec"):
-            gemspecs.append(member)
-        elif base == "Gemfile":
-            gemfiles.append(member)
+        kind = _manifest_kind(member, folder, base)
+        if kind is not None:
+            by_kind.setdefault(kind, []).append(member)
 
-    npm_manifest.scan(package_jsons, frozenset(gyp_dirs), found)
-    for member in _shallowest(python_roots):
+    npm_manifest.scan(by_kind.get("package.json", []), frozenset(gyp_dirs), found)
+    for member in _shallowest(by_kind.get("python root", [])):
         base = member.path.rpartition("/")[2]
         if base == "setup.py":
             python_setup.scan(member, members, found)
@@ -107,19 +36,42 @@ def read_manifests(members: Sequence[Member]) -> ManifestScan:
             python_manifest.scan_pyproject(member, found)
         else:
             python_manifest.scan_metadata(member, found)
-    for member in _shallowest(wheel_metadata):
+    for member in _shallowest(by_kind.get("wheel metadata", [])):
         python_manifest.scan_metadata(member, found)
-    for member in requirements:
+    for member in by_kind.get("requirements", []):
         python_manifest.scan_requirements(member, found)
-    for member in pth:
+    for member in by_kind.get("pth", []):
         python_manifest.scan_pth(member, found)
-    for member in _shallowest(gem_metadata):
+    for member in _shallowest(by_kind.get("gem metadata", [])):
         ruby_manifest.scan_metadata(member, found)
-    for member in _shallowest(gemspecs):
+    for member in _shallowest(by_kind.get("gemspec", [])):
         ruby_manifest.scan_gemspec(member, found)
-    for member in _shallowest(gemfiles):
+    for member in _shallowest(by_kind.get("Gemfile", [])):
         ruby_manifest.scan_gemfile(member, found)
     return found.scan()
+
+
+def _manifest_kind(member: Member, folder: str, base: str) -> str | None:
+    """Which kind of manifest a member is, by its path (None: not one we read)."""
+    if base == "package.json":
+        return "package.json"
+    if "node_modules" in member.path and "node_modules" in member.path.split("/"):
+        return None
+    if base in _PYTHON_ROOT:
+        return "python root"
+    if base == "METADATA" and folder.endswith(".dist-info"):
+        return "wheel metadata"
+    if base.endswith(".pth"):
+        return "pth"
+    if _is_requirements(folder, base):
+        return "requirements"
+    if base == "metadata" and b"Gem::Specification" in member.data[:256]:
+        return "gem metadata"
+    if base.endswith(".gemspec"):
+        return "gemspec"
+    if base == "Gemfile":
+        return "Gemfile"
+    return None
 
 
 def _is_requirements(folder: str, base: str) -> bool:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from malgraph.analysis.features import Dependency, InstallHook, Manifest
+from malgraph.analysis.manifest_types import Found
 from malgraph.artifacts.archives import Member
-
-if TYPE_CHECKING:  # only for annotations: manifests.py imports this module
-    from malgraph.analysis.manifests import Found
+from malgraph.core.code import Dependency, InstallHook, Manifest
 
 ECOSYSTEM = "npm"
 # Lifecycle scripts npm runs by itself when the package is installed (prepare: from git) or removed.

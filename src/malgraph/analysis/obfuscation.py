@@ -9,7 +9,8 @@ import re
 from collections import Counter
 from math import log2
 
-from malgraph.analysis.features import ObfuscationSign
+from malgraph.core.code import ObfuscationSign
+from malgraph.core.kinds import ObfuscationKind
 
 # Bits per byte over the file's ASCII bytes. Measured here: 2,200 Python files of the standard
 # library and site-packages (≥ 1 KiB) have a median of 4.56, a 99th percentile of 5.16 and a
@@ -47,7 +48,9 @@ def obfuscation_signs(path: str, text: str) -> list[ObfuscationSign]:
     entropy = ascii_entropy(data)
     if entropy is not None and entropy > HIGH_ENTROPY:
         detail = f"{entropy:.2f} bits per byte over {len(data):,} bytes (threshold {HIGH_ENTROPY})"
-        signs.append(ObfuscationSign("high-entropy", path, None, round(entropy, 3), detail))
+        signs.append(
+            ObfuscationSign(ObfuscationKind.HIGH_ENTROPY, path, None, round(entropy, 3), detail)
+        )
     matches: list[re.Match[str]] = []
     if data.translate(_RUN_MAP).find(_RUN) >= 0:
         matches.extend(_RUNS.finditer(text))
@@ -90,7 +93,11 @@ def _encoded_strings(path: str, text: str, matches: list[re.Match[str]]) -> list
             )
             break
         detail = f"{kind}, {len(run):,} characters"
-        signs.append(ObfuscationSign("long-encoded-string", path, line, float(len(run)), detail))
+        signs.append(
+            ObfuscationSign(
+                ObfuscationKind.LONG_ENCODED_STRING, path, line, float(len(run)), detail
+            )
+        )
     return signs
 
 
@@ -137,4 +144,6 @@ def _minified(path: str, text: str, size: int) -> ObfuscationSign | None:
     if longest < MINIFIED_LINE and (size < MINIFIED_MIN_BYTES or mean < MINIFIED_MEAN):
         return None
     detail = f"longest line {longest:,} characters, mean {mean:.0f} over {lines:,} lines"
-    return ObfuscationSign("minified", path, lengths.index(longest) + 1, float(longest), detail)
+    return ObfuscationSign(
+        ObfuscationKind.MINIFIED, path, lengths.index(longest) + 1, float(longest), detail
+    )

@@ -11,22 +11,23 @@ from itertools import accumulate
 import tree_sitter_python
 from tree_sitter import Language, Node, Query, QueryCursor
 
-from malgraph.analysis.languages import (
+from malgraph.analysis.scanning import (
     FRAGMENTS,
     CodeScan,
+    CodeText,
     Collector,
-    Source,
     credential_stores,
     over_budget_problem,
     parse,
     startup_location,
     words_pattern,
 )
+from malgraph.core.kinds import FindingCategory, ImportKind
 
 _OS_EXEC = """execl execle execlp execlpe execv execve execvp execvpe spawnl spawnle spawnlp
     spawnlpe spawnv spawnve spawnvp spawnvpe posix_spawn posix_spawnp""".split()  # noqa: SIM905
-_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "process": (
+_CATEGORIES: dict[FindingCategory, tuple[str, ...]] = {
+    FindingCategory.PROCESS: (
         "subprocess.Popen",
         "subprocess.call",
         "subprocess.check_call",
@@ -49,8 +50,8 @@ _CATEGORIES: dict[str, tuple[str, ...]] = {
         "asyncio.create_subprocess_shell",
         "asyncio.create_subprocess_exec",
     ),
-    "eval": ("eval", "exec", "compile", "execfile", "builtins.eval", "builtins.exec"),
-    "dynamic-import": (
+    FindingCategory.EVAL: ("eval", "exec", "compile", "execfile", "builtins.eval", "builtins.exec"),
+    FindingCategory.DYNAMIC_IMPORT: (
         "__import__",
         "builtins.__import__",
         "importlib.import_module",
@@ -58,7 +59,7 @@ _CATEGORIES: dict[str, tuple[str, ...]] = {
         "imp.load_source",
         "imp.load_module",
     ),
-    "network": (
+    FindingCategory.NETWORK: (
         "socket.socket",
         "socket.create_connection",
         "urllib.request.urlopen",
@@ -85,8 +86,8 @@ _CATEGORIES: dict[str, tuple[str, ...]] = {
         "ftplib.FTP_TLS",
         "urllib3.PoolManager",
     ),
-    "env": ("os.environ", "os.environb", "os.getenv", "os.getenvb"),
-    "decode": (
+    FindingCategory.ENV: ("os.environ", "os.environb", "os.getenv", "os.getenvb"),
+    FindingCategory.DECODE: (
         *(
             f"base64.{f}"
             for f in """b64decode b32decode b16decode a85decode b85decode decodebytes decodestring
@@ -108,7 +109,10 @@ _CATEGORIES: dict[str, tuple[str, ...]] = {
     ),
 }
 _APIS = {api: category for category, apis in _CATEGORIES.items() for api in apis}
-_CALLED_MODULES = {"httpx": "network", "telnetlib": "network"}  # any function of these, called
+_CALLED_MODULES = {
+    "httpx": FindingCategory.NETWORK,
+    "telnetlib": FindingCategory.NETWORK,
+}  # any function of these, called
 _BUILTIN_MODULES = {"__builtins__": "builtins", "__builtin__": "builtins"}
 _IMPORTERS = frozenset(
     {"__import__", "builtins.__import__", "importlib.import_module", "importlib.__import__"}
@@ -196,7 +200,7 @@ def _literal(node: ast.expr | None, depth: int = 0) -> str | None:
     return None
 
 
-def _match(dotted: str, called: bool) -> tuple[str, str] | None:
+def _match(dotted: str, called: bool) -> tuple[FindingCategory, str] | None:
     """(category, api) for the longest known prefix of a resolved dotted name."""
     parts = dotted.split(".", _API_PARTS)[:_API_PARTS]
     for size in range(len(parts), 0, -1):
@@ -230,7 +234,7 @@ _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _push_children(node: object, stack: list[object]) -> None:
-    """ast.iter_child_nodes without the generator or the fields above (three times as fast).
+    """ast.iter_child_nodes without the generator or the fields above (this walk is hot).
     What it pushes may be None (a dict's `**` key) or, in odd trees, a plain value: the walk
     skips what is not a node."""
     kind = type(node)
@@ -302,7 +306,7 @@ class _AstScan:
                 continue
             if isinstance(node, ast.Import):
                 for alias in node.names:
-                    self.out.import_(alias.name, "import", False, node.lineno)
+                    self.out.import_(alias.name, ImportKind.IMPORT, False, node.lineno)
                     if alias.asname:
                         self.bindings[alias.asname] = alias.name
                     else:
@@ -310,7 +314,7 @@ class _AstScan:
                         self.bindings[top] = top
             elif isinstance(node, ast.ImportFrom):
                 module = "." * node.level + (node.module or "")
-                self.out.import_(module, "from", node.level > 0, node.lineno)
+                self.out.import_(module, ImportKind.FROM, node.level > 0, node.lineno)
                 if node.level == 0:
                     for alias in node.names:
                         if alias.name == "*":
@@ -419,7 +423,9 @@ class _AstScan:
                         node.value if isinstance(node.value, str) else node.value.decode("latin-1")
                     )
                     for store in credential_stores(value):
-                        self.out.finding("credentials", store, node.lineno, node.col_offset)
+                        self.out.finding(
+                            FindingCategory.CREDENTIALS, store, node.lineno, node.col_offset
+                        )
                 continue
             elif kind is ast.Expr:
                 assert isinstance(node, ast.Expr)
@@ -448,11 +454,11 @@ class _AstScan:
             if dotted in _IMPORTERS:
                 name = _literal(node.args[0]) if node.args else None
                 if name:
-                    self.out.import_(name, "dynamic", name.startswith("."), line)
+                    self.out.import_(name, ImportKind.DYNAMIC, name.startswith("."), line)
             elif dotted in _OPENERS:
                 if self._writes(node, 1):
                     self._startup_write(node.args[:1] + self._keyword(node, "file"), line, column)
-            elif dotted in _WRITERS or (hit is not None and hit[0] == "process"):
+            elif dotted in _WRITERS or (hit is not None and hit[0] == FindingCategory.PROCESS):
                 self._startup_write([*node.args, *(k.value for k in node.keywords)], line, column)
         if isinstance(func, ast.Attribute):
             if func.attr in ("write_text", "write_bytes"):
@@ -462,7 +468,7 @@ class _AstScan:
             elif func.attr == "decode" and node.args:
                 codec = _literal(node.args[0])
                 if codec is not None and codec.lower() in _PY2_CODECS:
-                    self.out.finding("decode", "str.decode", line, column)
+                    self.out.finding(FindingCategory.DECODE, "str.decode", line, column)
 
     @staticmethod
     def _keyword(node: ast.Call, name: str) -> list[ast.expr]:
@@ -488,7 +494,7 @@ class _AstScan:
     def _startup_write(self, nodes: list[ast.expr], line: int, column: int) -> None:
         location = self._startup_in(nodes)
         if location is not None:
-            self.out.finding("startup-write", location, line, column)
+            self.out.finding(FindingCategory.STARTUP_WRITE, location, line, column)
 
 
 _TS_LANGUAGE = Language(tree_sitter_python.language())
@@ -515,7 +521,7 @@ class _TreeSitterScan:
     def __init__(self, path: str, text: str) -> None:
         self.out = Collector(path, text)
         # A NUL ends tree-sitter's reading of a token; a space keeps every offset in place.
-        self.src = Source(text.replace("\x00", " ").encode("utf-8", "replace"))
+        self.src = CodeText(text.replace("\x00", " ").encode("utf-8", "replace"))
         self.bindings: dict[str, str] = {}
 
     def scan(self, problem: str) -> CodeScan:
@@ -540,12 +546,12 @@ class _TreeSitterScan:
             if node.start_byte in docstrings:
                 continue
             for store in credential_stores(_string_value(self.src, node)):
-                self._finding("credentials", store, node)
+                self._finding(FindingCategory.CREDENTIALS, store, node)
         for node in captures.get("exec", []):
-            self._finding("eval", "exec", node)
+            self._finding(FindingCategory.EVAL, "exec", node)
         return self.out.scan([problem])
 
-    def _finding(self, category: str, api: str, node: Node) -> None:
+    def _finding(self, category: FindingCategory, api: str, node: Node) -> None:
         self.out.finding(category, api, node.start_point.row + 1, node.start_point.column)
 
     def _import(self, node: Node) -> None:
@@ -559,11 +565,11 @@ class _TreeSitterScan:
                 module = self.src.text(name)
                 top = module.split(".")[0]
                 self.bindings[top] = top
-            self.out.import_(module, "import", False, line)
+            self.out.import_(module, ImportKind.IMPORT, False, line)
 
     def _from(self, node: Node) -> None:
         module = "".join(self.src.text(node.child_by_field_name("module_name")).split())
-        self.out.import_(module, "from", module.startswith("."), node.start_point.row + 1)
+        self.out.import_(module, ImportKind.FROM, module.startswith("."), node.start_point.row + 1)
         if module.startswith("."):
             return
         if any(child.type == "wildcard_import" for child in node.children):
@@ -603,20 +609,24 @@ class _TreeSitterScan:
         args = list(arguments.named_children) if arguments is not None else []
         first = _string_value(self.src, args[0]) if args and args[0].type == "string" else None
         if dotted in _IMPORTERS and first:
-            self.out.import_(first, "dynamic", first.startswith("."), node.start_point.row + 1)
+            self.out.import_(
+                first, ImportKind.DYNAMIC, first.startswith("."), node.start_point.row + 1
+            )
         elif dotted.endswith(".decode") and first is not None and first.lower() in _PY2_CODECS:
-            self._finding("decode", "str.decode", node)
+            self._finding(FindingCategory.DECODE, "str.decode", node)
         hit = _match(dotted, True)
         writes = (
-            dotted in _OPENERS or dotted in _WRITERS or (hit is not None and hit[0] == "process")
+            dotted in _OPENERS
+            or dotted in _WRITERS
+            or (hit is not None and hit[0] == FindingCategory.PROCESS)
         )
         if writes and arguments is not None:
             location = startup_location(self.src.head(arguments))
             if location is not None:
-                self._finding("startup-write", location, node)
+                self._finding(FindingCategory.STARTUP_WRITE, location, node)
 
 
-def _string_value(src: Source, node: Node) -> str:
+def _string_value(src: CodeText, node: Node) -> str:
     text = src.text(node)
     m = _TS_STRING.match(text)
     return m.group(2) if m else text

@@ -10,15 +10,13 @@ import re
 import tomllib
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from malgraph.analysis.features import Dependency, InstallHook, Manifest
+from malgraph.analysis.manifest_types import Found
 from malgraph.artifacts.archives import Member
-
-if TYPE_CHECKING:  # only for annotations: manifests.py imports this module
-    from malgraph.analysis.manifests import Found
+from malgraph.core.code import Dependency, InstallHook, Manifest
 
 ECOSYSTEM = "PyPI"
 

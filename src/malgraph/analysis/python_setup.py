@@ -8,9 +8,8 @@ import re
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from malgraph.analysis.features import InstallHook, Manifest
+from malgraph.analysis.manifest_types import Found
 from malgraph.analysis.python_manifest import (
     ECOSYSTEM,
     add_requirement,
@@ -19,9 +18,7 @@ from malgraph.analysis.python_manifest import (
     requirement_lines,
 )
 from malgraph.artifacts.archives import Member
-
-if TYPE_CHECKING:  # only for annotations: manifests.py imports this module
-    from malgraph.analysis.manifests import Found
+from malgraph.core.code import InstallHook, Manifest
 
 SETUP_CALLS = frozenset(
     {

@@ -11,10 +11,10 @@ import re
 import tree_sitter_ruby
 from tree_sitter import Language, Node, Query
 
-from malgraph.analysis.languages import (
+from malgraph.analysis.scanning import (
     CodeScan,
+    CodeText,
     Collector,
-    Source,
     credential_stores,
     first_error_line,
     hit_spans,
@@ -24,6 +24,7 @@ from malgraph.analysis.languages import (
     startup_location,
     words_pattern,
 )
+from malgraph.core.kinds import FindingCategory, ImportKind
 
 _LANGUAGE = Language(tree_sitter_ruby.language())
 _QUERY = Query(
@@ -51,13 +52,13 @@ _DECODERS = {f"Base64.{f}" for f in ("decode64", "strict_decode64", "urlsafe_dec
     "Zlib.gunzip",
 }
 _SCOPES = {
-    "Net::HTTP": "network",
-    "Net::HTTPS": "network",
-    "Net::FTP": "network",
-    "Net::SMTP": "network",
-    "Net::Telnet": "network",
-    "Zlib::Inflate": "decode",
-    "Zlib::GzipReader": "decode",
+    "Net::HTTP": FindingCategory.NETWORK,
+    "Net::HTTPS": FindingCategory.NETWORK,
+    "Net::FTP": FindingCategory.NETWORK,
+    "Net::SMTP": FindingCategory.NETWORK,
+    "Net::Telnet": FindingCategory.NETWORK,
+    "Zlib::Inflate": FindingCategory.DECODE,
+    "Zlib::GzipReader": FindingCategory.DECODE,
 }
 _WRITERS = {"File.write", "IO.write", "File.binwrite"} | {
     f"FileUtils.{f}" for f in ("cp", "copy", "mv", "move", "ln_s", "install")
@@ -91,10 +92,10 @@ def scan_ruby(path: str, text: str) -> CodeScan:
         scan.call(node)
     for node in captures.get("subshell", []):
         body = scan.src.head(node)
-        scan.finding("process", "%x" if body.startswith("%") else "backticks", node)
+        scan.finding(FindingCategory.PROCESS, "%x" if body.startswith("%") else "backticks", node)
         location = startup_location(body)
         if location is not None:
-            scan.finding("startup-write", location, node)
+            scan.finding(FindingCategory.STARTUP_WRITE, location, node)
     for node in captures.get("scope", []):
         parts = "".join(scan.src.text(node).split()).lstrip(":").split("::")
         category = _SCOPES.get("::".join(parts[:2]))
@@ -109,12 +110,12 @@ def scan_ruby(path: str, text: str) -> CodeScan:
         ):
             continue  # `Foo::Socket` is someone else's Socket
         name = scan.src.text(node)
-        scan.finding("env" if name == "ENV" else "network", name, node)
+        scan.finding(FindingCategory.ENV if name == "ENV" else FindingCategory.NETWORK, name, node)
     for node in captures.get("string", []):
         stores = credential_stores(scan.src.text(node))
         if stores and not scan.is_required(node):  # (second: parents cost a walk from the root)
             for store in stores:
-                scan.finding("credentials", store, node)
+                scan.finding(FindingCategory.CREDENTIALS, store, node)
     problems = []
     if tree.root_node.has_error:
         line = first_error_line(tree.root_node)
@@ -123,7 +124,7 @@ def scan_ruby(path: str, text: str) -> CodeScan:
     return scan.out.scan(problems)
 
 
-def _literal(src: Source, node: Node | None) -> str | None:
+def _literal(src: CodeText, node: Node | None) -> str | None:
     """A string literal's content, unless it interpolates."""
     if node is None or node.type != "string":
         return None
@@ -135,9 +136,9 @@ def _literal(src: Source, node: Node | None) -> str | None:
 class _Scan:
     def __init__(self, path: str, text: str, source: bytes) -> None:
         self.out = Collector(path, text)
-        self.src = Source(source)
+        self.src = CodeText(source)
 
-    def finding(self, category: str, api: str, node: Node) -> None:
+    def finding(self, category: FindingCategory, api: str, node: Node) -> None:
         self.out.finding(category, api, node.start_point.row + 1, node.start_point.column)
 
     def is_required(self, node: Node) -> bool:
@@ -156,59 +157,66 @@ class _Scan:
             receiver_node is None or self.src.text(receiver_node) != "Open3"
         ):
             return  # most calls: nothing below can match
-        receiver: str | None = None
-        if receiver_node is not None:
-            # Only names matter (`IO`, `Net::HTTP`, `binding`); reading long receivers, such as
-            # a chain of 10,000 calls, would make the scan quadratic.
-            simple = (
-                receiver_node.type in _NAMES
-                and receiver_node.end_byte - receiver_node.start_byte < 100
-            )
-            receiver = "".join(self.src.text(receiver_node).split()) if simple else "?"
+        receiver = self._receiver(receiver_node)
         args_node = node.child_by_field_name("arguments")
         args = [a for a in args_node.named_children if a.type != "comment"] if args_node else []
         name = f"{receiver}.{method}" if receiver is not None else method
         first = _literal(self.src, args[0]) if args else None
-        line = node.start_point.row + 1
 
         if receiver in _KERNEL and method in ("require", "require_relative", "load"):
             if first is not None:
                 relative = method == "require_relative" or first.startswith(("./", "../"))
-                self.out.import_(first, method, relative, line)
+                self.out.import_(first, ImportKind(method), relative, node.start_point.row + 1)
             elif args and method != "require_relative":
-                self.finding("dynamic-import", method, node)
+                self.finding(FindingCategory.DYNAMIC_IMPORT, method, node)
             return
-        category: str | None = None
-        if (
-            (receiver in _KERNEL and method in ("system", "exec", "spawn"))
-            or name in _PROCESS
-            or receiver == "Open3"
-        ):
-            category = "process"
-        elif (receiver in _KERNEL and method == "eval") or name == "binding.eval":
-            category = "eval"
-        elif method in _EVALS:
-            category, name = "eval", method
-        elif name == "URI.open" or (
-            receiver in _KERNEL
-            and method == "open"
-            and first is not None
-            and first.startswith(("http://", "https://", "ftp://"))
-        ):
-            category = "network"
-        elif name in _DECODERS:
-            category = "decode"
-        elif method in ("unpack", "unpack1") and first and _UNPACK_FORMATS.fullmatch(first):
-            category, name = "decode", f"{method}('{first}')"
-        elif method == "pack" and first and _PACK_FORMATS.fullmatch(first):
-            category, name = "decode", f"pack('{first}')"
+        category, name = _category(receiver, method, name, first)
         if category is not None:
             self.finding(category, name, node)
-        writes = name in _WRITERS or category == "process"
+        writes = name in _WRITERS or category == FindingCategory.PROCESS
         if name in _OPENERS and len(args) > 1:
             mode = _literal(self.src, args[1])
             writes = mode is not None and any(c in mode for c in "wa+")
         if writes and args_node is not None:
             location = startup_location(self.src.head(args_node))
             if location is not None:
-                self.finding("startup-write", location, node)
+                self.finding(FindingCategory.STARTUP_WRITE, location, node)
+
+    def _receiver(self, node: Node | None) -> str | None:
+        """A call's receiver as a name (`IO`, `Net::HTTP`, `binding`), '?' for anything else."""
+        if node is None:
+            return None
+        # Only names matter; reading long receivers, such as a chain of 10,000 calls, would make
+        # the scan quadratic.
+        simple = node.type in _NAMES and node.end_byte - node.start_byte < 100
+        return "".join(self.src.text(node).split()) if simple else "?"
+
+
+def _category(
+    receiver: str | None, method: str, name: str, first: str | None
+) -> tuple[FindingCategory | None, str]:
+    """The finding category of a call (None: not sensitive) and the API name it is filed under."""
+    if (
+        (receiver in _KERNEL and method in ("system", "exec", "spawn"))
+        or name in _PROCESS
+        or receiver == "Open3"
+    ):
+        return FindingCategory.PROCESS, name
+    if (receiver in _KERNEL and method == "eval") or name == "binding.eval":
+        return FindingCategory.EVAL, name
+    if method in _EVALS:
+        return FindingCategory.EVAL, method
+    if name == "URI.open" or (
+        receiver in _KERNEL
+        and method == "open"
+        and first is not None
+        and first.startswith(("http://", "https://", "ftp://"))
+    ):
+        return FindingCategory.NETWORK, name
+    if name in _DECODERS:
+        return FindingCategory.DECODE, name
+    if method in ("unpack", "unpack1") and first and _UNPACK_FORMATS.fullmatch(first):
+        return FindingCategory.DECODE, f"{method}('{first}')"
+    if method == "pack" and first and _PACK_FORMATS.fullmatch(first):
+        return FindingCategory.DECODE, f"pack('{first}')"
+    return None, name

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from malgraph.analysis.features import Dependency, InstallHook, Manifest
+from malgraph.analysis.manifest_types import Found
 from malgraph.artifacts.archives import Member
-
-if TYPE_CHECKING:  # only for annotations: manifests.py imports this module
-    from malgraph.analysis.manifests import Found
+from malgraph.core.code import Dependency, InstallHook, Manifest
 
 ECOSYSTEM = "RubyGems"
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from malgraph.artifacts.local import name_version_readings
-from malgraph.sources.datadog import INTENTS, sample_place
+from malgraph.core.datadog_samples import INTENTS, sample_place
 
 _SUFFIX_ECOSYSTEMS = ((".whl", "PyPI"), (".gem", "RubyGems"))
 _LOOSE_NAME = re.compile(r"[-_.]+")
@@ -63,7 +63,7 @@ def _version_like(text: str) -> bool:
 
 
 def _datadog_sample(parts: Sequence[str]) -> PathReading | None:
-    """A sample of DataDog's tree (its layout is read by sources.datadog), found by the last
+    """A sample of DataDog's tree (its layout is read by core.datadog_samples), found by the last
     intent folder on the path."""
     intent = next((i for i in range(len(parts) - 1, -1, -1) if parts[i] in INTENTS), None)
     if intent is None or intent < 1 or len(parts) - intent < 4:

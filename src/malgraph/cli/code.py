@@ -10,10 +10,8 @@ from typing import Annotated
 
 import typer
 
-from malgraph.analysis.analyze import Analysis, analyze_archive
-from malgraph.analysis.runner import MAX_ARCHIVE_BYTES, analyze_stored
+from malgraph.analysis.analyze import analyze_archive
 from malgraph.artifacts.cache import cache_for
-from malgraph.artifacts.fetch import FETCHABLE, fetch_from_registries, register_local
 from malgraph.artifacts.registries import DEFAULT_MIRRORS, Downloader
 from malgraph.cli.application import app, err, open_store, out
 from malgraph.cli.options import jobs_option
@@ -21,14 +19,17 @@ from malgraph.cli.output import Format, JsonAlias, OutputOption, chosen, print_j
 from malgraph.cli.paths import readable_file, readable_folder
 from malgraph.cli.progress import bar
 from malgraph.cli.safe import shown
+from malgraph.core.code import Analysis
 from malgraph.core.errors import InputError
+from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES, analyze_stored
+from malgraph.pipeline.fetch_code import FETCHABLE, fetch_from_registries, register_local
 from malgraph.sources.inputs import display_path
 
 SHOWN = 20
 
 
 class FetchEcosystem(StrEnum):
-    """An ecosystem `fetch` can get code from (artifacts.fetch.FETCHABLE)."""
+    """An ecosystem `fetch` can get code from (pipeline.fetch_code.FETCHABLE)."""
 
     NPM = "npm"
     PYPI = "PyPI"

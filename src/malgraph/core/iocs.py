@@ -11,10 +11,12 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from malgraph.core.kinds import IocKind
+
 
 @dataclass(frozen=True, slots=True)
 class Ioc:
-    kind: str  # url, webhook, domain, ip, md5, sha1, sha256 or wallet
+    kind: IocKind
     value: str  # normalised: the node's key
     as_written: str  # exactly as found, so a reader can find it again (possibly defanged)
 
@@ -38,7 +40,7 @@ _IPV6 = re.compile(
     r"(?<![\w:.])(?=[0-9a-fA-F:]*[0-9])[0-9a-fA-F]*(?::[0-9a-fA-F]*){2,7}(?![\w:]|\.[0-9a-fA-F])"
 )
 _HASH = re.compile(r"(?<!\w)(?:[0-9a-fA-F]{64}|[0-9a-fA-F]{40}|[0-9a-fA-F]{32})(?!\w)")
-_HASH_KINDS = {32: "md5", 40: "sha1", 64: "sha256"}
+_HASH_KINDS = {32: IocKind.MD5, 40: IocKind.SHA1, 64: IocKind.SHA256}
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 # 0x+64 hex (a transaction hash) fails the 40-hex branch at its lookahead and is dropped.
 _WALLET = re.compile(
@@ -78,7 +80,7 @@ def iocs_in_text(text: str) -> list[Ioc]:
     flat, src = _refang(text)
     found: list[tuple[int, Ioc]] = []
 
-    def add(start: int, end: int, kind: str, value: str) -> None:
+    def add(start: int, end: int, kind: IocKind, value: str) -> None:
         found.append((start, Ioc(kind, value, text[src[start] : src[end]])))
 
     pieces, last = [], 0
@@ -94,12 +96,12 @@ def iocs_in_text(text: str) -> list[Ioc]:
     for m in _DOMAIN.finditer(masked):
         name, path = m[1].lower(), _trim(m[2] or "")
         if _WEBHOOK.match(name + path):  # webhooks are https-only services
-            add(m.start(), m.start(2) + len(path), "webhook", f"https://{name}{path}")
+            add(m.start(), m.start(2) + len(path), IocKind.WEBHOOK, f"https://{name}{path}")
         elif _domain_ok(name, defanged=text[src[m.start()] : src[m.end(1)]] != m[1]):
-            add(m.start(), m.end(1), "domain", name)
+            add(m.start(), m.end(1), IocKind.DOMAIN, name)
     for m in (*_IPV4.finditer(masked), *_IPV6.finditer(masked)):
         if _ip_ok(m[0]):
-            add(m.start(), m.end(), "ip", m[0])
+            add(m.start(), m.end(), IocKind.IP, m[0])
     for m in _HASH.finditer(masked):
         # An all-digit run is a number and an all-letter run a word far more often than a hash.
         if re.search("[0-9]", m[0]) and re.search("[a-fA-F]", m[0]):
@@ -107,11 +109,15 @@ def iocs_in_text(text: str) -> list[Ioc]:
     for m in _WALLET.finditer(flat):
         version = _BASE58_VERSIONS.get(m[0][0])
         if version is None or _base58check(m[0], version):
-            add(m.start(), m.end(), "wallet", m[0])
-    hosts = {urlsplit(ioc.value).hostname for _, ioc in found if ioc.kind in ("url", "webhook")}
+            add(m.start(), m.end(), IocKind.WALLET, m[0])
+    hosts = {
+        urlsplit(ioc.value).hostname
+        for _, ioc in found
+        if ioc.kind in (IocKind.URL, IocKind.WEBHOOK)
+    }
     ordered = sorted(found, key=lambda pair: pair[0])
     # A domain that is also a URL's host is already in the graph through the URL.
-    return _unique(i for _, i in ordered if i.kind != "domain" or i.value not in hosts)
+    return _unique(i for _, i in ordered if i.kind != IocKind.DOMAIN or i.value not in hosts)
 
 
 def iocs_from_osv(field: object) -> list[Ioc]:
@@ -135,10 +141,10 @@ def _classify(value: str, key: str) -> tuple[Ioc, ...]:
     flat = _refang(value)[0]
     if key == "urls" and "://" not in flat:
         as_url = iocs_in_text("http://" + value)
-        if as_url and as_url[0].kind == "url":
+        if as_url and as_url[0].kind == IocKind.URL:
             return (replace(as_url[0], as_written=value),)
     if key in _DOMAIN_KEYS and (m := _DOMAIN.fullmatch(flat)) and not m[2]:
-        return (Ioc("domain", m[1].lower(), value),)
+        return (Ioc(IocKind.DOMAIN, m[1].lower(), value),)
     return tuple(found)  # e.g. "5.6.7.8:443" or "sha256:<hex>": the IoCs inside
 
 
@@ -169,7 +175,7 @@ def _trim(url: str) -> str:
     return url
 
 
-def _url(url: str) -> tuple[str, str] | None:
+def _url(url: str) -> tuple[IocKind, str] | None:
     """(kind, normalised URL), or None when the URL has no plausible internet host."""
     try:
         parts = urlsplit(url)
@@ -183,7 +189,7 @@ def _url(url: str) -> tuple[str, str] | None:
     cut = hostport.find("]") + 1 if hostport.startswith("[") else len(hostport.split(":")[0])
     netloc = userinfo + at + hostport[:cut].lower().rstrip(".") + hostport[cut:]
     rest = url[url.index("//") + 2 + len(parts.netloc) :]
-    kind = "webhook" if _WEBHOOK.match(host + parts.path) else "url"
+    kind = IocKind.WEBHOOK if _WEBHOOK.match(host + parts.path) else IocKind.URL
     return kind, f"{parts.scheme.lower()}://{netloc}{rest}"
 
 

@@ -55,3 +55,75 @@ class LabelKind(StrEnum):
     DEPENDENCY = "dependency"  # a dependency graph's packages
     DEPENDS_ON = "depends-on"  # one pair of it: from depends on to
     COEXISTING = "co-existing"  # the packages one report names
+
+
+class IocKind(StrEnum):
+    """What an indicator of compromise is (the `iocs.kind` column)."""
+
+    URL = "url"
+    WEBHOOK = "webhook"  # a URL of a chat service's incoming webhook (Discord, Slack, Telegram)
+    DOMAIN = "domain"
+    IP = "ip"
+    MD5 = "md5"
+    SHA1 = "sha1"
+    SHA256 = "sha256"
+    WALLET = "wallet"  # a cryptocurrency address
+
+
+class ArtifactKind(StrEnum):
+    """Where a package's code came from (the `artifacts.kind` column; a DataDog sample's kind
+    names its intent folder after it: `datadog-sample (malicious_intent)`)."""
+
+    DATADOG_SAMPLE = "datadog-sample"
+    REGISTRY = "registry"
+    LOCAL_ARCHIVE = "local-archive"
+
+
+class AnalysisStatus(StrEnum):
+    """How far static analysis read an archive (the `code_analyses.status` column)."""
+
+    OK = "ok"
+    CAPPED = "capped"  # a cap stopped reading: the features are of what was read
+    BROKEN = "broken"  # corruption stopped reading: the features are of what was read
+    UNREADABLE = "unreadable"  # nothing could be read
+
+
+class FindingCategory(StrEnum):
+    """The kind of sensitive behaviour a code finding shows (`Finding.category`)."""
+
+    PROCESS = "process"
+    EVAL = "eval"
+    DYNAMIC_IMPORT = "dynamic-import"
+    NETWORK = "network"
+    STARTUP_WRITE = "startup-write"
+    ENV = "env"
+    CREDENTIALS = "credentials"
+    DECODE = "decode"
+
+
+class ObfuscationKind(StrEnum):
+    """A sign that a file was made hard to read (`ObfuscationSign.sign`)."""
+
+    HIGH_ENTROPY = "high-entropy"
+    LONG_ENCODED_STRING = "long-encoded-string"
+    MINIFIED = "minified"
+
+
+class CodeLanguage(StrEnum):
+    """A language whose code the analysers parse (the `code_files.language` column)."""
+
+    PYTHON = "python"
+    JAVASCRIPT = "javascript"  # TypeScript included
+    RUBY = "ruby"
+
+
+class ImportKind(StrEnum):
+    """How code imports a module (`Import.kind`, the `code_imports.kind` column)."""
+
+    IMPORT = "import"  # Python `import m`
+    FROM = "from"  # Python `from m import x`
+    DYNAMIC = "dynamic"  # `importlib.import_module('m')`, `__import__`, JavaScript `import('m')`
+    REQUIRE = "require"  # JavaScript `require('m')`, Ruby `require 'm'`
+    ESM = "esm"  # JavaScript `import x from 'm'`, `export ... from 'm'`
+    REQUIRE_RELATIVE = "require_relative"  # Ruby
+    LOAD = "load"  # Ruby `load 'file.rb'`

@@ -24,7 +24,6 @@ from pathlib import Path
 import orjson
 
 from malgraph.analysis.archive_identity import Identity, Unplaced, identify
-from malgraph.analysis.runner import MAX_ARCHIVE_BYTES
 from malgraph.artifacts.cache import Cache
 from malgraph.artifacts.layouts import read_place
 from malgraph.artifacts.local import ARCHIVE_SUFFIXES
@@ -32,6 +31,7 @@ from malgraph.core.errors import InputError, RejectedInput
 from malgraph.core.identity import canonical_name, canonical_version, ecosystem_of
 from malgraph.core.model import Artifact, Document, Problem
 from malgraph.core.source_names import SourceEntry
+from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES
 from malgraph.pipeline.relate import refresh_mentions
 from malgraph.sources.base import claim
 from malgraph.sources.inputs import InputFile, display_path

@@ -13,20 +13,14 @@ an artifact (by hash and place; never opened here), and its date is DataDog's de
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Sequence
 from pathlib import PurePath
-from urllib.parse import unquote
 
 import orjson
 
-from malgraph.core.dates import normalise_time
+from malgraph.core.datadog_samples import ECOSYSTEMS, INTENTS, sample_place
 from malgraph.core.model import Artifact, Document, Problem, Record, Scope
 from malgraph.sources.base import claim, file_time
 from malgraph.sources.inputs import InputFile, display_path
-
-ECOSYSTEMS = {"npm": "npm", "pypi": "PyPI"}
-INTENTS = ("malicious_intent", "compromised_lib")
 
 
 class DataDogSource:
@@ -67,21 +61,6 @@ class DataDogSource:
             (),
             tuple(rejected),
         )
-
-
-_DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})")
-
-
-def sample_place(parts: Sequence[str], intent: int) -> tuple[str | None, str, str, str | None]:
-    """(ecosystem or None, name, version, detection date) of the sample at `parts`, whose
-    intent folder is `parts[intent]`: `@scope@name` folders read as `@scope/name`."""
-    eco = ECOSYSTEMS.get(parts[intent - 1].lower())
-    name, version = "/".join(parts[intent + 1 : -2]), parts[-2]
-    if name.startswith("@") and "/" not in name and "@" in name[1:]:
-        name = "@" + name[1:].replace("@", "/", 1)  # "@scope@name" -> "@scope/name"
-    date = _DATE.match(parts[-1])
-    detected = normalise_time("-".join(date.groups())) if date else None
-    return eco, unquote(name), version, detected  # "%40scope%2Fname" too
 
 
 def _sample(path: PurePath, item: InputFile, sha256: str) -> Document | Problem:

@@ -10,8 +10,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from malgraph.analysis.analyze import Analysis
-from malgraph.analysis.features import ANALYZER_VERSION
+from malgraph.core.code import ANALYZER_VERSION, Analysis
 from malgraph.core.identity import canonical_name, canonical_version
 
 

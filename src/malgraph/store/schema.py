@@ -210,13 +210,13 @@ MIGRATIONS: list[str] = [
     -- One row per archive content analysed; the same bytes are analysed once.
     CREATE TABLE code_analyses (
         sha256 TEXT PRIMARY KEY,
-        analyzer INTEGER NOT NULL,    -- analysis.features.ANALYZER_VERSION
+        analyzer INTEGER NOT NULL,    -- core.code.ANALYZER_VERSION
         status TEXT NOT NULL,         -- ok, capped (a cap stopped reading), broken, unreadable
         format TEXT,
         reason TEXT,                  -- why capped or unreadable
         skipped TEXT NOT NULL,        -- JSON [[path, reason]]: members refused
         problems TEXT NOT NULL,       -- JSON list: files not fully parsed
-        manifests TEXT NOT NULL,      -- JSON, as analysis.features
+        manifests TEXT NOT NULL,      -- JSON, as core.code
         install_hooks TEXT NOT NULL,
         findings TEXT NOT NULL,
         obfuscation TEXT NOT NULL,

@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from malgraph.analysis.analyze import Analysis, analyze_archive
+from malgraph.analysis.analyze import analyze_archive
 from malgraph.artifacts.cache import Cache
+from malgraph.core.code import Analysis
 from malgraph.core.dates import now_utc
+from malgraph.core.kinds import AnalysisStatus
 from malgraph.store import Store
 from malgraph.store.code import archives_to_analyze, save_analysis
 
@@ -24,7 +26,7 @@ COMMIT_EVERY = 50  # results per transaction: fewer commits, and a kill loses li
 @dataclass
 class AnalyzeSummary:
     analyzed: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
+    by_status: dict[AnalysisStatus, int] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)  # sha256: no readable copy found
 
 
@@ -87,7 +89,7 @@ def analyze_one(task: tuple[str, list[str]]) -> tuple[str, Analysis | None]:
                 continue
             if place.stat().st_size > MAX_ARCHIVE_BYTES:
                 reason = f"archive over {MAX_ARCHIVE_BYTES >> 20} MiB, not read"
-                return sha256, Analysis("unreadable", None, reason, (), None)
+                return sha256, Analysis(AnalysisStatus.UNREADABLE, None, reason, (), None)
             data = place.read_bytes()
         except OSError:
             continue

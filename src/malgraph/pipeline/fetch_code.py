@@ -14,6 +14,7 @@ from malgraph.artifacts.local import local_archives
 from malgraph.artifacts.registries import Downloader, FetchResult, fetch
 from malgraph.core.dates import now_utc
 from malgraph.core.errors import InputError
+from malgraph.core.kinds import ArtifactKind
 from malgraph.store import Store
 from malgraph.store.code import (
     VersionRef,
@@ -82,7 +83,13 @@ def _record(
             )
         if download and sha256:
             add_artifact(
-                db, version.id, download.registry, sha256, download.url, "registry", now_utc()
+                db,
+                version.id,
+                download.registry,
+                sha256,
+                download.url,
+                ArtifactKind.REGISTRY,
+                now_utc(),
             )
     if download:
         summary.fetched += 1
@@ -141,7 +148,7 @@ def register_local(
                     source,
                     sha256,
                     str(archive.path.resolve()),
-                    "local-archive",
+                    ArtifactKind.LOCAL_ARCHIVE,
                     now_utc(),
                 )
             summary.registered += 1

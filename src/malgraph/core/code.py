@@ -1,8 +1,19 @@
-"""What static analysis finds in one artifact: plain frozen values, stored as they are."""
+"""What static analysis finds in one artifact: plain frozen values, stored as they are. They
+live in core because the analysers make them and the store keeps them, and neither of those
+imports the other."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from malgraph.core.kinds import (
+    AnalysisStatus,
+    CodeLanguage,
+    FindingCategory,
+    ImportKind,
+    IocKind,
+    ObfuscationKind,
+)
 
 # Bump when extraction changes, so `malgraph analyze` redoes artifacts analysed by older rules.
 ANALYZER_VERSION = 3  # 2: snippets of imports and dependencies; 3: IoCs not from docs
@@ -13,7 +24,7 @@ class FileFacts:
     path: str
     sha256: str
     size: int
-    language: str | None  # python, javascript, ruby; None for anything else
+    language: CodeLanguage | None  # None for anything else
     normalised_sha256: str | None  # of the file's normalised token stream (code files only)
     tokens: int  # length of that stream
 
@@ -52,7 +63,7 @@ class InstallHook:
 @dataclass(frozen=True, slots=True)
 class Import:
     module: str  # as written: 'os.path', 'child_process', 'node:fs', '@scope/pkg/sub', './x'
-    kind: str  # import, from, require, esm, dynamic, require_relative
+    kind: ImportKind
     relative: bool
     file: str
     line: int
@@ -61,8 +72,7 @@ class Import:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    category: str  # process, eval, dynamic-import, network, startup-write, env, credentials,
-    # decode
+    category: FindingCategory
     api: str  # e.g. 'subprocess.Popen', 'child_process.exec', 'eval', 'base64.b64decode'
     file: str
     line: int
@@ -71,7 +81,7 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class CodeIoc:
-    kind: str  # as malgraph.core.iocs: url, webhook, domain, ip, ...
+    kind: IocKind  # url, webhook, domain or ip: the kinds code is searched for
     value: str
     as_written: str
     file: str
@@ -80,7 +90,7 @@ class CodeIoc:
 
 @dataclass(frozen=True, slots=True)
 class ObfuscationSign:
-    sign: str  # high-entropy, long-encoded-string, minified
+    sign: ObfuscationKind
     file: str
     line: int | None
     value: float  # entropy in bits per byte, string length, or longest line
@@ -99,3 +109,12 @@ class Features:
     obfuscation: tuple[ObfuscationSign, ...]
     tokens: str  # normalised token stream of all code files, space-separated, files by path
     problems: tuple[str, ...]  # '<file>: <reason>' for files that could not be fully parsed
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    status: AnalysisStatus
+    format: str | None
+    reason: str | None
+    skipped: tuple[tuple[str, str], ...]  # (path, reason) of members refused
+    features: Features | None
