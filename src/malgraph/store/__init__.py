@@ -11,6 +11,7 @@ from pathlib import Path
 
 from malgraph.core.errors import StoreError
 from malgraph.store.schema import MIGRATIONS
+from malgraph.store.writer import Writer
 
 PAPER_READER_CHANGED = 10  # the schema from which paper documents are read as they are now
 
@@ -28,6 +29,7 @@ class Store:
         """Open the store at `path`, made (with `create`) when there is none yet; StoreError
         says why a path cannot be a store, and what to do."""
         self.path = Path(path)
+        self.upgraded_from: int | None = None  # the schema of an older store opened here
         _check_place(self.path, create)
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so batches are explicit.
@@ -72,17 +74,12 @@ class Store:
         if 0 < version < PAPER_READER_CHANGED:
             # Its paper documents were read by an older reader (source-report rows as claims,
             # no report links, sites, labelling or rows as given): read them again next time.
-            from malgraph.store.writer import Writer
-
             with self.transaction():
                 Writer(self.db).forget_feed("paper")
         if 0 < version < len(MIGRATIONS):
-            # An older store: its sources become labels of the reporters they name now.
-            from malgraph.core.source_names import SourceNames
-            from malgraph.store.labels import repoint, stored_table
-
-            with self.transaction():
-                repoint(self.db, SourceNames(stored_table(self.db)))
+            # Its sources become labels of the reporters they name now: that moves claims
+            # between sources, so it is left to the caller, which relates them (pipeline.store).
+            self.upgraded_from = version
 
     @property
     def schema_version(self) -> int:
