@@ -370,54 +370,59 @@ def osv_document(raw: bytes, path: str, sha256: str) -> Document | Problem:
         return head
     records, warnings = [], list(head.warnings)
     for entry in doc["affected"]:
-        eco = ecosystem_of(entry["package"]["ecosystem"])
-        if not eco.known:
+        if not ecosystem_of(entry["package"]["ecosystem"]).known:
             warnings.append(_unknown_ecosystem(entry))
-        given = entry["package"]["name"]
-        versions = entry.get("versions") or []
-        ranges = entry.get("ranges") or []
-        origins = tuple(
-            Record(
-                source=o.source,
-                source_record_id=o.id,
-                ecosystem=eco.name,
-                ecosystem_known=eco.known,
-                name_given=given,
-                scope=Scope(_scope(o.versions, o.ranges)),
-                versions=tuple(o.versions),
-                ranges=tuple(o.ranges),
-                modified=o.modified,
-                withdrawn=head.withdrawn,
-                imported=o.imported,
-                raw_sha256=o.sha256,
-            )
-            for o in head.origins
-        )
-        records.append(
-            Record(
-                source=head.feed,
-                source_record_id=head.id,
-                ecosystem=eco.name,
-                ecosystem_known=eco.known,
-                name_given=given,
-                scope=Scope(_scope(versions, ranges)),
-                versions=tuple(versions),
-                ranges=tuple(ranges),
-                published=head.published,
-                modified=head.modified,
-                withdrawn=head.withdrawn,
-                aliases=tuple(doc.get("aliases") or ()),
-                references=tuple(Reference(r["type"], r["url"]) for r in head.references),
-                credits=tuple(doc.get("credits") or ()),
-                iocs=head.iocs,
-                summary=doc.get("summary"),
-                details=doc.get("details"),
-                raw_sha256=sha256,
-                origins=origins,
-            )
-        )
+        records.append(_affected_record(head, doc, entry, sha256))
     return Document(
         path, sha256, head.feed, head.id, head.modified, tuple(records), tuple(warnings)
+    )
+
+
+def _affected_record(
+    head: _Header, doc: dict[str, Any], entry: dict[str, Any], sha256: str
+) -> Record:
+    """The feed's Record of one affected package, its origins' claims under it."""
+    eco = ecosystem_of(entry["package"]["ecosystem"])
+    given = entry["package"]["name"]
+    versions = entry.get("versions") or []
+    ranges = entry.get("ranges") or []
+    origins = tuple(
+        Record(
+            source=o.source,
+            source_record_id=o.id,
+            ecosystem=eco.name,
+            ecosystem_known=eco.known,
+            name_given=given,
+            scope=Scope(_scope(o.versions, o.ranges)),
+            versions=tuple(o.versions),
+            ranges=tuple(o.ranges),
+            modified=o.modified,
+            withdrawn=head.withdrawn,
+            imported=o.imported,
+            raw_sha256=o.sha256,
+        )
+        for o in head.origins
+    )
+    return Record(
+        source=head.feed,
+        source_record_id=head.id,
+        ecosystem=eco.name,
+        ecosystem_known=eco.known,
+        name_given=given,
+        scope=Scope(_scope(versions, ranges)),
+        versions=tuple(versions),
+        ranges=tuple(ranges),
+        published=head.published,
+        modified=head.modified,
+        withdrawn=head.withdrawn,
+        aliases=tuple(doc.get("aliases") or ()),
+        references=tuple(Reference(r["type"], r["url"]) for r in head.references),
+        credits=tuple(doc.get("credits") or ()),
+        iocs=head.iocs,
+        summary=doc.get("summary"),
+        details=doc.get("details"),
+        raw_sha256=sha256,
+        origins=origins,
     )
 
 
