@@ -18,11 +18,11 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import malgraph.pipeline.duplicated as duplicated
 from malgraph.core.errors import RejectedInput
 from malgraph.core.model import Document, Problem
 from malgraph.core.rows import DocumentRows, InputFileRow
 from malgraph.core.source_names import SourceEntry
-from malgraph.pipeline.duplicated import repoint, write_batch
 from malgraph.relations.coexisting import refresh_mentions
 from malgraph.sources import SOURCES
 from malgraph.sources.inputs import InputFile, ReadError, read_capped, walk, zip_members
@@ -190,7 +190,8 @@ class _Batches:
         per_batch = nullcontext() if self.strict else self.store.transaction()
         try:
             with per_batch:
-                self.report.outcomes.update(write_batch(self.writer, self.batch).outcomes)
+                written = duplicated.write_batch(self.writer, self.batch)
+                self.report.outcomes.update(written.outcomes)
                 for archive in self.finished_zips:
                     if archive.path not in self.zips_with_problems:
                         sha256 = _file_sha256(archive.path)
@@ -235,7 +236,7 @@ def ingest(
     report = IngestReport()
     with store.transaction():
         names = source_names(store.db, source_aliases)
-        report.repointed = repoint(store.db, names)
+        report.repointed = duplicated.repoint(store.db, names)
     items, zips = _plan(kind, paths, known_inputs(store.db), report)
     if strict and report.rejected:
         raise RejectedInput(f"{report.rejected[0].path}: {report.rejected[0].reason}")
@@ -254,5 +255,5 @@ def ingest(
         with store.transaction():  # new names or new texts: find mentions afresh
             refresh_mentions(store.db)
             # New spellings of a source no table lists: the name all of them go by.
-            report.repointed += repoint(store.db, names)
+            report.repointed += duplicated.repoint(store.db, names)
     return report

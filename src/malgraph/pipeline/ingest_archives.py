@@ -23,6 +23,7 @@ from pathlib import Path
 
 import orjson
 
+import malgraph.pipeline.duplicated as duplicated
 from malgraph.analysis.archive_identity import Identity, Unplaced, identify
 from malgraph.analysis.runner import MAX_ARCHIVE_BYTES
 from malgraph.artifacts.cache import Cache
@@ -32,7 +33,6 @@ from malgraph.core.errors import InputError, RejectedInput
 from malgraph.core.identity import canonical_name, canonical_version, ecosystem_of
 from malgraph.core.model import Artifact, Document, Problem
 from malgraph.core.source_names import SourceEntry
-from malgraph.pipeline.duplicated import repoint, write_batch
 from malgraph.relations.coexisting import refresh_mentions
 from malgraph.sources.base import claim
 from malgraph.sources.inputs import display_path
@@ -112,7 +112,7 @@ def ingest_archives(
     report = ArchivesReport()
     with store.transaction():
         names = source_names(store.db, source_aliases)
-        repoint(store.db, names)
+        duplicated.repoint(store.db, names)
     todo = _plan(store, folders, source, report)
     reads: list[_Read] = []
     for done, read in enumerate(_read_all(todo, cache, jobs), start=1):
@@ -300,7 +300,7 @@ def _write(
                 ]
                 if len(accepted) < len(documents):
                     report.outcomes["unchanged"] += len(documents) - len(accepted)
-                report.outcomes.update(write_batch(writer, accepted).outcomes)
+                report.outcomes.update(duplicated.write_batch(writer, accepted).outcomes)
                 for key in batch:
                     for read in placed[key].reads:
                         job = read.job
