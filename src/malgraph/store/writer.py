@@ -31,6 +31,7 @@ from malgraph.core.rows import (
     ArtifactRows,
     CampaignRow,
     CampaignRows,
+    CitationRow,
     DocumentRows,
     InputFileRow,
     IocRow,
@@ -102,10 +103,18 @@ _INSERTS = {
     "label_members": _insert_sql("label_members", _columns(LabelMemberRow, ("group_id",))),
     "input_files": _insert_sql("input_files", _columns(InputFileRow), "INSERT OR REPLACE"),
 }
-# The statements below spell their columns out (they merge, or pick from several rows);
-# these checks make a field added to their row types fail here rather than go unstored.
-assert ReportRow._fields == ("title", "published", "kind", "text")
-assert IocRow._fields == ("kind", "value", "as_written")
+
+
+def _spelled_out(row: type[tuple[Any, ...]], fields: tuple[str, ...]) -> None:
+    """The statements that merge a row, or take it apart, name its columns themselves: a
+    field added to its type fails here, on import, rather than go unstored."""
+    if row._fields != fields:  # type: ignore[attr-defined]
+        raise TypeError(f"{row.__name__} changed: the writer stores only {fields}")
+
+
+_spelled_out(ReportRow, ("title", "published", "kind", "text"))
+_spelled_out(IocRow, ("kind", "value", "as_written"))
+_spelled_out(CitationRow, ("report", "ref_type"))
 
 
 _CLAIM = Role.CLAIM.value
