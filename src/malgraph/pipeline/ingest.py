@@ -11,7 +11,6 @@ import gc
 import hashlib
 import multiprocessing
 import os
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -115,26 +114,11 @@ def _parsed(
 
 
 @contextmanager
-def _bulk_writes(db: sqlite3.Connection) -> Iterator[None]:
-    """For one ingest run: the writer numbers every row itself, so foreign-key checks would
-    only re-prove its work, at a tenth of the ingest; and a checkpoint every 256 MiB of WAL
-    rather than every 4 copies back (and syncs) the index pages every batch touches once."""
-    db.execute("PRAGMA foreign_keys = OFF")
-    db.execute("PRAGMA wal_autocheckpoint = 65536")
-    try:
-        yield
-    finally:
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA wal_autocheckpoint = 1000")
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # leave no large WAL behind
-
-
-@contextmanager
 def _no_cycle_collection() -> Iterator[None]:
     """A run allocates millions of row tuples, none in a cycle; the collector's passes over
-    a heap that grows with every batch cost a tenth to a sixth of the run, and free nothing
-    (the few cyclic objects a source makes, such as a spreadsheet reader's workbook, wait for
-    the end of the run). The parser processes are forked inside, so they go without it too."""
+    a heap that grows with every batch cost much of the run and free nothing (the few cyclic
+    objects a source makes, such as a spreadsheet reader's workbook, wait for the end of the
+    run). The parser processes are forked inside, so they go without it too."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -245,7 +229,7 @@ def ingest(
     remaining = Counter(item.path for item in items if item.member is not None)
     batches = _Batches(store, Writer(store.db, names), report, strict, progress, zips, remaining)
     whole_run = store.transaction() if strict else nullcontext()
-    with _no_cycle_collection(), _bulk_writes(store.db), whole_run:
+    with _no_cycle_collection(), store.bulk_writes(), whole_run:
         for item, result in _parsed(kind, items, workers or os.cpu_count() or 1):
             batches.take(item, result)
             if len(batches.batch) >= batch_size:
