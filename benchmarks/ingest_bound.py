@@ -115,7 +115,7 @@ def write(rows: Rows, path: Path) -> float:
     store = Store(path)
     db = store.db
     db.execute("PRAGMA foreign_keys = OFF")
-    db.execute("PRAGMA wal_autocheckpoint = 65536")  # as ingest._bulk_writes
+    db.execute("PRAGMA wal_autocheckpoint = 65536")  # as Store.bulk_writes
     secondary = db.execute(
         "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
         " AND sql NOT LIKE 'CREATE UNIQUE%'"
