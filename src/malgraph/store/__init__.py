@@ -29,7 +29,9 @@ class Store:
         """Open the store at `path`, made (with `create`) when there is none yet; StoreError
         says why a path cannot be a store, and what to do."""
         self.path = Path(path)
-        self.upgraded_from: int | None = None  # the schema of an older store opened here
+        # The schema of an older store upgraded here: its sources are re-pointed by whoever
+        # opened it (pipeline.store.open_store), as every ingest does first anyway.
+        self.upgraded_from: int | None = None
         _check_place(self.path, create)
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so batches are explicit.
