@@ -43,10 +43,13 @@ from typing import Any
 
 from ingest_osv import FLOOR, timed
 
+from malgraph.core.rows import RecordRow
 from malgraph.pipeline.ingest import BATCH_SIZE, _parse
 from malgraph.sources.inputs import walk
 from malgraph.store import Store
-from malgraph.store.rows import RECORD_COLUMNS
+
+# The records columns in the writer's order (less its label id): the ids, then the row's.
+RECORD_COLUMNS = ("id", "source_id", "parent_id", "package_id", *RecordRow._fields)
 
 TABLES = (
     "sources",
@@ -112,7 +115,7 @@ def write(rows: Rows, path: Path) -> float:
     store = Store(path)
     db = store.db
     db.execute("PRAGMA foreign_keys = OFF")
-    db.execute("PRAGMA wal_autocheckpoint = 65536")  # as ingest._bulk_writes
+    db.execute("PRAGMA wal_autocheckpoint = 65536")  # as Store.bulk_writes
     secondary = db.execute(
         "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
         " AND sql NOT LIKE 'CREATE UNIQUE%'"

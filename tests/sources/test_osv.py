@@ -4,8 +4,8 @@ from pathlib import Path
 from typing import Any
 
 from malgraph.core.model import Problem
+from malgraph.core.rows import DocumentRows, RecordRow
 from malgraph.sources.osv import parse_osv
-from malgraph.store.rows import RECORD_COLUMNS, DocumentRows
 from tests.conftest import origin, osv
 
 
@@ -36,38 +36,37 @@ def test_every_origin_becomes_a_claim_of_its_own_source() -> None:
     assert isinstance(result, DocumentRows)
     (record,) = result.records
     assert result.feed == "ossf-malicious-packages"
-    assert record.column("role") == "merged" and record.source == "ossf-malicious-packages"
+    assert record.row.role == "merged" and record.source == "ossf-malicious-packages"
     assert record.package == ("npm", "evil", 1, "pkg:npm/evil")
     claims = {c.source: c for c in record.children}
     assert set(claims) == {"ghsa-malware", "reversing-labs", "ossf-package-analysis"}
-    assert all(c.column("role") == "claim" and c.package == record.package for c in claims.values())
-    assert claims["ghsa-malware"].column("scope") == "all"
+    assert all(c.row.role == "claim" and c.package == record.package for c in claims.values())
+    assert claims["ghsa-malware"].row.scope == "all"
     assert claims["reversing-labs"].versions == (("1.0.0", "pkg:npm/evil@1.0.0"),)
-    assert claims["reversing-labs"].column("versions") == '["1.0.0"]'
-    assert claims["reversing-labs"].column("scope") == "listed"
+    assert claims["reversing-labs"].row.versions == '["1.0.0"]'
+    assert claims["reversing-labs"].row.scope == "listed"
     # An origin without an id is known by its report hash.
-    assert claims["ossf-package-analysis"].column("source_record_id") == origin("o", "x")["sha256"]
-    assert claims["ghsa-malware"].column("imported") == "2024-01-02T00:00:00Z"
-    assert claims["ghsa-malware"].column("modified") == "2024-01-01T12:00:00Z"
+    assert claims["ossf-package-analysis"].row.source_record_id == origin("o", "x")["sha256"]
+    assert claims["ghsa-malware"].row.imported == "2024-01-02T00:00:00Z"
+    assert claims["ghsa-malware"].row.modified == "2024-01-01T12:00:00Z"
     # Only the feed's record names its document; its claims hang under it.
-    assert record.column("document_sha256") == result.sha256
-    assert claims["ghsa-malware"].column("document_sha256") is None
-    assert record.column("raw_sha256") == result.sha256
-    assert (
-        claims["ghsa-malware"].column("raw_sha256") == origin("s", "GHSA-xxxx-yyyy-zzzz")["sha256"]
-    )
-    # Rows follow the store's column order after the four ids; a claim stops after its hash,
-    # and the feed's record after its document (the columns of other sources).
-    assert len(record.values) == RECORD_COLUMNS.index("document_sha256") - 3
-    assert {len(c.values) for c in record.children} == {RECORD_COLUMNS.index("raw_sha256") - 3}
-    assert claims["ghsa-malware"].column("details") is None
+    assert record.row.document_sha256 == result.sha256
+    assert claims["ghsa-malware"].row.document_sha256 is None
+    assert record.row.raw_sha256 == result.sha256
+    assert claims["ghsa-malware"].row.raw_sha256 == origin("s", "GHSA-xxxx-yyyy-zzzz")["sha256"]
+    # A claim carries no texts of its own (the writer binds none of them), and the feed's
+    # record none of the columns other sources fill.
+    texts = RecordRow._fields.index("released")
+    assert all(value is None for c in record.children for value in c.row[texts:])
+    assert record.row[RecordRow._fields.index("available") :] == (None,) * 4
+    assert claims["ghsa-malware"].row.details is None
 
 
 def test_a_record_without_origins_is_the_feeds_own_claim() -> None:
     result = parse(osv("MAL-2025-2", "evil", versions=["2.0"]))
     assert isinstance(result, DocumentRows)
     (record,) = result.records
-    assert record.column("role") == "claim" and record.column("scope") == "listed"
+    assert record.row.role == "claim" and record.row.scope == "listed"
     assert record.children == ()
 
 
@@ -80,8 +79,8 @@ def test_withdrawn_records_are_kept_and_marked_down_to_their_claims() -> None:
     )
     result = parse(doc)
     assert isinstance(result, DocumentRows)
-    assert result.records[0].column("withdrawn") == "2024-07-01T03:32:00Z"
-    assert result.records[0].children[0].column("withdrawn") == "2024-07-01T03:32:00Z"
+    assert result.records[0].row.withdrawn == "2024-07-01T03:32:00Z"
+    assert result.records[0].children[0].row.withdrawn == "2024-07-01T03:32:00Z"
 
 
 def test_scopes() -> None:
@@ -90,7 +89,7 @@ def test_scopes() -> None:
         doc["affected"][0] = {"package": {"ecosystem": "npm", "name": "x"}, **affected}
         result = parse(doc)
         assert isinstance(result, DocumentRows)
-        scope: str = result.records[0].column("scope")
+        scope: str = result.records[0].row.scope
         return scope
 
     intro0 = {"type": "SEMVER", "events": [{"introduced": "0"}]}
@@ -140,12 +139,12 @@ def test_real_records_parse(shared_data: Path) -> None:
     (record,) = result.records
     sources = [c.source for c in record.children]
     assert sorted(sources) == ["ghsa-malware", "ossf-package-analysis"] + ["reversing-labs"] * 3
-    assert json.loads(record.column("aliases")) == [
+    assert json.loads(record.row.aliases) == [
         "GHSA-4pff-w6v4-ghmc",
         "SNYK-JS-4MCLEANSHOPIFYAPP-8685201",
     ]
-    assert record.column("published") == "2024-12-20T14:00:49Z"
-    assert record.column("details") and record.column("summary")
+    assert record.row.published == "2024-12-20T14:00:49Z"
+    assert record.row.details and record.row.summary
 
 
 def test_a_feeds_index_is_skipped_and_a_record_named_index_is_read(tmp_path: Path) -> None:

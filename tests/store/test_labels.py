@@ -13,14 +13,22 @@ from typer.testing import CliRunner
 
 import malgraph.cli.ingest  # noqa: F401  (registers the commands)
 from malgraph.cli import app, explore, run  # noqa: F401
+from malgraph.core.rows import (
+    CampaignRow,
+    CampaignRows,
+    DocumentRows,
+    IocRow,
+    RecordRow,
+    RecordRows,
+    package_row,
+)
 from malgraph.core.source_names import SourceEntry, SourceNames
+from malgraph.pipeline.duplicated import repoint, write_batch
 from malgraph.pipeline.ingest import ingest
+from malgraph.pipeline.store import open_store
 from malgraph.report.numbers import stats
-from malgraph.sources.inputs import InputFile
 from malgraph.store import Store
-from malgraph.store.labels import repoint
 from malgraph.store.read.card import find_packages, read_card
-from malgraph.store.rows import CampaignRows, DocumentRows, RecordRows, package_key
 from malgraph.store.schema import MIGRATIONS
 from malgraph.store.writer import Accepted, Writer
 from tests.sources.test_paper import write_book
@@ -239,41 +247,40 @@ def campaign_document(feed: str, package: str) -> Accepted:
     """A document of `feed` whose claim on `package` joins campaign "c1" (as kam193's do)."""
     campaign = CampaignRows(
         "c1",
-        ("Campaign one", None, None, f"by {feed}", None),
-        (("domain", "evil.example", "evil[.]example"),),
+        CampaignRow("Campaign one", None, None, f"by {feed}", None),
+        (IocRow("domain", "evil.example", "evil[.]example"),),
     )
     claim = RecordRows(
         feed,
-        package_key("npm", True, package),
+        package_row("npm", True, package),
         (),
         (),
-        (f"{feed}/{package}", "claim", package, "unknown", "[]", None, None, None, None, None, ""),
+        RecordRow(f"{feed}/{package}", "claim", package, "unknown", "[]"),
         (),
         (campaign,),
         (),
     )
     rows = DocumentRows(
-        f"{feed}.json",
-        feed.encode().hex().ljust(64, "0"),
-        feed,
-        f"{feed}/doc",
-        "2024-01-01T00:00:00Z",
-        (),
-        (),
-        (claim,),
-        (),
-        (campaign,),
-        (),
+        path=f"{feed}.json",
+        sha256=feed.encode().hex().ljust(64, "0"),
+        feed=feed,
+        key=f"{feed}/doc",
+        modified="2024-01-01T00:00:00Z",
+        warnings=(),
+        rejected=(),
+        records=(claim,),
+        campaigns=(campaign,),
     )
-    return Accepted(InputFile(f"/in/{feed}.json", 1, 1, None, f"/in/{feed}.json"), rows)
+    return Accepted(rows, f"/in/{feed}.json", (1, 1))
 
 
 def test_campaigns_and_artifacts_of_merged_labels_are_merged(tmp_path: Path) -> None:
     with Store(tmp_path / "s.db") as store:
         writer = Writer(store.db)
         with store.transaction():
-            writer.write_batch(
-                [campaign_document("Team A", "evil-a"), campaign_document("team-b", "evil-b")]
+            write_batch(
+                writer,
+                [campaign_document("Team A", "evil-a"), campaign_document("team-b", "evil-b")],
             )
         assert store.db.execute("SELECT count(*) FROM campaigns").fetchone() == (2,)
         with store.transaction():
@@ -325,7 +332,7 @@ def test_an_older_store_counts_its_sources_as_reporters_once_opened(tmp_path: Pa
         " VALUES ('duplicated', 'record', 1, 'record', 2, '{}', 1.0, 'relations.duplicated');"
     )
     db.close()
-    with Store(path) as store:
+    with open_store(path) as store:
         numbers = stats(store.db)
         assert numbers["by_label"] == {"datadog": {"DataDog": 1, "datadog": 1}}
         assert numbers["edges"] == {} and numbers["occurrence"] == {"1": 1}

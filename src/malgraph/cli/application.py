@@ -17,6 +17,7 @@ from rich.console import Console
 
 from malgraph.cli.safe import shown
 from malgraph.core.errors import MalgraphError
+from malgraph.pipeline.store import open_store as open_upgraded_store
 from malgraph.store import DEFAULT_PATH, Store
 
 DONE, REJECTED, USAGE, INTERNAL = 0, 1, 2, 3
@@ -75,7 +76,7 @@ def _options(
 def open_store(*, create: bool = True) -> Store:
     """The store named by --db. Commands that only read or derive pass create=False: a store
     that is not there is a mistyped --db, not an empty store."""
-    return Store(State.db_path, create=create)
+    return open_upgraded_store(State.db_path, create=create)
 
 
 def fail(message: str) -> None:

@@ -3,7 +3,7 @@ delays between them, who detects first, and how many new ones appear each month.
 
 A package-version counts when an active (not withdrawn) claim covers it: by naming it, or by
 naming no version at all (then it covers every version of its package the store knows). Its
-first detection is the earliest date any source gives it, as `store.queries.version_dates`
+first detection is the earliest date any source gives it, as `store.read.card.version_dates`
 reads them: a covering claim's published, modified or imported time, a sample's detection
 time, the publication date of a report citing or naming its package. Removal is the earliest
 of a registry first seen to have removed it (an upper bound: we only see it when we ask) and

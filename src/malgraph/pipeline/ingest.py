@@ -11,23 +11,24 @@ import gc
 import hashlib
 import multiprocessing
 import os
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import malgraph.pipeline.duplicated as duplicated
 from malgraph.core.errors import RejectedInput
 from malgraph.core.model import Document, Problem
+from malgraph.core.rows import DocumentRows, InputFileRow
 from malgraph.core.source_names import SourceEntry
 from malgraph.pipeline.relate import refresh_mentions
 from malgraph.sources import SOURCES
 from malgraph.sources.inputs import InputFile, ReadError, read_capped, walk, zip_members
 from malgraph.store import Store
-from malgraph.store.labels import repoint, source_names
-from malgraph.store.rows import DocumentRows, document_rows
-from malgraph.store.writer import Accepted, Writer
+from malgraph.store.labels import source_names
+from malgraph.store.rows import document_rows
+from malgraph.store.writer import Accepted, Writer, known_inputs
 
 POOL_THRESHOLD = 2000  # below this many files a pool costs more than it saves
 BATCH_SIZE = 5000  # documents per transaction
@@ -113,26 +114,11 @@ def _parsed(
 
 
 @contextmanager
-def _bulk_writes(db: sqlite3.Connection) -> Iterator[None]:
-    """For one ingest run: the writer numbers every row itself, so foreign-key checks would
-    only re-prove its work, at a tenth of the ingest; and a checkpoint every 256 MiB of WAL
-    rather than every 4 copies back (and syncs) the index pages every batch touches once."""
-    db.execute("PRAGMA foreign_keys = OFF")
-    db.execute("PRAGMA wal_autocheckpoint = 65536")
-    try:
-        yield
-    finally:
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA wal_autocheckpoint = 1000")
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # leave no large WAL behind
-
-
-@contextmanager
 def _no_cycle_collection() -> Iterator[None]:
     """A run allocates millions of row tuples, none in a cycle; the collector's passes over
-    a heap that grows with every batch cost a tenth to a sixth of the run, and free nothing
-    (the few cyclic objects a source makes, such as a spreadsheet reader's workbook, wait for
-    the end of the run). The parser processes are forked inside, so they go without it too."""
+    a heap that grows with every batch cost much of the run and free nothing (the few cyclic
+    objects a source makes, such as a spreadsheet reader's workbook, wait for the end of the
+    run). The parser processes are forked inside, so they go without it too."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -140,6 +126,77 @@ def _no_cycle_collection() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@dataclass
+class _Batches:
+    """The parsed documents of a run on their way to the store, a batch a transaction (one
+    for the whole run under `strict`), with the zips whose members have all been written."""
+
+    store: Store
+    writer: Writer
+    report: IngestReport
+    strict: bool
+    progress: Progress | None
+    zips: dict[str, InputFile]  # path -> the zip, for those that could be listed
+    remaining: Counter[str]  # zip path -> members not yet taken
+    batch: list[Accepted] = field(default_factory=list)
+    finished_zips: list[InputFile] = field(default_factory=list)
+    zips_with_problems: set[str] = field(default_factory=set)
+
+    def take(self, item: InputFile, result: DocumentRows | Problem) -> None:
+        """One parsed input: its problems reported, its rows put in the batch."""
+        rejected = (
+            [result]
+            if isinstance(result, Problem)
+            else [Problem(item.display, reason) for reason in result.rejected]
+        )
+        if rejected:
+            if self.strict:
+                raise RejectedInput(f"{rejected[0].path}: {rejected[0].reason}")
+            self.report.rejected += rejected
+            self.zips_with_problems.add(item.path)  # re-read next time, to report it again
+        if isinstance(result, Problem):
+            if self.progress:
+                self.progress.advance(1)
+        else:
+            stat = (item.size, item.mtime_ns) if item.member is None else None
+            self.batch.append(Accepted(result, item.display, stat))
+            self.report.warnings += [
+                Problem(item.display, w, rejected=False) for w in result.warnings
+            ]
+        if item.member is not None:
+            self.remaining[item.path] -= 1
+            if self.remaining[item.path] == 0 and item.path in self.zips:
+                self.finished_zips.append(self.zips[item.path])
+
+    def flush(self) -> None:
+        per_batch = nullcontext() if self.strict else self.store.transaction()
+        try:
+            with per_batch:
+                written = duplicated.write_batch(self.writer, self.batch)
+                self.report.outcomes.update(written.outcomes)
+                for archive in self.finished_zips:
+                    if archive.path not in self.zips_with_problems:
+                        sha256 = _file_sha256(archive.path)
+                        self.writer.mark_input(
+                            InputFileRow(archive.display, archive.size, archive.mtime_ns, sha256)
+                        )
+        except BaseException:
+            self.writer.forget()
+            raise
+        if self.progress:
+            self.progress.advance(len(self.batch))
+        self.batch.clear()
+        self.finished_zips.clear()
+
+    def finish(self) -> None:
+        self.flush()
+        # Zips with no member to parse (all filtered out) are done too.
+        empty = [archive for path, archive in self.zips.items() if path not in self.remaining]
+        if empty:
+            self.finished_zips.extend(empty)
+            self.flush()
 
 
 def ingest(
@@ -163,74 +220,24 @@ def ingest(
     report = IngestReport()
     with store.transaction():
         names = source_names(store.db, source_aliases)
-        report.repointed = repoint(store.db, names)
-    known = {
-        p: (s, m) for p, s, m in store.db.execute("SELECT path, size, mtime_ns FROM input_files")
-    }
-    items, zips = _plan(kind, paths, known, report)
+        report.repointed = duplicated.repoint(store.db, names)
+    items, zips = _plan(kind, paths, known_inputs(store.db), report)
     if strict and report.rejected:
         raise RejectedInput(f"{report.rejected[0].path}: {report.rejected[0].reason}")
     if progress:
         progress.start(len(items))
     remaining = Counter(item.path for item in items if item.member is not None)
-    zips_with_problems: set[str] = set()
-    writer = Writer(store.db, names)
+    batches = _Batches(store, Writer(store.db, names), report, strict, progress, zips, remaining)
     whole_run = store.transaction() if strict else nullcontext()
-    bulk = _bulk_writes(store.db)
-    batch: list[Accepted] = []
-    finished_zips: list[InputFile] = []
-
-    def flush() -> None:
-        per_batch = nullcontext() if strict else store.transaction()
-        try:
-            with per_batch:
-                report.outcomes.update(writer.write_batch(batch))
-                for archive in finished_zips:
-                    if archive.path not in zips_with_problems:
-                        writer.mark_input(archive, _file_sha256(archive.path))
-        except BaseException:
-            writer.forget()
-            raise
-        if progress:
-            progress.advance(len(batch))
-        batch.clear()
-        finished_zips.clear()
-
-    with _no_cycle_collection(), bulk, whole_run:
+    with _no_cycle_collection(), store.bulk_writes(), whole_run:
         for item, result in _parsed(kind, items, workers or os.cpu_count() or 1):
-            rejected = (
-                [result]
-                if isinstance(result, Problem)
-                else [Problem(item.display, reason) for reason in result.rejected]
-            )
-            if rejected:
-                if strict:
-                    raise RejectedInput(f"{rejected[0].path}: {rejected[0].reason}")
-                report.rejected += rejected
-                zips_with_problems.add(item.path)  # re-read next time, to report it again
-            if isinstance(result, Problem):
-                if progress:
-                    progress.advance(1)
-            else:
-                batch.append(Accepted(item, result))
-                report.warnings += [
-                    Problem(item.display, w, rejected=False) for w in result.warnings
-                ]
-            if item.member is not None:
-                remaining[item.path] -= 1
-                if remaining[item.path] == 0 and item.path in zips:
-                    finished_zips.append(zips[item.path])
-            if len(batch) >= batch_size:
-                flush()
-        flush()
-        # Zips with no member to parse (all filtered out) are done too.
-        empty = [archive for path, archive in zips.items() if path not in remaining]
-        if empty:
-            finished_zips.extend(empty)
-            flush()
+            batches.take(item, result)
+            if len(batches.batch) >= batch_size:
+                batches.flush()
+        batches.finish()
     if report.outcomes["added"] or report.outcomes["replaced"]:
         with store.transaction():  # new names or new texts: find mentions afresh
             refresh_mentions(store.db)
             # New spellings of a source no table lists: the name all of them go by.
-            report.repointed += repoint(store.db, names)
+            report.repointed += duplicated.repoint(store.db, names)
     return report

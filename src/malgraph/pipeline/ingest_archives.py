@@ -23,6 +23,7 @@ from pathlib import Path
 
 import orjson
 
+import malgraph.pipeline.duplicated as duplicated
 from malgraph.analysis.archive_identity import Identity, Unplaced, identify
 from malgraph.artifacts.cache import Cache
 from malgraph.artifacts.layouts import read_place
@@ -34,7 +35,7 @@ from malgraph.core.source_names import SourceEntry
 from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES
 from malgraph.pipeline.relate import refresh_mentions
 from malgraph.sources.base import claim
-from malgraph.sources.inputs import InputFile, display_path
+from malgraph.sources.inputs import display_path
 from malgraph.store import Store
 from malgraph.store.code import (
     current_artifacts,
@@ -42,7 +43,7 @@ from malgraph.store.code import (
     remember_input,
     stat_cache,
 )
-from malgraph.store.labels import repoint, source_names
+from malgraph.store.labels import source_names
 from malgraph.store.rows import document_rows
 from malgraph.store.writer import Accepted, Writer
 
@@ -111,7 +112,7 @@ def ingest_archives(
     report = ArchivesReport()
     with store.transaction():
         names = source_names(store.db, source_aliases)
-        repoint(store.db, names)
+        duplicated.repoint(store.db, names)
     todo = _plan(store, folders, source, report)
     reads: list[_Read] = []
     for done, read in enumerate(_read_all(todo, cache, jobs), start=1):
@@ -293,13 +294,13 @@ def _write(
                 documents = [_document(store, key, placed[key], read_now) for key in batch]
                 accepted = [document for document in documents if document is not None]
                 report.rejected += [
-                    Problem(a.item.display, why)  # parts the rows refused
+                    Problem(a.shown, why)  # parts the rows refused
                     for a in accepted
                     for why in a.rows.rejected
                 ]
                 if len(accepted) < len(documents):
                     report.outcomes["unchanged"] += len(documents) - len(accepted)
-                report.outcomes.update(writer.write_batch(accepted))
+                report.outcomes.update(duplicated.write_batch(writer, accepted).outcomes)
                 for key in batch:
                     for read in placed[key].reads:
                         job = read.job
@@ -367,7 +368,6 @@ def _document(store: Store, key: _Key, group: _Group, read_now: set[str]) -> Acc
             for location, sha256, when in artifacts
         ),
     )
-    # The member names the package-version: the writer keeps input stats only of plain files,
-    # and an archive's stat is kept by this module under its own key.
-    item = InputFile(where, 0, 0, doc_key, where)
-    return Accepted(item, document_rows(document))
+    # No stat for the writer to keep: an archive's stat is kept by this module under its own
+    # key.
+    return Accepted(document_rows(document), where)

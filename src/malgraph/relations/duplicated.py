@@ -7,14 +7,27 @@ alone and the edge is the weaker kind, with a lower confidence.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
 from itertools import combinations
 
+from malgraph.core.kinds import EdgeKind, NodeType
 from malgraph.core.model import ClaimView, Edge, Scope
 
-DUPLICATED = "duplicated"
-DUPLICATED_PACKAGE = "duplicated_package"
 STEP = "relations.duplicated"
+
+
+def duplicated_edges_by_package(
+    claims: Iterable[ClaimView], new: Collection[int] | None = None
+) -> list[Edge]:
+    """The edges among claims of any packages, package by package (in package order)."""
+    by_package: dict[tuple[int, str], list[ClaimView]] = defaultdict(list)
+    for claim in claims:
+        by_package[(claim.package_id, claim.package_purl)].append(claim)
+    edges: list[Edge] = []
+    for (_, package_purl), package_claims in sorted(by_package.items()):
+        edges += duplicated_edges(package_purl, package_claims, new)
+    return edges
 
 
 def duplicated_edges(
@@ -32,15 +45,18 @@ def duplicated_edges(
             continue
         shared = a.versions & b.versions
         if shared:
-            kind, confidence, agreed = DUPLICATED, 1.0, {"versions": sorted(shared)}
+            kind, confidence, agreed = EdgeKind.DUPLICATED, 1.0, {"versions": sorted(shared)}
         elif a.scope is not Scope.LISTED or b.scope is not Scope.LISTED:
-            kind, confidence, agreed = DUPLICATED_PACKAGE, 0.5, {"scopes": [a.scope, b.scope]}
+            kind, confidence, agreed = (
+                EdgeKind.DUPLICATED_PACKAGE,
+                0.5,
+                {"scopes": [a.scope, b.scope]},
+            )
         else:
             continue
         evidence = {"key": package_purl, **agreed, "a": _side(a), "b": _side(b)}
-        edges.append(
-            Edge(kind, ("record", a.record_id), ("record", b.record_id), evidence, confidence, STEP)
-        )
+        src, dst = (NodeType.RECORD, a.record_id), (NodeType.RECORD, b.record_id)
+        edges.append(Edge(kind, src, dst, evidence, confidence, STEP))
     return edges
 
 

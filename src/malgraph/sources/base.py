@@ -7,8 +7,8 @@ from typing import Protocol
 
 from malgraph.core.identity import ecosystem_of
 from malgraph.core.model import Campaign, Document, Problem, Record, Reference, Scope
+from malgraph.core.rows import DocumentRows
 from malgraph.sources.inputs import InputFile
-from malgraph.store.rows import DocumentRows
 
 
 class Source(Protocol):

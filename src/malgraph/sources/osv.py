@@ -19,18 +19,22 @@ import orjson
 from malgraph.core.dates import normalise_time
 from malgraph.core.identity import UnsafeName, ecosystem_of
 from malgraph.core.iocs import iocs_from_osv
-from malgraph.core.model import Document, Problem, Role, Scope
-from malgraph.sources.base import file_time
-from malgraph.sources.inputs import InputFile
-from malgraph.store.rows import (
+from malgraph.core.model import Document, Problem, Record, Reference, Role, Scope
+from malgraph.core.rows import (
+    CitationRow,
     DocumentRows,
+    IocRow,
+    RecordRow,
     RecordRows,
+    VersionRow,
     citation_rows,
-    ioc_tuples,
+    ioc_rows,
     json_or_none,
-    package_key,
+    package_row,
     version_rows,
 )
+from malgraph.sources.base import file_time
+from malgraph.sources.inputs import InputFile
 
 ORIGINS_KEY = "malicious-packages-origins"
 
@@ -132,20 +136,19 @@ class _Origin(NamedTuple):
     imported: str | None
     sha256: str
 
-    def claim_values(self, name_given: str, withdrawn: str | None) -> tuple[Any, ...]:
-        """RecordRows.values of the claim, up to raw_sha256: it carries no texts of its own."""
-        return (
-            self.id,
-            _CLAIM,
-            name_given,
-            _scope(self.versions, self.ranges),
-            orjson.dumps(self.versions).decode(),
-            json_or_none(self.ranges),
-            None,
-            self.modified,
-            withdrawn,
-            self.imported,
-            self.sha256,
+    def claim_row(self, name_given: str, withdrawn: str | None) -> RecordRow:
+        """The claim's row: it carries no texts of its own."""
+        return RecordRow(
+            source_record_id=self.id,
+            role=_CLAIM,
+            name_given=name_given,
+            scope=_scope(self.versions, self.ranges),
+            versions=orjson.dumps(self.versions).decode(),
+            ranges=json_or_none(self.ranges),
+            modified=self.modified,
+            withdrawn=withdrawn,
+            imported=self.imported,
+            raw_sha256=self.sha256,
         )
 
 
@@ -177,13 +180,22 @@ def _origin(origin: Any, index: int, doc_id: str) -> _Origin:
     )
 
 
-def parse_osv(raw: bytes, path: str, sha256: str) -> DocumentRows | Problem:
-    """One OSV file -> store rows (a record per affected package, a claim per origin under
-    it), or why it was rejected.
+class _Header(NamedTuple):
+    """What every affected package of one OSV document shares, worked out once."""
 
-    The largest feed goes straight to rows, skipping the Record model other sources use:
-    at 200,000 files every microsecond per file is a fifth of a second.
-    """
+    id: str
+    feed: str
+    origins: list[_Origin]
+    iocs: dict[str, Any]
+    modified: str
+    published: str | None
+    withdrawn: str | None
+    references: list[dict[str, str]]
+    warnings: list[str]
+
+
+def _checked(raw: bytes, path: str) -> dict[str, Any] | Problem:
+    """The parsed document if it is an OSV record naming packages, else why not."""
     if not raw.strip():
         return Problem(path, "empty file")
     try:
@@ -199,14 +211,15 @@ def parse_osv(raw: bytes, path: str, sha256: str) -> DocumentRows | Problem:
     affected = doc.get("affected") or []
     if not affected:
         return Problem(path, "names no package ('affected' is empty)")
+    return doc
 
+
+def _header(doc: dict[str, Any], path: str) -> _Header | Problem:
     doc_id: str = doc["id"]
     warnings = []
     prefix = doc_id.split("-", 1)[0]
     if not _schemas()[1].match(doc_id):
         warnings.append(f"id prefix {prefix!r} is not in the OSV list (kept)")
-    feed = FEEDS.get(prefix, prefix.lower())
-
     db_specific = doc.get("database_specific") or {}
     try:
         origins = [_origin(o, i, doc_id) for i, o in enumerate(db_specific.get(ORIGINS_KEY) or [])]
@@ -216,105 +229,212 @@ def parse_osv(raw: bytes, path: str, sha256: str) -> DocumentRows | Problem:
     if not isinstance(iocs, dict):
         warnings.append("database_specific.iocs is not an object (ignored)")
         iocs = {}
-
-    modified = normalise_time(doc["modified"]) or ""
-    published = normalise_time(doc.get("published"))
-    withdrawn = normalise_time(doc.get("withdrawn"))
-    references = [
-        {"type": r.get("type", ""), "url": r["url"]}
-        for r in doc.get("references") or []
-        if r.get("url")
-    ]
-    # What every affected package of the document shares, worked out once: its texts and
-    # document (the rest of the columns, for other sources, stay NULL).
-    shared = (
-        json_or_none(doc.get("aliases")),
-        json_or_none(references),
-        json_or_none(doc.get("credits")),
-        json_or_none(iocs),
-        doc.get("summary"),
-        doc.get("details"),
-        sha256,
+    if any(not entry["package"]["name"].strip() for entry in doc["affected"]):
+        return Problem(path, "a package name in 'affected' is empty")
+    return _Header(
+        id=doc_id,
+        feed=FEEDS.get(prefix, prefix.lower()),
+        origins=origins,
+        iocs=iocs,
+        modified=normalise_time(doc["modified"]) or "",
+        published=normalise_time(doc.get("published")),
+        withdrawn=normalise_time(doc.get("withdrawn")),
+        references=[
+            {"type": r.get("type", ""), "url": r["url"]}
+            for r in doc.get("references") or []
+            if r.get("url")
+        ],
+        warnings=warnings,
     )
-    citations = citation_rows(references)
-    ioc_rows = ioc_tuples(iocs_from_osv(iocs))
-    role = _MERGED if origins else _CLAIM
-    records, rejected = [], []
-    for entry in affected:
-        given = entry["package"]["name"]
-        if not given.strip():
-            return Problem(path, "a package name in 'affected' is empty")
-        eco = ecosystem_of(entry["package"]["ecosystem"])
+
+
+def parse_osv(raw: bytes, path: str, sha256: str) -> DocumentRows | Problem:
+    """One OSV file -> store rows (a record per affected package, a claim per origin under
+    it), or why it was rejected.
+
+    The largest feed goes straight to rows, skipping the Record model other sources use
+    (`osv_document` is that path, kept as this one's reference: both store the same rows).
+    """
+    doc = _checked(raw, path)
+    if isinstance(doc, Problem):
+        return doc
+    head = _header(doc, path)
+    if isinstance(head, Problem):
+        return head
+    texts = _Texts(
+        aliases=json_or_none(doc.get("aliases")),
+        refs=json_or_none(head.references),
+        credits=json_or_none(doc.get("credits")),
+        iocs=json_or_none(head.iocs),
+        summary=doc.get("summary"),
+        details=doc.get("details"),
+    )
+    citations = citation_rows(head.references)
+    iocs = ioc_rows(iocs_from_osv(head.iocs))
+    warnings, records, rejected = list(head.warnings), [], []
+    for entry in doc["affected"]:
         try:
-            package = package_key(eco.name, eco.known, given)
+            records.append(_affected_rows(head, entry, texts, sha256, citations, iocs))
         except UnsafeName as exc:  # that package is left out, the others are kept
             rejected.append(str(exc))
             continue
-        if not eco.known:
-            warnings.append(f"unknown ecosystem {entry['package']['ecosystem']!r} (kept verbatim)")
-        version_rows = _VersionRows(eco.name, package[1])
-        claims = tuple(
-            RecordRows(
-                o.source,
-                package,
-                version_rows(o.versions),
-                (),
-                o.claim_values(given, withdrawn),
-                (),
-                (),
-                (),
-            )
-            for o in origins
-        )
-        versions = entry.get("versions") or []
-        ranges = entry.get("ranges") or []
-        values = (
-            doc_id,
-            role,
-            given,
-            _scope(versions, ranges),
-            orjson.dumps(versions).decode(),
-            json_or_none(ranges),
-            published,
-            modified,
-            withdrawn,
-            None,
-            sha256,
-            None,
-            None,  # imported, raw_sha256, released, removed
-            *shared,
-        )
-        records.append(
-            RecordRows(
-                feed, package, version_rows(versions), citations, values, ioc_rows, (), claims
-            )
-        )
+        if not records[-1].package.ecosystem_known:
+            warnings.append(_unknown_ecosystem(entry))
     if not records:
         return Problem(path, rejected[0])
     return DocumentRows(
-        path,
-        sha256,
-        feed,
-        doc_id,
-        modified,
-        tuple(warnings),
-        tuple(rejected),
-        tuple(records),
-        (),
-        (),
-        (),
+        path=path,
+        sha256=sha256,
+        feed=head.feed,
+        key=head.id,
+        modified=head.modified,
+        warnings=tuple(warnings),
+        rejected=tuple(rejected),
+        records=tuple(records),
+    )
+
+
+class _Texts(NamedTuple):
+    """The texts every affected package of a document shares, encoded once."""
+
+    aliases: str | None
+    refs: str | None
+    credits: str | None
+    iocs: str | None
+    summary: str | None
+    details: str | None
+
+
+def _unknown_ecosystem(entry: dict[str, Any]) -> str:
+    return f"unknown ecosystem {entry['package']['ecosystem']!r} (kept verbatim)"
+
+
+def _affected_rows(
+    head: _Header,
+    entry: dict[str, Any],
+    texts: _Texts,
+    sha256: str,
+    citations: tuple[CitationRow, ...],
+    iocs: tuple[IocRow, ...],
+) -> RecordRows:
+    """The feed's record of one affected package, with a claim per origin under it."""
+    given = entry["package"]["name"]
+    eco = ecosystem_of(entry["package"]["ecosystem"])
+    package = package_row(eco.name, eco.known, given)
+    versions_of = _VersionRows(eco.name, package.name)
+    claims = tuple(
+        RecordRows(
+            o.source,
+            package,
+            versions_of(o.versions),
+            (),
+            o.claim_row(given, head.withdrawn),
+            (),
+            (),
+            (),
+        )
+        for o in head.origins
+    )
+    versions = entry.get("versions") or []
+    ranges = entry.get("ranges") or []
+    row = RecordRow(
+        source_record_id=head.id,
+        role=_MERGED if head.origins else _CLAIM,
+        name_given=given,
+        scope=_scope(versions, ranges),
+        versions=orjson.dumps(versions).decode(),
+        ranges=json_or_none(ranges),
+        published=head.published,
+        modified=head.modified,
+        withdrawn=head.withdrawn,
+        raw_sha256=sha256,
+        aliases=texts.aliases,
+        refs=texts.refs,
+        credits=texts.credits,
+        iocs=texts.iocs,
+        summary=texts.summary,
+        details=texts.details,
+        document_sha256=sha256,
+    )
+    return RecordRows(head.feed, package, versions_of(versions), citations, row, iocs, (), claims)
+
+
+def osv_document(raw: bytes, path: str, sha256: str) -> Document | Problem:
+    """The same file through the Record model every other source uses; store.rows turns it
+    into the rows `parse_osv` makes directly."""
+    doc = _checked(raw, path)
+    if isinstance(doc, Problem):
+        return doc
+    head = _header(doc, path)
+    if isinstance(head, Problem):
+        return head
+    records, warnings = [], list(head.warnings)
+    for entry in doc["affected"]:
+        if not ecosystem_of(entry["package"]["ecosystem"]).known:
+            warnings.append(_unknown_ecosystem(entry))
+        records.append(_affected_record(head, doc, entry, sha256))
+    return Document(
+        path, sha256, head.feed, head.id, head.modified, tuple(records), tuple(warnings)
+    )
+
+
+def _affected_record(
+    head: _Header, doc: dict[str, Any], entry: dict[str, Any], sha256: str
+) -> Record:
+    """The feed's Record of one affected package, its origins' claims under it."""
+    eco = ecosystem_of(entry["package"]["ecosystem"])
+    given = entry["package"]["name"]
+    versions = entry.get("versions") or []
+    ranges = entry.get("ranges") or []
+    origins = tuple(
+        Record(
+            source=o.source,
+            source_record_id=o.id,
+            ecosystem=eco.name,
+            ecosystem_known=eco.known,
+            name_given=given,
+            scope=Scope(_scope(o.versions, o.ranges)),
+            versions=tuple(o.versions),
+            ranges=tuple(o.ranges),
+            modified=o.modified,
+            withdrawn=head.withdrawn,
+            imported=o.imported,
+            raw_sha256=o.sha256,
+        )
+        for o in head.origins
+    )
+    return Record(
+        source=head.feed,
+        source_record_id=head.id,
+        ecosystem=eco.name,
+        ecosystem_known=eco.known,
+        name_given=given,
+        scope=Scope(_scope(versions, ranges)),
+        versions=tuple(versions),
+        ranges=tuple(ranges),
+        published=head.published,
+        modified=head.modified,
+        withdrawn=head.withdrawn,
+        aliases=tuple(doc.get("aliases") or ()),
+        references=tuple(Reference(r["type"], r["url"]) for r in head.references),
+        credits=tuple(doc.get("credits") or ()),
+        iocs=head.iocs,
+        summary=doc.get("summary"),
+        details=doc.get("details"),
+        raw_sha256=sha256,
+        origins=origins,
     )
 
 
 class _VersionRows:
-    """(canonical version, purl) rows of version lists of one package; a feed record and its
-    claims often list the same versions, so each list is worked out once."""
+    """The version rows of version lists of one package; a feed record and its claims often
+    list the same versions, so each list is worked out once."""
 
     def __init__(self, ecosystem: str, name: str) -> None:
         self.ecosystem, self.name = ecosystem, name
-        self.seen: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+        self.seen: dict[tuple[str, ...], tuple[VersionRow, ...]] = {}
 
-    def __call__(self, versions: list[str]) -> tuple[tuple[str, str], ...]:
+    def __call__(self, versions: list[str]) -> tuple[VersionRow, ...]:
         key = tuple(versions)
         found = self.seen.get(key)
         if found is None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from malgraph.core.errors import StoreError
 from malgraph.store.schema import MIGRATIONS
+from malgraph.store.writer import Writer
 
 PAPER_READER_CHANGED = 10  # the schema from which paper documents are read as they are now
 
@@ -28,6 +29,9 @@ class Store:
         """Open the store at `path`, made (with `create`) when there is none yet; StoreError
         says why a path cannot be a store, and what to do."""
         self.path = Path(path)
+        # The schema of an older store upgraded here: its sources are re-pointed by whoever
+        # opened it (pipeline.store.open_store), as every ingest does first anyway.
+        self.upgraded_from: int | None = None
         _check_place(self.path, create)
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so batches are explicit.
@@ -72,17 +76,12 @@ class Store:
         if 0 < version < PAPER_READER_CHANGED:
             # Its paper documents were read by an older reader (source-report rows as claims,
             # no report links, sites, labelling or rows as given): read them again next time.
-            from malgraph.store.writer import Writer
-
             with self.transaction():
                 Writer(self.db).forget_feed("paper")
         if 0 < version < len(MIGRATIONS):
-            # An older store: its sources become labels of the reporters they name now.
-            from malgraph.core.source_names import SourceNames
-            from malgraph.store.labels import repoint, stored_table
-
-            with self.transaction():
-                repoint(self.db, SourceNames(stored_table(self.db)))
+            # Its sources become labels of the reporters they name now: that moves claims
+            # between sources, so it is left to the caller, which relates them (pipeline.store).
+            self.upgraded_from = version
 
     @property
     def schema_version(self) -> int:
@@ -97,6 +96,20 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    @contextmanager
+    def bulk_writes(self) -> Iterator[None]:
+        """For one ingest run: the writer numbers every row itself, so foreign-key checks
+        would only re-prove its work; and a checkpoint every 256 MiB of WAL rather than every
+        4 copies back (and syncs) the index pages every batch touches once."""
+        self.db.execute("PRAGMA foreign_keys = OFF")
+        self.db.execute("PRAGMA wal_autocheckpoint = 65536")
+        try:
+            yield
+        finally:
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA wal_autocheckpoint = 1000")
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # leave no large WAL behind
 
     def close(self) -> None:
         self.db.close()

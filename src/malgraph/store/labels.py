@@ -2,21 +2,21 @@
 
 Every claim, artifact and campaign keeps the label its input gave (label_id) and points at
 the canonical source (source_id). When the aliases change (a user's file, a newer shipped
-table) `repoint` moves whatever the change concerns and remakes the duplicated edges of the
-packages it touched, so the store reads as if it had been built with these aliases from the
-start, whatever the order of the inputs.
+table) `repoint` moves whatever the change concerns and names the packages it touched, whose
+duplicated edges the caller remakes (pipeline.duplicated) in the same transaction, so the store
+reads as if it had been built with these aliases from the start, whatever the order of the
+inputs.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import orjson
 
 from malgraph.core.source_names import SourceEntry, SourceNames, table_from_json, table_json
-from malgraph.relations.duplicated import DUPLICATED, DUPLICATED_PACKAGE
-from malgraph.store.writer import duplicated_edges_of, insert_edges
 
 USER_ALIASES = "source_aliases"  # the settings key of a user's table
 _LISTED = "IN (SELECT value FROM json_each(?))"
@@ -40,9 +40,13 @@ def source_names(db: sqlite3.Connection, user: Sequence[SourceEntry] | None) -> 
     return SourceNames(user)
 
 
-def repoint(db: sqlite3.Connection, names: SourceNames) -> int:
-    """Point every label at the source `names` gives it; returns how many labels moved.
-    Inside the caller's transaction."""
+class Repointed(NamedTuple):
+    moved: int  # labels that now count as another source
+    packages: tuple[int, ...]  # the packages their claims name: their duplicated edges are stale
+
+
+def repoint(db: sqlite3.Connection, names: SourceNames) -> Repointed:
+    """Point every label at the source `names` gives it. Inside the caller's transaction."""
     rows = db.execute(
         "SELECT l.id, l.label, l.source_id, s.name, s.kind FROM source_labels l"
         " JOIN sources s ON s.id = l.source_id"
@@ -54,7 +58,7 @@ def repoint(db: sqlite3.Connection, names: SourceNames) -> int:
         if wanted[label] != name
     ]
     if not moves:
-        return 0
+        return Repointed(0, ())
     ids = dict(db.execute("SELECT name, id FROM sources").fetchall())
     for label_id, old, kind, name in moves:
         if name not in ids:
@@ -63,21 +67,12 @@ def repoint(db: sqlite3.Connection, names: SourceNames) -> int:
             ).lastrowid
         _move(db, label_id, old, ids[name])
     moved = orjson.dumps([m[0] for m in moves]).decode()
-    packages = orjson.dumps(
-        [
-            p
-            for (p,) in db.execute(
-                f"SELECT DISTINCT package_id FROM records WHERE label_id {_LISTED}", (moved,)
-            )
-        ]
-    ).decode()
-    db.execute(
-        f"DELETE FROM edges WHERE kind IN ('{DUPLICATED}', '{DUPLICATED_PACKAGE}') AND"
-        " src_type = 'record' AND"
-        f" src_id IN (SELECT id FROM records WHERE package_id {_LISTED})",
-        (packages,),
+    packages = tuple(
+        int(p)
+        for (p,) in db.execute(
+            f"SELECT DISTINCT package_id FROM records WHERE label_id {_LISTED}", (moved,)
+        )
     )
-    insert_edges(db, duplicated_edges_of(db, packages))
     olds = orjson.dumps(sorted({m[1] for m in moves})).decode()
     db.execute(
         f"DELETE FROM sources WHERE id {_LISTED} AND id NOT IN (SELECT source_id FROM"
@@ -86,7 +81,7 @@ def repoint(db: sqlite3.Connection, names: SourceNames) -> int:
         " AND id NOT IN (SELECT source_id FROM campaigns)",
         (olds,),
     )
-    return len(moves)
+    return Repointed(len(moves), packages)
 
 
 def _move(db: sqlite3.Connection, label_id: int, old: int, new: int) -> None:

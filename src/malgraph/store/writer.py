@@ -1,9 +1,12 @@
 """Writing prepared documents into the store, a batch per transaction.
 
-The caller holds the transaction; a batch is written whole or not at all. Within it the
-duplicated relation gains the edges of the batch's new records, and a replaced record takes
-its edges with it, so edges always match the records they stand on, even when a run is
-killed between batches.
+The caller holds the transaction; a batch is written whole or not at all. A replaced record
+takes its edges with it; the batch's new claims come back to the caller (`Written`), which
+relates them in the same transaction (pipeline.duplicated), so edges always match the records
+they stand on, even when a run is killed between batches.
+
+Each statement that inserts a typed row (core.rows) names its columns by the row type's
+fields, so a field added there is stored, or fails loudly where the table lacks it.
 
 Ids are numbered here rather than by SQLite so that a batch goes in with one executemany
 per table. The id maps are checked against `PRAGMA data_version` at the start of every
@@ -21,28 +24,97 @@ from typing import Any
 
 import orjson
 
+from malgraph.core.kinds import EdgeKind
 from malgraph.core.model import ClaimView, Edge, Role, Scope
-from malgraph.core.source_names import SourceNames, label_key
-from malgraph.relations.duplicated import duplicated_edges
-from malgraph.sources.inputs import InputFile
-from malgraph.store.read.sources import claims
-from malgraph.store.rows import (
-    RECORD_COLUMNS,
+from malgraph.core.rows import (
+    ArtifactRow,
     ArtifactRows,
+    CampaignRow,
     CampaignRows,
+    CitationRow,
     DocumentRows,
+    InputFileRow,
+    IocRow,
+    LabelMemberRow,
     LabelRows,
+    LinkRow,
+    PackageRow,
+    RecordRow,
     RecordRows,
+    ReportKey,
+    ReportRow,
     ReportRows,
+    SiteRow,
+    VersionRow,
 )
+from malgraph.core.source_names import SourceNames, label_key
 
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
     """A prepared document with the input it came from."""
 
-    item: InputFile
     rows: DocumentRows
+    shown: str  # the input, printable: the document's path
+    stat: tuple[int, int] | None = None  # a plain file's (size, mtime_ns): kept, so that an
+    # unchanged file is not read again; None for a zip member or a document made in memory
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What a batch wrote: its outcomes per document, and its new claims for the relations."""
+
+    outcomes: Counter[str]
+    new_records: frozenset[int] = frozenset()
+    stored_packages: tuple[int, ...] = ()  # packages of new records with claims stored before
+    new_claims: dict[int, list[ClaimView]] = field(default_factory=dict)  # active claims of
+    # the packages new in this batch (the only claims they have), by package
+
+
+def _columns(
+    row: type[tuple[Any, ...]], before: tuple[str, ...] = (), after: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """A table's columns: those the writer fills (ids, the document), and the row type's
+    fields."""
+    return (*before, *row._fields, *after)  # type: ignore[attr-defined]
+
+
+def _insert_sql(table: str, columns: Sequence[str], verb: str = "INSERT") -> str:
+    return f"{verb} INTO {table}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+_RECORD_COLUMNS = _columns(RecordRow, ("label_id", "id", "source_id", "parent_id", "package_id"))
+_CAMPAIGN_DETAILS = ", ".join(f"{name} = ?" for name in CampaignRow._fields)
+_INSERTS = {
+    "packages": _insert_sql("packages", _columns(PackageRow, ("id",))),
+    "package_versions": _insert_sql("package_versions", _columns(VersionRow, ("id", "package_id"))),
+    "reports": _insert_sql("reports", _columns(ReportKey, ("id",))),
+    "artifacts": _insert_sql(
+        "artifacts",
+        _columns(ArtifactRow, ("package_version_id", "source_id"), ("document_sha256", "label_id")),
+        "INSERT OR IGNORE",
+    ),
+    "report_links": _insert_sql(
+        "report_links", _columns(LinkRow, ("report_id",), ("document_sha256",))
+    ),
+    "report_sites": _insert_sql(
+        "report_sites", _columns(SiteRow, (), ("document_sha256",)), "INSERT OR IGNORE"
+    ),
+    "label_members": _insert_sql("label_members", _columns(LabelMemberRow, ("group_id",))),
+    "input_files": _insert_sql("input_files", _columns(InputFileRow), "INSERT OR REPLACE"),
+}
+
+
+def _spelled_out(row: type[tuple[Any, ...]], fields: tuple[str, ...]) -> None:
+    """The statements that merge a row, or take it apart, name its columns themselves: a
+    field added to its type fails here, on import, rather than go unstored."""
+    if row._fields != fields:  # type: ignore[attr-defined]
+        raise TypeError(f"{row.__name__} changed: the writer stores only {fields}")
+
+
+_spelled_out(ReportRow, ("title", "published", "kind", "text"))
+_spelled_out(IocRow, ("kind", "value", "as_written"))
+_spelled_out(CitationRow, ("report", "ref_type"))
 
 
 _CLAIM = Role.CLAIM.value
@@ -114,18 +186,36 @@ class _Labels:
         return found
 
 
-def _package_id(maps: dict[str, _IdMap], package: tuple[str, str, int, str]) -> int:
-    eco, name, known, package_purl = package
-    return maps["packages"].get((eco, name), eco, name, known, package_purl)
+def _package_id(maps: dict[str, _IdMap], package: PackageRow) -> int:
+    return maps["packages"].get((package.ecosystem, package.name), *package)
 
 
-def _version_id(maps: dict[str, _IdMap], package: int, version: tuple[str, str]) -> int:
-    return maps["package_versions"].get((package, version[0]), package, *version)
+def _version_id(maps: dict[str, _IdMap], package: int, version: VersionRow) -> int:
+    return maps["package_versions"].get((package, version.version), package, *version)
+
+
+def _report_id(maps: dict[str, _IdMap], report: ReportKey) -> int:
+    return maps["reports"].get(report.url_key, *report)
+
+
+_TEXTS = RecordRow._fields.index("released")  # what only some records have starts here
+_NO_TEXTS = (None,) * (len(RecordRow._fields) - _TEXTS)
+
+
+def _filled(row: RecordRow) -> tuple[Any, ...]:
+    """The row without its trailing NULLs: the columns left out are NULL all the same, and
+    a claim without texts binds a third fewer."""
+    if row[_TEXTS:] == _NO_TEXTS:  # most claims: compared in one step
+        return row[:_TEXTS]
+    width = len(row)
+    while row[width - 1] is None:
+        width -= 1
+    return row[:width]
 
 
 def _sightings(
     maps: dict[str, _IdMap],
-    iocs: Sequence[tuple[str, str, str]],
+    iocs: Sequence[IocRow],
     record: int | None = None,
     report: int | None = None,
     campaign: int | None = None,
@@ -143,16 +233,16 @@ class _Batch:
     versions: list[tuple[int, int]] = field(default_factory=list)
     citations: list[tuple[int, int, str]] = field(default_factory=list)
     documents: list[tuple[str, str, str, str, bool, str, str, str]] = field(default_factory=list)
-    inputs: list[tuple[str, int, int, str]] = field(default_factory=list)
+    inputs: list[InputFileRow] = field(default_factory=list)
     sightings: list[tuple[int, int | None, int | None, int | None, str]] = field(
         default_factory=list
     )
     members: list[tuple[int, int]] = field(default_factory=list)
     artifacts: list[tuple[Any, ...]] = field(default_factory=list)
-    campaigns: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # id -> details
+    campaigns: dict[int, CampaignRow] = field(default_factory=dict)  # id -> details
     reports: list[tuple[Any, ...]] = field(default_factory=list)  # written-up reports
     links: list[tuple[Any, ...]] = field(default_factory=list)  # report -> package, by name
-    sites: list[tuple[str, str, int | None, str]] = field(default_factory=list)
+    sites: list[tuple[Any, ...]] = field(default_factory=list)
     labels: list[tuple[str, LabelRows]] = field(default_factory=list)  # (document, group)
     new_records: set[int] = field(default_factory=set)
     touched: set[int] = field(default_factory=set)  # packages of the new records
@@ -198,10 +288,10 @@ class Writer:
         assert self._labels is not None, "labels are loaded with the id maps"
         return self._labels
 
-    def write_batch(self, batch: Sequence[Accepted]) -> Counter[str]:
+    def write_batch(self, batch: Sequence[Accepted]) -> Written:
         """Write one batch inside the caller's transaction; count outcomes per document."""
         if not batch:  # the last flush, or a re-run of unchanged inputs: no id maps needed
-            return Counter()
+            return Written(Counter())
         maps = self._id_maps()
         outcomes: Counter[str] = Counter()
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -210,51 +300,51 @@ class Writer:
         )
         out = _Batch()
         for accepted, outcome in self._decide(batch):
-            doc, item = accepted.rows, accepted.item
+            doc = accepted.rows
             if outcome == "replaced":
                 self._retire(doc.feed, doc.key)
             if outcome in ("added", "replaced"):
-                for record in accepted.rows.records:
-                    next_id = self._add(record, None, next_id, maps, out)
-                for report in accepted.rows.reports:
-                    self._add_report(report, doc.sha256, maps, out)
-                feed = self.labels.get(doc.feed, "feed")
-                for campaign in accepted.rows.campaigns:
-                    self._add_campaign(feed, campaign, maps, out)
-                for artifact in accepted.rows.artifacts:
-                    self._add_artifact(artifact, doc.sha256, maps, out)
-                for link in accepted.rows.links:
-                    found = maps["reports"].get(link.key, link.key, link.url, link.site)
-                    out.links.append((found, *link.values, doc.sha256))
-                out.sites += [(*site, doc.sha256) for site in accepted.rows.sites]
-                out.labels += [(doc.sha256, group) for group in accepted.rows.labels]
+                next_id = self._add_document(doc, next_id, maps, out)
             outcomes[outcome] += 1
             if outcome != "unchanged":
                 current = outcome in ("added", "replaced")
+                shown = accepted.shown
                 out.documents.append(
-                    (
-                        doc.sha256,
-                        doc.feed,
-                        doc.key,
-                        doc.modified,
-                        current,
-                        item.display,
-                        outcome,
-                        now,
-                    )
+                    (doc.sha256, doc.feed, doc.key, doc.modified, current, shown, outcome, now)
                 )
-            if item.member is None and not doc.rejected:  # else re-read, to report it again
-                out.inputs.append((item.display, item.size, item.mtime_ns, doc.sha256))
+            if accepted.stat and not doc.rejected:  # else re-read, to report it again
+                out.inputs.append(InputFileRow(accepted.shown, *accepted.stat, doc.sha256))
         self._insert(out, maps)
         self.db.execute("UPDATE meta SET value = ? WHERE key = 'next_record_id'", (next_id,))
-        self._relate(out, {row[0] for row in maps["packages"].new})
-        return outcomes
-
-    def mark_input(self, item: InputFile, sha256: str) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO input_files(path, size, mtime_ns, sha256) VALUES (?, ?, ?, ?)",
-            (item.display, item.size, item.mtime_ns, sha256),
+        new_packages = {row[0] for row in maps["packages"].new}
+        return Written(
+            outcomes,
+            frozenset(out.new_records),
+            tuple(sorted(out.touched - new_packages)),
+            {p: out.claims[p] for p in sorted(out.touched & new_packages) if p in out.claims},
         )
+
+    def _add_document(
+        self, doc: DocumentRows, next_id: int, maps: dict[str, _IdMap], out: _Batch
+    ) -> int:
+        """Number and collect the rows of a document taken in; returns the next record id."""
+        for record in doc.records:
+            next_id = self._add(record, None, next_id, maps, out)
+        for report in doc.reports:
+            self._add_report(report, doc.sha256, maps, out)
+        feed = self.labels.get(doc.feed, "feed")
+        for campaign in doc.campaigns:
+            self._add_campaign(feed, campaign, maps, out)
+        for artifact in doc.artifacts:
+            self._add_artifact(artifact, doc.sha256, maps, out)
+        for link in doc.links:
+            out.links.append((_report_id(maps, link.report), *link.row, doc.sha256))
+        out.sites += [(*site, doc.sha256) for site in doc.sites]
+        out.labels += [(doc.sha256, group) for group in doc.labels]
+        return next_id
+
+    def mark_input(self, row: InputFileRow) -> None:
+        self.db.execute(_INSERTS["input_files"], row)
 
     def _decide(self, batch: Sequence[Accepted]) -> Iterator[tuple[Accepted, str]]:
         """added / replaced / stale / unchanged per document. Of several versions of one
@@ -377,28 +467,19 @@ class Writer:
         package = _package_id(maps, record.package)
         out.touched.add(package)
         out.new_records.add(record_id)
-        row = (label[0], record_id, source, parent, package, *record.values)
+        row = (label[0], record_id, source, parent, package, *_filled(record.row))
         out.records.setdefault(len(row), []).append(row)
-        if record.column("role") == _CLAIM and record.column("withdrawn") is None:
+        if record.row.role == _CLAIM and record.row.withdrawn is None:
             out.claims.setdefault(package, []).append(
-                ClaimView(  # duplicated may link it
-                    record_id,
-                    label[2],
-                    record.column("source_record_id"),
-                    record.package[0],
-                    package,
-                    record.package[3],
-                    Scope(record.column("scope")),
-                    frozenset(v for v, _ in record.versions),
-                    record.source,
-                )
+                _claim_view(record, record_id, package, label)
             )
         out.sightings += _sightings(maps, record.iocs, record=record_id)
         for campaign in record.campaigns:
             out.members.append((self._add_campaign(label, campaign, maps, out), record_id))
         out.versions += [(record_id, _version_id(maps, package, v)) for v in record.versions]
-        for key, url, site, ref_type in record.citations:
-            out.citations.append((record_id, maps["reports"].get(key, key, url, site), ref_type))
+        for citation in record.citations:
+            report = _report_id(maps, citation.report)
+            out.citations.append((record_id, report, citation.ref_type))
         next_id += 1
         for child in record.children:
             next_id = self._add(child, record_id, next_id, maps, out)
@@ -411,11 +492,12 @@ class Writer:
         maps: dict[str, _IdMap],
         out: _Batch,
     ) -> int:
-        name, *details = campaign.values
-        source = label[1]
-        found = maps["campaigns"].get((source, campaign.key), source, campaign.key, name, label[0])
-        if any(details):  # a package names its campaign; the campaign's own file describes it
-            out.campaigns[found] = campaign.values
+        row, source = campaign.row, label[1]
+        found = maps["campaigns"].get(
+            (source, campaign.key), source, campaign.key, row.name, label[0]
+        )
+        if any(row[1:]):  # a package names its campaign; the campaign's own file describes it
+            out.campaigns[found] = row
         out.sightings += _sightings(maps, campaign.iocs, campaign=found)
         return found
 
@@ -424,13 +506,13 @@ class Writer:
     ) -> None:
         version_id = _version_id(maps, _package_id(maps, artifact.package), artifact.version)
         label_id, source, _ = self.labels.get(artifact.source, "feed")
-        out.artifacts.append((version_id, source, *artifact.values, document, label_id))
+        out.artifacts.append((version_id, source, *artifact.row, document, label_id))
 
     def _add_report(
         self, report: ReportRows, document: str, maps: dict[str, _IdMap], out: _Batch
     ) -> None:
-        found = maps["reports"].get(report.key, report.key, report.url, report.site)
-        out.reports.append((*report.values, document, found))
+        found = _report_id(maps, report.report)
+        out.reports.append((*report.row, document, found))
         out.sightings += _sightings(maps, report.iocs, report=found)
 
     def _insert(self, out: _Batch, maps: dict[str, _IdMap]) -> None:
@@ -439,27 +521,16 @@ class Writer:
         db.executemany(
             "INSERT INTO source_labels(id, label, source_id) VALUES (?, ?, ?)", self.labels.new
         )
-        db.executemany(
-            "INSERT INTO packages(id, ecosystem, name, ecosystem_known, purl)"
-            " VALUES (?, ?, ?, ?, ?)",
-            maps["packages"].new,
-        )
-        db.executemany(
-            "INSERT INTO package_versions(id, package_id, version, purl) VALUES (?, ?, ?, ?)",
-            maps["package_versions"].new,
-        )
-        db.executemany(
-            "INSERT INTO reports(id, url_key, url, site) VALUES (?, ?, ?, ?)", maps["reports"].new
-        )
+        for table in ("packages", "package_versions", "reports"):
+            db.executemany(_INSERTS[table], maps[table].new)
         db.executemany("INSERT INTO iocs(id, kind, value) VALUES (?, ?, ?)", maps["iocs"].new)
         db.executemany(
             "INSERT INTO campaigns(id, source_id, key, name, label_id) VALUES (?, ?, ?, ?, ?)",
             maps["campaigns"].new,
         )
         db.executemany(
-            "UPDATE campaigns SET name = ?, category = ?, created = ?, description = ?, refs = ?"
-            " WHERE id = ?",
-            [(*values, cid) for cid, values in out.campaigns.items()],
+            f"UPDATE campaigns SET {_CAMPAIGN_DETAILS} WHERE id = ?",
+            [(*row, cid) for cid, row in out.campaigns.items()],
         )
         # A report known by URL may also come as a written-up text: fill in, never blank out.
         db.executemany(
@@ -470,25 +541,22 @@ class Writer:
             out.reports,
         )
         for width, rows in out.records.items():
-            columns = ", ".join(("label_id", *RECORD_COLUMNS[: width - 1]))
-            marks = ", ".join("?" * width)
-            db.executemany(f"INSERT INTO records({columns}) VALUES ({marks})", rows)
+            db.executemany(_insert_sql("records", _RECORD_COLUMNS[:width]), rows)
         db.executemany("INSERT OR IGNORE INTO record_versions VALUES (?, ?)", out.versions)
         db.executemany("INSERT OR IGNORE INTO record_reports VALUES (?, ?, ?)", out.citations)
         db.executemany("INSERT OR IGNORE INTO ioc_sightings VALUES (?, ?, ?, ?, ?)", out.sightings)
         db.executemany("INSERT OR IGNORE INTO campaign_members VALUES (?, ?)", out.members)
-        db.executemany(
-            "INSERT OR IGNORE INTO artifacts(package_version_id, source_id, sha256, location, kind,"
-            " detected, document_sha256, label_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            out.artifacts,
-        )
-        db.executemany("INSERT INTO report_links VALUES (?, ?, ?, ?, ?, ?, ?)", out.links)
-        db.executemany("INSERT OR IGNORE INTO report_sites VALUES (?, ?, ?, ?)", out.sites)
+        for table, rows in (
+            ("artifacts", out.artifacts),
+            ("report_links", out.links),
+            ("report_sites", out.sites),
+        ):
+            db.executemany(_INSERTS[table], rows)
         db.executemany(
             "INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", out.documents
         )
         self._insert_labels(out.labels)
-        db.executemany("INSERT OR REPLACE INTO input_files VALUES (?, ?, ?, ?)", out.inputs)
+        db.executemany(_INSERTS["input_files"], out.inputs)
 
     def _insert_labels(self, labels: Sequence[tuple[str, LabelRows]]) -> None:
         """Another study's groups, numbered here as every other row is."""
@@ -501,24 +569,9 @@ class Writer:
             [(first + i, g.labeller, g.kind, g.key, sha) for i, (sha, g) in enumerate(labels)],
         )
         self.db.executemany(
-            "INSERT INTO label_members VALUES (?, ?, ?, ?, ?, ?)",
+            _INSERTS["label_members"],
             [(first + i, *m) for i, (_, g) in enumerate(labels) for m in g.members],
         )
-
-    def _relate(self, out: _Batch, new_packages: set[int]) -> None:
-        """Add the duplicated edges that the batch's new records make. Edges among older
-        records already exist, and those of removed records went with them. A package new in
-        this batch has only the claims in memory; the others are read back from the store."""
-        if not out.new_records:
-            return
-        edges = duplicated_edges_of(
-            self.db, orjson.dumps(sorted(out.touched - new_packages)).decode(), out.new_records
-        )
-        for package in sorted(out.touched & new_packages):
-            package_claims = out.claims.get(package, [])
-            if len(package_claims) > 1:
-                edges += duplicated_edges(package_claims[0].package_purl, package_claims)
-        insert_edges(self.db, edges)
 
 
 def insert_edges(db: sqlite3.Connection, edges: Sequence[Edge]) -> None:
@@ -532,15 +585,32 @@ def insert_edges(db: sqlite3.Connection, edges: Sequence[Edge]) -> None:
     )
 
 
-def duplicated_edges_of(
-    db: sqlite3.Connection, package_ids_json: str, new: set[int] | None = None
-) -> list[Edge]:
-    """The duplicated edges of the given packages (a JSON list of ids), from active claims;
-    with `new`, only those that include one of these records."""
-    by_package: dict[tuple[int, str], list[ClaimView]] = defaultdict(list)
-    for claim in claims(db, package_ids_json):
-        by_package[(claim.package_id, claim.package_purl)].append(claim)
-    edges: list[Edge] = []
-    for (_, package_purl), package_claims in sorted(by_package.items()):
-        edges += duplicated_edges(package_purl, package_claims, new)
-    return edges
+def known_inputs(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
+    """The stat cache: path -> (size, mtime_ns) of the plain files read before."""
+    return {p: (s, m) for p, s, m in db.execute("SELECT path, size, mtime_ns FROM input_files")}
+
+
+def delete_duplicated_edges(db: sqlite3.Connection, package_ids: Sequence[int]) -> None:
+    """Take away the duplicated edges of these packages' records (to be made again)."""
+    db.execute(
+        "DELETE FROM edges WHERE kind IN (?, ?) AND src_type = 'record' AND src_id IN"
+        " (SELECT id FROM records WHERE package_id IN (SELECT value FROM json_each(?)))",
+        (EdgeKind.DUPLICATED, EdgeKind.DUPLICATED_PACKAGE, orjson.dumps(package_ids).decode()),
+    )
+
+
+def _claim_view(
+    record: RecordRows, record_id: int, package: int, label: tuple[int, int, str]
+) -> ClaimView:
+    """A claim as the duplicated relation will see it once stored."""
+    return ClaimView(
+        record_id,
+        label[2],
+        record.row.source_record_id,
+        record.package.ecosystem,
+        package,
+        record.package.purl,
+        Scope(record.row.scope),
+        frozenset(v.version for v in record.versions),
+        record.source,
+    )
