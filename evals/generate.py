@@ -271,38 +271,45 @@ class _Gen:
         ]
 
     def statement(self, depth: int) -> list[str]:
+        x = self.r.random() if depth < 3 else self.r.random() * 0.55
+        return self._js_statement(x, depth) if self.js else self._py_statement(x, depth)
+
+    def _js_statement(self, x: float, depth: int) -> list[str]:
+        """A statement drawn from a ladder of chances: x picks the rung."""
         r, n, e = self.r, self.name, self.expr
-        x = r.random() if depth < 3 else r.random() * 0.55
-        if self.js:
-            if x < 0.15:
-                return [f"{r.choice(('const', 'let', 'var'))} {n()} = {e()};"]
-            if x < 0.25:
-                return [f"{n()} = {e()};"]
-            if x < 0.37:
-                return [f"{n()}.{n()}({e()});"]
-            if x < 0.45:
-                return [f"return {e()};"]
-            if x < 0.55:
-                return self.snippet()
-            if x < 0.67:
-                tail = ["} else {", *self.block(depth)] if r.random() < 0.4 else []
-                return [f"if ({e()}) {{", *self.block(depth), *tail, "}"]
-            if x < 0.75:
-                i = n()
-                return [f"for (let {i} = 0; {i} < {n()}.length; {i}++) {{", *self.block(depth), "}"]
-            if x < 0.82:
-                return [f"for (const {n()} of {e()}) {{", *self.block(depth), "}"]
-            if x < 0.9:
-                return [
-                    "try {",
-                    *self.block(depth),
-                    f"}} catch ({n()}) {{",
-                    *self.block(depth),
-                    "}",
-                ]
-            if x < 0.95:
-                return [f"{n()}.on({self.string()}, ({n()}) => {{", *self.block(depth), "});"]
-            return [f"while ({e()}) {{", *self.block(depth), "}"]
+        if x < 0.15:
+            return [f"{r.choice(('const', 'let', 'var'))} {n()} = {e()};"]
+        if x < 0.25:
+            return [f"{n()} = {e()};"]
+        if x < 0.37:
+            return [f"{n()}.{n()}({e()});"]
+        if x < 0.45:
+            return [f"return {e()};"]
+        if x < 0.55:
+            return self.snippet()
+        if x < 0.67:
+            tail = ["} else {", *self.block(depth)] if r.random() < 0.4 else []
+            return [f"if ({e()}) {{", *self.block(depth), *tail, "}"]
+        if x < 0.75:
+            i = n()
+            return [f"for (let {i} = 0; {i} < {n()}.length; {i}++) {{", *self.block(depth), "}"]
+        if x < 0.82:
+            return [f"for (const {n()} of {e()}) {{", *self.block(depth), "}"]
+        if x < 0.9:
+            return [
+                "try {",
+                *self.block(depth),
+                f"}} catch ({n()}) {{",
+                *self.block(depth),
+                "}",
+            ]
+        if x < 0.95:
+            return [f"{n()}.on({self.string()}, ({n()}) => {{", *self.block(depth), "});"]
+        return [f"while ({e()}) {{", *self.block(depth), "}"]
+
+    def _py_statement(self, x: float, depth: int) -> list[str]:
+        """A statement drawn from a ladder of chances: x picks the rung."""
+        r, n, e = self.r, self.name, self.expr
         if x < 0.25:
             return [f"{n()} = {e()}"]
         if x < 0.37:
@@ -561,6 +568,19 @@ STRUCTURAL = ("reorder", "junk", "add-function", "remove-function")
 TEXTUAL = ("rename", "restring", "minify")
 
 
+def _restructure(main: Module, done: tuple[str, ...], rng: random.Random) -> None:
+    """Apply the structural mutations chosen, in their order."""
+    for m in done:
+        if m == "reorder":
+            reorder(main, rng)
+        elif m == "junk":
+            junk(main, rng, rng.uniform(0.05, 0.3))
+        elif m == "add-function":
+            add_function(main, rng)
+        elif m == "remove-function":
+            remove_function(main, rng)
+
+
 def variant(seed: Package, rng: random.Random) -> tuple[Package, tuple[str, ...]]:
     """A variant of `seed` with 1-3 mutations; returns it and the mutations' names."""
     pkg = seed.copy()
@@ -572,15 +592,7 @@ def variant(seed: Package, rng: random.Random) -> tuple[Package, tuple[str, ...]
     done = tuple(sorted(rng.sample(choices, rng.randint(1, 3))))
     mods = [f for f in pkg.files.values() if isinstance(f, Module)]
     main = mods[0]
-    for m in done:
-        if m == "reorder":
-            reorder(main, rng)
-        elif m == "junk":
-            junk(main, rng, rng.uniform(0.05, 0.3))
-        elif m == "add-function":
-            add_function(main, rng)
-        elif m == "remove-function":
-            remove_function(main, rng)
+    _restructure(main, done, rng)
     texts = pkg.texts()
     if "version-bump" in done:
         pkg.version += ".1"

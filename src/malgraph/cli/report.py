@@ -37,7 +37,7 @@ def report_command(
     (RQ3), campaigns (RQ4) and the life cycle, from what the store holds."""
     # Lazy: the report loads matplotlib, a heavy dependency every other command can do
     # without (`--version` and `stats` included). It dodges no cycle.
-    from malgraph.report.build import build_report
+    from malgraph.report.build import build_report  # noqa: PLC0415
 
     if output is not None:
         writable_file(output)  # before any work: a typo costs no wait

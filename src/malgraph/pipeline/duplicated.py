@@ -14,14 +14,9 @@ from malgraph.core.model import Edge
 from malgraph.core.source_names import SourceNames
 from malgraph.relations.duplicated import duplicated_edges, duplicated_edges_by_package
 from malgraph.store import labels
-from malgraph.store.read.claims import active_claims
-from malgraph.store.writer import (
-    Accepted,
-    Writer,
-    Written,
-    delete_duplicated_edges,
-    insert_edges,
-)
+from malgraph.store.edges import delete_duplicated_edges, insert_edges
+from malgraph.store.read.sources import claims
+from malgraph.store.writer import Accepted, Writer, Written
 
 
 def write_batch(writer: Writer, batch: Sequence[Accepted]) -> Written:
@@ -38,7 +33,7 @@ def new_edges(db: sqlite3.Connection, written: Written) -> list[Edge]:
     the claims the writer kept in memory; the others are read back from the store."""
     if not written.new_records:
         return []
-    stored = active_claims(db, written.stored_packages)
+    stored = claims(db, written.stored_packages)
     edges = duplicated_edges_by_package(stored, written.new_records)
     for package_claims in written.new_claims.values():
         if len(package_claims) > 1:
@@ -49,7 +44,7 @@ def new_edges(db: sqlite3.Connection, written: Written) -> list[Edge]:
 def relink(db: sqlite3.Connection, package_ids: Sequence[int]) -> None:
     """Make the duplicated edges of these packages again, from their stored claims."""
     delete_duplicated_edges(db, package_ids)
-    insert_edges(db, duplicated_edges_by_package(active_claims(db, package_ids)))
+    insert_edges(db, duplicated_edges_by_package(claims(db, package_ids)))
 
 
 def repoint(db: sqlite3.Connection, names: SourceNames) -> int:

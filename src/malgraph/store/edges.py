@@ -1,6 +1,6 @@
-"""Writing what the relations found: a kind's edges replaced whole, the report mentions, and
-the code families. The caller holds the transaction, so readers see the old graph or the new
-one, never half of each."""
+"""Writing what the relations found: a kind's edges replaced whole (the duplicated relation's
+a few packages at a time), the report mentions, and the code families. The caller holds the
+transaction, so readers see the old graph or the new one, never half of each."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ from malgraph.core.relations import FamilyNaming, ReportMention
 def replace_edges(db: sqlite3.Connection, kind: EdgeKind, edges: Iterable[Edge]) -> None:
     """Every stored edge of `kind` becomes `edges` (each of that kind), in their order."""
     db.execute("DELETE FROM edges WHERE kind = ?", (kind,))
+    insert_edges(db, edges)
+
+
+def insert_edges(db: sqlite3.Connection, edges: Iterable[Edge]) -> None:
     db.executemany(
         "INSERT INTO edges(kind, src_type, src_id, dst_type, dst_id, evidence, confidence,"
         " step) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -25,6 +29,15 @@ def replace_edges(db: sqlite3.Connection, kind: EdgeKind, edges: Iterable[Edge])
             (e.kind, *e.src, *e.dst, orjson.dumps(e.evidence).decode(), e.confidence, e.step)
             for e in edges
         ],
+    )
+
+
+def delete_duplicated_edges(db: sqlite3.Connection, package_ids: Sequence[int]) -> None:
+    """Take away the duplicated edges of these packages' records (to be made again)."""
+    db.execute(
+        "DELETE FROM edges WHERE kind IN (?, ?) AND src_type = 'record' AND src_id IN"
+        " (SELECT id FROM records WHERE package_id IN (SELECT value FROM json_each(?)))",
+        (EdgeKind.DUPLICATED, EdgeKind.DUPLICATED_PACKAGE, orjson.dumps(package_ids).decode()),
     )
 
 

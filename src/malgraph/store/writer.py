@@ -24,8 +24,7 @@ from typing import Any
 
 import orjson
 
-from malgraph.core.kinds import EdgeKind
-from malgraph.core.model import ClaimView, Edge, Role, Scope
+from malgraph.core.model import ClaimView, Role, Scope
 from malgraph.core.rows import (
     ArtifactRow,
     ArtifactRows,
@@ -574,29 +573,9 @@ class Writer:
         )
 
 
-def insert_edges(db: sqlite3.Connection, edges: Sequence[Edge]) -> None:
-    db.executemany(
-        "INSERT INTO edges(kind, src_type, src_id, dst_type, dst_id, evidence, confidence,"
-        " step) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (e.kind, *e.src, *e.dst, orjson.dumps(e.evidence).decode(), e.confidence, e.step)
-            for e in edges
-        ],
-    )
-
-
 def known_inputs(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
     """The stat cache: path -> (size, mtime_ns) of the plain files read before."""
     return {p: (s, m) for p, s, m in db.execute("SELECT path, size, mtime_ns FROM input_files")}
-
-
-def delete_duplicated_edges(db: sqlite3.Connection, package_ids: Sequence[int]) -> None:
-    """Take away the duplicated edges of these packages' records (to be made again)."""
-    db.execute(
-        "DELETE FROM edges WHERE kind IN (?, ?) AND src_type = 'record' AND src_id IN"
-        " (SELECT id FROM records WHERE package_id IN (SELECT value FROM json_each(?)))",
-        (EdgeKind.DUPLICATED, EdgeKind.DUPLICATED_PACKAGE, orjson.dumps(package_ids).decode()),
-    )
 
 
 def _claim_view(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Set
+from collections.abc import Sequence, Set
 
 import orjson
 
@@ -35,10 +35,12 @@ _ACTIVE = "r.role = 'claim' AND (?1 OR r.withdrawn IS NULL)"
 
 
 def claims(
-    db: sqlite3.Connection, package_ids_json: str | None = None, include_withdrawn: bool = False
+    db: sqlite3.Connection,
+    package_ids: Sequence[int] | None = None,
+    include_withdrawn: bool = False,
 ) -> list[ClaimView]:
-    """Stored claims (of the packages in a JSON list of ids, or all), withdrawn ones only if
-    asked, with their canonical versions."""
+    """Stored claims (of these packages, or all), withdrawn ones only if asked, with their
+    canonical versions."""
     sql = (
         "SELECT r.id, s.name, r.source_record_id, p.ecosystem, r.package_id, p.purl, r.scope,"
         " (SELECT group_concat(pv.version, char(31)) FROM record_versions rv"
@@ -47,11 +49,11 @@ def claims(
         " FROM records r JOIN sources s ON s.id = r.source_id"
         f" JOIN packages p ON p.id = r.package_id WHERE {_ACTIVE}"
     )
-    if package_ids_json is None:
+    if package_ids is None:
         rows = db.execute(sql, (include_withdrawn,))
     else:  # not "?2 IS NULL OR ...": that would keep SQLite from the package index
         sql += " AND r.package_id IN (SELECT value FROM json_each(?2))"
-        rows = db.execute(sql, (include_withdrawn, package_ids_json))
+        rows = db.execute(sql, (include_withdrawn, orjson.dumps(list(package_ids)).decode()))
     return [
         ClaimView(
             record,
