@@ -120,6 +120,38 @@ def datasketch_comparison(streams: list[list[str]]) -> None:
     )
 
 
+def exact_baselines(
+    subset: list[CodeItem], args: argparse.Namespace, ours: float
+) -> list[list[str]]:
+    """Exact all-pairs Jaccard on a subset (numpy inverted index, Python sets), extrapolated
+    to the whole corpus and set against similar_edges' time; returns the subset's streams."""
+    streams = [t for _, t in distinct_streams(subset)]
+    n = len(streams)
+    scale = (args.packages / args.exact) ** 2
+    print(
+        f"exact baselines on the first {args.exact} packages ({n} distinct streams, "
+        f"{n * (n - 1) // 2} pairs), extrapolated x{scale:.0f} to {args.packages}:"
+    )
+    start = time.perf_counter()
+    sk = Sketcher(DEFAULT_SHINGLE, 1, 1)
+    matrix = exact_jaccard([np.unique(sk.shingles(s)) for s in streams])
+    inverted = time.perf_counter() - start
+    above = int(np.triu(matrix >= DEFAULT_THRESHOLD, 1).sum())
+    print(
+        f"  numpy inverted index: {inverted:.1f} s -> {inverted * scale:.0f} s at "
+        f"{args.packages}: similar_edges is {inverted * scale / ours:.0f}x faster "
+        f"({above} pairs >= {DEFAULT_THRESHOLD})"
+    )
+    seconds, done = python_sets(streams, DEFAULT_SHINGLE, args.python_pairs)
+    full = seconds * (n * (n - 1) // 2) / done
+    print(
+        f"  Python sets: {seconds:.1f} s for {done} pairs -> {full:.0f} s for all, "
+        f"{full * scale:.0f} s at {args.packages}: similar_edges is "
+        f"{full * scale / ours:.0f}x faster"
+    )
+    return streams
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--packages", type=int, default=10_000)
@@ -160,31 +192,7 @@ def main() -> None:
         f"{again == edges}"
     )
 
-    subset = corpus_items[: args.exact]
-    streams = [t for _, t in distinct_streams(subset)]
-    n = len(streams)
-    scale = (args.packages / args.exact) ** 2
-    print(
-        f"exact baselines on the first {args.exact} packages ({n} distinct streams, "
-        f"{n * (n - 1) // 2} pairs), extrapolated x{scale:.0f} to {args.packages}:"
-    )
-    start = time.perf_counter()
-    sk = Sketcher(DEFAULT_SHINGLE, 1, 1)
-    matrix = exact_jaccard([np.unique(sk.shingles(s)) for s in streams])
-    inverted = time.perf_counter() - start
-    above = int(np.triu(matrix >= DEFAULT_THRESHOLD, 1).sum())
-    print(
-        f"  numpy inverted index: {inverted:.1f} s -> {inverted * scale:.0f} s at "
-        f"{args.packages}: similar_edges is {inverted * scale / ours:.0f}x faster "
-        f"({above} pairs >= {DEFAULT_THRESHOLD})"
-    )
-    seconds, done = python_sets(streams, DEFAULT_SHINGLE, args.python_pairs)
-    full = seconds * (n * (n - 1) // 2) / done
-    print(
-        f"  Python sets: {seconds:.1f} s for {done} pairs -> {full:.0f} s for all, "
-        f"{full * scale:.0f} s at {args.packages}: similar_edges is "
-        f"{full * scale / ours:.0f}x faster"
-    )
+    streams = exact_baselines(corpus_items[: args.exact], args, ours)
     datasketch_comparison(streams)
     print(
         f"parameters: threshold {DEFAULT_THRESHOLD}, shingle {DEFAULT_SHINGLE}, "

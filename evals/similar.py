@@ -27,7 +27,7 @@ import random
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from math import comb
 from pathlib import Path
 from typing import Any
@@ -266,6 +266,64 @@ def run(
     return result
 
 
+def print_default(default: dict[str, Any], t: float, k: int, p: int) -> None:
+    """The run at the default parameters, one measure a line."""
+    print(
+        f"\ndefaults: threshold {t}, shingle {k}, permutations {p} "
+        f"({default['bands']} bands x {default['rows']} rows)"
+    )
+    for key in (
+        "seconds",
+        "edges",
+        "edge_precision",
+        "ari",
+        "pair_precision",
+        "pair_recall",
+        "families",
+        "merged_families",
+        "merged_packages",
+        "exact_pairs",
+        "lsh_recall",
+        "lsh_recall_connected",
+        "kept_below_threshold",
+        "unrelated_max_jaccard",
+    ):
+        print(f"  {key:22} {default[key]}")
+    print("  per tier:", default["per_tier"])
+    print("  recall per mutation:", default["mutation_recall"])
+
+
+def sweep(
+    samples: list[Sample],
+    args: argparse.Namespace,
+    exact_for: Callable[[int], np.ndarray[Any, Any]],
+    streams: list[tuple[int, list[str]]],
+    sets_cache: dict[int, np.ndarray[Any, Any]],
+) -> list[dict[str, Any]]:
+    """Every combination of the grids given: one line each, and the rows."""
+    rows = []
+    print(
+        f"\n{'k':>3} {'perm':>5} {'t':>5} {'bxr':>7} {'sec':>6} {'edgeP':>7} {'ARI':>7} "
+        f"{'pairR':>7} {'merged':>6} {'exact':>6} {'LSH R':>7} {'conn R':>7} {'unrelJ':>7}"
+    )
+    for k in map(int, args.shingles.split(",")):
+        exact = exact_for(k)
+        for p in map(int, args.permutations.split(",")):
+            for t in map(float, args.thresholds.split(",")):
+                r = run(samples, t, k, p, exact, streams)
+                rows.append(r)
+                print(
+                    f"{k:3} {p:5} {t:5} {r['bands']:3}x{r['rows']:<3} {r['seconds']:6.2f} "
+                    f"{r['edge_precision']:7.4f} {r['ari']:7.4f} {r['pair_recall']:7.4f} "
+                    f"{r['merged_packages']:6} {r['exact_pairs']:6} "
+                    f"{r['lsh_recall']:7.4f} {r['lsh_recall_connected']:7.4f} "
+                    f"{r['unrelated_max_jaccard']:7.4f}",
+                    flush=True,
+                )
+        sets_cache.pop(k, None)
+    return rows
+
+
 def main() -> None:
     from malgraph.relations.similar import (
         DEFAULT_PERMUTATIONS,
@@ -306,31 +364,8 @@ def main() -> None:
         "unrelated": args.unrelated,
         "streams": len(streams),
     }
-    default = run(samples, t, k, p, exact_for(k), streams)
-    report["default"] = default
-    print(
-        f"\ndefaults: threshold {t}, shingle {k}, permutations {p} "
-        f"({default['bands']} bands x {default['rows']} rows)"
-    )
-    for key in (
-        "seconds",
-        "edges",
-        "edge_precision",
-        "ari",
-        "pair_precision",
-        "pair_recall",
-        "families",
-        "merged_families",
-        "merged_packages",
-        "exact_pairs",
-        "lsh_recall",
-        "lsh_recall_connected",
-        "kept_below_threshold",
-        "unrelated_max_jaccard",
-    ):
-        print(f"  {key:22} {default[key]}")
-    print("  per tier:", default["per_tier"])
-    print("  recall per mutation:", default["mutation_recall"])
+    report["default"] = default = run(samples, t, k, p, exact_for(k), streams)
+    print_default(default, t, k, p)
 
     low = round(t - 0.1, 2)
     items = [s.item for s in samples]
@@ -346,27 +381,7 @@ def main() -> None:
         )
 
     if args.sweep:
-        rows = []
-        print(
-            f"\n{'k':>3} {'perm':>5} {'t':>5} {'bxr':>7} {'sec':>6} {'edgeP':>7} {'ARI':>7} "
-            f"{'pairR':>7} {'merged':>6} {'exact':>6} {'LSH R':>7} {'conn R':>7} {'unrelJ':>7}"
-        )
-        for k in map(int, args.shingles.split(",")):
-            exact = exact_for(k)
-            for p in map(int, args.permutations.split(",")):
-                for t in map(float, args.thresholds.split(",")):
-                    r = run(samples, t, k, p, exact, streams)
-                    rows.append(r)
-                    print(
-                        f"{k:3} {p:5} {t:5} {r['bands']:3}x{r['rows']:<3} {r['seconds']:6.2f} "
-                        f"{r['edge_precision']:7.4f} {r['ari']:7.4f} {r['pair_recall']:7.4f} "
-                        f"{r['merged_packages']:6} {r['exact_pairs']:6} "
-                        f"{r['lsh_recall']:7.4f} {r['lsh_recall_connected']:7.4f} "
-                        f"{r['unrelated_max_jaccard']:7.4f}",
-                        flush=True,
-                    )
-            sets_cache.pop(k, None)
-        report["sweep"] = rows
+        report["sweep"] = sweep(samples, args, exact_for, streams, sets_cache)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
         print(f"\nwrote {args.json}")
