@@ -11,14 +11,13 @@ from malgraph.core.kinds import Rules
 from malgraph.report import sections
 from malgraph.report.html import write_report
 from malgraph.report.numbers import report_numbers
-from malgraph.report.paper_rules import paper_rules_section
 
 
 def build_report(db: sqlite3.Connection, outdir: Path, rules: Rules = Rules.MALGRAPH) -> Path:
     """Write index.html, report.json and the figures into `outdir`; returns index.html."""
     numbers = report_numbers(db, rules)
     outdir.mkdir(parents=True, exist_ok=True)
-    paper = [paper_rules_section(numbers["paper_rules"])] if rules == Rules.PAPER else []
+    paper = [sections.paper_rules.section(numbers["paper_rules"])] if rules == Rules.PAPER else []
     parts = [
         sections.sources.section(numbers["sources"], numbers["store"], outdir),
         *paper,

@@ -7,6 +7,7 @@ from malgraph.report.sections import (
     evolution,
     lifecycle,
     paper_agreement,
+    paper_rules,
     sources,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "evolution",
     "lifecycle",
     "paper_agreement",
+    "paper_rules",
     "sources",
 ]

@@ -14,7 +14,7 @@ def _shown(value: Any) -> str:
     return f"{value:.2%}" if isinstance(value, float) else str(value)
 
 
-def paper_rules_section(numbers: dict[str, Any]) -> Section:
+def section(numbers: dict[str, Any]) -> Section:
     counted = numbers["counted"]
     title = "Reproduction of the paper's RQ1 (paper rules)"
     if not counted["records"]:
