@@ -12,12 +12,12 @@ from math import log2
 from malgraph.core.code import ObfuscationSign
 from malgraph.core.kinds import ObfuscationKind
 
-# Bits per byte over the file's ASCII bytes. Measured here: 2,200 Python files of the standard
-# library and site-packages (≥ 1 KiB) have a median of 4.56, a 99th percentile of 5.16 and a
-# maximum of 5.59 (a regex-heavy lexer); minified JavaScript stays near 5.0-5.4, base64 is 6.0 and
-# encrypted or compressed payloads approach 6.5+ once printable. Above 5.6 a file is mostly
-# encoded data, not code. Non-ASCII bytes are left out so that comments in CJK scripts (3-byte
-# UTF-8 sequences, high entropy) are not taken for payloads; every encoding malware uses is ASCII.
+# Bits per byte over the file's ASCII bytes. Ordinary source code, even a regex-heavy lexer or
+# minified JavaScript, stays below this; base64 carries 6 bits a character and printable
+# encrypted or compressed payloads more, so above it a file is mostly encoded data, not code
+# (the measured distribution is in benchmarks/README.md). Non-ASCII bytes are left out so that
+# comments in CJK scripts (3-byte UTF-8 sequences, high entropy) are not taken for payloads;
+# every encoding malware uses is ASCII.
 HIGH_ENTROPY = 5.6
 ENTROPY_MIN_BYTES = 1024
 ENTROPY_SAMPLE = 4096  # bytes counted at least: a strided sample of larger files, ±0.03 bits

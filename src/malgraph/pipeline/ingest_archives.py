@@ -200,7 +200,7 @@ def _stat_key(source: str, display: str) -> str:
 def _read_all(todo: list[_Job], cache: Cache, jobs: int | None) -> Iterator[_Read]:
     tasks = [(job, cache.root) for job in todo]
     # One process unless asked: reading a sample is quick, and a pool measured no faster
-    # (benchmarks/ingest_archives.py; the figures are in the README).
+    # (benchmarks/ingest_archives.py; the figures are in the README's Performance section).
     workers = jobs or 1
     if workers <= 1 or len(todo) < POOL_THRESHOLD:
         yield from map(_read, tasks)

@@ -1,1 +1,2 @@
-"""Relations: pure functions from store facts to edges with evidence."""
+"""Relations: pure functions from typed inputs (store.read) to edges with evidence; the
+pipeline reads their inputs and writes what they find."""

@@ -34,7 +34,7 @@ def choose_bands(permutations: int, threshold: float, target: float = 0.995) -> 
     exactly `threshold` Jaccard still shares a band with probability >= `target`:
     1 - (1 - t**r)**b. At 256 permutations and 0.4 that is 85 bands of 3 rows (0.9964); 64 of
     4 rows would give 0.81. Fewer rows make more chance candidates: 128 permutations need 2
-    rows at 0.4, which made 2.7x the candidates on 10,000 packages."""
+    rows at 0.4 (the README's Performance section has what that costs)."""
     best = (permutations, 1)
     for rows in range(1, permutations + 1):
         bands = permutations // rows

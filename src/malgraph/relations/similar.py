@@ -17,21 +17,13 @@ a group of more than ALL_PAIRS members is linked as a star to its smallest key (
 make 4,999 edges, not 12.5 million), and near-duplicates keep NEAR_EDGES_PER_STREAM edges per
 stream plus a spanning forest.
 
-Defaults, measured with evals/similar.py (2,318 generated packages, 80 families of 2-40
-variants among 1,500 unrelated ones of the same style; and 4,044 with another seed):
-- shingles of 8 tokens: normalised streams have a small vocabulary (I, S, N, keywords,
-  operators), so short shingles recur in unrelated code: the most similar unrelated pair has an
-  exact Jaccard of 0.35-0.39 with 5-token shingles, 0.26-0.27 with 8 (0.23 with 10), while
-  variants keep most of theirs;
-- threshold 0.4: 0.13 above that pair; family ARI 0.997 on both corpora with no unrelated
-  package merged, where 0.5 drops variants (ARI 0.98 and 0.96) and 0.3 merged an unrelated
-  package on the second corpus (two on the first at 128 positions);
-- 256 positions, 85 bands of 3 rows (lsh.choose_bands: a pair at exactly 0.4 shares a band
-  with probability >= 0.995): LSH finds 0.996 and 0.989 of the pairs whose exact Jaccard
-  reaches 0.4 (and connects 1.0 and 0.9996), where 128 positions need 2-row bands that made
-  2.7x the candidates at 10,000 packages; candidates grow with the square of the packages;
-- its time and memory against an exact all-pairs Jaccard are measured by
-  benchmarks/similar.py (figures in the README's benchmark section).
+Defaults (shingles of 8 tokens, threshold 0.4, 256 positions in 85 bands of 3 rows) were
+chosen with evals/similar.py on generated families of variants among unrelated packages of the
+same style. Normalised streams have a small vocabulary (I, S, N, keywords, operators), so short
+shingles recur in unrelated code; a lower threshold merged unrelated packages and a higher one
+dropped variants; fewer positions need 2-row bands, which multiply the chance candidates. The
+figures, and time and memory against an exact all-pairs Jaccard (benchmarks/similar.py), are in
+the README's Performance section.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The report's generic rendering layer: SVG figures (figures.py) and one offline HTML page
-(html.py). It knows nothing of where the numbers come from."""
+"""The report: numbers.py composes every number from the read model (store.read) and the pure
+insights; sections/ turns each part into text, figures and tables; figures.py draws SVG and
+html.py writes one offline page."""
 
 from __future__ import annotations
 
