@@ -18,6 +18,7 @@ from malgraph.cli.output import (
     OutputOption,
     chosen,
     print_json,
+    print_table,
     to_output,
 )
 from malgraph.cli.safe import shown
@@ -167,5 +168,5 @@ def _print_sources(names: SourceNames, aliases: dict[str, list[str]]) -> None:
         entry = names.entries.get(name)
         what = entry.description if entry else "(seen in the store; no table lists it)"
         table.add_row(shown(name), shown(", ".join(labels_of)), shown(what))
-    out.print(table)
+    print_table(table)
     out.print(f"[bold]{ARCHIVES}[/]: {ARCHIVES_DESCRIPTION}", highlight=False)

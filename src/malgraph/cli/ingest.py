@@ -20,7 +20,8 @@ from malgraph.cli.options import (
     jobs_option,
     jobs_or_workers,
 )
-from malgraph.cli.paths import readable_inputs, writable_file, write_problems
+from malgraph.cli.output import output_file
+from malgraph.cli.paths import readable_inputs, write_problems
 from malgraph.cli.safe import shown
 from malgraph.cli.stats_view import print_dependency_summary, print_stats
 from malgraph.core.source_names import SourceEntry
@@ -136,7 +137,7 @@ def ingest_command(
     any input was rejected (or an archive could not be placed)."""
     readable_inputs(paths)
     if problems:
-        writable_file(problems)
+        output_file(problems)
     aliases = aliases_or_exit(source_aliases)
     jobs = jobs_or_workers(jobs, workers)
     if kind is IngestKind.ARCHIVES:
