@@ -11,6 +11,8 @@ from malgraph.cli.safe import escape_controls
 from malgraph.core.errors import InputError, RejectedInput, StoreError
 from malgraph.store import DEFAULT_PATH
 
+DEBUG_HINT = "re-run as: malgraph --debug COMMAND ... for the traceback"
+
 
 def _exit_code(code: object) -> int:
     if code is None:
@@ -45,7 +47,9 @@ def _internal(exc: BaseException) -> int:
     if State.debug:  # its messages may quote hostile text too
         lines = "".join(traceback.format_exception(exc)).split("\n")
         sys.stderr.write("\n".join(map(escape_controls, lines)))
-    fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        fail(f"internal error: {type(exc).__name__}: {exc}")
+        return INTERNAL
+    fail(f"internal error: {type(exc).__name__}: {exc} ({DEBUG_HINT})")
     return INTERNAL
 
 
