@@ -111,7 +111,7 @@ def _summarise(report: IngestReport, problems_file: Path | None, kind: str) -> N
 
 Strict = Annotated[bool, typer.Option(help="Any rejected input aborts and rolls back the run.")]
 BatchSize = Annotated[int, typer.Option(min=1, help="Documents per transaction.")]
-Jobs = Annotated[int | None, jobs_option("Parser processes (default: cores; `archives`: one).")]
+Jobs = Annotated[int | None, jobs_option("Parser processes (default: cores).")]
 ProblemsFile = Annotated[
     Path | None, typer.Option("--problems", help="Write every rejection and warning as JSONL.")
 ]
@@ -123,7 +123,9 @@ def ingest_command(
     paths: Annotated[list[Path], typer.Argument(help="Files, directories or zips.")],
     strict: Strict = False,
     batch_size: BatchSize = BATCH_SIZE,
-    jobs: Jobs = None,
+    jobs: Annotated[
+        int | None, jobs_option("Parser processes (default: cores; `archives`: one).")
+    ] = None,
     problems: ProblemsFile = None,
     source: Annotated[
         str | None,
