@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from malgraph.cli import INTERNAL, REJECTED, USAGE, run
+from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES
 from tests.artifacts.hostile import traversal_tgz
 from tests.inert_packages import npm_package
 
@@ -188,3 +189,14 @@ def test_analyze_prints_one_json_array_and_exits_1_on_an_unreadable_archive(
     assert [a["status"] for a in analysed] == ["ok", "unreadable"]
     code, out, _ = call("analyze", str(junk))
     assert code == REJECTED and "unreadable" in out
+
+
+def test_analyze_exits_1_when_an_archive_is_refused_for_its_size(tmp_path: Path) -> None:
+    huge, good = tmp_path / "huge.tgz", tmp_path / "good.tgz"
+    with huge.open("wb") as file:  # sparse: over the cap without filling the disk
+        file.truncate(MAX_ARCHIVE_BYTES + 1)
+    good.write_bytes(npm_package("good", "1.0.0"))
+    code, out, err = call("analyze", str(huge), str(good))
+    assert code == REJECTED
+    assert f"refused {huge}: over {MAX_ARCHIVE_BYTES >> 20} MiB" in " ".join(err.split())
+    assert f"{good}: ok" in out

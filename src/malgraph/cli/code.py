@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from malgraph.analysis.analyze import analyze_archive
-from malgraph.artifacts.cache import cache_for
+from malgraph.artifacts.cache import Cache, cache_for
 from malgraph.artifacts.registries import DEFAULT_MIRRORS, Downloader
 from malgraph.cli.application import DONE, REJECTED, app, err, open_store, out
 from malgraph.cli.options import jobs_option
@@ -25,6 +25,7 @@ from malgraph.core.kinds import AnalysisStatus
 from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES, analyze_stored
 from malgraph.pipeline.fetch_code import FETCHABLE, fetch_from_registries, register_local
 from malgraph.sources.inputs import display_path
+from malgraph.store import Store
 
 SHOWN = 20
 
@@ -73,22 +74,11 @@ def fetch_command(
     registries and mirrors. Download only; checksums checked; removals recorded. Exit code 1
     when any download failed or a local archive was refused."""
     mirrors = parse_mirrors(mirror or [])
-    refused = 0
     for folder in from_ or []:
         readable_folder(folder)
     with open_store(create=False) as store:
         cache = cache_for(store.path)
-        for folder in from_ or []:
-            with bar(f"archives in {shown(folder)}") as progress:
-                local = register_local(store, cache, folder, progress)
-            out.print(
-                f"{shown(folder)}: {local.registered} archive(s) registered, "
-                f"{len(local.unmatched)} naming no package-version in the store",
-                highlight=False,
-            )
-            for line in local.refused:
-                err.print(f"[red]refused[/] {shown(line)}", highlight=False)
-            refused += len(local.refused)
+        refused = sum(_register_local(store, cache, folder) for folder in from_ or [])
         if offline:
             raise typer.Exit(REJECTED if refused else DONE)
         with Downloader(timeout=timeout, retries=retries) as downloader, bar("fetch") as progress:
@@ -112,6 +102,20 @@ def fetch_command(
     if len(summary.failed) > SHOWN:
         err.print(f"... and {len(summary.failed) - SHOWN} more")
     raise typer.Exit(REJECTED if refused or summary.failed else DONE)
+
+
+def _register_local(store: Store, cache: Cache, folder: Path) -> int:
+    """Register a folder's archives; how many were refused."""
+    with bar(f"archives in {shown(folder)}") as progress:
+        local = register_local(store, cache, folder, progress)
+    out.print(
+        f"{shown(folder)}: {local.registered} archive(s) registered, "
+        f"{len(local.unmatched)} naming no package-version in the store",
+        highlight=False,
+    )
+    for line in local.refused:
+        err.print(f"[red]refused[/] {shown(line)}", highlight=False)
+    return len(local.refused)
 
 
 @app.command("analyze")
