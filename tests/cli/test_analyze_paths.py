@@ -29,8 +29,8 @@ def test_archives_given_are_analysed_and_printed_not_stored(tmp_path: Path) -> N
     assert "skipped ../" in text and "parent path" in text
     assert not db.exists() and not marker.exists()
 
-    as_json = runner.invoke(app, ["analyze", "--json", str(tmp_path / "evil.tgz")])
-    found = json.loads(as_json.output)
+    as_json = runner.invoke(app, ["analyze", "--format", "json", str(tmp_path / "evil.tgz")])
+    (found,) = json.loads(as_json.output)
     assert found["status"] == "ok" and found["format"] == "tar.gz"
     assert {f["category"] for f in found["features"]["findings"]} >= {"eval", "network", "env"}
     assert found["features"]["tokens"]

@@ -36,7 +36,7 @@ ROLES = {
 # Values that let a command reach its store (a required argument, or an option without which
 # it stops earlier with a usage error).
 FILLERS = {"kind": ["osv"], "name": ["left-pad"]}
-REACH_STORE = {"report": ["--json"]}
+REACH_STORE = {"report": ["--format", "json"]}
 STORE_IF_ANY = {"sources"}  # commands that read the store only where there is one
 
 
@@ -236,8 +236,8 @@ def test_an_internal_error_is_one_line_unless_debug(
     assert run(["--db", str(places.store), "stats"]) == 3
     err = capsys.readouterr().err
     assert err == (
-        "error: internal error: ZeroDivisionError: a bug \\x1b]0;title\\x07 (run with "
-        "--debug for the traceback)\n"
+        "error: internal error: ZeroDivisionError: a bug \\x1b]0;title\\x07 (re-run as: "
+        "malgraph --debug COMMAND ... for the traceback)\n"
     )
     assert run(["--db", str(places.store), "--debug", "stats"]) == 3
     err = capsys.readouterr().err

@@ -39,7 +39,7 @@ def test_build_on_the_bundled_sample_from_a_fresh_process(tmp_path: Path) -> Non
     assert "records by source" in proc.stdout and "reversing-labs" in proc.stdout
     numbers = json.loads(
         subprocess.run(
-            [sys.executable, "-m", "malgraph", "--db", str(db), "stats", "--json"],
+            [sys.executable, "-m", "malgraph", "--db", str(db), "stats", "--format", "json"],
             capture_output=True,
             text=True,
             check=True,
@@ -118,7 +118,7 @@ def test_show_prints_a_package_card(tmp_path: Path) -> None:
     assert code == 0
     for text in ("pkg:npm/4m-clean-shopify-app", "ghsa-malware", "RLMA-2025-00046", "duplicated"):
         assert text in output
-    code, output = run("show", "4m-clean-shopify-app", "--json", db=db)
+    code, output = run("show", "4m-clean-shopify-app", "--format", "json", db=db)
     (card,) = json.loads(output)
     # The bundled DataDog manifest lists it too.
     assert card["sources"] == ["datadog", "ghsa-malware", "ossf-package-analysis", "reversing-labs"]

@@ -107,19 +107,19 @@ def test_every_command_that_prints(
         (["ingest", "reports", str(inputs / "reports")], 0),
         (["build", str(inputs / "osv")], 1),
         (["stats"], 0),
-        (["stats", "--json"], 0),
+        (["stats", "--format", "json"], 0),
         (["show", "hostile-pkg"], 0),
-        (["show", "--json", "hostile-pkg"], 0),
+        (["show", "--format", "json", "hostile-pkg"], 0),
         (["show", "esc" + CLEAR + "name"], 1),
         (["sources"], 0),
         (["families"], 0),
-        (["families", "--json"], 0),
+        (["families", "--format", "json"], 0),
         (["relate"], 0),
         (["fetch", "--offline", "--from", str(inputs / "archives")], 0),
         (["analyze"], 0),
         (["analyze", str(archive)], 0),
-        (["analyze", "--json", str(archive)], 0),
-        (["report", "--json"], 0),
+        (["analyze", "--format", "json", str(archive)], 0),
+        (["report", "--format", "json"], 0),
         (["report", str(tmp_path / "out")], 0),
         (["show", "no-such" + OSC_TITLE], 1),
         (["ingest", OSC_TITLE, str(inputs)], 2),
@@ -170,10 +170,10 @@ def test_every_command_that_prints(
     )
 
     # JSON is still the same value, hostile text included.
-    cards = json.loads(outputs["show --json hostile-pkg"].out)
+    cards = json.loads(outputs["show --format json hostile-pkg"].out)
     assert "2.0.0" + CLEAR in cards[0]["versions"] and MARKUP in cards[0]["sources"]
-    assert json.loads(outputs[f"analyze --json {archive}"].out)["path"] == str(archive)
-    assert MARKUP_LINK + C1_CSI in json.loads(outputs["stats --json"].out)["by_source"]
+    assert json.loads(outputs[f"analyze --format json {archive}"].out)[0]["path"] == str(archive)
+    assert MARKUP_LINK + C1_CSI in json.loads(outputs["stats --format json"].out)["by_source"]
 
 
 def test_a_source_name_with_html_is_escaped_in_the_report(

@@ -97,10 +97,11 @@ def test_copies_and_variants_form_one_family_with_a_stable_id(store: Store, tmp_
     assert numbers["by_ecosystem"]["PyPI"]["share_in_families"] == round(5 / 6, 4)
 
     db = str(store.path)
-    listed = json.loads(runner.invoke(app, ["--db", db, "families", "--json"]).output)
+    listed = json.loads(runner.invoke(app, ["--db", db, "families", "--format", "json"]).output)
     assert listed[0]["id"] == fid and listed[0]["size"] == 5
     assert {m["name"] for m in listed[0]["members"]} == set(_family_of(store))
-    card = json.loads(runner.invoke(app, ["--db", db, "show", "alpha", "--json"]).output)[0]
+    shown = runner.invoke(app, ["--db", db, "show", "alpha", "--format", "json"])
+    card = json.loads(shown.output)[0]
     [entry] = card["similarity"]
     assert entry["family"]["id"] == fid
     assert {n["name"] for n in entry["neighbours"]} == {"beta", "gamma", "delta", "epsilon"}

@@ -86,5 +86,5 @@ def test_the_report_has_every_section_and_figure_and_loads_nothing(
     assert "`malgraph ingest paper OSS-MPAW/KG` fills this section" in page
     stored = json.loads((out / "report.json").read_text())
     assert stored == orjson.loads(orjson.dumps(report_numbers(sample_store.db)))
-    as_json = runner.invoke(app, ["--db", str(sample_store.path), "report", "--json"])
+    as_json = runner.invoke(app, ["--db", str(sample_store.path), "report", "--format", "json"])
     assert json.loads(as_json.output) == stored

@@ -217,7 +217,7 @@ def test_cli_source_aliases_option_env_var_and_stats_json(tmp_path: Path, team_f
     assert list(numbers["by_source"]) == ["team"] and numbers["overlap"] == []
     text = " ".join(runner.invoke(app, ["--db", db, "stats"]).output.split())
     assert "Team A 1, team-b 1" in text
-    listed = json.loads(runner.invoke(app, ["--db", db, "sources", "--json"]).output)
+    listed = json.loads(runner.invoke(app, ["--db", db, "sources", "-f", "json"]).output)["names"]
     by_name = {s["name"]: s for s in listed}
     assert by_name["team"]["aliases"] == ["Team A", "team-b"]
     assert by_name["team"]["description"] == "ours"

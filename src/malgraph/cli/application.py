@@ -25,7 +25,7 @@ DONE, REJECTED, USAGE, INTERNAL = 0, 1, 2, 3
 app = typer.Typer(
     help="malgraph: one knowledge graph of malicious open-source packages from many sources.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 # emoji=False: a `:name:` in hostile text stays as written.

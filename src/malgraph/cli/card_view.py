@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from malgraph.cli.application import out
+from malgraph.cli.output import print_table
 from malgraph.cli.safe import shown
 from malgraph.core.card import (
     CardArtifact,
@@ -74,7 +75,7 @@ def _print_records(records: tuple[CardRecord, ...]) -> None:
             shown(dated[:10]),
             shown((r.withdrawn or "")[:10]),
         )
-    out.print(table)
+    print_table(table)
 
 
 def _print_reports(card: PackageCard) -> None:

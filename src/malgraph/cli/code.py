@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 
 from malgraph.analysis.analyze import analyze_archive
-from malgraph.artifacts.cache import cache_for
+from malgraph.artifacts.cache import Cache, cache_for
 from malgraph.artifacts.registries import DEFAULT_MIRRORS, Downloader
-from malgraph.cli.application import app, err, open_store, out
+from malgraph.cli.application import DONE, REJECTED, app, err, open_store, out
 from malgraph.cli.options import jobs_option
 from malgraph.cli.output import Format, JsonAlias, OutputOption, chosen, print_json, to_output
 from malgraph.cli.paths import readable_file, readable_folder
@@ -21,9 +21,11 @@ from malgraph.cli.progress import bar
 from malgraph.cli.safe import shown
 from malgraph.core.code import Analysis
 from malgraph.core.errors import InputError
+from malgraph.core.kinds import AnalysisStatus
 from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES, analyze_stored
 from malgraph.pipeline.fetch_code import FETCHABLE, fetch_from_registries, register_local
 from malgraph.sources.inputs import display_path
+from malgraph.store import Store
 
 SHOWN = 20
 
@@ -69,24 +71,16 @@ def fetch_command(
     retries: Annotated[int, typer.Option(min=0, help="Retries per request.")] = 3,
 ) -> None:
     """Get code for package-versions in the store that have none: local folders first, then
-    registries and mirrors. Download only; checksums checked; removals recorded."""
+    registries and mirrors. Download only; checksums checked; removals recorded. Exit code 1
+    when any download failed or a local archive was refused."""
     mirrors = parse_mirrors(mirror or [])
     for folder in from_ or []:
         readable_folder(folder)
     with open_store(create=False) as store:
         cache = cache_for(store.path)
-        for folder in from_ or []:
-            with bar(f"archives in {shown(folder)}") as progress:
-                local = register_local(store, cache, folder, progress)
-            out.print(
-                f"{shown(folder)}: {local.registered} archive(s) registered, "
-                f"{len(local.unmatched)} naming no package-version in the store",
-                highlight=False,
-            )
-            for line in local.refused:
-                err.print(f"[red]refused[/] {shown(line)}", highlight=False)
+        refused = sum(_register_local(store, cache, folder) for folder in from_ or [])
         if offline:
-            return
+            raise typer.Exit(REJECTED if refused else DONE)
         with Downloader(timeout=timeout, retries=retries) as downloader, bar("fetch") as progress:
             summary = fetch_from_registries(
                 store,
@@ -107,6 +101,21 @@ def fetch_command(
         err.print(f"[red]failed[/] {shown(line)}", highlight=False)
     if len(summary.failed) > SHOWN:
         err.print(f"... and {len(summary.failed) - SHOWN} more")
+    raise typer.Exit(REJECTED if refused or summary.failed else DONE)
+
+
+def _register_local(store: Store, cache: Cache, folder: Path) -> int:
+    """Register a folder's archives; how many were refused."""
+    with bar(f"archives in {shown(folder)}") as progress:
+        local = register_local(store, cache, folder, progress)
+    out.print(
+        f"{shown(folder)}: {local.registered} archive(s) registered, "
+        f"{len(local.unmatched)} naming no package-version in the store",
+        highlight=False,
+    )
+    for line in local.refused:
+        err.print(f"[red]refused[/] {shown(line)}", highlight=False)
+    return len(local.refused)
 
 
 @app.command("analyze")
@@ -123,13 +132,15 @@ def analyze_command(
     as_json: JsonAlias = False,
 ) -> None:
     """Static features of every available artifact not yet analysed (or of the archives
-    given). Archives are read in memory under caps; nothing is extracted or run."""
+    given: `-f json` prints one array). Archives are read in memory under caps; nothing is
+    extracted or run. Exit code 1 when an archive given was unreadable or refused."""
     format_ = chosen(format_, as_json)
     sizes = [readable_file(path) for path in paths or []]  # a typo stops before any work
+    if paths:
+        with to_output(output):
+            all_read = _analyze_given(paths, sizes, format_)
+        raise typer.Exit(DONE if all_read else REJECTED)
     with to_output(output):
-        if paths:
-            _analyze_given(paths, sizes, format_)
-            return
         with open_store(create=False) as store, bar("analyze") as progress:
             summary = analyze_stored(
                 store, cache_for(store.path), jobs=jobs, redo=redo, progress=progress
@@ -144,24 +155,32 @@ def analyze_command(
         err.print(f"[yellow]{len(summary.missing)} archive(s) not found where recorded[/]")
 
 
-def _analyze_given(paths: list[Path], sizes: list[int], format_: Format) -> None:
-    """Analyse and print the archives named (nothing is stored)."""
+def _analyze_given(paths: list[Path], sizes: list[int], format_: Format) -> bool:
+    """Analyse and print the archives named (nothing is stored); JSON is one array, an
+    object a path. True when every archive could be read."""
+    analysed: list[dict[str, object]] = []
+    all_read = True
     for path, size in zip(paths, sizes, strict=True):
         if size > MAX_ARCHIVE_BYTES:
             err.print(
                 f"[red]refused[/] {shown(path)}: over {MAX_ARCHIVE_BYTES >> 20} MiB",
                 highlight=False,
             )
+            all_read = False
             continue
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"{path}: {exc.strerror or exc}") from None
         analysis = analyze_archive(data, path.name)
+        all_read = all_read and analysis.status is not AnalysisStatus.UNREADABLE
         if format_ is Format.JSON:
-            print_json({"path": display_path(str(path)), **dataclasses.asdict(analysis)})
+            analysed.append({"path": display_path(str(path)), **dataclasses.asdict(analysis)})
         else:
             _print_analysis(path, analysis)
+    if format_ is Format.JSON:
+        print_json(analysed)
+    return all_read
 
 
 def _print_analysis(path: Path, analysis: Analysis) -> None:

@@ -18,6 +18,7 @@ from malgraph.cli.output import (
     OutputOption,
     chosen,
     print_json,
+    print_table,
     to_output,
 )
 from malgraph.cli.safe import shown
@@ -130,7 +131,8 @@ def sources_command(
     as_json: JsonAlias = False,
 ) -> None:
     """The source kinds `malgraph ingest KIND` understands, and the source names: each
-    reporter's canonical name with the labels (aliases) that count as it."""
+    reporter's canonical name with the labels (aliases) that count as it. `-f json` prints
+    both: {"kinds": [...], "names": [...]}."""
     user = aliases_or_exit(source_aliases)
     with to_output(output):
         labels: list[str] = []
@@ -140,9 +142,18 @@ def sources_command(
                 labels = stored_labels(store.db)
         names = SourceNames(user or ())
         if chosen(format_, as_json) is Format.JSON:
-            print_json(_names_json(names, names.aliases_of(labels)))
+            print_json(
+                {"kinds": _kinds_json(), "names": _names_json(names, names.aliases_of(labels))}
+            )
         else:
             _print_sources(names, names.aliases_of(labels))
+
+
+def _kinds_json() -> list[dict[str, str]]:
+    """What `malgraph ingest KIND` takes, as the table lists it: the source kinds, then
+    archives."""
+    kinds = [{"kind": kind, "description": source.description} for kind, source in SOURCES.items()]
+    return [*kinds, {"kind": ARCHIVES, "description": ARCHIVES_DESCRIPTION}]
 
 
 def _names_json(names: SourceNames, aliases: dict[str, list[str]]) -> list[dict[str, Any]]:
@@ -167,5 +178,5 @@ def _print_sources(names: SourceNames, aliases: dict[str, list[str]]) -> None:
         entry = names.entries.get(name)
         what = entry.description if entry else "(seen in the store; no table lists it)"
         table.add_row(shown(name), shown(", ".join(labels_of)), shown(what))
-    out.print(table)
+    print_table(table)
     out.print(f"[bold]{ARCHIVES}[/]: {ARCHIVES_DESCRIPTION}", highlight=False)

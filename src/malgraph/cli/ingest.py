@@ -20,7 +20,8 @@ from malgraph.cli.options import (
     jobs_option,
     jobs_or_workers,
 )
-from malgraph.cli.paths import readable_inputs, writable_file, write_problems
+from malgraph.cli.output import output_file
+from malgraph.cli.paths import readable_inputs, write_problems
 from malgraph.cli.safe import shown
 from malgraph.cli.stats_view import print_dependency_summary, print_stats
 from malgraph.core.source_names import SourceEntry
@@ -110,7 +111,7 @@ def _summarise(report: IngestReport, problems_file: Path | None, kind: str) -> N
 
 Strict = Annotated[bool, typer.Option(help="Any rejected input aborts and rolls back the run.")]
 BatchSize = Annotated[int, typer.Option(min=1, help="Documents per transaction.")]
-Jobs = Annotated[int | None, jobs_option("Parser processes (default: cores; `archives`: one).")]
+Jobs = Annotated[int | None, jobs_option("Parser processes (default: cores).")]
 ProblemsFile = Annotated[
     Path | None, typer.Option("--problems", help="Write every rejection and warning as JSONL.")
 ]
@@ -122,7 +123,9 @@ def ingest_command(
     paths: Annotated[list[Path], typer.Argument(help="Files, directories or zips.")],
     strict: Strict = False,
     batch_size: BatchSize = BATCH_SIZE,
-    jobs: Jobs = None,
+    jobs: Annotated[
+        int | None, jobs_option("Parser processes (default: cores; `archives`: one).")
+    ] = None,
     problems: ProblemsFile = None,
     source: Annotated[
         str | None,
@@ -136,7 +139,7 @@ def ingest_command(
     any input was rejected (or an archive could not be placed)."""
     readable_inputs(paths)
     if problems:
-        writable_file(problems)
+        output_file(problems)
     aliases = aliases_or_exit(source_aliases)
     jobs = jobs_or_workers(jobs, workers)
     if kind is IngestKind.ARCHIVES:

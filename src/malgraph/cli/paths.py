@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -107,4 +108,36 @@ def write_problems(path: Path, problems: Iterable[Problem]) -> None:
     lines = [
         orjson.dumps({"path": p.path, "reason": p.reason, "rejected": p.rejected}) for p in problems
     ]
-    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    replace_file(path, b"".join(line + b"\n" for line in lines))
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions a replaced file keeps, or a new one gets (as `open` would give it)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write `data` as the file `path`: into a temporary file beside it, renamed over it once
+    whole, so a failed write leaves what was there. A device (`/dev/null`, a terminal) is
+    written in place: nothing may be renamed over it. Failing, an InputError names the path."""
+    try:
+        if path.exists() and not path.is_file():
+            with path.open("wb") as device:
+                device.write(data)
+            return
+        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+                os.fchmod(file.fileno(), _mode_for(path))
+            os.replace(partial, path)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise InputError(f"{path}: {_reason(exc)}") from None

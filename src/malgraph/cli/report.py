@@ -7,15 +7,34 @@ from typing import Annotated
 
 import typer
 
-from malgraph.cli.application import UsageError, app, open_store, out
+from malgraph.cli.application import State, UsageError, app, open_store, out
 from malgraph.cli.options import RulesOption
-from malgraph.cli.output import JsonAlias, OutputOption, ReportFormat, print_json, to_output
-from malgraph.cli.paths import writable_file, writable_folder
+from malgraph.cli.output import (
+    JsonAlias,
+    OutputOption,
+    ReportFormat,
+    json_deprecated,
+    print_json,
+    to_output,
+)
+from malgraph.cli.paths import writable_folder
 from malgraph.cli.safe import shown
 from malgraph.core.errors import InputError
 from malgraph.core.kinds import Rules
+from malgraph.report.html import NUMBERS_FILE, PAGE_FILE
 from malgraph.report.numbers import report_numbers
 from malgraph.store.read.card import holds_records
+
+FIGURE_SUFFIX = ".svg"  # every figure the report draws
+
+
+def _not_over_the_store(outdir: Path) -> None:
+    """The store may sit in OUTDIR (`malgraph report .`), but not as a file the report writes."""
+    store = State.db_path.resolve()
+    if store.parent == outdir.resolve() and (
+        store.name in (PAGE_FILE, NUMBERS_FILE) or store.suffix == FIGURE_SUFFIX
+    ):
+        raise InputError(f"{outdir}: the report would write over the store {State.db_path}")
 
 
 @app.command("report")
@@ -39,14 +58,19 @@ def report_command(
     # without (`--version` and `stats` included). It dodges no cycle.
     from malgraph.report.build import build_report  # noqa: PLC0415
 
-    if output is not None:
-        writable_file(output)  # before any work: a typo costs no wait
+    if as_json:
+        json_deprecated()
     if as_json or format_ is ReportFormat.JSON:
+        if outdir is not None:
+            raise UsageError(f"{outdir}: --format json prints the numbers; give no OUTDIR")
         with to_output(output), open_store(create=False) as store:
             print_json(report_numbers(store.db, rules))
         return
+    if output is not None:
+        raise UsageError(f"{output}: -o is for --format json; the HTML report goes in OUTDIR")
     if outdir is None:
         raise UsageError("give an OUTDIR for the report, or --format json for the numbers only")
+    _not_over_the_store(outdir)
     with open_store(create=False) as store:
         if not holds_records(store.db):  # nothing to draw: say so rather than fail inside
             raise InputError(

@@ -7,6 +7,7 @@ from typing import Any
 from rich.table import Table
 
 from malgraph.cli.application import out
+from malgraph.cli.output import print_table
 from malgraph.cli.safe import shown
 from malgraph.relations.dependency import DependencySummary
 
@@ -53,7 +54,7 @@ def _print_sources(numbers: dict[str, Any]) -> None:
         labels = ", ".join(f"{shown(label)} {n}" for label, n in labelled.get(source, {}).items())
         row = [shown(source), str(sum(per.values())), by_eco]
         table.add_row(*row, *([labels] if labelled else []))
-    out.print(table)
+    print_table(table)
 
 
 def _print_overlap(numbers: dict[str, Any]) -> None:
@@ -77,7 +78,7 @@ def _print_overlap(numbers: dict[str, Any]) -> None:
             f"{p['jaccard']:.3f}",
             f"{p['overlap_coefficient']:.3f}",
         )
-    out.print(table)
+    print_table(table)
 
 
 def _print_shares(numbers: dict[str, Any]) -> None:
@@ -161,13 +162,13 @@ def print_paper_rules(counted: dict[str, Any]) -> None:
             str(c["filled"]),
             _percent(c["missing_after_filling"]),
         )
-    out.print(table)
+    print_table(table)
     table = Table(title=f"source pairs sharing a name_version ({len(counted['pairs'])} pairs)")
     for header in ("a", "b", "shared"):
         table.add_column(header, justify="right" if header == "shared" else "left")
     for p in counted["pairs"]:
         table.add_row(shown(p["a"]), shown(p["b"]), str(p["shared"]))
-    out.print(table)
+    print_table(table)
     occurrence = ", ".join(f"{k} source(s): {v}" for k, v in counted["occurrence"].items())
     out.print(f"records held by n sources ({counted['definitions']['occurrence']}): {occurrence}")
     out.print(

@@ -164,7 +164,10 @@ class SourceNames:
             out.setdefault(name, set()).add(label)
         for name, aliases in out.items():
             aliases.discard(name)
-        return {name: sorted(aliases, key=str.casefold) for name, aliases in sorted(out.items())}
+        return {
+            name: sorted(aliases, key=lambda a: (a.casefold(), a))
+            for name, aliases in sorted(out.items())
+        }
 
 
 def table_json(entries: Iterable[SourceEntry]) -> list[dict[str, Any]]:
