@@ -106,13 +106,13 @@ def test_fetch_then_analyze_from_a_primary_and_a_lagging_mirror(
     assert "analysed 5 archive(s): 5 ok" in " ".join(_cli(db, "analyze").split())
     assert not marker.exists()  # the install hooks and setup.py were read, never run
 
-    card = json.loads(_cli(db, "show", "evil-npm", "--json"))[0]
+    card = json.loads(_cli(db, "show", "evil-npm", "--format", "json"))[0]
     [version] = card["code"]
     [artifact] = version["artifacts"]
     assert artifact["install_hooks"] == ["postinstall: node install.js"]
     assert {"eval", "decode", "network", "env"} <= set(artifact["findings"])
     assert card["timeline"][0]["released"] == "2024-02-03T04:05:06Z"
-    gone = json.loads(_cli(db, "show", "vanished", "--json"))[0]
+    gone = json.loads(_cli(db, "show", "vanished", "--format", "json"))[0]
     assert gone["timeline"][0]["removal_observed"] is not None
     shown = _cli(db, "show", "evil-py")
     assert "install hook setup-code" in shown and "requests" in shown

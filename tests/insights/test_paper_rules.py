@@ -113,7 +113,7 @@ def _ingested_by_the_cli(tmp_path: Path) -> Path:
 
 def test_stats_rules_paper(tmp_path: Path) -> None:
     db = _ingested_by_the_cli(tmp_path)
-    code, text = run("stats", "--rules", "paper", "--json", db=db)
+    code, text = run("stats", "--rules", "paper", "--format", "json", db=db)
     assert code == 0
     with Store(db) as store:
         assert json.loads(text) == paper_rules(paper_rows(store.db))
@@ -123,7 +123,7 @@ def test_stats_rules_paper(tmp_path: Path) -> None:
     assert "missing rate overall: 69.23%, after filling 46.15%" in text
     assert "1 source(s): 4, 2 source(s): 4, 3 source(s): 3" in text
     # malgraph's own rules stay the default, and an unknown rule is a usage error
-    assert "rules" not in json.loads(run("stats", "--json", db=db)[1])
+    assert "rules" not in json.loads(run("stats", "--format", "json", db=db)[1])
     assert run("stats", "--rules", "mine", db=db)[0] == 2
 
 
@@ -150,11 +150,11 @@ def test_reproduction_table(store: Store, tmp_path: Path) -> None:
 
 def test_report_rules_paper(tmp_path: Path) -> None:
     db = _ingested_by_the_cli(tmp_path)
-    code, text = run("report", "--rules", "paper", "--json", db=db)
+    code, text = run("report", "--rules", "paper", "--format", "json", db=db)
     assert code == 0
     numbers = json.loads(text)["paper_rules"]
     assert numbers["counted"]["occurrence"] == {"1": 4, "2": 4, "3": 3}
-    assert "paper_rules" not in json.loads(run("report", "--json", db=db)[1])
+    assert "paper_rules" not in json.loads(run("report", "--format", "json", db=db)[1])
     assert run("report", "--rules", "paper", str(tmp_path / "out"), db=db)[0] == 0
     page = (tmp_path / "out/index.html").read_text()
     assert "Reproduction of the paper&#x27;s RQ1" in page  # escaped as every text is

@@ -212,7 +212,7 @@ def test_cli_source_aliases_option_env_var_and_stats_json(tmp_path: Path, team_f
         app, ["--db", db, "ingest", "list", str(b)], env={"MALGRAPH_SOURCE_ALIASES": str(team_file)}
     )
     assert done.exit_code == 0, done.output
-    numbers = json.loads(runner.invoke(app, ["--db", db, "stats", "--json"]).output)
+    numbers = json.loads(runner.invoke(app, ["--db", db, "stats", "--format", "json"]).output)
     assert numbers["by_label"] == {"team": {"Team A": 1, "team-b": 1}}
     assert list(numbers["by_source"]) == ["team"] and numbers["overlap"] == []
     text = " ".join(runner.invoke(app, ["--db", db, "stats"]).output.split())
