@@ -4,6 +4,7 @@ imports the other."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from malgraph.core.kinds import (
@@ -118,3 +119,9 @@ class Analysis:
     reason: str | None
     skipped: tuple[tuple[str, str], ...]  # (path, reason) of members refused
     features: Features | None
+
+
+def token_digest(tokens: list[str]) -> str:
+    """sha256 hex of a normalised token stream, '\\x00'-joined (FileFacts.normalised_sha256):
+    equal for files that differ only in names, literals, layout and comments."""
+    return hashlib.sha256("\x00".join(tokens).encode("utf-8", "surrogatepass")).hexdigest()

@@ -163,11 +163,6 @@ def save_analysis(db: sqlite3.Connection, sha256: str, analysis: Analysis, at: s
         )
 
 
-def tokens_of(db: sqlite3.Connection, sha256: str) -> str | None:
-    row = db.execute("SELECT tokens FROM code_analyses WHERE sha256 = ?", (sha256,)).fetchone()
-    return zlib.decompress(row[0]).decode() if row and row[0] is not None else None
-
-
 def current_artifacts(
     db: sqlite3.Connection, feed: str, key: str
 ) -> list[tuple[str, str, str | None]]:
