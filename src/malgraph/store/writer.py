@@ -573,11 +573,6 @@ class Writer:
         )
 
 
-def known_inputs(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
-    """The stat cache: path -> (size, mtime_ns) of the plain files read before."""
-    return {p: (s, m) for p, s, m in db.execute("SELECT path, size, mtime_ns FROM input_files")}
-
-
 def _claim_view(
     record: RecordRows, record_id: int, package: int, label: tuple[int, int, str]
 ) -> ClaimView:
