@@ -18,9 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from malgraph.analysis.languages import language_of, scan_code
+from malgraph.analysis.languages import scan_code
 from malgraph.analysis.obfuscation import obfuscation_signs
-from malgraph.analysis.tokens import normalised_tokens, token_digest
+from malgraph.analysis.tokens import normalised_tokens
+from malgraph.core.code import token_digest
+from malgraph.core.languages import language_of
 
 TEMPLATES = {
     "python": (

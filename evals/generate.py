@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from malgraph.analysis.languages import language_of
-from malgraph.analysis.tokens import normalised_tokens, token_digest
+from malgraph.analysis.tokens import normalised_tokens
+from malgraph.core.code import token_digest
+from malgraph.core.languages import language_of
 from malgraph.core.relations import CodeItem
 
 WORDS = """

@@ -36,7 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from evals.generate import Sample, corpus
-from malgraph.analysis.tokens import token_digest
+from malgraph.core.code import token_digest
 from malgraph.core.relations import CodeItem
 from malgraph.relations.families import families
 from malgraph.relations.lsh import choose_bands, near_pairs

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from malgraph.analysis import scanning
-from malgraph.analysis.languages import UnsupportedLanguage, language_of, scan_code
+from malgraph.analysis.languages import UnsupportedLanguage, scan_code
 from malgraph.analysis.scanning import (
     CodeScan,
     credential_stores,
@@ -15,6 +15,7 @@ from malgraph.analysis.scanning import (
     words_pattern,
 )
 from malgraph.core.errors import MalgraphError
+from malgraph.core.languages import language_of
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 
-from malgraph.analysis.tokens import normalised_tokens, token_digest
+from malgraph.analysis.tokens import normalised_tokens
+from malgraph.core.code import token_digest
 
 PYTHON = '''\
 import base64, os

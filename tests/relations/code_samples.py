@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import hashlib
 
-from malgraph.analysis.languages import language_of
-from malgraph.analysis.tokens import normalised_tokens, token_digest
+from malgraph.analysis.tokens import normalised_tokens
+from malgraph.core.code import token_digest
+from malgraph.core.languages import language_of
 from malgraph.core.relations import CodeItem
 from malgraph.relations.minhash import Sketcher
 from malgraph.relations.similar import own_tokens

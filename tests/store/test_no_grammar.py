@@ -1,5 +1,6 @@
 """Opening the store (or importing malgraph at all) loads no parser grammar: tree-sitter and its
-languages are for the analysers, which the store never imports."""
+languages are for the analysers, which the store never imports. Nor do the pure relations: what
+they share with the analysers (a file's language, a token stream's digest) lives in core."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("module", ["malgraph", "malgraph.store", "malgraph.store.code"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "malgraph",
+        "malgraph.store",
+        "malgraph.store.code",
+        "malgraph.relations.dependency",
+        "malgraph.relations.similar",
+    ],
+)
 def test_importing_loads_no_tree_sitter(module: str) -> None:
     script = (
         f"import sys, {module}; "

@@ -7,10 +7,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from malgraph.analysis.languages import language_of, scan_code
+from malgraph.analysis.languages import scan_code
 from malgraph.analysis.manifests import read_manifests
 from malgraph.analysis.obfuscation import obfuscation_signs
-from malgraph.analysis.tokens import normalised_tokens, token_digest
+from malgraph.analysis.tokens import normalised_tokens
 from malgraph.artifacts.archives import ArchiveError, Limits, Member, read_archive
 from malgraph.core.code import (
     Analysis,
@@ -21,9 +21,11 @@ from malgraph.core.code import (
     Finding,
     Import,
     ObfuscationSign,
+    token_digest,
 )
 from malgraph.core.iocs import TLDS, iocs_in_text
 from malgraph.core.kinds import AnalysisStatus, IocKind
+from malgraph.core.languages import language_of
 
 # Malware sample sets (DataDog's among them) encrypt their zips with this well-known password.
 SAMPLE_PASSWORD = b"infected"

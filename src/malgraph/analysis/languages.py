@@ -1,5 +1,5 @@
-"""Which language a file is written in, and one entry point that scans code files for imports and
-sensitive behaviour (what the per-language scanners share is in analysis.scanning)."""
+"""One entry point that scans code files for imports and sensitive behaviour (which language a
+file is in is core.languages; what the per-language scanners share is in analysis.scanning)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,6 @@ from malgraph.analysis.scanning import MAX_CODE_CHARS, CodeScan
 from malgraph.core.errors import MalgraphError
 from malgraph.core.kinds import CodeLanguage
 
-_PYTHON = frozenset({".py", ".pyw", ".pyi"})
-_JAVASCRIPT = frozenset({".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx"})
-_RUBY = frozenset({".rb", ".gemspec", ".rake"})
-_RUBY_NAMES = frozenset({"Rakefile", "Gemfile", "rakefile", "gemfile"})
-
-
 _SCANNERS: dict[str, Callable[[str, str], CodeScan]] = {
     CodeLanguage.PYTHON: python_code.scan_python,
     CodeLanguage.JAVASCRIPT: javascript_code.scan_javascript,
@@ -25,24 +19,6 @@ _SCANNERS: dict[str, Callable[[str, str], CodeScan]] = {
 
 class UnsupportedLanguage(MalgraphError):
     """scan_code was asked for a language it has no scanner for (a caller's mistake)."""
-
-
-def language_of(path: str) -> CodeLanguage | None:
-    """'python', 'javascript' (TypeScript included) or 'ruby' from the file name; None otherwise."""
-    name = path.rsplit("/", 1)[-1]
-    if name in _RUBY_NAMES:
-        return CodeLanguage.RUBY
-    dot = name.rfind(".")
-    if dot <= 0:
-        return None
-    ext = name[dot:].lower()
-    if ext in _PYTHON:
-        return CodeLanguage.PYTHON
-    if ext in _JAVASCRIPT:
-        return CodeLanguage.JAVASCRIPT
-    if ext in _RUBY:
-        return CodeLanguage.RUBY
-    return None
 
 
 def scan_code(path: str, text: str, language: str, *, max_chars: int = MAX_CODE_CHARS) -> CodeScan:

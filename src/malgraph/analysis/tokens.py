@@ -4,7 +4,6 @@ the stream unchanged, while keywords and the names of APIs, which cannot be rena
 
 from __future__ import annotations
 
-import hashlib
 import keyword
 import re
 
@@ -178,9 +177,3 @@ def normalised_tokens(text: str, language: str) -> list[str]:
     while tokens and not tokens[-1]:
         tokens.pop()  # the empty matches at the end of the text
     return tokens
-
-
-def token_digest(tokens: list[str]) -> str:
-    """sha256 hex of the stream, '\\x00'-joined: equal for files that differ only in names,
-    literals, layout and comments."""
-    return hashlib.sha256("\x00".join(tokens).encode("utf-8", "surrogatepass")).hexdigest()

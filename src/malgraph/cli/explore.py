@@ -31,9 +31,9 @@ from malgraph.pipeline.ingest_archives import DESCRIPTION as ARCHIVES_DESCRIPTIO
 from malgraph.pipeline.ingest_archives import KIND as ARCHIVES
 from malgraph.report.numbers import stats
 from malgraph.sources import SOURCES
-from malgraph.store.labels import stored_labels, stored_table
 from malgraph.store.read.card import find_packages, read_card
 from malgraph.store.read.graph import families
+from malgraph.store.read.labels import stored_labels, stored_table
 from malgraph.store.read.sources import paper_rows
 
 

@@ -1,10 +1,13 @@
 """What static analysis finds in one artifact: plain frozen values, stored as they are. They
 live in core because the analysers make them and the store keeps them, and neither of those
-imports the other."""
+imports the other. Also what the code steps read back (store.read.code): the package-versions
+without code, what registries said, the archives to analyse."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from malgraph.core.kinds import (
     AnalysisStatus,
@@ -118,3 +121,40 @@ class Analysis:
     reason: str | None
     skipped: tuple[tuple[str, str], ...]  # (path, reason) of members refused
     features: Features | None
+
+
+def token_digest(tokens: list[str]) -> str:
+    """sha256 hex of a normalised token stream, '\\x00'-joined (FileFacts.normalised_sha256):
+    equal for files that differ only in names, literals, layout and comments."""
+    return hashlib.sha256("\x00".join(tokens).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class VersionRef(NamedTuple):
+    """A package-version to fetch code for."""
+
+    id: int
+    ecosystem: str
+    name: str  # PyPI: PEP 503 (its APIs accept it); else as sources spell it most often, since
+    version: str  # npm has legacy mixed-case names (`JSONStream`): a wrong case looks removed
+
+
+class Removal(NamedTuple):
+    """A registry whose latest word on a package-version is that it was removed."""
+
+    version_id: int
+    registry: str
+
+
+class ArchivePlaces(NamedTuple):
+    """An archive content, and every place a copy of it lies."""
+
+    sha256: str
+    places: tuple[str, ...]
+
+
+class HeldArtifact(NamedTuple):
+    """An archive a document holds."""
+
+    sha256: str
+    location: str
+    detected: str | None

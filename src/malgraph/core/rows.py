@@ -6,7 +6,9 @@ writer builds its statements from the fields, so a field added here is stored, o
 loudly where the table lacks it). The `...Rows` types bundle a row with the keys it is
 numbered by. Named tuples, not dataclasses: they cross a process boundary for every input and
 unpickle faster. Both the model path (store.rows) and the OSV fast path (sources.osv) build
-them with the helpers below, so the two store the same thing.
+them with the helpers below, so the two store the same thing. The writer's own rows, which only
+link other rows by the ids it gives (a document's version, a record's versions, reports,
+campaigns and IoC sightings), come last.
 """
 
 from __future__ import annotations
@@ -221,6 +223,51 @@ class InputFileRow(NamedTuple):
     size: int
     mtime_ns: int
     sha256: str
+
+
+class DocumentRow(NamedTuple):
+    """A `documents` row: a version of an input document, and what became of it."""
+
+    sha256: str
+    feed: str
+    doc_key: str
+    modified: str
+    current: bool
+    path: str  # the input, printable
+    outcome: str  # added, replaced or stale
+    ingested_at: str
+
+
+class RecordVersionRow(NamedTuple):
+    """A `record_versions` row: a version a record names."""
+
+    record_id: int
+    version_id: int
+
+
+class RecordReportRow(NamedTuple):
+    """A `record_reports` row: a report a record cites (see CitationRow)."""
+
+    record_id: int
+    report_id: int
+    ref_type: str
+
+
+class SightingRow(NamedTuple):
+    """An `ioc_sightings` row: an IoC seen in exactly one of a record, a report or a campaign."""
+
+    ioc_id: int
+    record_id: int | None
+    report_id: int | None
+    campaign_id: int | None
+    as_written: str
+
+
+class CampaignMemberRow(NamedTuple):
+    """A `campaign_members` row."""
+
+    campaign_id: int
+    record_id: int
 
 
 def json_or_none(value: Any) -> str | None:

@@ -17,7 +17,8 @@ from malgraph.core.code import Analysis
 from malgraph.core.dates import now_utc
 from malgraph.core.kinds import AnalysisStatus
 from malgraph.store import Store
-from malgraph.store.code import archives_to_analyze, save_analysis
+from malgraph.store.code import save_analysis
+from malgraph.store.read.code import archives_to_analyze
 
 MAX_ARCHIVE_BYTES = 64 * 2**20
 COMMIT_EVERY = 50  # results per transaction: fewer commits, and a kill loses little

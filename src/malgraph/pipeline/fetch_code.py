@@ -12,18 +12,13 @@ from pathlib import Path
 from malgraph.artifacts.cache import Cache
 from malgraph.artifacts.local import local_archives
 from malgraph.artifacts.registries import Downloader, FetchResult, fetch
+from malgraph.core.code import VersionRef
 from malgraph.core.dates import now_utc
 from malgraph.core.errors import InputError
 from malgraph.core.kinds import ArtifactKind
 from malgraph.store import Store
-from malgraph.store.code import (
-    VersionRef,
-    add_artifact,
-    add_observation,
-    find_version,
-    removed_at,
-    versions_without_code,
-)
+from malgraph.store.code import add_artifact, add_observation
+from malgraph.store.read.code import find_version, removed_at, versions_without_code
 
 FETCHABLE = ("npm", "PyPI", "RubyGems")
 MAX_LOCAL_BYTES = 64 * 2**20

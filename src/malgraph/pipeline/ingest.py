@@ -19,6 +19,7 @@ from typing import Protocol
 
 import malgraph.pipeline.duplicated as duplicated
 from malgraph.core.errors import RejectedInput
+from malgraph.core.inputs import FileStat
 from malgraph.core.model import Document, Problem
 from malgraph.core.rows import DocumentRows, InputFileRow
 from malgraph.core.source_names import SourceEntry
@@ -27,8 +28,9 @@ from malgraph.sources import SOURCES
 from malgraph.sources.inputs import InputFile, ReadError, read_capped, walk, zip_members
 from malgraph.store import Store
 from malgraph.store.labels import source_names
+from malgraph.store.read.inputs import known_inputs
 from malgraph.store.rows import document_rows
-from malgraph.store.writer import Accepted, Writer, known_inputs
+from malgraph.store.writer import Accepted, Writer
 
 POOL_THRESHOLD = 2000  # below this many files a pool costs more than it saves
 BATCH_SIZE = 5000  # documents per transaction
@@ -76,7 +78,7 @@ def _file_sha256(path: str) -> str:
 
 
 def _plan(
-    kind: str, paths: Sequence[str], known: dict[str, tuple[int, int]], report: IngestReport
+    kind: str, paths: Sequence[str], known: dict[str, FileStat], report: IngestReport
 ) -> tuple[list[InputFile], dict[str, InputFile]]:
     """The inputs to parse (unchanged files left out) and the zips they came from."""
     suffixes, containers = SOURCES[kind].suffixes, SOURCES[kind].containers

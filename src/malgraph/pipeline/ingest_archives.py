@@ -31,19 +31,16 @@ from malgraph.artifacts.local import ARCHIVE_SUFFIXES
 from malgraph.core.errors import InputError, RejectedInput
 from malgraph.core.identity import canonical_name, canonical_version, ecosystem_of
 from malgraph.core.model import Artifact, Document, Problem
+from malgraph.core.rows import InputFileRow
 from malgraph.core.source_names import SourceEntry
 from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES
 from malgraph.pipeline.relate import refresh_mentions
 from malgraph.sources.base import claim
 from malgraph.sources.inputs import display_path
 from malgraph.store import Store
-from malgraph.store.code import (
-    current_artifacts,
-    documents_holding,
-    remember_input,
-    stat_cache,
-)
 from malgraph.store.labels import source_names
+from malgraph.store.read.code import current_artifacts, documents_holding
+from malgraph.store.read.inputs import known_inputs
 from malgraph.store.rows import document_rows
 from malgraph.store.writer import Accepted, Writer
 
@@ -150,7 +147,7 @@ def _plan(
         named = source or (root.name if root.is_dir() else root.parent.name) or KIND
         if named not in report.sources:
             report.sources.append(named)
-        known = stat_cache(store.db, _stat_key(named, ""))
+        known = known_inputs(store.db, _stat_key(named, ""))
         for path in _archives_under(root, report):
             st = os.stat(path)
             shown = display_path(str(path))
@@ -290,7 +287,7 @@ def _write(
     for start in range(0, len(keys), batch_size):
         batch = keys[start : start + batch_size]
         try:
-            with store.transaction() as db:
+            with store.transaction():
                 documents = [_document(store, key, placed[key], read_now) for key in batch]
                 accepted = [document for document in documents if document is not None]
                 report.rejected += [
@@ -304,12 +301,13 @@ def _write(
                 for key in batch:
                     for read in placed[key].reads:
                         job = read.job
-                        remember_input(
-                            db,
-                            _stat_key(job.source, job.display),
-                            job.size,
-                            job.mtime_ns,
-                            read.sha256,
+                        writer.mark_input(
+                            InputFileRow(
+                                _stat_key(job.source, job.display),
+                                job.size,
+                                job.mtime_ns,
+                                read.sha256,
+                            )
                         )
         except BaseException:
             writer.forget()

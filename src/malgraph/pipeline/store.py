@@ -8,7 +8,7 @@ from pathlib import Path
 from malgraph.core.source_names import SourceNames
 from malgraph.pipeline.duplicated import repoint
 from malgraph.store import Store
-from malgraph.store.labels import stored_table
+from malgraph.store.read.labels import stored_table
 
 
 def open_store(path: Path | str, *, create: bool = True) -> Store:

@@ -17,10 +17,10 @@ from typing import Any
 
 import orjson
 
-from malgraph.analysis.languages import language_of
 from malgraph.core.graph import NAME_ONLY_STEP
 from malgraph.core.identity import canonical_name
 from malgraph.core.kinds import EdgeKind, NodeType
+from malgraph.core.languages import language_of
 from malgraph.core.model import Edge
 from malgraph.core.relations import (
     ArchiveDependencies,

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from malgraph.analysis.tokens import token_digest
+from malgraph.core.code import token_digest
 from malgraph.core.errors import MalgraphError
 from malgraph.core.relations import CodeItem
 from malgraph.relations.lsh import choose_bands, first_bands, near_pairs, sparsify

@@ -18,10 +18,6 @@ PAPER_READER_CHANGED = 10  # the schema from which paper documents are read as t
 DEFAULT_PATH = "malgraph.db"
 
 
-def default_path() -> Path:
-    return Path(os.environ.get("MALGRAPH_DB") or DEFAULT_PATH)
-
-
 class Store:
     """An open store. Writers take `transaction()`; everything inside commits or nothing does."""
 

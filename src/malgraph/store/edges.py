@@ -10,9 +10,20 @@ from collections.abc import Iterable, Sequence
 import orjson
 
 from malgraph.core.dates import now_utc
+from malgraph.core.derived_rows import EdgeRow, FamilyMemberRow, FamilyRow
 from malgraph.core.kinds import EdgeKind
 from malgraph.core.model import Edge
 from malgraph.core.relations import FamilyNaming, ReportMention
+from malgraph.store.columns import columns, insert_sql
+
+_ADD_EDGE = insert_sql("edges", columns(EdgeRow))
+_ADD_MENTION = insert_sql("report_mentions", columns(ReportMention), "INSERT OR IGNORE")
+_KEPT_ON_RENAMING = ("id", "created_at")  # a family that keeps its id keeps its creation time
+_ADD_FAMILY = insert_sql("families", columns(FamilyRow)) + (
+    " ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in FamilyRow._fields if c not in _KEPT_ON_RENAMING)
+)
+_ADD_MEMBER = insert_sql("family_members", columns(FamilyMemberRow))
 
 
 def replace_edges(db: sqlite3.Connection, kind: EdgeKind, edges: Iterable[Edge]) -> None:
@@ -23,10 +34,9 @@ def replace_edges(db: sqlite3.Connection, kind: EdgeKind, edges: Iterable[Edge])
 
 def insert_edges(db: sqlite3.Connection, edges: Iterable[Edge]) -> None:
     db.executemany(
-        "INSERT INTO edges(kind, src_type, src_id, dst_type, dst_id, evidence, confidence,"
-        " step) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        _ADD_EDGE,
         [
-            (e.kind, *e.src, *e.dst, orjson.dumps(e.evidence).decode(), e.confidence, e.step)
+            EdgeRow(e.kind, *e.src, *e.dst, orjson.dumps(e.evidence).decode(), e.confidence, e.step)
             for e in edges
         ],
     )
@@ -43,7 +53,7 @@ def delete_duplicated_edges(db: sqlite3.Connection, package_ids: Sequence[int]) 
 
 def replace_mentions(db: sqlite3.Connection, mentions: Sequence[ReportMention]) -> None:
     db.execute("DELETE FROM report_mentions")
-    db.executemany("INSERT OR IGNORE INTO report_mentions VALUES (?, ?, ?, ?, ?, ?)", mentions)
+    db.executemany(_ADD_MENTION, mentions)
 
 
 def replace_families(db: sqlite3.Connection, naming: FamilyNaming) -> None:
@@ -52,22 +62,15 @@ def replace_families(db: sqlite3.Connection, naming: FamilyNaming) -> None:
     db.executemany("DELETE FROM families WHERE id = ?", [(fid,) for fid in naming.dissolved])
     db.execute("DELETE FROM family_members")
     for family in naming.families:
-        db.execute(
-            "INSERT INTO families VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-            " size = excluded.size, ecosystems = excluded.ecosystems, first_release ="
-            " excluded.first_release, last_release = excluded.last_release, undated ="
-            " excluded.undated, updated_at = excluded.updated_at",
-            (
-                family.id,
-                len(family.members),
-                orjson.dumps(list(family.ecosystems)).decode(),
-                family.first_release,
-                family.last_release,
-                family.undated,
-                now,
-                now,
-            ),
+        row = FamilyRow(
+            family.id,
+            len(family.members),
+            orjson.dumps(list(family.ecosystems)).decode(),
+            family.first_release,
+            family.last_release,
+            family.undated,
+            now,
+            now,
         )
-        db.executemany(
-            "INSERT INTO family_members VALUES (?, ?)", [(v, family.id) for v in family.members]
-        )
+        db.execute(_ADD_FAMILY, row)
+        db.executemany(_ADD_MEMBER, [FamilyMemberRow(v, family.id) for v in family.members])

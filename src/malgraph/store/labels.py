@@ -16,16 +16,10 @@ from typing import NamedTuple
 
 import orjson
 
-from malgraph.core.source_names import SourceEntry, SourceNames, table_from_json, table_json
+from malgraph.core.source_names import SourceEntry, SourceNames, table_json
+from malgraph.store.read.labels import USER_ALIASES, stored_table
 
-USER_ALIASES = "source_aliases"  # the settings key of a user's table
 _LISTED = "IN (SELECT value FROM json_each(?))"
-
-
-def stored_table(db: sqlite3.Connection) -> tuple[SourceEntry, ...]:
-    """The user's aliases the store was last given (none: the shipped table alone)."""
-    row = db.execute("SELECT value FROM settings WHERE key = ?", (USER_ALIASES,)).fetchone()
-    return table_from_json(orjson.loads(row[0])) if row else ()
 
 
 def source_names(db: sqlite3.Connection, user: Sequence[SourceEntry] | None) -> SourceNames:
@@ -108,8 +102,3 @@ def _move(db: sqlite3.Connection, label_id: int, old: int, new: int) -> None:
         db.execute("DELETE FROM ioc_sightings WHERE campaign_id = ?", (stale,))
         db.execute("DELETE FROM campaign_members WHERE campaign_id = ?", (stale,))
         db.execute("DELETE FROM campaigns WHERE id = ?", (stale,))
-
-
-def stored_labels(db: sqlite3.Connection) -> list[str]:
-    """Every source label the inputs gave, as given."""
-    return [label for (label,) in db.execute("SELECT label FROM source_labels")]

@@ -28,9 +28,11 @@ from malgraph.core.model import ClaimView, Role, Scope
 from malgraph.core.rows import (
     ArtifactRow,
     ArtifactRows,
+    CampaignMemberRow,
     CampaignRow,
     CampaignRows,
     CitationRow,
+    DocumentRow,
     DocumentRows,
     InputFileRow,
     IocRow,
@@ -38,15 +40,19 @@ from malgraph.core.rows import (
     LabelRows,
     LinkRow,
     PackageRow,
+    RecordReportRow,
     RecordRow,
     RecordRows,
+    RecordVersionRow,
     ReportKey,
     ReportRow,
     ReportRows,
+    SightingRow,
     SiteRow,
     VersionRow,
 )
 from malgraph.core.source_names import SourceNames, label_key
+from malgraph.store.columns import columns, insert_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,37 +76,32 @@ class Written:
     # the packages new in this batch (the only claims they have), by package
 
 
-def _columns(
-    row: type[tuple[Any, ...]], before: tuple[str, ...] = (), after: tuple[str, ...] = ()
-) -> tuple[str, ...]:
-    """A table's columns: those the writer fills (ids, the document), and the row type's
-    fields."""
-    return (*before, *row._fields, *after)  # type: ignore[attr-defined]
-
-
-def _insert_sql(table: str, columns: Sequence[str], verb: str = "INSERT") -> str:
-    return f"{verb} INTO {table}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-
-
-_RECORD_COLUMNS = _columns(RecordRow, ("label_id", "id", "source_id", "parent_id", "package_id"))
+_RECORD_COLUMNS = columns(RecordRow, ("label_id", "id", "source_id", "parent_id", "package_id"))
 _CAMPAIGN_DETAILS = ", ".join(f"{name} = ?" for name in CampaignRow._fields)
 _INSERTS = {
-    "packages": _insert_sql("packages", _columns(PackageRow, ("id",))),
-    "package_versions": _insert_sql("package_versions", _columns(VersionRow, ("id", "package_id"))),
-    "reports": _insert_sql("reports", _columns(ReportKey, ("id",))),
-    "artifacts": _insert_sql(
+    "packages": insert_sql("packages", columns(PackageRow, ("id",))),
+    "package_versions": insert_sql("package_versions", columns(VersionRow, ("id", "package_id"))),
+    "reports": insert_sql("reports", columns(ReportKey, ("id",))),
+    "artifacts": insert_sql(
         "artifacts",
-        _columns(ArtifactRow, ("package_version_id", "source_id"), ("document_sha256", "label_id")),
+        columns(ArtifactRow, ("package_version_id", "source_id"), ("document_sha256", "label_id")),
         "INSERT OR IGNORE",
     ),
-    "report_links": _insert_sql(
-        "report_links", _columns(LinkRow, ("report_id",), ("document_sha256",))
+    "report_links": insert_sql(
+        "report_links", columns(LinkRow, ("report_id",), ("document_sha256",))
     ),
-    "report_sites": _insert_sql(
-        "report_sites", _columns(SiteRow, (), ("document_sha256",)), "INSERT OR IGNORE"
+    "report_sites": insert_sql(
+        "report_sites", columns(SiteRow, (), ("document_sha256",)), "INSERT OR IGNORE"
     ),
-    "label_members": _insert_sql("label_members", _columns(LabelMemberRow, ("group_id",))),
-    "input_files": _insert_sql("input_files", _columns(InputFileRow), "INSERT OR REPLACE"),
+    "label_members": insert_sql("label_members", columns(LabelMemberRow, ("group_id",))),
+    "input_files": insert_sql("input_files", columns(InputFileRow), "INSERT OR REPLACE"),
+    "record_versions": insert_sql("record_versions", columns(RecordVersionRow), "INSERT OR IGNORE"),
+    "record_reports": insert_sql("record_reports", columns(RecordReportRow), "INSERT OR IGNORE"),
+    "ioc_sightings": insert_sql("ioc_sightings", columns(SightingRow), "INSERT OR IGNORE"),
+    "campaign_members": insert_sql(
+        "campaign_members", columns(CampaignMemberRow), "INSERT OR IGNORE"
+    ),
+    "documents": insert_sql("documents", columns(DocumentRow), "INSERT OR IGNORE"),
 }
 
 
@@ -218,10 +219,10 @@ def _sightings(
     record: int | None = None,
     report: int | None = None,
     campaign: int | None = None,
-) -> list[tuple[Any, ...]]:
+) -> list[SightingRow]:
     """ioc_sightings rows for IoCs seen in exactly one of a record, a report or a campaign."""
     return [
-        (maps["iocs"].get((kind, value), kind, value), record, report, campaign, written)
+        SightingRow(maps["iocs"].get((kind, value), kind, value), record, report, campaign, written)
         for kind, value, written in iocs
     ]
 
@@ -229,14 +230,12 @@ def _sightings(
 @dataclass
 class _Batch:
     records: dict[int, list[tuple[Any, ...]]] = field(default_factory=dict)  # by width
-    versions: list[tuple[int, int]] = field(default_factory=list)
-    citations: list[tuple[int, int, str]] = field(default_factory=list)
-    documents: list[tuple[str, str, str, str, bool, str, str, str]] = field(default_factory=list)
+    versions: list[RecordVersionRow] = field(default_factory=list)
+    citations: list[RecordReportRow] = field(default_factory=list)
+    documents: list[DocumentRow] = field(default_factory=list)
     inputs: list[InputFileRow] = field(default_factory=list)
-    sightings: list[tuple[int, int | None, int | None, int | None, str]] = field(
-        default_factory=list
-    )
-    members: list[tuple[int, int]] = field(default_factory=list)
+    sightings: list[SightingRow] = field(default_factory=list)
+    members: list[CampaignMemberRow] = field(default_factory=list)
     artifacts: list[tuple[Any, ...]] = field(default_factory=list)
     campaigns: dict[int, CampaignRow] = field(default_factory=dict)  # id -> details
     reports: list[tuple[Any, ...]] = field(default_factory=list)  # written-up reports
@@ -309,7 +308,9 @@ class Writer:
                 current = outcome in ("added", "replaced")
                 shown = accepted.shown
                 out.documents.append(
-                    (doc.sha256, doc.feed, doc.key, doc.modified, current, shown, outcome, now)
+                    DocumentRow(
+                        doc.sha256, doc.feed, doc.key, doc.modified, current, shown, outcome, now
+                    )
                 )
             if accepted.stat and not doc.rejected:  # else re-read, to report it again
                 out.inputs.append(InputFileRow(accepted.shown, *accepted.stat, doc.sha256))
@@ -474,11 +475,14 @@ class Writer:
             )
         out.sightings += _sightings(maps, record.iocs, record=record_id)
         for campaign in record.campaigns:
-            out.members.append((self._add_campaign(label, campaign, maps, out), record_id))
-        out.versions += [(record_id, _version_id(maps, package, v)) for v in record.versions]
+            campaign_id = self._add_campaign(label, campaign, maps, out)
+            out.members.append(CampaignMemberRow(campaign_id, record_id))
+        out.versions += [
+            RecordVersionRow(record_id, _version_id(maps, package, v)) for v in record.versions
+        ]
         for citation in record.citations:
             report = _report_id(maps, citation.report)
-            out.citations.append((record_id, report, citation.ref_type))
+            out.citations.append(RecordReportRow(record_id, report, citation.ref_type))
         next_id += 1
         for child in record.children:
             next_id = self._add(child, record_id, next_id, maps, out)
@@ -539,21 +543,20 @@ class Writer:
             " WHERE id = ?6",
             out.reports,
         )
-        for width, rows in out.records.items():
-            db.executemany(_insert_sql("records", _RECORD_COLUMNS[:width]), rows)
-        db.executemany("INSERT OR IGNORE INTO record_versions VALUES (?, ?)", out.versions)
-        db.executemany("INSERT OR IGNORE INTO record_reports VALUES (?, ?, ?)", out.citations)
-        db.executemany("INSERT OR IGNORE INTO ioc_sightings VALUES (?, ?, ?, ?, ?)", out.sightings)
-        db.executemany("INSERT OR IGNORE INTO campaign_members VALUES (?, ?)", out.members)
-        for table, rows in (
+        for width, records in out.records.items():
+            db.executemany(insert_sql("records", _RECORD_COLUMNS[:width]), records)
+        tables: tuple[tuple[str, Sequence[tuple[Any, ...]]], ...] = (
+            ("record_versions", out.versions),
+            ("record_reports", out.citations),
+            ("ioc_sightings", out.sightings),
+            ("campaign_members", out.members),
             ("artifacts", out.artifacts),
             ("report_links", out.links),
             ("report_sites", out.sites),
-        ):
-            db.executemany(_INSERTS[table], rows)
-        db.executemany(
-            "INSERT OR IGNORE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)", out.documents
+            ("documents", out.documents),
         )
+        for table, rows in tables:
+            db.executemany(_INSERTS[table], rows)
         self._insert_labels(out.labels)
         db.executemany(_INSERTS["input_files"], out.inputs)
 
@@ -571,11 +574,6 @@ class Writer:
             _INSERTS["label_members"],
             [(first + i, *m) for i, (_, g) in enumerate(labels) for m in g.members],
         )
-
-
-def known_inputs(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
-    """The stat cache: path -> (size, mtime_ns) of the plain files read before."""
-    return {p: (s, m) for p, s, m in db.execute("SELECT path, size, mtime_ns FROM input_files")}
 
 
 def _claim_view(

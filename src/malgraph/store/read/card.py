@@ -215,16 +215,16 @@ def coreported(db: sqlite3.Connection, package_id: int) -> tuple[CoreportedPacka
     ):
         reports.setdefault(other, set())
         campaigns.setdefault(other, set()).add(campaign)
-    found = []
-    for other in reports:
-        eco, name, purl = db.execute(
-            "SELECT ecosystem, name, purl FROM packages WHERE id = ?", (other,)
-        ).fetchone()
-        found.append(
-            CoreportedPackage(
-                eco, name, purl, tuple(sorted(reports[other])), tuple(sorted(campaigns[other]))
-            )
+    found = [
+        CoreportedPackage(
+            eco, name, purl, tuple(sorted(reports[other])), tuple(sorted(campaigns[other]))
         )
+        for other, eco, name, purl in db.execute(
+            "SELECT id, ecosystem, name, purl FROM packages"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (orjson.dumps(list(reports)).decode(),),
+        )
+    ]
     return tuple(sorted(found, key=lambda p: (-len(p.reports) - len(p.campaigns), p.purl)))
 
 
