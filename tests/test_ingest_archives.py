@@ -150,7 +150,9 @@ def test_a_folder_of_samples_in_one_command_then_analyze_and_relate(tmp_path: Pa
     assert "analysed 9 archive(s)" in analysed.output
     related = runner.invoke(app, ["--db", str(db), "relate", "--kinds", "similar"])
     assert related.exit_code == 0, related.output
-    families = json.loads(runner.invoke(app, ["--db", str(db), "families", "--format", "json"]).output)
+    families = json.loads(
+        runner.invoke(app, ["--db", str(db), "families", "--format", "json"]).output
+    )
     assert [sorted(m["name"] for m in f["members"]) for f in families] == [["twin-a", "twin-b"]]
 
 
