@@ -127,3 +127,37 @@ class ImportKind(StrEnum):
     ESM = "esm"  # JavaScript `import x from 'm'`, `export ... from 'm'`
     REQUIRE_RELATIVE = "require_relative"  # Ruby
     LOAD = "load"  # Ruby `load 'file.rb'`
+
+
+class MemberRole(StrEnum):
+    """A member's place in another study's group (the `label_members.role` column)."""
+
+    MEMBER = "member"
+    FROM = "from"  # in a dependency pair: the dependent
+    TO = "to"  # in a dependency pair: the package depended on
+
+
+class SimilarTier(StrEnum):
+    """How close two package-versions' code is (a similar edge's `tier`)."""
+
+    IDENTICAL_ARCHIVE = "identical-archive"  # the same archive bytes
+    IDENTICAL_FILES = "identical-files"  # the same code files
+    IDENTICAL_NORMALISED = "identical-normalised"  # the same normalised token stream
+    NEAR_DUPLICATE = "near-duplicate"  # MinHash-estimated Jaccard of token shingles
+    MODEL = "model"  # an embedding model's cosine (relations.embedding)
+
+
+class CountLevel(StrEnum):
+    """What a count counts: package-versions, or packages whatever their version."""
+
+    VERSION = "version"
+    PACKAGE = "package"
+
+
+class CodeEcosystem(StrEnum):
+    """An ecosystem whose packages malgraph fetches and analyses (OSV spelling). Other
+    ecosystems stay open text (core.identity.Ecosystem)."""
+
+    NPM = "npm"
+    PYPI = "PyPI"
+    RUBYGEMS = "RubyGems"

@@ -119,7 +119,7 @@ class StoredFamilies:
 
 
 @dataclass(frozen=True, slots=True)
-class Family:
+class NewFamily:
     """A code family to store: its id, its members, and their ecosystems and release dates."""
 
     id: str
@@ -134,6 +134,6 @@ class Family:
 class FamilyNaming:
     """Families with ids that outlive re-runs, and the old ids no cluster keeps."""
 
-    families: tuple[Family, ...]  # in cluster order
+    families: tuple[NewFamily, ...]  # in cluster order
     dissolved: tuple[str, ...]  # sorted
     new: int  # families whose id is new

@@ -26,7 +26,8 @@ from malgraph.core.relations import (
 from malgraph.store.read.graph import release_times
 
 
-def known_packages(db: sqlite3.Connection) -> list[KnownPackage]:
+def all_packages(db: sqlite3.Connection) -> list[KnownPackage]:
+    """Every package the store knows, with its id."""
     return [KnownPackage(*row) for row in db.execute("SELECT id, ecosystem, name FROM packages")]
 
 

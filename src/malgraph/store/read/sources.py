@@ -260,7 +260,7 @@ def code_facts(db: sqlite3.Connection, versions: Set[Version]) -> dict[Version, 
     return out
 
 
-def known_packages(db: sqlite3.Connection, packages: Set[Package]) -> frozenset[Package]:
+def claimed_packages(db: sqlite3.Connection, packages: Set[Package]) -> frozenset[Package]:
     """Those of the packages asked that the store has a claim on."""
     return frozenset(
         (eco, name)
@@ -330,5 +330,5 @@ def label_facts(db: sqlite3.Connection, asked: LabelQuestions) -> LabelFacts:
         links=report_links(db, asked.report_keys),
         pairs=dependency_pairs(db),
         sources=sources_per_version(db, asked.duplicated),
-        known=known_packages(db, asked.packages),
+        known=claimed_packages(db, asked.packages),
     )
