@@ -11,7 +11,7 @@ from collections.abc import Sequence, Set
 
 import orjson
 
-from malgraph.core.kinds import LabelKind
+from malgraph.core.kinds import LabelKind, MemberRole
 from malgraph.core.model import ClaimView, Scope
 from malgraph.core.provenance import (
     Clusters,
@@ -221,7 +221,7 @@ def label_groups(db: sqlite3.Connection, labeller: str) -> list[Group]:
         " JOIN label_groups g ON g.id = m.group_id WHERE g.labeller = ?",
         (labeller,),
     ):
-        members[group].add(Member(eco, name, version, role))
+        members[group].add(Member(eco, name, version, MemberRole(role)))
     return [
         Group(LabelKind(kind), key, path, frozenset(members[group]))
         for group, kind, key, path in db.execute(
