@@ -161,3 +161,18 @@ class CodeEcosystem(StrEnum):
     NPM = "npm"
     PYPI = "PyPI"
     RUBYGEMS = "RubyGems"
+
+
+class SourceKind(StrEnum):
+    """What a source is (the `sources.kind` column)."""
+
+    FEED = "feed"  # it publishes files
+    ORIGIN = "origin"  # a reporter a feed's records name inside one
+
+
+class RegistryStatus(StrEnum):
+    """What a registry said of a package-version (the `registry_observations.status` column)."""
+
+    PRESENT = "present"
+    REMOVED = "removed"
+    ERROR = "error"  # it could not be asked, or answered something else

@@ -14,7 +14,7 @@ from malgraph.artifacts.local import local_archives
 from malgraph.artifacts.registries import Downloader, FetchResult, fetch
 from malgraph.core.dates import now_utc
 from malgraph.core.errors import InputError
-from malgraph.core.kinds import ArtifactKind
+from malgraph.core.kinds import ArtifactKind, RegistryStatus
 from malgraph.store import Store
 from malgraph.store.code import (
     VersionRef,
@@ -93,7 +93,9 @@ def _record(
             )
     if download:
         summary.fetched += 1
-    elif result.observations and all(o.status == "removed" for o in result.observations):
+    elif result.observations and all(
+        o.status == RegistryStatus.REMOVED for o in result.observations
+    ):
         summary.removed += 1
     else:
         reason = result.observations[-1].detail if result.observations else "no mirror"
