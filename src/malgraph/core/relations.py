@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from malgraph.core.kinds import ImportKind
+from malgraph.core.model import Scope
+
 
 class KnownPackage(NamedTuple):
     """A package the store knows, as mentions look it up."""
@@ -52,7 +55,7 @@ class TargetClaim(NamedTuple):
     package_id: int
     ecosystem: str
     name: str
-    scope: str | None
+    scope: Scope
     version: str | None
 
 
@@ -72,7 +75,7 @@ class CodeImport(NamedTuple):
     """An import in an archive's code."""
 
     module: str
-    kind: str
+    kind: ImportKind
     relative: bool
     file: str
     line: int | None

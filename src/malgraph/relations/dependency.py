@@ -21,7 +21,7 @@ from malgraph.analysis.languages import language_of
 from malgraph.core.graph import NAME_ONLY_STEP
 from malgraph.core.identity import canonical_name
 from malgraph.core.kinds import EdgeKind, NodeType
-from malgraph.core.model import Edge
+from malgraph.core.model import Edge, Scope
 from malgraph.core.relations import (
     ArchiveDependencies,
     CodeImport,
@@ -59,9 +59,9 @@ class Targets:
         self.unknown: set[int] = set()  # some claim: versions unknown (or a range's examples)
         for package, eco, name, scope, version in claims:
             self.ids[eco, name] = package
-            if scope == "all":
+            if scope == Scope.ALL:
                 self.every.add(package)
-            elif scope != "listed" or version is None:
+            elif scope != Scope.LISTED or version is None:
                 self.unknown.add(package)
             if version is not None:
                 self.versions[package].add(version)
