@@ -332,7 +332,11 @@ def test_dependency_edges_from_typed_inputs() -> None:
             DeclaredDependency("npm", "evil", "^1.0.0", "dependencies", "package.json", 3, None),
             DeclaredDependency("npm", "evil", "^2.0.0", "devDependencies", "package.json", 9, None),
         ),
-        (CodeImport("payload", ImportKind.REQUIRE, False, "package/index.js", 1, "require('payload')"),),
+        (
+            CodeImport(
+                "payload", ImportKind.REQUIRE, False, "package/index.js", 1, "require('payload')"
+            ),
+        ),
     )
     listed = ListedDependencies(7, 12, "npm", "feed", ("evil", "host"), ())
     edges, summary = dependency_edges(claims, {100: 12, 101: 12}, [archive], [listed])
