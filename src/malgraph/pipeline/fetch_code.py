@@ -14,7 +14,7 @@ from malgraph.artifacts.local import local_archives
 from malgraph.artifacts.registries import Downloader, FetchResult, fetch
 from malgraph.core.dates import now_utc
 from malgraph.core.errors import InputError
-from malgraph.core.kinds import ArtifactKind, RegistryStatus
+from malgraph.core.kinds import ArtifactKind, CodeEcosystem, RegistryStatus
 from malgraph.store import Store
 from malgraph.store.code import (
     VersionRef,
@@ -25,7 +25,7 @@ from malgraph.store.code import (
     versions_without_code,
 )
 
-FETCHABLE = ("npm", "PyPI", "RubyGems")
+FETCHABLE = tuple(CodeEcosystem)
 MAX_LOCAL_BYTES = 64 * 2**20
 Progress = Callable[[int, int], None]  # (done, total)
 

@@ -20,7 +20,7 @@ import orjson
 from malgraph.analysis.languages import language_of
 from malgraph.core.graph import NAME_ONLY_STEP
 from malgraph.core.identity import canonical_name
-from malgraph.core.kinds import EdgeKind, NodeType
+from malgraph.core.kinds import CodeEcosystem, CodeLanguage, EdgeKind, NodeType
 from malgraph.core.model import Edge, Scope
 from malgraph.core.relations import (
     ArchiveDependencies,
@@ -31,7 +31,11 @@ from malgraph.core.relations import (
 )
 from malgraph.relations.dependency_rules import own_modules, package_of_import, spec_admits
 
-LANGUAGE_ECOSYSTEM = {"python": "PyPI", "javascript": "npm", "ruby": "RubyGems"}
+LANGUAGE_ECOSYSTEM: dict[str, CodeEcosystem] = {
+    CodeLanguage.PYTHON: CodeEcosystem.PYPI,
+    CodeLanguage.JAVASCRIPT: CodeEcosystem.NPM,
+    CodeLanguage.RUBY: CodeEcosystem.RUBYGEMS,
+}
 # Kinds a consumer's install does not pull in: still a link, a weaker one.
 DEVELOPMENT_KINDS = frozenset({"devDependencies", "development", "tests_require", "gemfile"})
 EVIDENCE_KEPT = 10  # per edge; "evidence_count" says how many there were
