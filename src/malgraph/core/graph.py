@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from malgraph.core.kinds import IocKind
+from malgraph.core.kinds import DependencyVia, IocKind
 
 # The step of a depends-on edge that names its target without showing a malicious version
 # reached: the relation writes it, the dependency-hidden counts and campaigns leave it out.
@@ -34,7 +34,7 @@ class PackageEdge(NamedTuple):
 
     src: int  # the depending package
     dst: int  # the package depended on
-    vias: frozenset[str]
+    vias: frozenset[DependencyVia]
 
 
 class StoredIoc(NamedTuple):

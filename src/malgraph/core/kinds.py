@@ -176,3 +176,18 @@ class RegistryStatus(StrEnum):
     PRESENT = "present"
     REMOVED = "removed"
     ERROR = "error"  # it could not be asked, or answered something else
+
+
+class DependencyVia(StrEnum):
+    """What shows a depends-on link (its evidence's `via`)."""
+
+    MANIFEST = "manifest"  # a dependency an archive's manifest declares
+    IMPORT = "import"  # an import in an archive's code
+    SOURCE = "source"  # a dependency list a source gives
+
+
+class DependencyMatch(StrEnum):
+    """How a depends-on link reaches its target (its evidence's `match`)."""
+
+    VERSION = "version"  # a malicious version is admitted
+    NAME_ONLY = "name-only"  # the same name, no malicious version shown reached

@@ -35,7 +35,7 @@ from malgraph.core.graph import (
     StoredIoc,
     VersionOf,
 )
-from malgraph.core.kinds import EdgeKind, IocKind, NodeType
+from malgraph.core.kinds import DependencyVia, EdgeKind, IocKind, NodeType
 
 T = TypeVar("T")
 
@@ -100,7 +100,9 @@ def package_edges(db: sqlite3.Connection, name_only: bool = False) -> list[Packa
     )
     kinds = (NodeType.PACKAGE.value, NodeType.PACKAGE_VERSION.value, EdgeKind.DEPENDS_ON.value)
     return [
-        PackageEdge(src, dst, frozenset(e["via"] for e in orjson.loads(evidence)["evidence"]))
+        PackageEdge(
+            src, dst, frozenset(DependencyVia(e["via"]) for e in orjson.loads(evidence)["evidence"])
+        )
         for src, dst, evidence in db.execute(query, (*kinds, NAME_ONLY_STEP))
     ]
 
