@@ -191,3 +191,12 @@ class DependencyMatch(StrEnum):
 
     VERSION = "version"  # a malicious version is admitted
     NAME_ONLY = "name-only"  # the same name, no malicious version shown reached
+
+
+class EvidenceKind(StrEnum):
+    """A kind of evidence that packages come from one actor (insights.campaigns)."""
+
+    REPORTS = "reports"  # a report naming them
+    FAMILIES = "families"  # one code family holding versions of them
+    DEPENDENCIES = "dependencies"  # a depends-on link
+    IOCS = "iocs"  # one IoC seen on them
