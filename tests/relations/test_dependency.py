@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from malgraph.artifacts.cache import cache_for
 from malgraph.cli import app, explore  # noqa: F401  (importing registers the commands)
-from malgraph.core.kinds import EdgeKind, ImportKind, NodeType
+from malgraph.core.kinds import DependencyKind, EdgeKind, ImportKind, NodeType
 from malgraph.core.model import Scope
 from malgraph.core.relations import (
     ArchiveDependencies,
@@ -329,8 +329,12 @@ def test_dependency_edges_from_typed_inputs() -> None:
         ("package/index.js", "package/package.json"),
         ("host",),
         (
-            DeclaredDependency("npm", "evil", "^1.0.0", "dependencies", "package.json", 3, None),
-            DeclaredDependency("npm", "evil", "^2.0.0", "devDependencies", "package.json", 9, None),
+            DeclaredDependency(
+                "npm", "evil", "^1.0.0", DependencyKind.DEPENDENCIES, "package.json", 3, None
+            ),
+            DeclaredDependency(
+                "npm", "evil", "^2.0.0", DependencyKind.DEV_DEPENDENCIES, "package.json", 9, None
+            ),
         ),
         (
             CodeImport(

@@ -200,3 +200,24 @@ class EvidenceKind(StrEnum):
     FAMILIES = "families"  # one code family holding versions of them
     DEPENDENCIES = "dependencies"  # a depends-on link
     IOCS = "iocs"  # one IoC seen on them
+
+
+class DependencyKind(StrEnum):
+    """Where a manifest declares a dependency (the `code_dependencies.kind` column): the
+    manifest's own field or file, as the analysers name it."""
+
+    DEPENDENCIES = "dependencies"  # package.json, pyproject's [project] or Poetry's table
+    DEV_DEPENDENCIES = "devDependencies"
+    OPTIONAL_DEPENDENCIES = "optionalDependencies"
+    PEER_DEPENDENCIES = "peerDependencies"
+    BUNDLED_DEPENDENCIES = "bundledDependencies"
+    BUNDLED = "bundled"  # a package shipped inside the archive's node_modules
+    REQUIREMENTS = "requirements"  # a requirements file
+    INSTALL_REQUIRES = "install_requires"
+    SETUP_REQUIRES = "setup_requires"
+    TESTS_REQUIRE = "tests_require"
+    EXTRAS_REQUIRE = "extras_require"
+    BUILD_SYSTEM = "build-system"
+    RUNTIME = "runtime"  # a gemspec's runtime dependency
+    DEVELOPMENT = "development"  # a gemspec's development dependency
+    GEMFILE = "gemfile"  # a Gemfile's gem

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from malgraph.core.kinds import ImportKind
+from malgraph.core.kinds import DependencyKind, ImportKind
 from malgraph.core.model import Scope
 
 
@@ -65,7 +65,7 @@ class DeclaredDependency(NamedTuple):
     ecosystem: str
     name: str
     spec: str | None
-    kind: str
+    kind: DependencyKind
     file: str
     line: int | None
     snippet: str | None

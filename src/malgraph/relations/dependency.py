@@ -23,6 +23,7 @@ from malgraph.core.identity import canonical_name
 from malgraph.core.kinds import (
     CodeEcosystem,
     CodeLanguage,
+    DependencyKind,
     DependencyMatch,
     DependencyVia,
     EdgeKind,
@@ -44,7 +45,14 @@ LANGUAGE_ECOSYSTEM: dict[str, CodeEcosystem] = {
     CodeLanguage.RUBY: CodeEcosystem.RUBYGEMS,
 }
 # Kinds a consumer's install does not pull in: still a link, a weaker one.
-DEVELOPMENT_KINDS = frozenset({"devDependencies", "development", "tests_require", "gemfile"})
+DEVELOPMENT_KINDS = frozenset(
+    {
+        DependencyKind.DEV_DEPENDENCIES,
+        DependencyKind.DEVELOPMENT,
+        DependencyKind.TESTS_REQUIRE,
+        DependencyKind.GEMFILE,
+    }
+)
 EVIDENCE_KEPT = 10  # per edge; "evidence_count" says how many there were
 NAME_ONLY = 0.2  # the same name, no version shown malicious: a lead, not a dependency
 Node = tuple[NodeType, int]  # a package-version or a package

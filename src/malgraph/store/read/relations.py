@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import orjson
 
-from malgraph.core.kinds import ImportKind
+from malgraph.core.kinds import DependencyKind, ImportKind
 from malgraph.core.model import Scope
 from malgraph.core.relations import (
     ArchiveDependencies,
@@ -112,7 +112,10 @@ def archive_dependencies(db: sqlite3.Connection) -> Iterator[ArchiveDependencies
             tuple(versions),
             tuple(paths),
             tuple(m["name"] for m in orjson.loads(manifests) if m.get("name")),
-            tuple(DeclaredDependency(*row) for row in declared),
+            tuple(
+                DeclaredDependency(eco, name, spec, DependencyKind(kind), file, line, snippet)
+                for eco, name, spec, kind, file, line, snippet in declared
+            ),
             tuple(CodeImport(m, ImportKind(k), bool(r), f, ln, s) for m, k, r, f, ln, s in imports),
         )
 
