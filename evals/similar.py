@@ -101,7 +101,9 @@ def edge_scores(samples: Sequence[Sample], edges: Sequence[SimilarEdge]) -> dict
     return {
         "edges": len(edges),
         "edge_precision": round(good / len(edges), 4) if edges else 1.0,
-        "per_tier": {t: {"edges": sum(c.values()), "wrong": c[False]} for t, c in per_tier.items()},
+        "per_tier": {
+            str(t): {"edges": sum(c.values()), "wrong": c[False]} for t, c in per_tier.items()
+        },
     }
 
 

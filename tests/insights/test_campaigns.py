@@ -8,7 +8,8 @@ from typing import Any
 
 import orjson
 
-from malgraph.core.graph import Ioc, IocSightings, NamedCampaign, SiteCount
+from malgraph.core.graph import IocSightings, NamedCampaign, SiteCount, StoredIoc
+from malgraph.core.kinds import IocKind
 from malgraph.insights.campaigns import COMMON_IOC, campaigns, confidence
 from malgraph.store import Store
 from tests.conftest import osv
@@ -162,7 +163,10 @@ def test_candidates_on_typed_inputs() -> None:
         campaign_members={7: made.ids("a", "x")},
     )
     sightings = IocSightings(
-        {1: Ioc("domain", "cdn.example"), 2: Ioc("domain", "everywhere.example")},
+        {
+            1: StoredIoc(IocKind.DOMAIN, "cdn.example"),
+            2: StoredIoc(IocKind.DOMAIN, "everywhere.example"),
+        },
         {1: made.ids("d", "c"), 2: frozenset(range(1000, 1000 + COMMON_IOC + 1))},
     )
     out = campaigns(made.packages, grouped, sightings, {"blog": SiteCount(2, 5)})

@@ -1,3 +1,4 @@
+from malgraph.core.kinds import CountLevel
 from malgraph.core.model import ClaimView, Scope
 from malgraph.insights.overlap import source_overlap
 
@@ -43,7 +44,7 @@ def test_name_only_claim_matches_at_package_level_only() -> None:
     claims = [facts("A", 1, Scope.LISTED, "1.0"), facts("B", 1, Scope.UNKNOWN)]
     by_version = source_overlap(claims)
     assert by_version["overlap"] == [] and by_version["occurrence"] == {"1": 1}
-    by_package = source_overlap(claims, level="package")
+    by_package = source_overlap(claims, level=CountLevel.PACKAGE)
     assert pair(by_package, "A", "B", "*")["shared"] == 1
     assert by_package["occurrence"] == {"2": 1} and by_package["versions_unknown"] == {}
 

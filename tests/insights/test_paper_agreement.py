@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from malgraph.core.kinds import LabelKind
+from malgraph.core.kinds import LabelKind, MemberRole
 from malgraph.core.provenance import CodeFacts, Group, LabelFacts, Member
 from malgraph.insights.paper_agreement import agreement, pair_agreement
 from malgraph.insights.paper_labels import questions
@@ -154,7 +154,9 @@ def test_without_the_papers_labelling_nothing_is_compared(store: Store) -> None:
     assert found["similar"]["paper_members"] == 0 and found["co-existing"]["paper_links"] == 0
 
 
-def member(name: str, version: str | None = "1.0.0", role: str = "member") -> Member:
+def member(
+    name: str, version: str | None = "1.0.0", role: MemberRole = MemberRole.MEMBER
+) -> Member:
     return Member("npm", name, version, role)
 
 
@@ -171,7 +173,7 @@ GROUPS = [
         LabelKind.DEPENDS_ON,
         "a -> x",
         "f4",
-        frozenset({member("a", None, "from"), member("x", None, "to")}),
+        frozenset({member("a", None, MemberRole.FROM), member("x", None, MemberRole.TO)}),
     ),
     Group(LabelKind.DUPLICATED, "a", "f5", frozenset({member("a")})),
 ]

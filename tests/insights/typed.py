@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from malgraph.core.graph import Groupings, PackageEdge, PackageName, Packages, VersionOf
+from malgraph.core.kinds import DependencyVia
 
 
 class Made:
@@ -32,7 +33,8 @@ class Made:
         return frozenset(self.package[n] for n in names)
 
     def edge(self, src: str, dst: str, *vias: str) -> PackageEdge:
-        return PackageEdge(self.package[src], self.package[dst], frozenset(vias or ("manifest",)))
+        shown_by = frozenset(DependencyVia(v) for v in vias or (DependencyVia.MANIFEST,))
+        return PackageEdge(self.package[src], self.package[dst], shown_by)
 
 
 def groupings(

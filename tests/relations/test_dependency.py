@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from malgraph.artifacts.cache import cache_for
 from malgraph.cli import app, explore  # noqa: F401  (importing registers the commands)
-from malgraph.core.kinds import EdgeKind, NodeType
+from malgraph.core.kinds import DependencyKind, EdgeKind, ImportKind, NodeType
+from malgraph.core.model import Scope
 from malgraph.core.relations import (
     ArchiveDependencies,
     CodeImport,
@@ -265,12 +266,12 @@ def test_a_constraint_links_only_when_it_admits_a_malicious_version() -> None:
     every version; evil-lib 1.5 (PyPI); rest-client 1.6.13 (RubyGems)."""
     targets = Targets(
         [
-            TargetClaim(1, "npm", "flatmap-stream", "listed", "0.1.1"),
-            TargetClaim(2, "npm", "electron", "listed", "1.0.0"),
-            TargetClaim(2, "npm", "electron", "unknown", None),
-            TargetClaim(3, "npm", "payload", "all", None),
-            TargetClaim(4, "PyPI", "evil-lib", "listed", "1.5"),
-            TargetClaim(5, "RubyGems", "rest-client", "listed", "1.6.13"),
+            TargetClaim(1, "npm", "flatmap-stream", Scope.LISTED, "0.1.1"),
+            TargetClaim(2, "npm", "electron", Scope.LISTED, "1.0.0"),
+            TargetClaim(2, "npm", "electron", Scope.UNKNOWN, None),
+            TargetClaim(3, "npm", "payload", Scope.ALL, None),
+            TargetClaim(4, "PyPI", "evil-lib", Scope.LISTED, "1.5"),
+            TargetClaim(5, "RubyGems", "rest-client", Scope.LISTED, "1.6.13"),
         ]
     )
 
@@ -318,9 +319,9 @@ def test_dependency_edges_from_typed_inputs() -> None:
     """An archive held by two versions declares `evil` at a version shown malicious and
     imports `payload` (bad in every version); a source lists `evil` for another claim."""
     claims = [
-        TargetClaim(10, "npm", "evil", "listed", "1.0.0"),
-        TargetClaim(11, "npm", "payload", "all", None),
-        TargetClaim(12, "npm", "host", "listed", "2.0.0"),
+        TargetClaim(10, "npm", "evil", Scope.LISTED, "1.0.0"),
+        TargetClaim(11, "npm", "payload", Scope.ALL, None),
+        TargetClaim(12, "npm", "host", Scope.LISTED, "2.0.0"),
     ]
     archive = ArchiveDependencies(
         "a" * 64,
@@ -328,10 +329,18 @@ def test_dependency_edges_from_typed_inputs() -> None:
         ("package/index.js", "package/package.json"),
         ("host",),
         (
-            DeclaredDependency("npm", "evil", "^1.0.0", "dependencies", "package.json", 3, None),
-            DeclaredDependency("npm", "evil", "^2.0.0", "devDependencies", "package.json", 9, None),
+            DeclaredDependency(
+                "npm", "evil", "^1.0.0", DependencyKind.DEPENDENCIES, "package.json", 3, None
+            ),
+            DeclaredDependency(
+                "npm", "evil", "^2.0.0", DependencyKind.DEV_DEPENDENCIES, "package.json", 9, None
+            ),
         ),
-        (CodeImport("payload", "require", False, "package/index.js", 1, "require('payload')"),),
+        (
+            CodeImport(
+                "payload", ImportKind.REQUIRE, False, "package/index.js", 1, "require('payload')"
+            ),
+        ),
     )
     listed = ListedDependencies(7, 12, "npm", "feed", ("evil", "host"), ())
     edges, summary = dependency_edges(claims, {100: 12, 101: 12}, [archive], [listed])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from malgraph.core.relations import Family, StoredFamilies, VersionFacts
+from malgraph.core.relations import NewFamily, StoredFamilies, VersionFacts
 from malgraph.relations.families import families, name_families
 from malgraph.relations.similar import SimilarEdge
 
@@ -59,7 +59,7 @@ def test_a_family_keeps_the_id_of_the_stored_family_holding_most_of_its_members(
     facts = _facts("2024-03-01", None, "2024-01-01", None, None, "2023-05-05")
     naming = name_families([{1, 2, 3}, {4, 6}], stored, facts)
     kept, fresh = naming.families
-    assert kept == Family("F-old", (1, 2, 3), ("PyPI", "npm"), "2024-01-01", "2024-03-01", 1)
+    assert kept == NewFamily("F-old", (1, 2, 3), ("PyPI", "npm"), "2024-01-01", "2024-03-01", 1)
     # A cluster no stored family reaches is named after its first-released member's purl.
     assert fresh.id == "F-" + hashlib.sha256(b"pkg:x/p6@1").hexdigest()[:10]
     assert fresh.members == (4, 6) and fresh.undated == 1

@@ -4,7 +4,6 @@ statically. Nothing fetched is ever installed, imported or run."""
 from __future__ import annotations
 
 import dataclasses
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +20,7 @@ from malgraph.cli.progress import bar
 from malgraph.cli.safe import shown
 from malgraph.core.code import Analysis
 from malgraph.core.errors import InputError
-from malgraph.core.kinds import AnalysisStatus
+from malgraph.core.kinds import AnalysisStatus, CodeEcosystem
 from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES, analyze_stored
 from malgraph.pipeline.fetch_code import FETCHABLE, fetch_from_registries, register_local
 from malgraph.sources.inputs import display_path
@@ -30,12 +29,7 @@ from malgraph.store import Store
 SHOWN = 20
 
 
-class FetchEcosystem(StrEnum):
-    """An ecosystem `fetch` can get code from (pipeline.fetch_code.FETCHABLE)."""
-
-    NPM = "npm"
-    PYPI = "PyPI"
-    RUBYGEMS = "RubyGems"
+FetchEcosystem = CodeEcosystem  # an ecosystem `fetch` can get code from
 
 
 def parse_mirrors(values: list[str]) -> dict[str, list[str]]:

@@ -53,7 +53,7 @@ def stats_command(
             counted = paper_rules(paper_rows(store.db))
             print_paper_rules(counted) if as_table else print_json(counted)
             return
-        numbers = stats(store.db, level=level.value, include_withdrawn=include_withdrawn)
+        numbers = stats(store.db, level=level, include_withdrawn=include_withdrawn)
         print_stats(numbers) if as_table else print_json(numbers)
 
 

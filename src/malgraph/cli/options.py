@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,15 +9,10 @@ import typer
 
 from malgraph.cli.application import UsageError, err
 from malgraph.cli.paths import readable_file
-from malgraph.core.kinds import Rules
+from malgraph.core.kinds import CountLevel, Rules
 from malgraph.core.source_names import SourceAliasError, SourceEntry, read_table
 
-
-class OverlapLevel(StrEnum):
-    """The unit two sources share: a package-version or a whole package."""
-
-    VERSION = "version"
-    PACKAGE = "package"
+OverlapLevel = CountLevel  # the unit two sources share: a package-version or a whole package
 
 
 RULES_HELP = (

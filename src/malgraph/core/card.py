@@ -12,6 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from malgraph.core.kinds import (
+    AnalysisStatus,
+    EdgeKind,
+    IocKind,
+    RegistryStatus,
+    SimilarTier,
+    SourceKind,
+)
+from malgraph.core.model import Role, Scope
+
 JsonObject = Mapping[str, Any]  # a JSON document kept as stored (edge evidence)
 
 
@@ -39,12 +49,12 @@ class CardRecord:
 
     id: int
     source: str
-    source_kind: str
+    source_kind: SourceKind
     source_record_id: str
-    role: str
+    role: Role
     parent_id: int | None
     name_given: str | None
-    scope: str
+    scope: Scope
     versions: tuple[str, ...]
     published: str | None
     modified: str | None
@@ -76,7 +86,7 @@ class CardCampaign:
 
 @dataclass(frozen=True)
 class CardIoc:
-    kind: str
+    kind: IocKind
     value: str
 
 
@@ -124,9 +134,9 @@ class CardArtifact:
     sha256: str
     source: str
     location: str
-    kind: str
+    kind: str  # an ArtifactKind; a DataDog sample's names its intent folder after it
     fetched_at: str | None
-    analysis: str | None  # the analysis status; None: not analysed yet
+    analysis: AnalysisStatus | None  # None: not analysed yet
     reason: str | None
     features: ArtifactFeatures | None
 
@@ -140,7 +150,7 @@ class CardArtifact:
 @dataclass(frozen=True)
 class RegistryObservation:
     registry: str
-    status: str
+    status: RegistryStatus
     detail: str | None
     released: str | None
     observed_at: str
@@ -168,7 +178,7 @@ class Neighbour:
     ecosystem: str
     name: str
     version: str
-    tier: str
+    tier: SimilarTier
     score: float
 
 
@@ -200,7 +210,7 @@ class DependencyLinks:
 class CardEdge:
     """A stored edge starting at one of the package's records."""
 
-    kind: str
+    kind: EdgeKind
     src: int
     dst: int
     confidence: float

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from malgraph.core.kinds import DependencyVia, IocKind
+
 # The step of a depends-on edge that names its target without showing a malicious version
 # reached: the relation writes it, the dependency-hidden counts and campaigns leave it out.
 NAME_ONLY_STEP = "dependency/name-only"
@@ -32,11 +34,13 @@ class PackageEdge(NamedTuple):
 
     src: int  # the depending package
     dst: int  # the package depended on
-    vias: frozenset[str]
+    vias: frozenset[DependencyVia]
 
 
-class Ioc(NamedTuple):
-    kind: str
+class StoredIoc(NamedTuple):
+    """An IoC as the store keeps it (the `iocs` table), apart from where it was found."""
+
+    kind: IocKind
     value: str
 
 
@@ -117,7 +121,7 @@ class Groupings(NamedTuple):
 
 
 class IocSightings(NamedTuple):
-    iocs: Mapping[int, Ioc]  # ioc id -> what it is
+    iocs: Mapping[int, StoredIoc]  # ioc id -> what it is
     packages: Mapping[int, frozenset[int]]  # ioc id -> packages seen with it (record or code)
 
 

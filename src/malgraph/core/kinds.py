@@ -127,3 +127,97 @@ class ImportKind(StrEnum):
     ESM = "esm"  # JavaScript `import x from 'm'`, `export ... from 'm'`
     REQUIRE_RELATIVE = "require_relative"  # Ruby
     LOAD = "load"  # Ruby `load 'file.rb'`
+
+
+class MemberRole(StrEnum):
+    """A member's place in another study's group (the `label_members.role` column)."""
+
+    MEMBER = "member"
+    FROM = "from"  # in a dependency pair: the dependent
+    TO = "to"  # in a dependency pair: the package depended on
+
+
+class SimilarTier(StrEnum):
+    """How close two package-versions' code is (a similar edge's `tier`)."""
+
+    IDENTICAL_ARCHIVE = "identical-archive"  # the same archive bytes
+    IDENTICAL_FILES = "identical-files"  # the same code files
+    IDENTICAL_NORMALISED = "identical-normalised"  # the same normalised token stream
+    NEAR_DUPLICATE = "near-duplicate"  # MinHash-estimated Jaccard of token shingles
+    MODEL = "model"  # an embedding model's cosine (relations.embedding)
+
+
+class CountLevel(StrEnum):
+    """What a count counts: package-versions, or packages whatever their version."""
+
+    VERSION = "version"
+    PACKAGE = "package"
+
+
+class CodeEcosystem(StrEnum):
+    """An ecosystem whose packages malgraph fetches and analyses (OSV spelling). Other
+    ecosystems stay open text (core.identity.Ecosystem)."""
+
+    NPM = "npm"
+    PYPI = "PyPI"
+    RUBYGEMS = "RubyGems"
+
+
+class SourceKind(StrEnum):
+    """What a source is (the `sources.kind` column)."""
+
+    FEED = "feed"  # it publishes files
+    ORIGIN = "origin"  # a reporter a feed's records name inside one
+
+
+class RegistryStatus(StrEnum):
+    """What a registry said of a package-version (the `registry_observations.status` column)."""
+
+    PRESENT = "present"
+    REMOVED = "removed"
+    ERROR = "error"  # it could not be asked, or answered something else
+
+
+class DependencyVia(StrEnum):
+    """What shows a depends-on link (its evidence's `via`)."""
+
+    MANIFEST = "manifest"  # a dependency an archive's manifest declares
+    IMPORT = "import"  # an import in an archive's code
+    SOURCE = "source"  # a dependency list a source gives
+
+
+class DependencyMatch(StrEnum):
+    """How a depends-on link reaches its target (its evidence's `match`)."""
+
+    VERSION = "version"  # a malicious version is admitted
+    NAME_ONLY = "name-only"  # the same name, no malicious version shown reached
+
+
+class EvidenceKind(StrEnum):
+    """A kind of evidence that packages come from one actor (insights.campaigns)."""
+
+    REPORTS = "reports"  # a report naming them
+    FAMILIES = "families"  # one code family holding versions of them
+    DEPENDENCIES = "dependencies"  # a depends-on link
+    IOCS = "iocs"  # one IoC seen on them
+
+
+class DependencyKind(StrEnum):
+    """Where a manifest declares a dependency (the `code_dependencies.kind` column): the
+    manifest's own field or file, as the analysers name it."""
+
+    DEPENDENCIES = "dependencies"  # package.json, pyproject's [project] or Poetry's table
+    DEV_DEPENDENCIES = "devDependencies"
+    OPTIONAL_DEPENDENCIES = "optionalDependencies"
+    PEER_DEPENDENCIES = "peerDependencies"
+    BUNDLED_DEPENDENCIES = "bundledDependencies"
+    BUNDLED = "bundled"  # a package shipped inside the archive's node_modules
+    REQUIREMENTS = "requirements"  # a requirements file
+    INSTALL_REQUIRES = "install_requires"
+    SETUP_REQUIRES = "setup_requires"
+    TESTS_REQUIRE = "tests_require"
+    EXTRAS_REQUIRE = "extras_require"
+    BUILD_SYSTEM = "build-system"
+    RUNTIME = "runtime"  # a gemspec's runtime dependency
+    DEVELOPMENT = "development"  # a gemspec's development dependency
+    GEMFILE = "gemfile"  # a Gemfile's gem

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from malgraph.core.kinds import EdgeKind, LabelKind, MemberRole, NodeType
+
 
 class Scope(StrEnum):
     """Which versions a record says are malicious. Unknown is a value, not a missing field."""
@@ -134,7 +136,7 @@ class LabelMember:
     name: str
     version: str | None  # None: the study names the package, not a version
     given: str  # the text the study wrote (a name_version, a node id, a file name)
-    role: str = "member"  # "member"; in a dependency pair "from" (the dependent) or "to"
+    role: MemberRole = MemberRole.MEMBER  # in a dependency pair FROM (the dependent) or TO
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +145,7 @@ class LabelGroup:
     components, report groups, dependency pairs): its labelling, never malgraph's relations."""
 
     labeller: str
-    kind: str  # similar, similar-run, duplicated, dependency, depends-on, co-existing
+    kind: LabelKind
     key: str  # unique within its kind and document: a cluster id, a component, a report URL
     members: tuple[LabelMember, ...]
 
@@ -181,9 +183,9 @@ class Problem:
 class Edge:
     """A relation between two nodes, with what proves it and which step made it."""
 
-    kind: str
-    src: tuple[str, int]  # (node type, id)
-    dst: tuple[str, int]
+    kind: EdgeKind
+    src: tuple[NodeType, int]  # (node type, id)
+    dst: tuple[NodeType, int]
     evidence: dict[str, Any]
     confidence: float
     step: str

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from malgraph.core.graph import Availability
-from malgraph.core.kinds import LabelKind
+from malgraph.core.kinds import LabelKind, MemberRole
 
 Package = tuple[str, str]  # ecosystem, canonical name
 Version = tuple[str, str, str]  # ecosystem, canonical name, canonical version
@@ -90,7 +90,7 @@ class Member:
     ecosystem: str
     name: str
     version: str | None
-    role: str
+    role: MemberRole
 
     @property
     def package(self) -> Package:

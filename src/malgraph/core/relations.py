@@ -8,6 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from malgraph.core.kinds import DependencyKind, ImportKind
+from malgraph.core.model import Scope
+
 
 class KnownPackage(NamedTuple):
     """A package the store knows, as mentions look it up."""
@@ -52,7 +55,7 @@ class TargetClaim(NamedTuple):
     package_id: int
     ecosystem: str
     name: str
-    scope: str | None
+    scope: Scope
     version: str | None
 
 
@@ -62,7 +65,7 @@ class DeclaredDependency(NamedTuple):
     ecosystem: str
     name: str
     spec: str | None
-    kind: str
+    kind: DependencyKind
     file: str
     line: int | None
     snippet: str | None
@@ -72,7 +75,7 @@ class CodeImport(NamedTuple):
     """An import in an archive's code."""
 
     module: str
-    kind: str
+    kind: ImportKind
     relative: bool
     file: str
     line: int | None
@@ -119,7 +122,7 @@ class StoredFamilies:
 
 
 @dataclass(frozen=True, slots=True)
-class Family:
+class NewFamily:
     """A code family to store: its id, its members, and their ecosystems and release dates."""
 
     id: str
@@ -134,6 +137,6 @@ class Family:
 class FamilyNaming:
     """Families with ids that outlive re-runs, and the old ids no cluster keeps."""
 
-    families: tuple[Family, ...]  # in cluster order
+    families: tuple[NewFamily, ...]  # in cluster order
     dissolved: tuple[str, ...]  # sorted
     new: int  # families whose id is new

@@ -17,6 +17,7 @@ from math import prod
 from typing import Any, NamedTuple
 
 from malgraph.core.graph import Groupings, IocSightings, Packages, SiteCount
+from malgraph.core.kinds import EvidenceKind
 from malgraph.insights.groups import LIST_REPORT, dependency_links, report_label
 from malgraph.relations.components import components
 
@@ -27,14 +28,17 @@ EVIDENCE_LISTED = 50  # per kind and candidate; `evidence_counts` gives the full
 # week); two reports agree more; shared code, a dependency and shared infrastructure are the
 # attacker's own doing.
 WEIGHTS = {"one_report": 0.3, "reports": 0.5, "families": 0.5, "dependencies": 0.4, "iocs": 0.6}
-KINDS = ("reports", "families", "dependencies", "iocs")
+KINDS = tuple(EvidenceKind)
+# A piece of evidence as the candidate lists it: a report's label, a family id, a {from, to}
+# link, a {kind, value} IoC.
+Label = str | Mapping[str, str]
 
 
 class Evidence(NamedTuple):
-    """One piece of evidence: its kind (of KINDS), its label, the packages it joins."""
+    """One piece of evidence: its kind, its label, the packages it joins."""
 
-    kind: str
-    label: Any  # a report's label, a family id, a {from, to} link, a {kind, value} IoC
+    kind: EvidenceKind
+    label: Label
     joins: frozenset[int]
 
 
@@ -58,39 +62,39 @@ def _evidence(
             left["list_reports"] += 1
         elif len(named) > 1:
             label = report_label(groupings.report_urls[report])
-            evidence.append(Evidence("reports", label, named))
+            evidence.append(Evidence(EvidenceKind.REPORTS, label, named))
     for family, members in groupings.family_versions.items():
         holders = frozenset(packages.versions[v].package for v in members)
         if len(holders) > 1:
-            evidence.append(Evidence("families", family, holders))
+            evidence.append(Evidence(EvidenceKind.FAMILIES, family, holders))
     for src, dst in dependency_links(groupings.dependency_edges):
         if src != dst:
             link = {"from": names[src].purl, "to": names[dst].purl}
-            evidence.append(Evidence("dependencies", link, frozenset((src, dst))))
+            evidence.append(Evidence(EvidenceKind.DEPENDENCIES, link, frozenset((src, dst))))
     for ioc, seen_on in iocs.packages.items():
         if len(seen_on) > COMMON_IOC:
             left["common_iocs"] += 1
         elif len(seen_on) > 1:
-            evidence.append(Evidence("iocs", iocs.iocs[ioc]._asdict(), seen_on))
+            evidence.append(Evidence(EvidenceKind.IOCS, iocs.iocs[ioc]._asdict(), seen_on))
     return evidence, left
 
 
 def _candidate(
     members: set[int],
-    labels: dict[str, list[Any]],
+    labels: Mapping[EvidenceKind, list[Label]],
     packages: Packages,
     versions: Mapping[int, list[int]],
 ) -> dict[str, Any]:
     """One candidate: its id (from its members' purls), members, evidence, confidence, dates."""
     names, released = packages.names, packages.released
     purls = sorted(names[p].purl for p in members)
-    counts = {k: len(labels[k]) for k in KINDS}
+    counts = {str(k): len(labels[k]) for k in KINDS}  # JSON keys: orjson takes only str
     dates = sorted(released[v] for p in members for v in versions.get(p, ()) if v in released)
     return {
         "id": "C-" + hashlib.sha256("\n".join(purls).encode()).hexdigest()[:10],
         "size": len(members),
         "members": [{"ecosystem": e, "name": n} for e, n, _ in sorted(names[p] for p in members)],
-        "evidence": {k: sorted(labels[k], key=_label_key)[:EVIDENCE_LISTED] for k in KINDS},
+        "evidence": {str(k): sorted(labels[k], key=_label_key)[:EVIDENCE_LISTED] for k in KINDS},
         "evidence_counts": counts,
         "confidence": confidence(counts),
         "first_release": dates[0] if dates else None,
@@ -113,7 +117,7 @@ def campaigns(
     pairs = [(min(e.joins), other) for e in evidence for other in e.joins]
     groups = components({p for e in evidence for p in e.joins}, pairs)
     group_of = {p: min(members) for members in groups for p in members}
-    found: dict[int, dict[str, list[Any]]] = defaultdict(lambda: {k: [] for k in KINDS})
+    found: dict[int, dict[EvidenceKind, list[Label]]] = defaultdict(lambda: {k: [] for k in KINDS})
     for e in evidence:
         found[group_of[min(e.joins)]][e.kind].append(e.label)
     versions = packages.versions_of()
@@ -134,7 +138,7 @@ def campaigns(
     }
 
 
-def _label_key(label: Any) -> str:
+def _label_key(label: Label) -> str:
     return label if isinstance(label, str) else "\x00".join(label.values())
 
 

@@ -60,7 +60,7 @@ def dependency_numbers(
     vias: dict[str, int] = defaultdict(int)
     for edge in edges:
         for via in edge.vias:
-            vias[via] += 1
+            vias[str(via)] += 1  # a JSON object's key: orjson takes only str
     return {
         "edges": len(edges),
         # by name only: the target is malicious in some versions, none shown reached

@@ -3,7 +3,7 @@
 The unit of agreement is a package-version, and only a claim that names its versions
 (scope "listed") holds one: a claim on all versions, a range or an unknown set is evidence
 about the package, not about each version another source names, so at version level it holds
-no unit and is counted per source as "versions unknown". With `level="package"` the unit is
+no unit and is counted per source as "versions unknown". With `level=CountLevel.PACKAGE` the unit is
 the package and every claim holds it.
 """
 
@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from itertools import combinations
 from typing import Any
 
+from malgraph.core.kinds import CountLevel
 from malgraph.core.model import ClaimView, Scope
 
 ALL_ECOSYSTEMS = "*"
@@ -27,18 +28,20 @@ def names_versions(claim: ClaimView) -> bool:
     return claim.scope is Scope.LISTED and bool(claim.versions)
 
 
-def claim_units(claims: list[ClaimView], level: str) -> list[tuple[ClaimView, set[Unit]]]:
+def claim_units(claims: list[ClaimView], level: CountLevel) -> list[tuple[ClaimView, set[Unit]]]:
     """Each claim with the units it holds (see the module's rule; a claim that names no
     version holds none at version level); insights.sources counts package-versions per source
     with the same units."""
-    if level == "package":
+    if level == CountLevel.PACKAGE:
         return [(c, {(c.package_id, "*")}) for c in claims]
     return [
         (c, {(c.package_id, v) for v in c.versions} if names_versions(c) else set()) for c in claims
     ]
 
 
-def source_overlap(claims: Iterable[ClaimView], level: str = "version") -> dict[str, Any]:
+def source_overlap(
+    claims: Iterable[ClaimView], level: CountLevel = CountLevel.VERSION
+) -> dict[str, Any]:
     """by_source, versions_unknown (claims holding no unit, per source and ecosystem),
     pairwise overlap per ecosystem and overall, occurrence counts (number of sources -> units
     held by that many) and the share of units held by a single source."""

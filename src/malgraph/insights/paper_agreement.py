@@ -11,7 +11,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
-from malgraph.core.kinds import LabelKind
+from malgraph.core.kinds import LabelKind, MemberRole
 from malgraph.core.provenance import CodeFacts, Group, LabelFacts, Member, Package, Version
 from malgraph.insights.paper_labels import SIMILAR_KINDS, versions_of
 
@@ -194,7 +194,11 @@ def _similar(clustered: list[Group], facts: Mapping[Version, CodeFacts]) -> dict
 
 def _dependency_pairs(groups: list[Group]) -> set[tuple[Package, Package]]:
     ends = [{m.role: m.package for m in g.members} for g in groups]
-    return {(e["from"], e["to"]) for e in ends if "from" in e and "to" in e}
+    return {
+        (e[MemberRole.FROM], e[MemberRole.TO])
+        for e in ends
+        if MemberRole.FROM in e and MemberRole.TO in e
+    }
 
 
 def agreement(groups: list[Group], facts: LabelFacts) -> dict[str, Any]:

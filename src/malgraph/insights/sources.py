@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from malgraph.core.kinds import CountLevel
 from malgraph.core.model import ClaimView
 from malgraph.core.provenance import (
     CodeCounts,
@@ -50,7 +51,7 @@ def _matrices(overlap: dict[str, Any], units: dict[tuple[str, str], set[Unit]]) 
 def _units(claims: Sequence[ClaimView]) -> dict[tuple[str, str], set[Unit]]:
     """(source, ecosystem or '*') -> the package-versions its claims name."""
     units: dict[tuple[str, str], set[Unit]] = defaultdict(set)
-    for claim, held in claim_units(list(claims), "version"):
+    for claim, held in claim_units(list(claims), CountLevel.VERSION):
         if not held:
             continue
         for eco in (claim.ecosystem, ALL_ECOSYSTEMS):

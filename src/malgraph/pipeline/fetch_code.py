@@ -15,12 +15,12 @@ from malgraph.artifacts.registries import Downloader, FetchResult, fetch
 from malgraph.core.code import VersionRef
 from malgraph.core.dates import now_utc
 from malgraph.core.errors import InputError
-from malgraph.core.kinds import ArtifactKind
+from malgraph.core.kinds import ArtifactKind, CodeEcosystem, RegistryStatus
 from malgraph.store import Store
 from malgraph.store.code import add_artifact, add_observation
 from malgraph.store.read.code import find_version, removed_at, versions_without_code
 
-FETCHABLE = ("npm", "PyPI", "RubyGems")
+FETCHABLE = tuple(CodeEcosystem)
 MAX_LOCAL_BYTES = 64 * 2**20
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -88,7 +88,9 @@ def _record(
             )
     if download:
         summary.fetched += 1
-    elif result.observations and all(o.status == "removed" for o in result.observations):
+    elif result.observations and all(
+        o.status == RegistryStatus.REMOVED for o in result.observations
+    ):
         summary.removed += 1
     else:
         reason = result.observations[-1].detail if result.observations else "no mirror"

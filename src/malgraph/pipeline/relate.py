@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from malgraph.core.kinds import EdgeKind, NodeType
+from malgraph.core.kinds import EdgeKind, NodeType, SimilarTier
 from malgraph.core.model import Edge
 from malgraph.core.relations import CodeItem
 from malgraph.relations.coexisting import report_mentions
@@ -25,7 +25,7 @@ from malgraph.store.read import relations as read
 def refresh_mentions(db: sqlite3.Connection) -> int:
     """Find, in every report that has text, the packages the store knows; replace the stored
     mentions (the caller holds the transaction). Returns how many mentions there are."""
-    mentions = report_mentions(read.report_texts(db), read.known_packages(db))
+    mentions = report_mentions(read.report_texts(db), read.all_packages(db))
     replace_mentions(db, mentions)
     return len(mentions)
 
@@ -47,7 +47,7 @@ def refresh_dependencies(store: Store) -> DependencySummary:
 @dataclass
 class SimilarSummary:
     items: int = 0  # package-versions with analysed code
-    edges: Counter[str] = field(default_factory=Counter)  # by tier
+    edges: Counter[SimilarTier] = field(default_factory=Counter)  # by tier
     families: int = 0
     new_families: int = 0
     dissolved_families: int = 0

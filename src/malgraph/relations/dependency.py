@@ -19,9 +19,17 @@ import orjson
 
 from malgraph.core.graph import NAME_ONLY_STEP
 from malgraph.core.identity import canonical_name
-from malgraph.core.kinds import EdgeKind, NodeType
+from malgraph.core.kinds import (
+    CodeEcosystem,
+    CodeLanguage,
+    DependencyKind,
+    DependencyMatch,
+    DependencyVia,
+    EdgeKind,
+    NodeType,
+)
 from malgraph.core.languages import language_of
-from malgraph.core.model import Edge
+from malgraph.core.model import Edge, Scope
 from malgraph.core.relations import (
     ArchiveDependencies,
     CodeImport,
@@ -31,19 +39,31 @@ from malgraph.core.relations import (
 )
 from malgraph.relations.dependency_rules import own_modules, package_of_import, spec_admits
 
-LANGUAGE_ECOSYSTEM = {"python": "PyPI", "javascript": "npm", "ruby": "RubyGems"}
+LANGUAGE_ECOSYSTEM: dict[str, CodeEcosystem] = {
+    CodeLanguage.PYTHON: CodeEcosystem.PYPI,
+    CodeLanguage.JAVASCRIPT: CodeEcosystem.NPM,
+    CodeLanguage.RUBY: CodeEcosystem.RUBYGEMS,
+}
 # Kinds a consumer's install does not pull in: still a link, a weaker one.
-DEVELOPMENT_KINDS = frozenset({"devDependencies", "development", "tests_require", "gemfile"})
+DEVELOPMENT_KINDS = frozenset(
+    {
+        DependencyKind.DEV_DEPENDENCIES,
+        DependencyKind.DEVELOPMENT,
+        DependencyKind.TESTS_REQUIRE,
+        DependencyKind.GEMFILE,
+    }
+)
 EVIDENCE_KEPT = 10  # per edge; "evidence_count" says how many there were
 NAME_ONLY = 0.2  # the same name, no version shown malicious: a lead, not a dependency
 Node = tuple[NodeType, int]  # a package-version or a package
-Reach = tuple[str, list[str] | None]  # how a link reaches a malicious version (Targets.admits)
+# How a link reaches a malicious version (Targets.admits).
+Reach = tuple[DependencyMatch, list[str] | None]
 
 
 @dataclass
 class DependencySummary:
     edges: int = 0
-    by_via: Counter[str] = field(default_factory=Counter)
+    by_via: Counter[DependencyVia] = field(default_factory=Counter)
     excluded_by_spec: int = 0  # declared, but the spec admits no malicious version
     name_only: int = 0  # edges by name only (left out of the dependency-hidden counts)
 
@@ -59,9 +79,9 @@ class Targets:
         self.unknown: set[int] = set()  # some claim: versions unknown (or a range's examples)
         for package, eco, name, scope, version in claims:
             self.ids[eco, name] = package
-            if scope == "all":
+            if scope == Scope.ALL:
                 self.every.add(package)
-            elif scope != "listed" or version is None:
+            elif scope != Scope.LISTED or version is None:
                 self.unknown.add(package)
             if version is not None:
                 self.versions[package].add(version)
@@ -71,15 +91,15 @@ class Targets:
 
     def admits(self, ecosystem: str, target: int, spec: str | None) -> Reach | None:
         """How a dependency on the target with this constraint (None: none given) reaches a
-        malicious version: ("version", the malicious versions it admits, None for every
-        version), ("name-only", None), or None when the constraint admits none of them."""
+        malicious version: (VERSION, the malicious versions it admits, None for every
+        version), (NAME_ONLY, None), or None when the constraint admits none of them."""
         if target in self.every:
-            return "version", None
+            return DependencyMatch.VERSION, None
         admitted = spec_admits(ecosystem, spec, self.versions[target]) if spec is not None else None
         if admitted:
-            return "version", admitted
+            return DependencyMatch.VERSION, admitted
         if admitted is None or target in self.unknown:
-            return "name-only", None
+            return DependencyMatch.NAME_ONLY, None
         return None
 
 
@@ -118,7 +138,7 @@ def _edge(
     """One edge with its strongest evidence first (at most EVIDENCE_KEPT of it)."""
     found.sort(key=lambda f: (-f[0], orjson.dumps(f[1], option=orjson.OPT_SORT_KEYS)))
     evidence = [e for _, e in found[:EVIDENCE_KEPT]]
-    name_only = all(e.get("match") == "name-only" for _, e in found)
+    name_only = all(e.get("match") == DependencyMatch.NAME_ONLY for _, e in found)
     summary.name_only += name_only
     summary.by_via.update({e["via"] for e in evidence})
     return Edge(
@@ -164,14 +184,14 @@ def _from_code(
         if resolved is None or (target := targets.find(eco or "", resolved[0])) is None:
             continue
         named = (eco or "", canonical_name(eco or "", resolved[0])) in declared
-        match = "version" if target in targets.every else "name-only"
+        match = DependencyMatch.VERSION if target in targets.every else DependencyMatch.NAME_ONLY
         link(target, *_import_link(code_import, resolved[1], named, match))
 
 
 def _declared_link(dependency: DeclaredDependency, reach: Reach) -> tuple[float, dict[str, Any]]:
     """The confidence and evidence of a declared dependency that reaches a target."""
     evidence = {
-        "via": "manifest",
+        "via": DependencyVia.MANIFEST,
         "kind": dependency.kind,
         "name": dependency.name,
         "spec": dependency.spec,
@@ -182,15 +202,15 @@ def _declared_link(dependency: DeclaredDependency, reach: Reach) -> tuple[float,
         "admits": reach[1],
     }
     confidence = 0.7 if dependency.kind in DEVELOPMENT_KINDS else 1.0
-    return (confidence if reach[0] == "version" else NAME_ONLY), evidence
+    return (confidence if reach[0] == DependencyMatch.VERSION else NAME_ONLY), evidence
 
 
 def _import_link(
-    code_import: CodeImport, rule: str, declared: bool, match: str
+    code_import: CodeImport, rule: str, declared: bool, match: DependencyMatch
 ) -> tuple[float, dict[str, Any]]:
     """The confidence and evidence of an import resolved to a target by `rule`."""
     evidence = {
-        "via": "import",
+        "via": DependencyVia.IMPORT,
         "kind": code_import.kind,
         "module": code_import.module,
         "file": code_import.file,
@@ -200,7 +220,7 @@ def _import_link(
         "declared": declared,
         "match": match,
     }
-    return ((0.9 if declared else 0.6) if match == "version" else NAME_ONLY), evidence
+    return ((0.9 if declared else 0.6) if match == DependencyMatch.VERSION else NAME_ONLY), evidence
 
 
 def _from_sources(listed: ListedDependencies, targets: Targets, edges: _Edges) -> None:
@@ -210,13 +230,15 @@ def _from_sources(listed: ListedDependencies, targets: Targets, edges: _Edges) -
         if target is None or target == listed.package_id:
             continue
         # a source's list names no constraint: only a package bad in every version is reached
-        match = "version" if target in targets.every else "name-only"
+        match = DependencyMatch.VERSION if target in targets.every else DependencyMatch.NAME_ONLY
         evidence = {
-            "via": "source",
+            "via": DependencyVia.SOURCE,
             "source": listed.source,
             "record": listed.record_id,
             "name": name,
             "match": match,
         }
         for node in nodes or [(NodeType.PACKAGE, listed.package_id)]:
-            edges.add(node, target, 0.9 if match == "version" else NAME_ONLY, evidence)
+            edges.add(
+                node, target, 0.9 if match == DependencyMatch.VERSION else NAME_ONLY, evidence
+            )

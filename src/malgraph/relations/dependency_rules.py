@@ -12,6 +12,8 @@ import semantic_version
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from malgraph.core.kinds import CodeEcosystem
+
 # Node's built-in modules (`require('node:x')` is always built in, prefix or not).
 NODE_BUILTINS = frozenset(
     """assert async_hooks buffer child_process cluster console constants
@@ -74,19 +76,19 @@ def package_of_import(
     in, standard library, relative, or a module of the importing package itself."""
     if relative or not module:
         return None
-    if ecosystem == "npm":
+    if ecosystem == CodeEcosystem.NPM:
         if module.startswith(("node:", ".", "/")) or module.split("/")[0] in NODE_BUILTINS:
             return None
         parts = module.split("/")
         name = "/".join(parts[:2]) if module.startswith("@") else parts[0]
         return None if name in own else (name, "require")
-    if ecosystem == "PyPI":
+    if ecosystem == CodeEcosystem.PYPI:
         top = module.lstrip(".").split(".")[0]
         if top in _PY_STDLIB or top in own or not top:
             return None
         provider = PYTHON_PROVIDERS.get(top)
         return (provider, f"import {top} (provided by {provider})") if provider else (top, "import")
-    if ecosystem == "RubyGems":
+    if ecosystem == CodeEcosystem.RUBYGEMS:
         top = module.split("/")[0]
         if top in RUBY_STDLIB or top in own:
             return None
@@ -101,7 +103,7 @@ def own_modules(ecosystem: str, paths: Iterable[str], manifest_names: Iterable[s
     own = {n for n in manifest_names if n}
     for path in paths:
         parts = path.split("/")
-        if ecosystem in ("PyPI", "RubyGems"):
+        if ecosystem in (CodeEcosystem.PYPI, CodeEcosystem.RUBYGEMS):
             own.update(parts[:-1])
             stem = re.sub(r"\.(py|pyw|pyi|rb|so|pyd)$", "", parts[-1])
             own.add(stem)
@@ -115,13 +117,13 @@ def spec_admits(ecosystem: str, spec: str, versions: Collection[str]) -> list[st
     if not spec or spec in ("*", "x", "X"):  # any version ("latest" is a dist-tag: unknown)
         return sorted(versions)
     try:
-        if ecosystem == "npm":
+        if ecosystem == CodeEcosystem.NPM:
             npm = semantic_version.NpmSpec(spec)
             return sorted(v for v in versions if _npm_match(npm, v))
-        if ecosystem == "PyPI":
+        if ecosystem == CodeEcosystem.PYPI:
             pep440 = SpecifierSet(spec)
             return sorted(v for v in versions if _pep440_match(pep440, v))
-        if ecosystem == "RubyGems":
+        if ecosystem == CodeEcosystem.RUBYGEMS:
             return sorted(v for v in versions if gem_requirement_admits(spec, v))
     except (ValueError, InvalidSpecifier):
         return None

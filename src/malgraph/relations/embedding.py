@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from malgraph.core.errors import InputError
+from malgraph.core.kinds import SimilarTier
 from malgraph.core.relations import CodeItem
 from malgraph.relations.similar import SimilarEdge, own_tokens
 
@@ -106,6 +107,6 @@ def model_edges(
                     pair = (min(keys[i], keys[j]), max(keys[i], keys[j]))
                     best[pair] = max(best.get(pair, -1.0), round(score, 6))
     return [
-        SimilarEdge(a, b, "model", score, {"model": backend.name, "cosine": score})
+        SimilarEdge(a, b, SimilarTier.MODEL, score, {"model": backend.name, "cosine": score})
         for (a, b), score in sorted(best.items())
     ]

@@ -20,7 +20,8 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
-from malgraph.core.relations import Family, FamilyNaming, StoredFamilies, VersionFacts
+from malgraph.core.kinds import SimilarTier
+from malgraph.core.relations import FamilyNaming, NewFamily, StoredFamilies, VersionFacts
 from malgraph.relations.components import components
 from malgraph.relations.similar import DEFAULT_THRESHOLD, SimilarEdge
 
@@ -33,7 +34,9 @@ def families(
     """Families of two or more of `keys`, ordered by their smallest key. Edges touching a key
     outside `keys` are ignored, so a caller can ask about a subset."""
     strong_pairs = (
-        (edge.a, edge.b) for edge in edges if edge.tier != "near-duplicate" or edge.score >= strong
+        (edge.a, edge.b)
+        for edge in edges
+        if edge.tier != SimilarTier.NEAR_DUPLICATE or edge.score >= strong
     )
     return components(keys, strong_pairs)
 
@@ -82,9 +85,9 @@ def _new_id(cluster: set[int], facts: Mapping[int, VersionFacts], taken: set[str
     return fid
 
 
-def _family(fid: str, cluster: set[int], facts: Mapping[int, VersionFacts]) -> Family:
+def _family(fid: str, cluster: set[int], facts: Mapping[int, VersionFacts]) -> NewFamily:
     dates = sorted(d for v in cluster if (d := facts[v].released) is not None)
-    return Family(
+    return NewFamily(
         fid,
         tuple(sorted(cluster)),
         tuple(sorted({facts[v].ecosystem for v in cluster})),

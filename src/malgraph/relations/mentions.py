@@ -17,6 +17,7 @@ from importlib import resources
 from urllib.parse import unquote
 
 from malgraph.core.identity import canonical_name
+from malgraph.core.kinds import CodeEcosystem
 
 INSTALL, URL, CODE = "install-command", "registry-url", "code"
 WORD, LISTED = "ecosystem-word", "listed"
@@ -233,8 +234,11 @@ def _lookup(known: _Known, eco: str, name: str) -> tuple[str, int] | None:
 
 
 def _builtin(eco: str | None, name: str) -> bool:
-    python, node = canonical_name("PyPI", name) in PY_STDLIB, name.lower() in NODE_BUILTINS
-    return python if eco == "PyPI" else node if eco == "npm" else eco is None and (python or node)
+    python = canonical_name(CodeEcosystem.PYPI, name) in PY_STDLIB
+    node = name.lower() in NODE_BUILTINS
+    if eco == CodeEcosystem.PYPI:
+        return python
+    return node if eco == CodeEcosystem.NPM else eco is None and (python or node)
 
 
 def _plausible(eco: str | None, name: str) -> bool:
@@ -277,7 +281,7 @@ def _registry_urls(doc: _Doc, known: _Known, default: str | None) -> Iterator[_H
     for m in _REGISTRY.finditer(doc.plain):
         eco = next(e for i, e in enumerate(_REGISTRY_ECOS, 1) if m.group(i))
         parts = m.group(8).split("/")
-        scoped = eco == "npm" and re.match(r"@[^/]+$", unquote(parts[0])) is not None
+        scoped = eco == CodeEcosystem.NPM and re.match(r"@[^/]+$", unquote(parts[0])) is not None
         keep = len(parts) if eco == "Go" else 2 if eco == "Packagist" or scoped else 1
         raw = "/".join(parts[:keep])
         found = _lookup(known, eco, unquote(raw))

@@ -38,11 +38,18 @@ import numpy as np
 
 from malgraph.core.code import token_digest
 from malgraph.core.errors import MalgraphError
+from malgraph.core.kinds import SimilarTier
 from malgraph.core.relations import CodeItem
 from malgraph.relations.lsh import choose_bands, first_bands, near_pairs, sparsify
 from malgraph.relations.minhash import U16, Sketcher
 
-TIERS = ("identical-archive", "identical-files", "identical-normalised", "near-duplicate")
+# In the order the tiers are tried: an edge keeps the first (strongest) tier that links it.
+TIERS = (
+    SimilarTier.IDENTICAL_ARCHIVE,
+    SimilarTier.IDENTICAL_FILES,
+    SimilarTier.IDENTICAL_NORMALISED,
+    SimilarTier.NEAR_DUPLICATE,
+)
 
 # A file links packages by its bytes only with >= 30 normalised tokens: below that are the
 # files every package repeats from a template (an empty `__init__.py`, `from .core import *`,
@@ -73,7 +80,7 @@ DEFAULT_PERMUTATIONS = 256
 class SimilarEdge:
     a: int  # keys, a < b
     b: int
-    tier: str  # one of TIERS
+    tier: SimilarTier
     score: float  # 1.0 for identical tiers; the estimated Jaccard for near-duplicates
     evidence: dict[str, Any]  # JSON-able
 

@@ -9,7 +9,7 @@ import sqlite3
 from typing import Any
 
 from malgraph.core.graph import Groupings, Packages
-from malgraph.core.kinds import Rules
+from malgraph.core.kinds import CountLevel, Rules
 from malgraph.insights.campaigns import campaigns
 from malgraph.insights.dependency import dependency_numbers
 from malgraph.insights.duplicates import records_with_and_without_duplicates
@@ -32,7 +32,10 @@ from malgraph.store.read import sources as read
 
 
 def stats(
-    db: sqlite3.Connection, *, level: str = "version", include_withdrawn: bool = False
+    db: sqlite3.Connection,
+    *,
+    level: CountLevel = CountLevel.VERSION,
+    include_withdrawn: bool = False,
 ) -> dict[str, Any]:
     """The store summary and the paper's RQ1 numbers, as `malgraph stats --json` prints."""
     totals = read.store_counts(db, include_withdrawn)

@@ -23,6 +23,7 @@ from packaging.version import VERSION_PATTERN
 
 from malgraph.core.dates import normalise_time
 from malgraph.core.identity import ecosystem_of
+from malgraph.core.kinds import CodeEcosystem
 from malgraph.core.model import Document, Problem, Record, ReportLink, ReportSite, SecurityReport
 from malgraph.sources.base import claim, file_time
 from malgraph.sources.inputs import InputFile, ReadError, read_capped
@@ -212,7 +213,7 @@ def _sheet_split(
     evidence shows a version: the sample's path (".../ethter/1.10.1b1/..."), DataDog's
     name-vVERSION, or a dotted version the ecosystem's grammar reads."""
     name, version = found["name"] or text, found["version"]
-    fold = str.lower if ecosystem == "PyPI" else str  # PyPI names ignore case
+    fold = str.lower if ecosystem == CodeEcosystem.PYPI else str  # PyPI names ignore case
     if version is not None:
         if fold(text) in {fold(f"{name}{sep}{version}") for sep in ("-", "@", "-v")}:
             return name, version

@@ -20,7 +20,7 @@ from pathlib import PurePath
 from typing import Any
 
 from malgraph.core.identity import ecosystem_of
-from malgraph.core.kinds import LabelKind
+from malgraph.core.kinds import LabelKind, MemberRole
 from malgraph.core.model import Document, LabelGroup, LabelMember, Problem, ReportLink
 from malgraph.core.urls import url_key
 from malgraph.sources.base import file_time
@@ -150,7 +150,11 @@ def split_name_version(text: str) -> tuple[str, str | None]:
 
 
 def _member(
-    ecosystem: str | None, name: str | None, version: str | None, given: str, role: str = "member"
+    ecosystem: str | None,
+    name: str | None,
+    version: str | None,
+    given: str,
+    role: MemberRole = MemberRole.MEMBER,
 ) -> LabelMember | None:
     if not ecosystem or not name:
         return None
@@ -325,7 +329,7 @@ def _node_member(node: dict[str, Any], fallback: str | None) -> LabelMember | No
 
 def _kind_of_graph(
     path: PurePath, nodes: list[dict[str, Any]], links: list[dict[str, Any]], directed: bool
-) -> str | None:
+) -> LabelKind | None:
     """The relation a graph draws: from its folder in the artifact, else from its attributes."""
     for part in reversed(path.parts):
         if part.lower() in FOLDERS:
@@ -398,7 +402,10 @@ def _graph(
     ]
     if kind == DEPENDENCY:
         for a, b, _ in dict.fromkeys(pairs):
-            pair = (replace(members[a], role="from"), replace(members[b], role="to"))
+            pair = (
+                replace(members[a], role=MemberRole.FROM),
+                replace(members[b], role=MemberRole.TO),
+            )
             groups.append(
                 LabelGroup(LABELLER, DEPENDS_ON, f"{pair[0].given} -> {pair[1].given}", pair)
             )

@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from malgraph.core.kinds import SourceKind
 from malgraph.core.model import ClaimView, Role, Scope
 from malgraph.core.rows import (
     ArtifactRow,
@@ -168,7 +169,7 @@ class _Labels:
         )
         self.new: list[tuple[int, str, int]] = []
 
-    def get(self, label: str, kind: str) -> tuple[int, int, str]:
+    def get(self, label: str, kind: SourceKind) -> tuple[int, int, str]:
         found = self.found.get(label)
         if found is None:
             name = self.names.listed(label)
@@ -332,7 +333,7 @@ class Writer:
             next_id = self._add(record, None, next_id, maps, out)
         for report in doc.reports:
             self._add_report(report, doc.sha256, maps, out)
-        feed = self.labels.get(doc.feed, "feed")
+        feed = self.labels.get(doc.feed, SourceKind.FEED)
         for campaign in doc.campaigns:
             self._add_campaign(feed, campaign, maps, out)
         for artifact in doc.artifacts:
@@ -462,7 +463,9 @@ class Writer:
         out: _Batch,
     ) -> int:
         record_id = next_id
-        label = self.labels.get(record.source, "feed" if parent is None else "origin")
+        label = self.labels.get(
+            record.source, SourceKind.FEED if parent is None else SourceKind.ORIGIN
+        )
         source = label[1]
         package = _package_id(maps, record.package)
         out.touched.add(package)
@@ -508,7 +511,7 @@ class Writer:
         self, artifact: ArtifactRows, document: str, maps: dict[str, _IdMap], out: _Batch
     ) -> None:
         version_id = _version_id(maps, _package_id(maps, artifact.package), artifact.version)
-        label_id, source, _ = self.labels.get(artifact.source, "feed")
+        label_id, source, _ = self.labels.get(artifact.source, SourceKind.FEED)
         out.artifacts.append((version_id, source, *artifact.row, document, label_id))
 
     def _add_report(

@@ -13,6 +13,7 @@ from malgraph.artifacts.registries import npm, pypi, rubygems
 from malgraph.artifacts.registries.http import Downloader, DownloadError, HttpStatusError
 from malgraph.artifacts.registries.release import Listed, MetadataError, Removed, Shape
 from malgraph.core.errors import MalgraphError
+from malgraph.core.kinds import RegistryStatus
 
 __all__ = [
     "DEFAULT_MIRRORS",
@@ -49,7 +50,7 @@ class Observation:
     """What one registry or mirror said about one package-version."""
 
     registry: str  # the base URL asked
-    status: str  # 'present' | 'removed' | 'error'
+    status: RegistryStatus
     detail: str  # 'HTTP 404', 'checksum mismatch: expected ..., got ...', 'timeout after 3 tries'
     released: str | None  # ISO-8601 UTC from the registry's metadata, when given
     observed_at: str  # ISO-8601 UTC time of the observation
@@ -93,13 +94,17 @@ def _consult(
     try:
         release = shape.resolve(downloader, mirror, name, version)
     except HttpStatusError as error:
-        return _said(mirror, "removed" if error.status in _GONE else "error", error.reason), None
+        return _said(
+            mirror,
+            RegistryStatus.REMOVED if error.status in _GONE else RegistryStatus.ERROR,
+            error.reason,
+        ), None
     except DownloadError as error:
-        return _said(mirror, "error", error.reason), None
+        return _said(mirror, RegistryStatus.ERROR, error.reason), None
     except MetadataError as error:
-        return _said(mirror, "error", f"malformed metadata: {error}"), None
+        return _said(mirror, RegistryStatus.ERROR, f"malformed metadata: {error}"), None
     if isinstance(release, Removed):
-        return _said(mirror, "removed", release.detail, release.released), None
+        return _said(mirror, RegistryStatus.REMOVED, release.detail, release.released), None
     return _download(downloader, release, mirror)
 
 
@@ -113,7 +118,7 @@ def _download(
     except DownloadError as error:
         # Listed but not downloadable is a failure of this mirror, not a removal.
         detail = f"archive {release.url}: {error.reason}"
-        return _said(mirror, "error", detail, release.released), None
+        return _said(mirror, RegistryStatus.ERROR, detail, release.released), None
     checksum = release.checksum
     if checksum is None:
         detail = "no checksum published; not verified"
@@ -121,7 +126,7 @@ def _download(
         detail = f"{checksum.algorithm} verified"
     else:
         detail = f"checksum mismatch: expected {checksum.written()}, got {checksum.of(data)}"
-        return _said(mirror, "error", detail, release.released), None
+        return _said(mirror, RegistryStatus.ERROR, detail, release.released), None
     filename = unquote(urlsplit(release.url).path.rsplit("/", 1)[-1])
     download = Download(
         url=release.url,
@@ -130,9 +135,11 @@ def _download(
         sha256=hashlib.sha256(data).hexdigest(),
         registry=mirror,
     )
-    return _said(mirror, "present", detail, release.released), download
+    return _said(mirror, RegistryStatus.PRESENT, detail, release.released), download
 
 
-def _said(mirror: str, status: str, detail: str, released: str | None = None) -> Observation:
+def _said(
+    mirror: str, status: RegistryStatus, detail: str, released: str | None = None
+) -> Observation:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Observation(mirror, status, detail, released, now)

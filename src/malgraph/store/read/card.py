@@ -27,6 +27,15 @@ from malgraph.core.card import (
     VersionSimilarity,
 )
 from malgraph.core.identity import canonical_name, ecosystem_of
+from malgraph.core.kinds import (
+    AnalysisStatus,
+    EdgeKind,
+    IocKind,
+    RegistryStatus,
+    SimilarTier,
+    SourceKind,
+)
+from malgraph.core.model import Role, Scope
 
 NEIGHBOURS = 10  # the most similar package-versions a card lists per version
 
@@ -64,7 +73,7 @@ def read_card(db: sqlite3.Connection, package_id: int) -> PackageCard:
         name=name,
         purl=purl,
         versions=versions_of(db, package_id),
-        sources=tuple(sorted({r.source for r in records if r.role == "claim"})),
+        sources=tuple(sorted({r.source for r in records if r.role == Role.CLAIM})),
         records=records,
         reports=reports_of(db, package_id),
         campaigns=campaigns_of(db, package_id),
@@ -112,12 +121,12 @@ def _record(*row: Any) -> CardRecord:
     return CardRecord(
         id=ident,
         source=source,
-        source_kind=kind,
+        source_kind=SourceKind(kind),
         source_record_id=record_id,
-        role=role,
+        role=Role(role),
         parent_id=parent,
         name_given=name_given,
-        scope=scope,
+        scope=Scope(scope),
         versions=tuple(_loads(versions) or ()),
         published=published,
         modified=modified,
@@ -162,7 +171,7 @@ def iocs_of(db: sqlite3.Connection, package_id: int) -> tuple[CardIoc, ...]:
         " JOIN records r ON r.id = g.record_id WHERE r.package_id = ? ORDER BY 1, 2",
         (package_id,),
     )
-    return tuple(CardIoc(*row) for row in rows)
+    return tuple(CardIoc(IocKind(kind), value) for kind, value in rows)
 
 
 def edges_of(db: sqlite3.Connection, package_id: int) -> tuple[CardEdge, ...]:
@@ -174,7 +183,7 @@ def edges_of(db: sqlite3.Connection, package_id: int) -> tuple[CardEdge, ...]:
         (package_id,),
     )
     return tuple(
-        CardEdge(kind, src, dst, confidence, step, _loads(evidence))
+        CardEdge(EdgeKind(kind), src, dst, confidence, step, _loads(evidence))
         for kind, src, dst, confidence, step, evidence in rows
     )
 
@@ -299,7 +308,14 @@ def code_of(db: sqlite3.Connection, package_id: int) -> tuple[VersionCode, ...]:
     ).fetchall():
         features = None if status is None else features_of(db, sha256)
         artifact = CardArtifact(
-            sha256, source, location, kind, fetched_at, status, reason, features
+            sha256,
+            source,
+            location,
+            kind,
+            fetched_at,
+            None if status is None else AnalysisStatus(status),
+            reason,
+            features,
         )
         artifacts.setdefault(version, []).append(artifact)
     registries: dict[str, list[RegistryObservation]] = {}
@@ -310,11 +326,17 @@ def code_of(db: sqlite3.Connection, package_id: int) -> tuple[VersionCode, ...]:
         (package_id,),
     ):
         artifacts.setdefault(version, [])
-        registries.setdefault(version, []).append(RegistryObservation(*observation))
+        registries.setdefault(version, []).append(_observation(*observation))
     return tuple(
         VersionCode(version, tuple(held), tuple(registries.get(version, ())))
         for version, held in artifacts.items()
     )
+
+
+def _observation(
+    registry: str, status: str, detail: str | None, released: str | None, observed_at: str
+) -> RegistryObservation:
+    return RegistryObservation(registry, RegistryStatus(status), detail, released, observed_at)
 
 
 def features_of(db: sqlite3.Connection, sha256: str) -> ArtifactFeatures:
@@ -364,8 +386,8 @@ def similarity_of(db: sqlite3.Connection, package_id: int) -> tuple[VersionSimil
         (package_id,),
     ).fetchall():
         neighbours = tuple(
-            Neighbour(*row)
-            for row in db.execute(
+            Neighbour(eco, name, other, SimilarTier(tier), score)
+            for eco, name, other, tier, score in db.execute(
                 "SELECT p.ecosystem, p.name, pv.version, json_extract(e.evidence, '$.tier'),"
                 " e.confidence FROM edges e JOIN package_versions pv ON pv.id ="
                 " CASE WHEN e.src_id = :v THEN e.dst_id ELSE e.src_id END"

@@ -12,6 +12,7 @@ import orjson
 
 from malgraph.core.code import ANALYZER_VERSION, ArchivePlaces, HeldArtifact, Removal, VersionRef
 from malgraph.core.identity import canonical_name, canonical_version
+from malgraph.core.kinds import RegistryStatus
 
 
 def versions_without_code(
@@ -39,7 +40,11 @@ def removed_at(db: sqlite3.Connection) -> set[Removal]:
         " WHERE observed_at = (SELECT max(observed_at) FROM registry_observations"
         "  WHERE package_version_id = o.package_version_id AND registry = o.registry)"
     )
-    return {Removal(version, registry) for version, registry, status in rows if status == "removed"}
+    return {
+        Removal(version, registry)
+        for version, registry, status in rows
+        if status == RegistryStatus.REMOVED
+    }
 
 
 def find_version(db: sqlite3.Connection, ecosystem: str, name: str, version: str) -> int | None:

@@ -24,7 +24,6 @@ from malgraph.core.graph import (
     FamilyCoverage,
     FamilyMember,
     Groupings,
-    Ioc,
     IocSightings,
     LifecycleDates,
     NamedCampaign,
@@ -33,9 +32,10 @@ from malgraph.core.graph import (
     Packages,
     RecordSays,
     SiteCount,
+    StoredIoc,
     VersionOf,
 )
-from malgraph.core.kinds import EdgeKind, NodeType
+from malgraph.core.kinds import DependencyVia, EdgeKind, IocKind, NodeType
 
 T = TypeVar("T")
 
@@ -100,7 +100,9 @@ def package_edges(db: sqlite3.Connection, name_only: bool = False) -> list[Packa
     )
     kinds = (NodeType.PACKAGE.value, NodeType.PACKAGE_VERSION.value, EdgeKind.DEPENDS_ON.value)
     return [
-        PackageEdge(src, dst, frozenset(e["via"] for e in orjson.loads(evidence)["evidence"]))
+        PackageEdge(
+            src, dst, frozenset(DependencyVia(e["via"]) for e in orjson.loads(evidence)["evidence"])
+        )
         for src, dst, evidence in db.execute(query, (*kinds, NAME_ONLY_STEP))
     ]
 
@@ -150,7 +152,8 @@ def groupings(db: sqlite3.Connection) -> Groupings:
 def ioc_sightings(db: sqlite3.Connection) -> IocSightings:
     """Each IoC, and the packages it was seen on: in an active record, or in their code."""
     iocs = {
-        i: Ioc(kind, value) for i, kind, value in db.execute("SELECT id, kind, value FROM iocs")
+        i: StoredIoc(IocKind(kind), value)
+        for i, kind, value in db.execute("SELECT id, kind, value FROM iocs")
     }
     seen = _sets(
         db.execute(

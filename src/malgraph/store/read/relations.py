@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import orjson
 
+from malgraph.core.kinds import DependencyKind, ImportKind
+from malgraph.core.model import Scope
 from malgraph.core.relations import (
     ArchiveDependencies,
     CodeImport,
@@ -26,7 +28,8 @@ from malgraph.core.relations import (
 from malgraph.store.read.graph import release_times
 
 
-def known_packages(db: sqlite3.Connection) -> list[KnownPackage]:
+def all_packages(db: sqlite3.Connection) -> list[KnownPackage]:
+    """Every package the store knows, with its id."""
     return [KnownPackage(*row) for row in db.execute("SELECT id, ecosystem, name FROM packages")]
 
 
@@ -69,8 +72,8 @@ def code_items(db: sqlite3.Connection) -> Iterator[CodeItem]:
 def target_claims(db: sqlite3.Connection) -> list[TargetClaim]:
     """Every active claim, once per version it names (a claim naming none: once, no version)."""
     return [
-        TargetClaim(*row)
-        for row in db.execute(
+        TargetClaim(package, eco, name, Scope(scope), version)
+        for package, eco, name, scope, version in db.execute(
             "SELECT p.id, p.ecosystem, p.name, r.scope, pv.version FROM records r"
             " JOIN packages p ON p.id = r.package_id LEFT JOIN record_versions rv"
             " ON rv.record_id = r.id LEFT JOIN package_versions pv ON pv.id = rv.version_id"
@@ -109,8 +112,11 @@ def archive_dependencies(db: sqlite3.Connection) -> Iterator[ArchiveDependencies
             tuple(versions),
             tuple(paths),
             tuple(m["name"] for m in orjson.loads(manifests) if m.get("name")),
-            tuple(DeclaredDependency(*row) for row in declared),
-            tuple(CodeImport(m, k, bool(r), f, ln, s) for m, k, r, f, ln, s in imports),
+            tuple(
+                DeclaredDependency(eco, name, spec, DependencyKind(kind), file, line, snippet)
+                for eco, name, spec, kind, file, line, snippet in declared
+            ),
+            tuple(CodeImport(m, ImportKind(k), bool(r), f, ln, s) for m, k, r, f, ln, s in imports),
         )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence, Set
 
 import orjson
 
-from malgraph.core.kinds import LabelKind
+from malgraph.core.kinds import LabelKind, MemberRole
 from malgraph.core.model import ClaimView, Scope
 from malgraph.core.provenance import (
     Clusters,
@@ -221,7 +221,7 @@ def label_groups(db: sqlite3.Connection, labeller: str) -> list[Group]:
         " JOIN label_groups g ON g.id = m.group_id WHERE g.labeller = ?",
         (labeller,),
     ):
-        members[group].add(Member(eco, name, version, role))
+        members[group].add(Member(eco, name, version, MemberRole(role)))
     return [
         Group(LabelKind(kind), key, path, frozenset(members[group]))
         for group, kind, key, path in db.execute(
@@ -260,7 +260,7 @@ def code_facts(db: sqlite3.Connection, versions: Set[Version]) -> dict[Version, 
     return out
 
 
-def known_packages(db: sqlite3.Connection, packages: Set[Package]) -> frozenset[Package]:
+def claimed_packages(db: sqlite3.Connection, packages: Set[Package]) -> frozenset[Package]:
     """Those of the packages asked that the store has a claim on."""
     return frozenset(
         (eco, name)
@@ -330,5 +330,5 @@ def label_facts(db: sqlite3.Connection, asked: LabelQuestions) -> LabelFacts:
         links=report_links(db, asked.report_keys),
         pairs=dependency_pairs(db),
         sources=sources_per_version(db, asked.duplicated),
-        known=known_packages(db, asked.packages),
+        known=claimed_packages(db, asked.packages),
     )
