@@ -221,3 +221,15 @@ class DependencyKind(StrEnum):
     RUNTIME = "runtime"  # a gemspec's runtime dependency
     DEVELOPMENT = "development"  # a gemspec's development dependency
     GEMFILE = "gemfile"  # a Gemfile's gem
+
+
+class ExportFormat(StrEnum):
+    """A format `malgraph export` writes."""
+
+    OSV = "osv"  # one OSV record per malicious package, every source's claim merged
+    STIX = "stix"  # a STIX 2.1 bundle
+    GRAPHML = "graphml"  # GraphML, every node and edge kind with attributes
+    NODE_LINK = "node-link"  # NetworkX node-link JSON, as the paper's artifact ships its graph
+    NEO4J = "neo4j"  # CSV files in the neo4j-admin import layout, and a Cypher script
+    PARQUET = "parquet"  # tables of packages, versions, claims, edges, families, IoCs, reports
+    CSV = "csv"  # the same tables as CSV
