@@ -25,21 +25,7 @@ from malgraph.core.kinds import RelateKind, Rules
 from malgraph.pipeline.fetch_code import FETCHABLE
 from malgraph.pipeline.ingest_archives import KIND as ARCHIVES
 from malgraph.sources import SOURCES
-
-
-def call(*args: str) -> tuple[int, str, str]:
-    """As `malgraph ARGS` runs it: exit code, stdout, stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = run(list(args))
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("sample") / "s.db"
-    assert call("--db", str(db), "build")[0] == 0
-    return db
+from tests.cli.calls import call
 
 
 def test_version_prints_the_package_version() -> None:

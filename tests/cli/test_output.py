@@ -4,7 +4,6 @@ only when the command succeeds and never over the store; a table in a pipe is ne
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import pty
@@ -16,27 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from malgraph.cli import INTERNAL, REJECTED, USAGE, run
+from malgraph.cli import INTERNAL, REJECTED, USAGE
 from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES
 from tests.artifacts.hostile import traversal_tgz
+from tests.cli.calls import call
 from tests.inert_packages import npm_package
 
 LONG_ID = "npm/4m-clean-shopify-app@9.0.0,9.0.1,9.0.4"  # a record id of the bundled sample
-
-
-def call(*args: str) -> tuple[int, str, str]:
-    """As `malgraph ARGS` runs it: exit code, stdout, stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = run(list(args))
-    return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("sample") / "s.db"
-    assert call("--db", str(db), "build")[0] == 0
-    return db
 
 
 def _environment(**extra: str) -> dict[str, str]:
