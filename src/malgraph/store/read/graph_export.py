@@ -31,6 +31,9 @@ CO_EXISTING = "co-existing"  # the relation report edges make between the packag
 _SEP = "\x00"  # joins a package's parts in one column: control characters never reach a name
 
 
+_WHOLE = ("packages", "versions", "records", "reports", "campaigns")
+
+
 @dataclass(frozen=True, slots=True)
 class _Scope:
     """The selected ids of each table, as SQL subqueries over named parameters."""
@@ -43,6 +46,13 @@ class _Scope:
     iocs: str
     sources: str
     params: dict[str, Any]
+    whole: frozenset[str] = frozenset()  # the fields that select every row of their table
+
+    def has(self, column: str, field: str) -> str:
+        """A condition that `column` is among the selected ids of `field`."""
+        if field in self.whole:
+            return "1"  # no condition: a subquery over every row only slows the plan
+        return f"{column} IN ({getattr(self, field)})"
 
 
 def _scope(selection: Selection) -> _Scope:
@@ -90,7 +100,8 @@ def _scope(selection: Selection) -> _Scope:
         f" UNION SELECT source_id FROM campaigns WHERE id IN ({campaigns})"
     )
     versions = f"SELECT id FROM package_versions WHERE package_id IN ({packages})"
-    return _Scope(packages, versions, records, reports, campaigns, iocs, sources, params)
+    whole = frozenset() if matches else frozenset(_WHOLE)
+    return _Scope(packages, versions, records, reports, campaigns, iocs, sources, params, whole)
 
 
 def _attrs(**values: object) -> dict[str, AttrValue]:
@@ -209,14 +220,14 @@ def graph_nodes(db: sqlite3.Connection, selection: Selection) -> Iterator[GraphN
     yield from _nodes_of(
         db,
         "SELECT ecosystem, name, ecosystem_known FROM packages"
-        f" WHERE id IN ({s.packages}) ORDER BY ecosystem, name",
+        f" WHERE {s.has('id', 'packages')} ORDER BY ecosystem, name",
         s,
         _package,
     )
     yield from _nodes_of(
         db,
         "SELECT p.ecosystem, p.name, v.version FROM package_versions v"
-        f" JOIN packages p ON p.id = v.package_id WHERE v.id IN ({s.versions})"
+        f" JOIN packages p ON p.id = v.package_id WHERE {s.has('v.id', 'versions')}"
         " ORDER BY p.ecosystem, p.name, v.version",
         s,
         _version,
@@ -226,36 +237,42 @@ def graph_nodes(db: sqlite3.Connection, selection: Selection) -> Iterator[GraphN
         "SELECT r.id, s.name, r.source_record_id, r.role, r.name_given, r.scope, r.versions,"
         " r.published, r.modified, r.withdrawn, r.imported, r.released, r.removed,"
         " r.aliases, r.summary, r.available FROM records r JOIN sources s"
-        f" ON s.id = r.source_id WHERE r.id IN ({s.records}) ORDER BY s.name, r.id",
+        f" ON s.id = r.source_id WHERE {s.has('r.id', 'records')} ORDER BY s.name, r.id",
         s,
         _record,
     )
     yield from _nodes_of(
-        db, f"SELECT name, kind FROM sources WHERE id IN ({s.sources}) ORDER BY name", s, _source
+        db,
+        f"SELECT name, kind FROM sources WHERE {s.has('id', 'sources')} ORDER BY name",
+        s,
+        _source,
     )
     yield from _nodes_of(
         db,
         "SELECT url_key, url, site, title, published, kind FROM reports"
-        f" WHERE id IN ({s.reports}) ORDER BY url_key",
+        f" WHERE {s.has('id', 'reports')} ORDER BY url_key",
         s,
         _report,
     )
     yield from _nodes_of(
         db,
         "SELECT s.name, c.key, c.name, c.category, c.created, c.description, c.refs"
-        f" FROM campaigns c JOIN sources s ON s.id = c.source_id WHERE c.id IN ({s.campaigns})"
+        f" FROM campaigns c JOIN sources s ON s.id = c.source_id WHERE {s.has('c.id', 'campaigns')}"
         " ORDER BY s.name, c.key",
         s,
         _campaign,
     )
     yield from _nodes_of(
-        db, f"SELECT kind, value FROM iocs WHERE id IN ({s.iocs}) ORDER BY kind, value", s, _ioc
+        db,
+        f"SELECT kind, value FROM iocs WHERE {s.has('id', 'iocs')} ORDER BY kind, value",
+        s,
+        _ioc,
     )
     yield from _nodes_of(
         db,
         "SELECT id, size, ecosystems, first_release, last_release, undated FROM families"
         " WHERE id IN (SELECT family_id FROM family_members"
-        f" WHERE package_version_id IN ({s.versions})) ORDER BY id",
+        f" WHERE {s.has('package_version_id', 'versions')}) ORDER BY id",
         s,
         _family,
     )
@@ -294,10 +311,10 @@ def _end_id(kind: str, ident: int, parts: str) -> str:
 
 def _end_selected(end: str, s: _Scope) -> str:
     return (
-        f"(e.{end}_type = '{NodeType.RECORD}' AND e.{end}_id IN ({s.records})"
-        f" OR e.{end}_type = '{NodeType.PACKAGE}' AND e.{end}_id IN ({s.packages})"
-        f" OR e.{end}_type = '{NodeType.PACKAGE_VERSION}' AND e.{end}_id IN ({s.versions})"
-        f" OR e.{end}_type = '{NodeType.SOURCE}' AND e.{end}_id IN ({s.sources}))"
+        f"(e.{end}_type = '{NodeType.RECORD}' AND {s.has(f'e.{end}_id', 'records')}"
+        f" OR e.{end}_type = '{NodeType.PACKAGE}' AND {s.has(f'e.{end}_id', 'packages')}"
+        f" OR e.{end}_type = '{NodeType.PACKAGE_VERSION}' AND {s.has(f'e.{end}_id', 'versions')}"
+        f" OR e.{end}_type = '{NodeType.SOURCE}' AND {s.has(f'e.{end}_id', 'sources')})"
     )
 
 
@@ -336,13 +353,13 @@ _PKG = "p.ecosystem, p.name"
 
 def _record_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
     """What each record names and where it comes from."""
-    src = f"FROM records r JOIN sources s ON s.id = r.source_id WHERE r.id IN ({s.records})"
+    src = f"FROM records r JOIN sources s ON s.id = r.source_id WHERE {s.has('r.id', 'records')}"
     yield from _links(
         db,
         s,
         GraphLinkKind.CLAIMS,
         f"SELECT s.name, r.id, {_PKG} FROM records r JOIN sources s ON s.id = r.source_id"
-        f" JOIN packages p ON p.id = r.package_id WHERE r.id IN ({s.records}) ORDER BY r.id",
+        f" JOIN packages p ON p.id = r.package_id WHERE {s.has('r.id', 'records')} ORDER BY r.id",
         lambda src_name, rid, eco, name: (
             record_id(src_name, rid),
             package_id(eco, name),
@@ -356,7 +373,7 @@ def _record_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
         f"SELECT s.name, r.id, {_PKG}, v.version FROM record_versions rv"
         " JOIN records r ON r.id = rv.record_id JOIN sources s ON s.id = r.source_id"
         " JOIN package_versions v ON v.id = rv.version_id JOIN packages p ON p.id = v.package_id"
-        f" WHERE r.id IN ({s.records}) ORDER BY rv.record_id, rv.version_id",
+        f" WHERE {s.has('r.id', 'records')} ORDER BY rv.record_id, rv.version_id",
         lambda sn, rid, eco, name, ver: (record_id(sn, rid), version_id(eco, name, ver), _NO_ATTRS),
     )
     yield from _links(
@@ -365,8 +382,8 @@ def _record_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
         GraphLinkKind.PART_OF,
         "SELECT s.name, r.id, ps.name, r.parent_id FROM records r"
         " JOIN sources s ON s.id = r.source_id JOIN records pr ON pr.id = r.parent_id"
-        f" JOIN sources ps ON ps.id = pr.source_id WHERE r.id IN ({s.records})"
-        f" AND r.parent_id IN ({s.records}) ORDER BY r.id",
+        f" JOIN sources ps ON ps.id = pr.source_id WHERE {s.has('r.id', 'records')}"
+        f" AND {s.has('r.parent_id', 'records')} ORDER BY r.id",
         lambda sn, rid, pn, pid: (record_id(sn, rid), record_id(pn, pid), _NO_ATTRS),
     )
     yield from _links(
@@ -382,8 +399,8 @@ def _record_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
         GraphLinkKind.CITES,
         "SELECT s.name, r.id, rep.url_key, rr.ref_type FROM record_reports rr"
         " JOIN records r ON r.id = rr.record_id JOIN sources s ON s.id = r.source_id"
-        f" JOIN reports rep ON rep.id = rr.report_id WHERE r.id IN ({s.records})"
-        f" AND rep.id IN ({s.reports}) ORDER BY rr.record_id, rep.url_key",
+        f" JOIN reports rep ON rep.id = rr.report_id WHERE {s.has('r.id', 'records')}"
+        f" AND {s.has('rep.id', 'reports')} ORDER BY rr.record_id, rep.url_key",
         lambda sn, rid, key, ref: (record_id(sn, rid), report_id(key), _attrs(ref_type=ref)),
     )
 
@@ -395,7 +412,7 @@ def _package_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
         s,
         GraphLinkKind.VERSION_OF,
         f"SELECT {_PKG}, v.version FROM package_versions v JOIN packages p"
-        f" ON p.id = v.package_id WHERE v.id IN ({s.versions}) ORDER BY {_PKG}, v.version",
+        f" ON p.id = v.package_id WHERE {s.has('v.id', 'versions')} ORDER BY {_PKG}, v.version",
         lambda eco, name, ver: (version_id(eco, name, ver), package_id(eco, name), _NO_ATTRS),
     )
     yield from _links(
@@ -404,7 +421,7 @@ def _package_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
         GraphLinkKind.IN_FAMILY,
         f"SELECT {_PKG}, v.version, m.family_id FROM family_members m JOIN package_versions v"
         " ON v.id = m.package_version_id JOIN packages p ON p.id = v.package_id"
-        f" WHERE v.id IN ({s.versions}) ORDER BY {_PKG}, v.version",
+        f" WHERE {s.has('v.id', 'versions')} ORDER BY {_PKG}, v.version",
         lambda eco, name, ver, fam: (version_id(eco, name, ver), family_id(fam), _NO_ATTRS),
     )
     yield from _links(
@@ -413,8 +430,8 @@ def _package_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
         GraphLinkKind.MENTIONS,
         f"SELECT rep.url_key, {_PKG}, m.start, m.matched, m.context, m.how"
         " FROM report_mentions m JOIN reports rep ON rep.id = m.report_id"
-        f" JOIN packages p ON p.id = m.package_id WHERE rep.id IN ({s.reports})"
-        f" AND p.id IN ({s.packages}) ORDER BY rep.url_key, {_PKG}, m.start",
+        f" JOIN packages p ON p.id = m.package_id WHERE {s.has('rep.id', 'reports')}"
+        f" AND {s.has('p.id', 'packages')} ORDER BY rep.url_key, {_PKG}, m.start",
         lambda key, eco, name, start, matched, context, how: (
             report_id(key),
             package_id(eco, name),
@@ -427,7 +444,7 @@ def _package_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
         GraphLinkKind.LINKS,
         f"SELECT rep.url_key, {_PKG}, l.version, l.evidence FROM report_link_packages l"
         " JOIN reports rep ON rep.id = l.report_id JOIN packages p ON p.id = l.package_id"
-        f" WHERE rep.id IN ({s.reports}) AND p.id IN ({s.packages})"
+        f" WHERE {s.has('rep.id', 'reports')} AND {s.has('p.id', 'packages')}"
         f" ORDER BY rep.url_key, {_PKG}, l.version, l.evidence",
         lambda key, eco, name, version, evidence: (
             report_id(key),
@@ -439,7 +456,7 @@ def _package_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
 
 def _campaign_and_ioc_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
     """Campaign membership and sources, and where each IoC was seen."""
-    camp = f"c.id IN ({s.campaigns}) ORDER BY cs.name, c.key"
+    camp = f"{s.has('c.id', 'campaigns')} ORDER BY cs.name, c.key"
     yield from _links(
         db,
         s,
@@ -447,7 +464,7 @@ def _campaign_and_ioc_links(db: sqlite3.Connection, s: _Scope) -> Iterator[Graph
         "SELECT s.name, r.id, cs.name, c.key FROM campaign_members m"
         " JOIN records r ON r.id = m.record_id JOIN sources s ON s.id = r.source_id"
         " JOIN campaigns c ON c.id = m.campaign_id JOIN sources cs ON cs.id = c.source_id"
-        f" WHERE r.id IN ({s.records}) AND {camp}, r.id",
+        f" WHERE {s.has('r.id', 'records')} AND {camp}, r.id",
         lambda sn, rid, cn, key: (record_id(sn, rid), campaign_id(cn, key), _NO_ATTRS),
     )
     yield from _links(
@@ -470,7 +487,7 @@ def _campaign_and_ioc_links(db: sqlite3.Connection, s: _Scope) -> Iterator[Graph
         sighted.format(
             cols="s.name, r.id",
             join="JOIN records r ON r.id = w.record_id JOIN sources s ON s.id = r.source_id",
-            where=f"r.id IN ({s.records})",
+            where=s.has("r.id", "records"),
             order="r.id",
         ),
         lambda kind, value, written, sn, rid: (
@@ -486,7 +503,7 @@ def _campaign_and_ioc_links(db: sqlite3.Connection, s: _Scope) -> Iterator[Graph
         sighted.format(
             cols="rep.url_key",
             join="JOIN reports rep ON rep.id = w.report_id",
-            where=f"rep.id IN ({s.reports})",
+            where=s.has("rep.id", "reports"),
             order="rep.url_key",
         ),
         lambda kind, value, written, key: (
@@ -502,7 +519,7 @@ def _campaign_and_ioc_links(db: sqlite3.Connection, s: _Scope) -> Iterator[Graph
         sighted.format(
             cols="cs.name, c.key",
             join="JOIN campaigns c ON c.id = w.campaign_id JOIN sources cs ON cs.id = c.source_id",
-            where=f"c.id IN ({s.campaigns})",
+            where=s.has("c.id", "campaigns"),
             order="cs.name, c.key",
         ),
         lambda kind, value, written, cn, key: (
