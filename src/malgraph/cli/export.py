@@ -87,9 +87,10 @@ def export_command(
     selection = Selection(
         frozenset(ecosystem or ()), frozenset(source or ()), _since(since), frozenset(kinds or ())
     )
-    _check_out(target, format_, force)
-    with open_store(create=False) as store, bar(f"export {format_.value}") as update:
-        summary = writer(store.db, target, selection, lambda done: update(done, None))
+    with open_store(create=False) as store:
+        _check_out(target, format_, force)  # after the store: a bad --db is told first
+        with bar(f"export {format_.value}") as update:
+            summary = writer(store.db, target, selection, lambda done: update(done, None))
     out.print(_summary_line(summary), soft_wrap=True, highlight=False)
 
 

@@ -214,9 +214,8 @@ def _family(
     return GraphNode(family_id(fid), GraphNodeKind.FAMILY, attrs)
 
 
-def graph_nodes(db: sqlite3.Connection, selection: Selection) -> Iterator[GraphNode]:
-    """Every selected node, kind after kind, each kind in the order of its stable id."""
-    s = _scope(selection)
+def _package_nodes(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphNode]:
+    """Packages, their versions, and the records that name them."""
     yield from _nodes_of(
         db,
         "SELECT ecosystem, name, ecosystem_known FROM packages"
@@ -241,6 +240,10 @@ def graph_nodes(db: sqlite3.Connection, selection: Selection) -> Iterator[GraphN
         s,
         _record,
     )
+
+
+def _other_nodes(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphNode]:
+    """Sources, reports, campaigns, IoCs and families."""
     yield from _nodes_of(
         db,
         f"SELECT name, kind FROM sources WHERE {s.has('id', 'sources')} ORDER BY name",
@@ -276,6 +279,13 @@ def graph_nodes(db: sqlite3.Connection, selection: Selection) -> Iterator[GraphN
         s,
         _family,
     )
+
+
+def graph_nodes(db: sqlite3.Connection, selection: Selection) -> Iterator[GraphNode]:
+    """Every selected node, kind after kind, each kind in the order of its stable id."""
+    s = _scope(selection)
+    yield from _package_nodes(db, s)
+    yield from _other_nodes(db, s)
 
 
 # The parts of a stored edge's end that make its node id, by the end's type.
@@ -454,8 +464,8 @@ def _package_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
     )
 
 
-def _campaign_and_ioc_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
-    """Campaign membership and sources, and where each IoC was seen."""
+def _campaign_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
+    """Campaign membership, and the source naming each campaign."""
     camp = f"{s.has('c.id', 'campaigns')} ORDER BY cs.name, c.key"
     yield from _links(
         db,
@@ -475,6 +485,10 @@ def _campaign_and_ioc_links(db: sqlite3.Connection, s: _Scope) -> Iterator[Graph
         f" WHERE {camp}",
         lambda cn, key: (campaign_id(cn, key), source_id(cn), _NO_ATTRS),
     )
+
+
+def _ioc_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
+    """Where each IoC was seen: in a record, a report's text, a campaign's description."""
     sighted = (
         "SELECT i.kind, i.value, w.as_written, {cols} FROM ioc_sightings w"
         " JOIN iocs i ON i.id = w.ioc_id {join} WHERE {where}"
@@ -537,4 +551,5 @@ def graph_edges(db: sqlite3.Connection, selection: Selection) -> Iterator[GraphE
     yield from _stored_edges(db, selection, s)
     yield from _record_links(db, s)
     yield from _package_links(db, s)
-    yield from _campaign_and_ioc_links(db, s)
+    yield from _campaign_links(db, s)
+    yield from _ioc_links(db, s)
