@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import typer.main
 
-from malgraph.cli import app, code, explore, ingest, report, run  # noqa: F401  (registers them)
+from malgraph.cli import app, code, explore, export, ingest, report, run  # noqa: F401  (registers them)
 from malgraph.pipeline.ingest import ingest as ingest_api
 from malgraph.store import Store
 from tests.conftest import osv, write_json
@@ -27,6 +27,7 @@ ROLES = {
     ("analyze", "paths"): "file",
     ("fetch", "from_"): "folder",
     ("ingest", "problems"): "output file",
+    ("export", "target"): "output file",
     ("report", "outdir"): "output folder",
     **{
         (command, "output"): "output file"
@@ -35,7 +36,7 @@ ROLES = {
 }
 # Values that let a command reach its store (a required argument, or an option without which
 # it stops earlier with a usage error).
-FILLERS = {"kind": ["osv"], "name": ["left-pad"]}
+FILLERS = {"kind": ["osv"], "name": ["left-pad"], "format_": ["graphml"]}
 REACH_STORE = {"report": ["--format", "json"]}
 STORE_IF_ANY = {"sources"}  # commands that read the store only where there is one
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import networkx as nx
 import pytest
 import typer.main
 
@@ -121,6 +122,8 @@ def test_every_command_that_prints(
         (["analyze", "--format", "json", str(archive)], 0),
         (["report", "--format", "json"], 0),
         (["report", str(tmp_path / "out")], 0),
+        (["export", "graphml", str(tmp_path / "graph.graphml")], 0),
+        (["export", "node-link", str(tmp_path / ("graph" + OSC_TITLE + ".json"))], 0),
         (["show", "no-such" + OSC_TITLE], 1),
         (["ingest", OSC_TITLE, str(inputs)], 2),
         (["relate", "--kinds", MARKUP + CLEAR], 2),
@@ -137,6 +140,8 @@ def test_every_command_that_prints(
         assert printable(captured.out + captured.err) == [], name
         outputs[name] = captured
     flat = {name: "".join(c.out.split()) + "".join(c.err.split()) for name, c in outputs.items()}
+    # Stored text with control characters (a version, a report) cannot break the XML.
+    assert nx.read_graphml(tmp_path / "graph.graphml").number_of_nodes() > 0
 
     # Names with control characters were rejected with their file; the rest went in.
     ingest_err = outputs[f"ingest osv {inputs / 'osv'}"].err

@@ -11,8 +11,9 @@ from malgraph.cli.application import err
 
 
 @contextmanager
-def bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """Yields `update(done, total)`; the bar disappears when the work ends."""
+def bar(label: str) -> Iterator[Callable[[int, int | None], None]]:
+    """Yields `update(done, total)`; the bar disappears when the work ends. A total of None
+    leaves it unknown (the bar pulses and counts)."""
     columns = (
         "[progress.description]{task.description}",
         BarColumn(),

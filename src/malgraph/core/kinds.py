@@ -233,3 +233,32 @@ class ExportFormat(StrEnum):
     NEO4J = "neo4j"  # CSV files in the neo4j-admin import layout, and a Cypher script
     PARQUET = "parquet"  # tables of packages, versions, claims, edges, families, IoCs, reports
     CSV = "csv"  # the same tables as CSV
+
+
+class GraphNodeKind(StrEnum):
+    """What a node of an exported graph stands for."""
+
+    PACKAGE = "package"
+    VERSION = "version"  # a package-version
+    RECORD = "record"  # a source's claim, or the merged record a feed's document gives
+    SOURCE = "source"
+    REPORT = "report"
+    CAMPAIGN = "campaign"
+    IOC = "ioc"
+    FAMILY = "family"
+
+
+class GraphLinkKind(StrEnum):
+    """An exported edge that the store keeps as a row of its own tables, not in `edges`."""
+
+    CLAIMS = "claims"  # record -> the package it names
+    CLAIMS_VERSION = "claims_version"  # record -> a package-version it names
+    PART_OF = "part_of"  # a merged record's claim -> the merged record
+    FROM_SOURCE = "from_source"  # record or campaign -> the source that gives it
+    VERSION_OF = "version_of"  # package-version -> package
+    CITES = "cites"  # record -> a report among its references
+    MENTIONS = "mentions"  # report -> a package its text names (co-existing)
+    LINKS = "links"  # report -> a package a workbook links it to (co-existing)
+    IN_FAMILY = "in_family"  # package-version -> its code family
+    IN_CAMPAIGN = "in_campaign"  # record -> a campaign that counts it
+    SIGHTED = "sighted"  # record, report or campaign -> an IoC seen in it

@@ -1,0 +1,30 @@
+"""Exports: the graph in the formats other tools read, one module a format. Each writer reads
+the store through its read model (store.read), streams, and gives the same bytes for the same
+store.
+
+WRITERS maps each format that exists to its writer; `malgraph export` offers the others as
+"not available yet"."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from malgraph.core.kinds import ExportFormat
+from malgraph.core.selection import Selection
+from malgraph.export.graphml import write_graphml
+from malgraph.export.node_link import write_node_link
+from malgraph.export.summary import ExportSummary
+
+Writer = Callable[
+    [sqlite3.Connection, Path, Selection, Callable[[int], None] | None], ExportSummary
+]
+
+WRITERS: Mapping[ExportFormat, Writer] = {
+    ExportFormat.GRAPHML: write_graphml,
+    ExportFormat.NODE_LINK: write_node_link,
+    # ExportFormat.OSV: write_osv,  (issue 17, developer Y: export/osv.py)
+}
+
+__all__ = ["WRITERS", "ExportSummary", "Writer"]

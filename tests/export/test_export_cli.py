@@ -1,0 +1,86 @@
+"""`malgraph export FORMAT OUT`: writes OUT and says what it wrote in one line; a non-empty
+OUT without --force, an unknown or unfinished format and a bad date are usage errors (2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from malgraph.cli import run
+from malgraph.core.kinds import ExportFormat
+from malgraph.export import WRITERS
+from malgraph.store import Store
+
+
+def _export(store: Store, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = run(["--db", str(store.path), "export", *args])
+    printed = capsys.readouterr()
+    return code, printed.out, printed.err
+
+
+def test_export_writes_out_and_prints_one_line(
+    code_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "graph.graphml"
+    code, printed, _ = _export(code_store, capsys, "graphml", str(out), "--ecosystem", "PyPI")
+    assert code == 0
+    [line] = printed.splitlines()
+    graph = nx.read_graphml(out)
+    assert line.startswith(f"export graphml: {out}: {graph.number_of_nodes()} nodes (")
+    assert {kind for _, kind in graph.nodes(data="kind")} >= {"package", "version", "record"}
+    assert {eco for _, eco in graph.nodes(data="ecosystem") if eco} == {"PyPI"}
+
+
+def test_a_non_empty_out_needs_force(
+    code_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "graph.json"
+    out.write_text("keep me")
+    code, _, err = _export(code_store, capsys, "node-link", str(out))
+    assert code == 2 and "--force" in err and out.read_text() == "keep me"
+    code, _, _ = _export(code_store, capsys, "node-link", str(out), "--force")
+    assert code == 0 and nx.node_link_graph(json.loads(out.read_text()))
+    empty = tmp_path / "empty.json"
+    empty.touch()
+    assert _export(code_store, capsys, "node-link", str(empty))[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["gexf", "out"], "FORMAT"),
+        (["graphml", "out", "--since", "2024-13-01"], "not a date"),
+        (["graphml", "out", "--since", "last week"], "not a date"),
+        (["graphml", "out", "--kinds", "friends"], "kinds"),
+    ],
+)
+def test_usage_errors(
+    code_store: Store,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    message: str,
+) -> None:
+    args[1] = str(tmp_path / args[1])
+    code, _, err = _export(code_store, capsys, *args)
+    assert code == 2 and message in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_format_not_written_yet_is_a_clear_error(
+    code_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = [fmt for fmt in ExportFormat if fmt not in WRITERS]
+    assert missing  # while some remain to be written
+    code, _, err = _export(code_store, capsys, missing[0].value, str(tmp_path / "out"))
+    assert code == 2 and err.strip() == f"error: export {missing[0].value}: not available yet"
+
+
+def test_help_lists_every_format_a_line_each(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["export", "--help"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for fmt in ExportFormat:
+        assert any(line.strip().startswith(f"{fmt.value} ") for line in lines), fmt
