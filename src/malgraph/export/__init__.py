@@ -1,0 +1,1 @@
+"""Exports: the graph written in the formats other tools read, one module a format."""
