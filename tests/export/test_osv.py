@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ def _held(store: Store) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     return {p: (frozenset(versions[p]), frozenset(sources[p])) for p in sources}
 
 
-def _small_store(tmp: Path, extra: list[dict[str, Any]] = ()) -> Store:  # type: ignore[assignment]
+def _small_store(tmp: Path, extra: Sequence[dict[str, Any]] = ()) -> Store:
     """Several sources on a few packages: merged origins, a lone GHSA, all/unknown scopes."""
     docs = [
         osv(

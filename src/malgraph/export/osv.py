@@ -41,10 +41,6 @@ from malgraph.store.read.osv_export import osv_packages
 PREFIX = "x_MGRAPH"
 SCHEMA_VERSION = "1.6.0"
 ORIGINS_KEY = "malicious-packages-origins"
-REFERENCE_TYPES = frozenset(
-    ("ADVISORY", "ARTICLE", "DETECTION", "DISCUSSION", "REPORT", "FIX", "INTRODUCED", "GIT")
-    + ("PACKAGE", "EVIDENCE", "WEB")
-)
 ALL_VERSIONS = {"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}
 RELATED_LISTED = 50  # related packages listed per kind (a report of 200 packages joins 199)
 _NAME_LIMIT = 120  # characters of a folder name; the file name keeps records apart anyway
@@ -145,10 +141,7 @@ def osv_record(package: OsvPackage, candidates: Iterable[dict[str, Any]]) -> dic
     record["summary"] = f"Malicious code in {package.name} ({package.ecosystem})"
     record["details"] = _details(claims)
     record["affected"] = [_affected(package)]
-    references = [
-        {"type": r.type.upper() if r.type.upper() in REFERENCE_TYPES else "WEB", "url": r.url}
-        for r in package.references
-    ]
+    references = [{"type": _reference_type(r.type), "url": r.url} for r in package.references]
     if references:
         record["references"] = references
     record["database_specific"] = {
@@ -174,11 +167,25 @@ def _first_seen(claim: OsvClaim) -> str | None:
 
 
 @cache
+def _schema() -> Any:
+    text = resources.files("malgraph.data").joinpath("osv-schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@cache
 def _registered() -> re.Pattern[str]:
     """The OSV schema's registered id prefixes: an id of one of them can be an alias."""
-    text = resources.files("malgraph.data").joinpath("osv-schema.json").read_text("utf-8")
-    pattern = json.loads(text)["$defs"]["prefix"]["pattern"].replace("x_|", "")
-    return re.compile(pattern)
+    return re.compile(_schema()["$defs"]["prefix"]["pattern"].replace("x_|", ""))
+
+
+@cache
+def _reference_types() -> frozenset[str]:
+    return frozenset(_schema()["properties"]["references"]["items"]["properties"]["type"]["enum"])
+
+
+def _reference_type(given: str) -> str:
+    """The source's type of reference if OSV has it, else WEB."""
+    return given.upper() if given.upper() in _reference_types() else "WEB"
 
 
 def _osv_ids(claim: OsvClaim) -> list[str]:
