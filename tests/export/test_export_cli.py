@@ -34,6 +34,20 @@ def test_export_writes_out_and_prints_one_line(
     assert {eco for _, eco in graph.nodes(data="ecosystem") if eco} == {"PyPI"}
 
 
+def test_export_osv_writes_a_record_per_package_into_a_folder(
+    code_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "feed"
+    code, printed, _ = _export(code_store, capsys, "osv", str(out))
+    assert code == 0
+    written = sorted(out.rglob("*.json"))
+    [line] = printed.splitlines()
+    assert line.startswith(f"export osv: {len(written)} files under {out}: {len(written)} records")
+    records = [json.loads(path.read_text()) for path in written]
+    assert len({record["id"] for record in records}) == len(written) > 1
+    assert all(path.resolve().is_relative_to(out.resolve()) for path in written)
+
+
 def test_a_non_empty_out_needs_force(
     code_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -91,20 +91,27 @@ def export_command(
         _check_out(target, format_, force)  # after the store: a bad --db is told first
         with bar(f"export {format_.value}") as update:
             summary = writer(store.db, target, selection, lambda done: update(done, None))
-    out.print(_summary_line(summary), soft_wrap=True, highlight=False)
+    out.print(_summary_line(summary, target), soft_wrap=True, highlight=False)
 
 
-def _summary_line(summary: ExportSummary) -> str:
+def _summary_line(summary: ExportSummary, target: Path) -> str:
     """`export FORMAT: FILES: 3 nodes (package 2, version 1); 2 edges (claims 2)`, one line."""
     groups: dict[str, dict[str, int]] = {}
     for key, count in summary.counts.items():
         group, _, kind = key.partition(".")
         groups.setdefault(group, {})[kind] = count
     parts = [
-        f"{sum(kinds.values())} {group} ("
-        + ", ".join(f"{kind} {count}" for kind, count in kinds.items())
-        + ")"
+        f"{sum(kinds.values())} {group}"
+        + (
+            " (" + ", ".join(f"{kind} {count}" for kind, count in kinds.items()) + ")"
+            if any(kinds)
+            else ""
+        )
         for group, kinds in sorted(groups.items(), key=lambda item: item[0] != "nodes")
     ]
-    files = " ".join(shown(str(path)) for path in summary.files)
+    files = (
+        shown(str(summary.files[0]))
+        if len(summary.files) == 1
+        else f"{len(summary.files)} files under {shown(str(target))}"
+    )
     return f"export {summary.format.value}: {files}: {'; '.join(parts) or 'nothing selected'}"

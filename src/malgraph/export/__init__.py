@@ -15,6 +15,7 @@ from malgraph.core.kinds import ExportFormat
 from malgraph.core.selection import Selection
 from malgraph.export.graphml import write_graphml
 from malgraph.export.node_link import write_node_link
+from malgraph.export.osv import write_osv
 from malgraph.export.summary import ExportSummary
 
 Writer = Callable[
@@ -24,7 +25,7 @@ Writer = Callable[
 WRITERS: Mapping[ExportFormat, Writer] = {
     ExportFormat.GRAPHML: write_graphml,
     ExportFormat.NODE_LINK: write_node_link,
-    # ExportFormat.OSV: write_osv,  (issue 17, developer Y: export/osv.py)
+    ExportFormat.OSV: write_osv,
 }
 
 __all__ = ["WRITERS", "ExportSummary", "Writer"]

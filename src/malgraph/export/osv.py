@@ -1,0 +1,304 @@
+"""The OSV export: one OSV record a malicious package, every source's claim on it merged.
+
+Layout: `OUT/osv/<ecosystem>/<name>/<id>.json`, as ossf/malicious-packages lays out its tree
+(ecosystem and name percent-encoded into one safe folder each; the file name is the id alone,
+so two packages never share a file whatever their names). The id is `x_MGRAPH-` and 20 hex
+digits of the SHA-256 of the package's purl: the same package keeps its id across exports, and
+`x_` is how the OSV schema admits a database outside its registered prefixes.
+
+The claims go in `database_specific["malicious-packages-origins"]`, the shape ossf's records
+use, so `malgraph ingest osv` (or any reader of that feed) recovers each source's claim;
+`database_specific["malgraph"]` carries the rest of the provenance and the relations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+from packageurl import PackageURL
+
+from malgraph.core.kinds import ExportFormat
+from malgraph.core.model import Scope
+from malgraph.core.osv_export import OsvClaim, OsvPackage
+from malgraph.core.selection import Selection
+from malgraph.export.summary import ExportSummary
+from malgraph.insights.campaigns import campaigns
+from malgraph.insights.groups import LIST_REPORT
+from malgraph.store.read.graph import groupings, ioc_sightings, packages, report_sites
+from malgraph.store.read.osv_export import osv_packages
+
+PREFIX = "x_MGRAPH"
+SCHEMA_VERSION = "1.6.0"
+ORIGINS_KEY = "malicious-packages-origins"
+ALL_VERSIONS = {"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}
+RELATED_LISTED = 50  # related packages listed per kind (a report of 200 packages joins 199)
+_NAME_LIMIT = 120  # characters of a folder name; the file name keeps records apart anyway
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def canonical_purl(purl: str) -> str:
+    """The purl as packageurl-python writes it (the stored text when it does not parse)."""
+    try:
+        return str(PackageURL.from_string(purl).to_string())
+    except ValueError:
+        return purl
+
+
+@lru_cache(maxsize=1 << 16)  # a package is named again by every record relating it
+def osv_id(purl: str) -> str:
+    """The package's record id: stable for as long as its purl is."""
+    return f"{PREFIX}-{hashlib.sha256(canonical_purl(purl).encode()).hexdigest()[:20]}"
+
+
+def write_osv(
+    db: sqlite3.Connection,
+    out: Path,
+    selection: Selection,
+    progress: Callable[[int], None] | None = None,
+) -> ExportSummary:
+    """One record a selected package, in purl order; the same store writes the same bytes."""
+    candidates = _candidates(db)
+    files: list[Path] = []
+    counts = {"records": 0, "claims": 0, "related": 0}
+    for package in osv_packages(db, selection, LIST_REPORT):
+        record = osv_record(package, candidates.get((package.ecosystem, package.name), ()))
+        path = record_path(out, package.ecosystem, package.name, record["id"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n")
+        files.append(path)
+        counts["records"] += 1
+        counts["claims"] += len(package.claims)
+        counts["related"] += len(package.related)
+        if progress is not None:
+            progress(1)
+    return ExportSummary(ExportFormat.OSV, tuple(files), counts)
+
+
+def _candidates(db: sqlite3.Connection) -> dict[tuple[str, str], tuple[dict[str, Any], ...]]:
+    """(ecosystem, name) -> the campaign candidates holding the package. Candidates are the
+    components of the whole graph, so they are worked out once, before the records stream."""
+    found = campaigns(packages(db), groupings(db), ioc_sightings(db), report_sites(db))
+    held: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for candidate in found["candidates"]:
+        brief = {
+            "id": candidate["id"],
+            "size": candidate["size"],
+            "confidence": candidate["confidence"],
+            "evidence_counts": candidate["evidence_counts"],
+        }
+        for member in candidate["members"]:
+            held.setdefault((member["ecosystem"], member["name"]), []).append(brief)
+    return {key: tuple(sorted(c, key=lambda c: c["id"])) for key, c in held.items()}
+
+
+def safe_part(text: str) -> str:
+    """One path component from hostile text: percent-encoded, never `.`/`..`, bounded."""
+    part = quote(text, safe="")[:_NAME_LIMIT]
+    cut = part.rfind("%", len(part) - 2)
+    if cut != -1:  # never end inside a %XX escape
+        part = part[:cut]
+    if part.startswith("."):
+        part = "%2E" + part[1:]
+    return part or "_"
+
+
+def record_path(out: Path, ecosystem: str, name: str, ident: str) -> Path:
+    """Where a package's record goes, checked to stay inside OUT."""
+    path = out / "osv" / safe_part(ecosystem) / safe_part(name) / f"{ident}.json"
+    if not path.resolve().is_relative_to(out.resolve()):
+        raise ValueError(f"{ecosystem}/{name}: its record would leave {out}")
+    return path
+
+
+def osv_record(package: OsvPackage, candidates: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The package's OSV record, keys in a fixed order."""
+    claims = package.claims
+    record: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "id": osv_id(package.purl),
+        "modified": _timestamp(package.last_change) or _EPOCH,
+    }
+    published = min(filter(None, (_first_seen(c) for c in claims)), default=None)
+    if published:
+        record["published"] = published
+    aliases = sorted({i for c in claims for i in _osv_ids(c)})
+    if aliases:
+        record["aliases"] = aliases
+    related = sorted({link["id"] for links in _related(package).values() for link in links})
+    if related:
+        record["related"] = related
+    record["summary"] = f"Malicious code in {package.name} ({package.ecosystem})"
+    record["details"] = _details(claims)
+    record["affected"] = [_affected(package)]
+    references = [{"type": _reference_type(r.type), "url": r.url} for r in package.references]
+    if references:
+        record["references"] = references
+    record["database_specific"] = {
+        ORIGINS_KEY: [_origin(c) for c in claims],
+        "malgraph": _provenance(package, tuple(candidates)),
+    }
+    return record
+
+
+_EPOCH = "1970-01-01T00:00:00Z"
+
+
+def _timestamp(text: str | None) -> str | None:
+    """A store date as OSV writes times (the store keeps the UTC second, or a plain date)."""
+    if not text:
+        return None
+    return text if "T" in text else f"{text[:10]}T00:00:00Z"
+
+
+def _first_seen(claim: OsvClaim) -> str | None:
+    dates = [d for d in (claim.published, claim.modified, claim.imported) if d]
+    return _timestamp(min(dates)) if dates else None
+
+
+@cache
+def _schema() -> Any:
+    text = resources.files("malgraph.data").joinpath("osv-schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@cache
+def _registered() -> re.Pattern[str]:
+    """The OSV schema's registered id prefixes: an id of one of them can be an alias."""
+    return re.compile(_schema()["$defs"]["prefix"]["pattern"].replace("x_|", ""))
+
+
+@cache
+def _reference_types() -> frozenset[str]:
+    return frozenset(_schema()["properties"]["references"]["items"]["properties"]["type"]["enum"])
+
+
+def _reference_type(given: str) -> str:
+    """The source's type of reference if OSV has it, else WEB."""
+    return given.upper() if given.upper() in _reference_types() else "WEB"
+
+
+def _osv_ids(claim: OsvClaim) -> list[str]:
+    ids = [claim.record_id, claim.feed_record_id or "", *claim.aliases]
+    return [i for i in ids if _registered().match(i)]
+
+
+def _details(claims: tuple[OsvClaim, ...]) -> str:
+    sources = sorted({c.source for c in claims})
+    lines = [f"Reported by {len(sources)} source(s): {', '.join(sources)}."]
+    seen: set[str] = set()
+    for claim in claims:
+        text = (claim.details or claim.summary or "").strip()
+        if text and text not in seen:
+            seen.add(text)
+            lines.append(f"\n{claim.source} ({claim.record_id}):\n{text}")
+    return "\n".join(lines)
+
+
+def _affected(package: OsvPackage) -> dict[str, Any]:
+    """The package with the union of the versions and ranges its claims give."""
+    entry: dict[str, Any] = {
+        "package": {
+            "ecosystem": package.ecosystem,
+            "name": package.name,
+            "purl": canonical_purl(package.purl),
+        }
+    }
+    ranges: dict[bytes, Any] = {}
+    for claim in package.claims:
+        for rng in _ranges(claim):
+            ranges.setdefault(orjson.dumps(rng, option=orjson.OPT_SORT_KEYS), rng)
+    if ranges:
+        entry["ranges"] = [ranges[key] for key in sorted(ranges)]
+    versions = sorted({v for c in package.claims for v in c.versions})
+    if versions:
+        entry["versions"] = versions
+    return entry
+
+
+def _ranges(claim: OsvClaim) -> list[Any]:
+    if claim.ranges:
+        return list(claim.ranges)
+    return [ALL_VERSIONS] if claim.scope is Scope.ALL else []
+
+
+def _origin(claim: OsvClaim) -> dict[str, Any]:
+    """A claim as ossf/malicious-packages writes an origin."""
+    origin: dict[str, Any] = {"source": claim.source, "id": claim.record_id}
+    if claim.versions:
+        origin["versions"] = list(claim.versions)
+    ranges = _ranges(claim)
+    if ranges:
+        origin["ranges"] = ranges
+    if claim.modified:
+        origin["modified_time"] = _timestamp(claim.modified)
+    if claim.imported:
+        origin["import_time"] = _timestamp(claim.imported)
+    if _SHA256.fullmatch(claim.raw_sha256):
+        origin["sha256"] = claim.raw_sha256
+    return origin
+
+
+def _provenance(package: OsvPackage, candidates: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+    """malgraph's own view: who claims what and when, and what the graph relates."""
+    notes = [
+        f"{c.source} ({c.record_id}) names no version: the versions it means are unknown"
+        for c in package.claims
+        if c.scope is Scope.UNKNOWN
+    ]
+    first = package.first_detection
+    return {
+        "purl": canonical_purl(package.purl),
+        "sources": [_source(c) for c in package.claims],
+        "first_detection": {"date": _timestamp(first[0]), "by": first[1]} if first else None,
+        "families": [f._asdict() for f in package.families],
+        "campaigns": {
+            "named": [c._asdict() for c in package.campaigns],
+            "candidates": list(candidates),
+        },
+        "duplicated": [
+            {"kind": d.kind, "sources": list(d.sources), "edges": d.edges}
+            for d in package.duplicated
+        ],
+        "related": _related(package),
+        "related_counts": dict(sorted(Counter(r.kind for r in package.related).items())),
+        "notes": notes,
+    }
+
+
+def _related(package: OsvPackage) -> dict[str, list[dict[str, Any]]]:
+    """Related packages by kind, the RELATED_LISTED best joined of each kind (most evidence
+    first; `related_counts` gives how many there are)."""
+    related: dict[str, list[dict[str, Any]]] = {}
+    for r in sorted(package.related, key=lambda r: (r.kind, -r.edges, r.purl)):
+        links = related.setdefault(r.kind, [])
+        if len(links) < RELATED_LISTED:
+            link: dict[str, Any] = {"id": osv_id(r.purl), "purl": r.purl, "evidence": r.edges}
+            if r.confidence is not None:
+                link["confidence"] = r.confidence
+            links.append(link)
+    return related
+
+
+def _source(claim: OsvClaim) -> dict[str, Any]:
+    return {
+        "source": claim.source,
+        "id": claim.record_id,
+        "feed": claim.feed,
+        "feed_id": claim.feed_record_id,
+        "scope": str(claim.scope),
+        "versions": len(claim.versions),
+        "published": _timestamp(claim.published),
+        "modified": _timestamp(claim.modified),
+        "imported": _timestamp(claim.imported),
+    }
