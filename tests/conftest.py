@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh store, the real public data, and OSV documents written by hand."""
+"""Shared fixtures: a fresh store, the bundled sample's graph, the real public data, and OSV
+documents written by hand."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from typing import Any
 
 import pytest
 
+from malgraph.cli.ingest import sample_inputs
+from malgraph.pipeline.ingest import ingest
+from malgraph.pipeline.relate import refresh_dependencies, refresh_similar
 from malgraph.store import Store
 from tests.real_data import materialise
 
@@ -20,6 +24,18 @@ def shared_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real public data (OSV, DataDog, kam193, MalOSS, reports, the paper's excerpt) in
     its upstream layout, unpacked from the bundled sample: the repository alone suffices."""
     return materialise(tmp_path_factory.mktemp("real-data"))
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The graph `malgraph build` makes from the bundled sample, with its dependency and
+    similar relations: one per run, shared by every test that only reads it."""
+    with Store(tmp_path_factory.mktemp("sample") / "sample.db") as store:
+        for kind, paths in sample_inputs():
+            ingest(store, kind, paths)
+        refresh_dependencies(store)
+        refresh_similar(store)
+        yield store
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Stores to export: the bundled sample's graph, and a small one with code relations (similar
-edges, a family, a dependency) and hostile text."""
+"""A store to export beside the bundled sample's graph (tests/conftest.py): a small one with
+code relations (similar edges, a family, a dependency) and hostile text."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from malgraph.artifacts.cache import cache_for
-from malgraph.cli.ingest import sample_inputs
 from malgraph.pipeline.analyze_code import analyze_stored
 from malgraph.pipeline.fetch_code import register_local
 from malgraph.pipeline.ingest import ingest
@@ -21,17 +20,6 @@ from tests.relations.code_samples import OTHER_FUNCTIONS, SEED_FUNCTIONS, progra
 from tests.sources.test_paper import write_book
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\" ]]> <!-- -->"
-
-
-@pytest.fixture(scope="package")
-def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The graph `malgraph build` makes from the bundled sample."""
-    with Store(tmp_path_factory.mktemp("sample") / "sample.db") as store:
-        for kind, paths in sample_inputs():
-            ingest(store, kind, paths)
-        refresh_dependencies(store)
-        refresh_similar(store)
-        yield store
 
 
 def _sdist(name: str, code: str) -> bytes:

@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
-import pytest
 from typer.testing import CliRunner
 
 from malgraph.cli import app, report  # noqa: F401  (importing registers the commands)
-from malgraph.cli.ingest import sample_inputs
-from malgraph.pipeline.ingest import ingest
-from malgraph.pipeline.relate import refresh_dependencies, refresh_similar
 from malgraph.report.numbers import report_numbers
 from malgraph.store import Store
 from tests.conftest import REPO
@@ -33,17 +28,6 @@ SECTIONS = {
     "paper-agreement": "Agreement with the paper&#x27;s graph",
 }
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """The graph `malgraph build` makes from the bundled sample."""
-    with Store(tmp_path_factory.mktemp("sample") / "sample.db") as store:
-        for kind, paths in sample_inputs():
-            ingest(store, kind, paths)
-        refresh_dependencies(store)
-        refresh_similar(store)
-        yield store
 
 
 def test_the_numbers_of_the_bundled_sample_match_the_golden_file(

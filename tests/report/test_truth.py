@@ -21,7 +21,6 @@ from malgraph.report.numbers import stats
 from malgraph.report.sections.sources import _jaccard
 from malgraph.report.text import display_text
 from malgraph.store import Store
-from tests.report.test_report import sample_store  # noqa: F401  (the module fixture)
 
 SVG = "{http://www.w3.org/2000/svg}"
 runner = CliRunner()
@@ -85,7 +84,7 @@ def test_full_width_names_are_shown_in_ascii(tmp_path: Path) -> None:
 
 
 def test_the_report_reads_one_count_and_draws_truthfully(
-    sample_store: Store,  # noqa: F811
+    sample_store: Store,
     tmp_path: Path,
 ) -> None:
     out = tmp_path / "report"
