@@ -17,6 +17,7 @@ from malgraph.export.graphml import write_graphml
 from malgraph.export.node_link import write_node_link
 from malgraph.export.osv import write_osv
 from malgraph.export.summary import ExportSummary
+from malgraph.export.tables import write_csv, write_parquet
 
 Writer = Callable[
     [sqlite3.Connection, Path, Selection, Callable[[int], None] | None], ExportSummary
@@ -26,6 +27,8 @@ WRITERS: Mapping[ExportFormat, Writer] = {
     ExportFormat.GRAPHML: write_graphml,
     ExportFormat.NODE_LINK: write_node_link,
     ExportFormat.OSV: write_osv,
+    ExportFormat.PARQUET: write_parquet,
+    ExportFormat.CSV: write_csv,
 }
 
 __all__ = ["WRITERS", "ExportSummary", "Writer"]
