@@ -1,0 +1,104 @@
+"""Reading a project for `malgraph check`: find its manifests, lockfiles, SBOMs and package
+archives (in directories, or as given), parse each with the parser its file name calls for,
+and report a file that cannot be read without losing the others.
+
+Project files are untrusted input: each is read under a size cap and parsed as data only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from fnmatch import fnmatch
+from pathlib import Path
+
+from malgraph.check.inputs.npm_lock import parse_package_lock
+from malgraph.check.inputs.problems import UnreadableInput
+from malgraph.core.check_inputs import Dependency, InputProblem, Inputs
+
+MAX_PROJECT_FILE_BYTES = 64 * 1024 * 1024  # a large monorepo lockfile stays well below
+Parser = Callable[[str, bytes], list[Dependency]]
+
+# File-name patterns (matched case-sensitively on the base name) and their parser. The first
+# pattern that matches wins.
+PARSERS: tuple[tuple[str, Parser], ...] = (
+    ("package-lock.json", parse_package_lock),
+    ("npm-shrinkwrap.json", parse_package_lock),
+)
+# Package archives: read by the check itself (identified and compared by code).
+ARCHIVE_PATTERNS = ("*.tgz", "*.tar.gz", "*.tar.bz2", "*.whl", "*.zip", "*.gem")
+# Folders never searched inside a directory: installed copies, caches and VCS data. What is
+# installed there is what the lockfile beside them pins.
+SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox"}
+)
+
+
+def parser_for(base_name: str) -> Parser | None:
+    """The parser for a project file of this name, or None if it is no file we read."""
+    for pattern, parse in PARSERS:
+        if fnmatch(base_name, pattern):
+            return parse
+    return None
+
+
+def is_archive(base_name: str) -> bool:
+    return any(fnmatch(base_name.lower(), pattern) for pattern in ARCHIVE_PATTERNS)
+
+
+def read_inputs(paths: Sequence[Path]) -> Inputs:
+    """Read every project file and list every archive under `paths`. A directory is searched
+    (SKIPPED_DIRS aside) for files we know; a file named explicitly is read even if its name
+    is unusual, as an archive if it looks like one, else it is a problem."""
+    dependencies: list[Dependency] = []
+    archives: list[str] = []
+    problems: list[InputProblem] = []
+    files: list[str] = []
+    for path, explicit in _candidates(paths, problems):
+        base = path.name
+        if is_archive(base):
+            archives.append(str(path))
+            continue
+        parse = parser_for(base)
+        if parse is None:
+            if explicit:
+                problems.append(
+                    InputProblem(
+                        str(path), "not a manifest, lockfile, SBOM or archive malgraph reads"
+                    )
+                )
+            continue
+        try:
+            dependencies.extend(parse(str(path), _read(path)))
+            files.append(str(path))
+        except UnreadableInput as error:
+            problems.append(InputProblem(str(path), str(error)))
+    return Inputs(tuple(dependencies), tuple(archives), tuple(problems), tuple(files))
+
+
+def _candidates(paths: Iterable[Path], problems: list[InputProblem]) -> Iterator[tuple[Path, bool]]:
+    for path in paths:
+        if path.is_dir():
+            yield from ((found, False) for found in _walk(path))
+        elif path.is_file():
+            yield path, True
+        else:
+            problems.append(InputProblem(str(path), "no such file or directory"))
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        for name in sorted(names):
+            if parser_for(name) is not None or is_archive(name):
+                yield Path(folder, name)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_PROJECT_FILE_BYTES:
+            raise UnreadableInput(f"larger than {MAX_PROJECT_FILE_BYTES} bytes")
+        with path.open("rb") as handle:
+            return handle.read(MAX_PROJECT_FILE_BYTES + 1)
+    except OSError as error:
+        raise UnreadableInput(f"cannot be read: {error.strerror or error}") from error
