@@ -216,6 +216,8 @@ def write_neo4j(
     """The selected graph as the folder OUT: nodes_<Label>.csv, rels_<TYPE>.csv, import.sh and
     load.cypher. Rows are written as the store is read, in the reader's order."""
     out.mkdir(parents=True, exist_ok=True)
+    for stale in [*out.glob("nodes_*.csv"), *out.glob("rels_*.csv")]:
+        stale.unlink()  # a replaced export's files: the scripts would not name them
     stream = GraphStream(db, selection, progress)
     with ExitStack() as stack:
         files = _Files(out, stack)
