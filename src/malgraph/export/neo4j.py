@@ -79,6 +79,7 @@ def _item(value: object) -> str:
 
 
 def cell(name: str, value: AttrValue | None) -> str:
+    """The CSV cell of attribute `name`'s value, as both loaders parse its typed column."""
     if value is None:
         return ""
     if isinstance(value, bool):
