@@ -66,6 +66,36 @@ def test_unknown_ecosystems_get_a_generic_purl_naming_them() -> None:
 
 
 @pytest.mark.parametrize(
+    ("eco", "name", "version", "expected"),
+    [
+        ("npm", "@a/b", "1.0.0", "pkg:npm/%40a/b@1.0.0"),  # the scope is the namespace
+        ("npm", "@a/b/c", None, "pkg:npm/%40a/b/c"),
+        ("PyPI", canonical_name("PyPI", "zope.interface"), None, "pkg:pypi/zope-interface"),
+        ("PyPI", canonical_name("PyPI", "Foo_Bar"), "1.0", "pkg:pypi/foo-bar@1.0"),
+        ("PyPI", "a_b.c", None, "pkg:pypi/a-b.c"),  # the purl spec's own pypi rule: _ is -
+        ("PyPI", "foo", "1.0+local.7", "pkg:pypi/foo@1.0%2Blocal.7"),  # + is not allowed bare
+        ("Maven", "org.apache:commons-lang3", "3.1", "pkg:maven/org.apache/commons-lang3@3.1"),
+        ("Debian:12", "curl", "1:7.88-1", "pkg:deb/curl@1:7.88-1"),  # a colon is never encoded
+        ("Weird Eco:1", "x y", "2 b", "pkg:generic/x%20y@2%20b?ecosystem=Weird%20Eco:1"),
+        ("npm", "a#b?c", "1@2", "pkg:npm/a%23b%3fc@1%402"),
+    ],
+)
+def test_tricky_purls_are_packageurl_pythons_and_parse_back(
+    eco: str, name: str, version: str | None, expected: str
+) -> None:
+    written = purl(eco, name, version)
+    assert written == expected
+    parsed = PackageURL.from_string(written)
+    assert parsed.to_string() == written  # already in packageurl-python's canonical form
+    assert parsed.version == version
+    if parsed.type == "generic":
+        assert parsed.qualifiers == {"ecosystem": eco} and parsed.name == name
+    elif parsed.type != "pypi":  # pypi names are normalised (_ to -)
+        joined = f"{parsed.namespace}{':' if parsed.type == 'maven' else '/'}{parsed.name}"
+        assert (joined if parsed.namespace else parsed.name) == name
+
+
+@pytest.mark.parametrize(
     "name",
     [
         "esc\x1b[2Jname",

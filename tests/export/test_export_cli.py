@@ -98,3 +98,27 @@ def test_help_lists_every_format_a_line_each(capsys: pytest.CaptureFixture[str])
     lines = capsys.readouterr().out.splitlines()
     for fmt in ExportFormat:
         assert any(line.strip().startswith(f"{fmt.value} ") for line in lines), fmt
+
+
+def test_help_marks_the_formats_not_written_yet(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["export", "--help"]) == 0
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    for fmt in ExportFormat:
+        [line] = [line for line in lines if line.startswith(f"{fmt.value} ")]
+        assert line.endswith("(not available yet)") == (fmt not in WRITERS), line
+
+
+def test_neo4j_into_a_non_empty_folder_needs_force(
+    code_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "neo4j"
+    out.mkdir()
+    (out / "nodes_Old.csv").write_text("id:ID\n")
+    code, printed, err = _export(code_store, capsys, "neo4j", str(out))
+    assert code == 2 and not printed and "--force" in err
+    assert [p.name for p in out.iterdir()] == ["nodes_Old.csv"]
+    code, printed, _ = _export(code_store, capsys, "neo4j", str(out), "--force")
+    written = sorted(p.name for p in out.iterdir())
+    assert code == 0 and printed.startswith(f"export neo4j: {len(written)} files under {out}: ")
+    assert "nodes_Old.csv" not in written and {"import.sh", "load.cypher"} <= set(written)
+    assert "nodes_Package.csv" in (out / "import.sh").read_text()

@@ -1,17 +1,14 @@
 """The graph as exports see it: nodes and edges with stable string ids and flat attributes,
 the attributes every node and edge may carry (with their types, declared before any node is
-written), and the ids themselves, purls built by packageurl-python."""
+written), and the ids themselves, named by the packages' purls (identity.purl)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from functools import lru_cache
 from typing import NamedTuple
 
-from packageurl import PackageURL
-
-from malgraph.core.identity import PURL_TYPES
+from malgraph.core.identity import purl
 from malgraph.core.kinds import EdgeKind, GraphLinkKind, GraphNodeKind
 
 # JSON-like: GraphML writes lists and dicts as JSON text, node-link JSON as they are.
@@ -103,34 +100,12 @@ EDGE_ATTRIBUTES: Mapping[str, AttrType] = {
 }
 
 
-@lru_cache(maxsize=65536)  # a package is named by each of its versions and claims
-def graph_purl(ecosystem: str, name: str, version: str | None = None) -> str:
-    """The package URL of a canonical (ecosystem, name[, version]), by packageurl-python, with
-    the purl types and namespaces identity.purl uses."""
-    ptype = PURL_TYPES.get(ecosystem.split(":", 1)[0])
-    qualifiers = {} if ptype is not None else {"ecosystem": ecosystem}
-    namespace: str | None = None
-    if ptype == "maven" and ":" in name:
-        namespace, name = name.split(":", 1)
-    elif ptype in ("npm", "golang", "composer", "githubactions", "swift") and "/" in name:
-        namespace, name = name.rsplit("/", 1)
-    return str(
-        PackageURL(
-            type=ptype or "generic",
-            namespace=namespace,
-            name=name,
-            version=version,
-            qualifiers=qualifiers,
-        ).to_string()
-    )
-
-
 def package_id(ecosystem: str, name: str) -> str:
-    return f"{GraphNodeKind.PACKAGE}:{graph_purl(ecosystem, name)}"
+    return f"{GraphNodeKind.PACKAGE}:{purl(ecosystem, name)}"
 
 
 def version_id(ecosystem: str, name: str, version: str) -> str:
-    return f"{GraphNodeKind.VERSION}:{graph_purl(ecosystem, name, version)}"
+    return f"{GraphNodeKind.VERSION}:{purl(ecosystem, name, version)}"
 
 
 def record_id(source: str, record: int) -> str:

@@ -11,8 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import quote
 
+from packageurl import PackageURL
 from packaging.version import InvalidVersion, Version
 
 # OSV ecosystem name -> purl type. Names are OSV's own spelling.
@@ -193,32 +193,27 @@ def canonical_version(ecosystem: str, version: str) -> str:
     return version
 
 
-_SAFE = "-._~+:"
-_PLAIN = re.compile(r"[A-Za-z0-9._~+-]*\Z")  # needs no escaping whatever the safe set
-
-
-def _enc(text: str, safe: str = _SAFE) -> str:
-    return text if _PLAIN.match(text) else quote(text, safe=safe)
+# purl types whose names carry a namespace before their last "/" (a Maven name is group:artifact).
+_SLASH_NAMESPACES = frozenset({"npm", "golang", "composer", "githubactions", "swift"})
 
 
 @lru_cache(maxsize=65536)  # a feed record and its claims name the same package-versions
 def purl(ecosystem: str, name: str, version: str | None = None) -> str:
-    """A package URL for a canonical (ecosystem, name[, version]), per the purl spec."""
-    base = ecosystem.split(":", 1)[0]
-    ptype = PURL_TYPES.get(base)
-    qualifier = ""
-    if ptype is None:
-        ptype = "generic"
-        qualifier = "?ecosystem=" + _enc(ecosystem, "-._~")
-    namespace = ""
+    """A package URL for a canonical (ecosystem, name[, version]), written by packageurl-python
+    (the purl spec's own implementation). An ecosystem without a purl type is `generic` with
+    an `ecosystem` qualifier."""
+    ptype = PURL_TYPES.get(ecosystem.split(":", 1)[0])
+    namespace: str | None = None
     if ptype == "maven" and ":" in name:
         namespace, name = name.split(":", 1)
-    elif ptype in ("npm", "golang", "composer", "githubactions", "swift") and "/" in name:
+    elif ptype in _SLASH_NAMESPACES and "/" in name:
         namespace, name = name.rsplit("/", 1)
-    out = "pkg:" + ptype + "/"
-    if namespace:
-        out += "/".join(_enc(seg, "-._~+") for seg in namespace.split("/")) + "/"
-    out += _enc(name, "-._~+")
-    if version is not None:
-        out += "@" + _enc(version)
-    return out + qualifier
+    return str(
+        PackageURL(
+            type=ptype or "generic",
+            namespace=namespace,
+            name=name,
+            version=version,
+            qualifiers=None if ptype else {"ecosystem": ecosystem},
+        ).to_string()
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 from malgraph.core.kinds import ExportFormat
 from malgraph.core.selection import Selection
 from malgraph.export.graphml import write_graphml
+from malgraph.export.neo4j import write_neo4j
 from malgraph.export.node_link import write_node_link
 from malgraph.export.osv import write_osv
 from malgraph.export.summary import ExportSummary
@@ -26,6 +27,7 @@ Writer = Callable[
 WRITERS: Mapping[ExportFormat, Writer] = {
     ExportFormat.GRAPHML: write_graphml,
     ExportFormat.NODE_LINK: write_node_link,
+    ExportFormat.NEO4J: write_neo4j,
     ExportFormat.OSV: write_osv,
     ExportFormat.PARQUET: write_parquet,
     ExportFormat.CSV: write_csv,
