@@ -16,6 +16,7 @@ from malgraph.core.selection import Selection
 from malgraph.export.graphml import write_graphml
 from malgraph.export.node_link import write_node_link
 from malgraph.export.osv import write_osv
+from malgraph.export.stix import write_stix
 from malgraph.export.summary import ExportSummary
 from malgraph.export.tables import write_csv, write_parquet
 
@@ -27,6 +28,7 @@ WRITERS: Mapping[ExportFormat, Writer] = {
     ExportFormat.GRAPHML: write_graphml,
     ExportFormat.NODE_LINK: write_node_link,
     ExportFormat.OSV: write_osv,
+    ExportFormat.STIX: write_stix,
     ExportFormat.PARQUET: write_parquet,
     ExportFormat.CSV: write_csv,
 }
