@@ -293,6 +293,14 @@ def test_the_sample_refs_resolve_and_the_writer_is_registered(
     assert len(ids) == len(bundle["objects"])
     assert set(_refs(bundle["objects"])) <= ids
     assert done and done[-1] == len(ids)
-    named = _count(sample_store, "SELECT count(*) FROM campaigns")
-    assert 0 < len(_by_type(bundle, "campaign")) and named > 0
+    named = _count(
+        sample_store,
+        "SELECT count(DISTINCT m.campaign_id) FROM campaign_members m JOIN records r"
+        " ON r.id = m.record_id WHERE r.withdrawn IS NULL AND r.package_id IN (SELECT package_id"
+        " FROM records WHERE role = 'claim' AND withdrawn IS NULL)",
+    )
+    authors = Counter(c["created_by_ref"] for c in _by_type(bundle, "campaign"))
+    me = next(o["id"] for o in _by_type(bundle, "identity") if o["name"] == "malgraph")
+    assert named > 0 and authors.total() - authors[me] == named
+    assert authors[me] > 0  # the candidates
     assert {o["type"] for o in bundle["objects"]} == TYPES
