@@ -18,6 +18,7 @@ import stix2
 from stix2patterns.validator import run_validator
 from stix2validator import ValidationOptions, validate_file
 
+from malgraph.cli import run
 from malgraph.core.kinds import EdgeKind, ExportFormat
 from malgraph.core.selection import Selection
 from malgraph.export import WRITERS
@@ -304,3 +305,20 @@ def test_the_sample_refs_resolve_and_the_writer_is_registered(
     assert named > 0 and authors.total() - authors[me] == named
     assert authors[me] > 0  # the candidates
     assert {o["type"] for o in bundle["objects"]} == TYPES
+
+
+def test_malgraph_export_stix_writes_the_bundle_and_says_so(
+    code_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "bundle.json"
+    code = run(["--db", str(code_store.path), "export", "stix", str(out), "--ecosystem", "PyPI"])
+    [line] = capsys.readouterr().out.splitlines()
+    bundle = json.loads(out.read_bytes())
+    assert code == 0 and line.startswith(f"export stix: {out}: {len(bundle['objects'])} objects (")
+    assert {m["name"] for m in _by_type(bundle, "malware") if not m["is_family"]} == {
+        "pkg:pypi/alpha",
+        "pkg:pypi/beta",
+        "pkg:pypi/other",
+    }
+    store = run(["--db", str(code_store.path), "export", "stix", str(code_store.path), "--force"])
+    assert store == 2  # OUT is one file, never the store
