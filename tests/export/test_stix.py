@@ -23,7 +23,7 @@ from malgraph.core.kinds import EdgeKind, ExportFormat
 from malgraph.core.selection import Selection
 from malgraph.export import WRITERS
 from malgraph.export.stix import write_stix
-from malgraph.export.stix_objects import pattern
+from malgraph.export.stix_objects import pattern, timestamp
 from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from tests.conftest import origin, osv, write_json
@@ -322,3 +322,18 @@ def test_malgraph_export_stix_writes_the_bundle_and_says_so(
     }
     store = run(["--db", str(code_store.path), "export", "stix", str(code_store.path), "--force"])
     assert store == 2  # OUT is one file, never the store
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        ("2024-01-02", "2024-01-02T00:00:00.000Z"),
+        ("2024-01-02T03:04:05Z", "2024-01-02T03:04:05.000Z"),
+        ("2024-01-02T03:04:05.678901Z", "2024-01-02T03:04:05.678Z"),
+        ("2024-01-02T03:04:05+02:00", "2024-01-02T01:04:05.000Z"),
+        ("not a date", None),
+        (None, None),
+    ],
+)
+def test_store_dates_become_stix_timestamps(stored: str | None, expected: str | None) -> None:
+    assert timestamp(stored) == expected

@@ -10,7 +10,6 @@ deprecates; each object's `description` says the same in words."""
 from __future__ import annotations
 
 import ipaddress
-import re
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ import orjson
 
 from malgraph.core.kinds import IocKind
 from malgraph.core.stix_export import ClaimKey, StixPackage, StixSource
+from malgraph.export.uris import uris
 
 NAMESPACE = uuid.UUID("9e168a68-1dfd-579a-8c05-d7aa8fdc5e79")  # malgraph's own, never to change
 SCO_NAMESPACE = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")  # STIX 2.1 section 2.9
@@ -234,12 +234,6 @@ def pattern(kind: str, value: str) -> str:
     return f"[url:value = {_quoted(value)}]"  # url and webhook
 
 
-# An absolute URL the validator's `uri` format takes: a scheme, no spaces or characters RFC
-# 3986 forbids, at most one fragment. Sources write URLs by hand; the others are left out.
-_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"{}|\\^`#]+(#[^\s<>\"{}|\\^`#]*)?")
-
-
 def external_urls(urls: Iterable[str], source: str) -> list[dict[str, str]]:
-    """External references to the URLs that are URIs (trimmed), in order, each once."""
-    kept = dict.fromkeys(u.strip() for u in urls if _URI.fullmatch(u.strip()))
-    return [{"source_name": source, "url": url} for url in kept]
+    """External references to the URLs that are URIs (see export.uris)."""
+    return [{"source_name": source, "url": url} for url in uris(urls)]

@@ -196,7 +196,7 @@ def stix_iocs(db: sqlite3.Connection, selection: Selection) -> Iterator[StixIoc]
         """, seen(ioc_id, package_id, campaign_id, date) AS (
             SELECT w.ioc_id, r.package_id, NULL, coalesce(r.published, r.imported)
             FROM ioc_sightings w JOIN records r ON r.id = w.record_id
-            WHERE w.record_id IN carriers
+            WHERE w.record_id IN carriers AND r.package_id IN chosen
             UNION ALL SELECT w.ioc_id, NULL, NULL, rep.published FROM ioc_sightings w
             JOIN reports rep ON rep.id = w.report_id
             WHERE w.report_id IN (SELECT report_id FROM named)
