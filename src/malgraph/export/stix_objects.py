@@ -13,6 +13,7 @@ import ipaddress
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -49,6 +50,7 @@ def software_id(purl: str) -> str:
     return f"software--{uuid.uuid5(SCO_NAMESPACE, orjson.dumps({'name': purl}).decode())}"
 
 
+@lru_cache(maxsize=1 << 16)  # a package is named again by its claims, reports, IoCs, relations
 def package_id(purl: str) -> str:
     return stix_id("malware", "package", purl)
 
