@@ -27,7 +27,7 @@ FORMAT_HELP: dict[ExportFormat, str] = {
     ExportFormat.CSV: "the same tables as CSV",
 }
 # The formats whose OUT is one file (the others write a folder of files).
-ONE_FILE = frozenset({ExportFormat.GRAPHML, ExportFormat.NODE_LINK})
+ONE_FILE = frozenset({ExportFormat.GRAPHML, ExportFormat.NODE_LINK, ExportFormat.STIX})
 
 _HELP = (
     "Export the graph (or the part --ecosystem, --source, --since and --kinds select) to OUT."

@@ -17,6 +17,7 @@ from malgraph.export.graphml import write_graphml
 from malgraph.export.neo4j import write_neo4j
 from malgraph.export.node_link import write_node_link
 from malgraph.export.osv import write_osv
+from malgraph.export.stix import write_stix
 from malgraph.export.summary import ExportSummary
 from malgraph.export.tables import write_csv, write_parquet
 
@@ -29,6 +30,7 @@ WRITERS: Mapping[ExportFormat, Writer] = {
     ExportFormat.NODE_LINK: write_node_link,
     ExportFormat.NEO4J: write_neo4j,
     ExportFormat.OSV: write_osv,
+    ExportFormat.STIX: write_stix,
     ExportFormat.PARQUET: write_parquet,
     ExportFormat.CSV: write_csv,
 }

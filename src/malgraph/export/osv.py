@@ -33,6 +33,7 @@ from malgraph.core.model import Scope
 from malgraph.core.osv_export import OsvClaim, OsvPackage
 from malgraph.core.selection import Selection
 from malgraph.export.summary import ExportSummary
+from malgraph.export.uris import uris
 from malgraph.insights.campaigns import campaigns
 from malgraph.insights.groups import LIST_REPORT
 from malgraph.store.read.graph import groupings, ioc_sightings, packages, report_sites
@@ -141,7 +142,10 @@ def osv_record(package: OsvPackage, candidates: Iterable[dict[str, Any]]) -> dic
     record["summary"] = f"Malicious code in {package.name} ({package.ecosystem})"
     record["details"] = _details(claims)
     record["affected"] = [_affected(package)]
-    references = [{"type": _reference_type(r.type), "url": r.url} for r in package.references]
+    types: dict[str, str] = {}  # URLs that are URIs once trimmed (a schema's `uri`), sorted
+    for ref in package.references:
+        types.setdefault(ref.url.strip(), ref.type)
+    references = [{"type": _reference_type(types[u]), "url": u} for u in uris(sorted(types))]
     if references:
         record["references"] = references
     record["database_specific"] = {
