@@ -260,8 +260,8 @@ def _duplicated(
 _EDGES = f"""
     WITH chunk(p) AS (SELECT value FROM json_each(:ids)),
     mine(p, v) AS (SELECT package_id, id FROM package_versions WHERE package_id {_IN_CHUNK})
-    SELECT m.p, 'similar', o.package_id, e.confidence FROM mine m JOIN edges e
-        ON e.src_type = 'package_version' AND e.src_id = m.v AND e.kind = 'similar'
+    SELECT m.p AS p, 'similar' AS kind, o.package_id AS other, e.confidence AS confidence
+        FROM mine m JOIN edges e ON e.src_type = 'package_version' AND e.src_id = m.v AND e.kind = 'similar'
         JOIN package_versions o ON o.id = e.dst_id WHERE o.package_id != m.p
     UNION ALL SELECT m.p, 'similar', o.package_id, e.confidence FROM mine m JOIN edges e
         ON e.dst_type = 'package_version' AND e.dst_id = m.v AND e.kind = 'similar'
@@ -299,7 +299,8 @@ _COEXISTING = f"""
     campaigns(p, campaign_id) AS (SELECT DISTINCT r.package_id, m.campaign_id
         FROM campaign_members m JOIN records r ON r.id = m.record_id
         WHERE r.package_id {_IN_CHUNK} AND r.withdrawn IS NULL)
-    SELECT mine.p, 'co-existing', named.package_id, NULL FROM mine JOIN named
+    SELECT mine.p AS p, 'co-existing' AS kind, named.package_id AS other, NULL AS confidence
+        FROM mine JOIN named
         ON named.report_id = mine.report_id
         WHERE mine.report_id IN small AND named.package_id != mine.p
     UNION ALL SELECT DISTINCT c.p, 'co-existing', r.package_id, NULL FROM campaigns c
@@ -319,29 +320,17 @@ def _related(
 ) -> dict[int, tuple[OsvRelated, ...]]:
     """Related packages by kind, with the number of edges (or shared reports and campaigns)
     and the strongest confidence, those not selected left out."""
-    found: dict[int, dict[tuple[str, int], list[float | None]]] = {}
+    related: dict[int, list[OsvRelated]] = {}
     queries = [_EDGES] + ([_COEXISTING] if not selection.kinds else [])
     for query in queries:
-        for pid, kind, other, confidence in db.execute(
-            query, {**ids, "list_report": list_report}
-        ):
+        rows = db.execute(
+            f"SELECT x.p, x.kind, o.purl, count(*), max(x.confidence) FROM ({query}) AS x"
+            " JOIN packages o ON o.id = x.other"
+            f" WHERE {_SELECTED.format(pkg='o.id')} GROUP BY x.p, x.kind, x.other",
+            {**params, **ids, "list_report": list_report},
+        )
+        for pid, kind, purl, edges, best in rows:
             if kind in _KINDS and not _kept(selection, _KINDS[kind]):
                 continue
-            found.setdefault(pid, {}).setdefault((kind, other), []).append(confidence)
-    others = sorted({other for links in found.values() for _, other in links})
-    purls = dict(
-        db.execute(
-            "SELECT id, purl FROM packages WHERE id IN (SELECT value FROM json_each(:others))"
-            f" AND {_SELECTED.format(pkg='packages.id')}",
-            {**params, "others": orjson.dumps(others).decode()},
-        )
-    )
-    related = {}
-    for pid, links in found.items():
-        mine = []
-        for (kind, other), scores in links.items():
-            if other in purls:
-                best = max((s for s in scores if s is not None), default=None)
-                mine.append(OsvRelated(kind, purls[other], len(scores), best))
-        related[pid] = tuple(sorted(mine))
-    return related
+            related.setdefault(pid, []).append(OsvRelated(kind, purl, edges, best))
+    return {pid: tuple(sorted(found)) for pid, found in related.items()}
