@@ -64,6 +64,7 @@ def measured(command: list[str]) -> tuple[float, int]:
     _, status, usage = os.wait4(proc.pid, 0)
     took = time.perf_counter() - start
     if status != 0:
+        assert proc.stderr is not None
         raise SystemExit(f"{' '.join(command)} failed: {proc.stderr.read().decode()[-2000:]}")
     return took, usage.ru_maxrss // 1024
 

@@ -22,8 +22,8 @@ import time
 import zipfile
 from collections.abc import Callable
 from importlib import resources
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 FLOOR = """
 import os, sys, orjson

@@ -261,7 +261,8 @@ _EDGES = f"""
     WITH chunk(p) AS (SELECT value FROM json_each(:ids)),
     mine(p, v) AS (SELECT package_id, id FROM package_versions WHERE package_id {_IN_CHUNK})
     SELECT m.p AS p, 'similar' AS kind, o.package_id AS other, e.confidence AS confidence
-        FROM mine m JOIN edges e ON e.src_type = 'package_version' AND e.src_id = m.v AND e.kind = 'similar'
+        FROM mine m JOIN edges e
+        ON e.src_type = 'package_version' AND e.src_id = m.v AND e.kind = 'similar'
         JOIN package_versions o ON o.id = e.dst_id WHERE o.package_id != m.p
     UNION ALL SELECT m.p, 'similar', o.package_id, e.confidence FROM mine m JOIN edges e
         ON e.dst_type = 'package_version' AND e.dst_id = m.v AND e.kind = 'similar'
