@@ -20,8 +20,10 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 FLOOR = """
 import os, sys, orjson
@@ -36,7 +38,10 @@ print(n)
 """
 
 
-def make_tree(root: Path, records: int) -> None:
+def make_tree(
+    root: Path, records: int, extend: Callable[[dict[str, Any], int], None] | None = None
+) -> None:
+    """The tree; `extend(doc, i)` may add to each record before it is written."""
     sample = resources.files("malgraph.data").joinpath("sample/osv/ossf-malicious-packages.zip")
     with zipfile.ZipFile(str(sample)) as zf:
         docs = [json.loads(zf.read(n)) for n in sorted(zf.namelist()) if n.endswith(".json")]
@@ -48,6 +53,8 @@ def make_tree(root: Path, records: int) -> None:
         for affected in doc["affected"]:
             if i // len(docs) != 1:
                 affected["package"]["name"] += f"-bench{i}"
+        if extend is not None:
+            extend(doc, i)
         eco = doc["affected"][0]["package"]["ecosystem"].lower()
         folder = "withdrawn" if doc.get("withdrawn") else "malicious"
         path = root / "osv" / folder / eco / f"p{i % 5000}" / f"{doc['id']}.json"

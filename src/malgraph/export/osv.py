@@ -43,11 +43,13 @@ PREFIX = "x_MGRAPH"
 SCHEMA_VERSION = "1.6.0"
 ORIGINS_KEY = "malicious-packages-origins"
 ALL_VERSIONS = {"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}
+PROGRESS_EVERY = 100  # records between two progress calls
 RELATED_LISTED = 50  # related packages listed per kind (a report of 200 packages joins 199)
 _NAME_LIMIT = 120  # characters of a folder name; the file name keeps records apart anyway
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
+@lru_cache(maxsize=1 << 10)  # a record names its own purl thrice
 def canonical_purl(purl: str) -> str:
     """The purl as packageurl-python writes it (the stored text when it does not parse)."""
     try:
@@ -56,7 +58,9 @@ def canonical_purl(purl: str) -> str:
         return purl
 
 
-@lru_cache(maxsize=1 << 16)  # a package is named again by every record relating it
+# A package is named again by every record relating it, anywhere in purl order: the cache
+# holds a few hundred thousand ids (bounded, whatever the size of the graph).
+@lru_cache(maxsize=1 << 18)
 def osv_id(purl: str) -> str:
     """The package's record id: stable for as long as its purl is."""
     return f"{PREFIX}-{hashlib.sha256(canonical_purl(purl).encode()).hexdigest()[:20]}"
@@ -70,19 +74,22 @@ def write_osv(
 ) -> ExportSummary:
     """One record a selected package, in purl order; the same store writes the same bytes."""
     candidates = _candidates(db)
+    folders = _Folders(out)
     files: list[Path] = []
     counts = {"records": 0, "claims": 0, "related": 0}
     for package in osv_packages(db, selection, LIST_REPORT):
         record = osv_record(package, candidates.get((package.ecosystem, package.name), ()))
         path = record_path(out, package.ecosystem, package.name, record["id"])
-        path.parent.mkdir(parents=True, exist_ok=True)
+        folders.make(path, f"{package.ecosystem}/{package.name}")
         path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n")
         files.append(path)
         counts["records"] += 1
         counts["claims"] += len(package.claims)
         counts["related"] += len(package.related)
-        if progress is not None:
-            progress(1)
+        if progress is not None and counts["records"] % PROGRESS_EVERY == 0:
+            progress(counts["records"])
+    if progress is not None:
+        progress(counts["records"])
     return ExportSummary(ExportFormat.OSV, tuple(files), counts)
 
 
@@ -115,11 +122,34 @@ def safe_part(text: str) -> str:
 
 
 def record_path(out: Path, ecosystem: str, name: str, ident: str) -> Path:
-    """Where a package's record goes, checked to stay inside OUT."""
-    path = out / "osv" / safe_part(ecosystem) / safe_part(name) / f"{ident}.json"
-    if not path.resolve().is_relative_to(out.resolve()):
-        raise ValueError(f"{ecosystem}/{name}: its record would leave {out}")
-    return path
+    """Where a package's record goes (`_Folders.make` checks that it stays inside OUT)."""
+    return out / "osv" / safe_part(ecosystem) / safe_part(name) / f"{ident}.json"
+
+
+class _Folders:
+    """Makes the records' folders, and refuses a record that would leave OUT through a link
+    already there (an OUT replaced with --force). Resolving every record's path walks every
+    folder above it, so only what could hold a link is resolved: each ecosystem's folder once,
+    and a package's folder when it exists already (a folder made now holds nothing)."""
+
+    def __init__(self, out: Path) -> None:
+        self._out, self._root = out, out.resolve()
+        self._checked: set[Path] = set()  # the ecosystem folders, a few
+
+    def _inside(self, path: Path, what: str) -> None:
+        if not path.resolve().is_relative_to(self._root):
+            raise ValueError(f"{what}: its record would leave {self._out}")
+
+    def make(self, path: Path, what: str) -> None:
+        folder = path.parent
+        if folder.parent not in self._checked:
+            self._inside(folder.parent, what)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            self._checked.add(folder.parent)
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            self._inside(path, what)
 
 
 def osv_record(package: OsvPackage, candidates: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -136,9 +166,10 @@ def osv_record(package: OsvPackage, candidates: Iterable[dict[str, Any]]) -> dic
     aliases = sorted({i for c in claims for i in _osv_ids(c)})
     if aliases:
         record["aliases"] = aliases
-    related = sorted({link["id"] for links in _related(package).values() for link in links})
-    if related:
-        record["related"] = related
+    related = _related(package)
+    related_ids = sorted({link["id"] for links in related.values() for link in links})
+    if related_ids:
+        record["related"] = related_ids
     record["summary"] = f"Malicious code in {package.name} ({package.ecosystem})"
     record["details"] = _details(claims)
     record["affected"] = [_affected(package)]
@@ -150,7 +181,7 @@ def osv_record(package: OsvPackage, candidates: Iterable[dict[str, Any]]) -> dic
         record["references"] = references
     record["database_specific"] = {
         ORIGINS_KEY: [_origin(c) for c in claims],
-        "malgraph": _provenance(package, tuple(candidates)),
+        "malgraph": _provenance(package, tuple(candidates), related),
     }
     return record
 
@@ -253,7 +284,11 @@ def _origin(claim: OsvClaim) -> dict[str, Any]:
     return origin
 
 
-def _provenance(package: OsvPackage, candidates: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+def _provenance(
+    package: OsvPackage,
+    candidates: tuple[dict[str, Any], ...],
+    related: dict[str, list[dict[str, Any]]],
+) -> dict[str, Any]:
     """malgraph's own view: who claims what and when, and what the graph relates."""
     notes = [
         f"{c.source} ({c.record_id}) names no version: the versions it means are unknown"
@@ -274,7 +309,7 @@ def _provenance(package: OsvPackage, candidates: tuple[dict[str, Any], ...]) -> 
             {"kind": d.kind, "sources": list(d.sources), "edges": d.edges}
             for d in package.duplicated
         ],
-        "related": _related(package),
+        "related": related,
         "related_counts": dict(sorted(Counter(r.kind for r in package.related).items())),
         "notes": notes,
     }

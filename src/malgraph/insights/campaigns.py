@@ -116,7 +116,7 @@ def campaigns(
     evidence, left = _evidence(packages, groupings, iocs)
     pairs = [(min(e.joins), other) for e in evidence for other in e.joins]
     groups = components({p for e in evidence for p in e.joins}, pairs)
-    group_of = {p: min(members) for members in groups for p in members}
+    group_of = {p: first for members in groups for first in (min(members),) for p in members}
     found: dict[int, dict[EvidenceKind, list[Label]]] = defaultdict(lambda: {k: [] for k in KINDS})
     for e in evidence:
         found[group_of[min(e.joins)]][e.kind].append(e.label)

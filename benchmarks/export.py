@@ -1,0 +1,123 @@
+"""Benchmark: `malgraph export FORMAT` of the ingest benchmark's tree, every format, with the
+time and peak memory of each, at two sizes to show that memory does not grow with the graph.
+
+    python benchmarks/export.py [--records 50000 200000] [--runs 2] [--workdir DIR]
+
+The tree is benchmarks/ingest_osv.py's (the bundled ossf sample varied into new ids and
+package names: records with several sources' origins, which make `duplicated` edges, and a
+package reported twice, which makes `duplicated_package` edges), each record given besides:
+  a report it cites (`references`), shared by 10 consecutive records: co-existing packages;
+  IoCs (`database_specific.iocs`): a C2 URL shared by 50 consecutive records and an IP
+    shared by 250 (wrapping over 256 addresses): sightings and campaign candidates.
+No code is analysed, so there are no `similar` edges, families or `depends_on` edges.
+
+Per size: the store is built once with `malgraph ingest osv` (timed, a fresh process), then
+each format of export.WRITERS is run `--runs` times through the real CLI
+(`python -m malgraph --db DB export FORMAT OUT`), each run in a fresh process into an empty
+OUT; the lower time is kept, with the peak resident memory (ru_maxrss of that process, from
+os.wait4). `floor_rss_mib` is the same CLI's peak memory for `malgraph export --help`, the
+cost of the interpreter and the imports.
+Target (issue 17): every format under 60 s at 200,000 records on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.ingest_osv import make_tree
+from malgraph.export import WRITERS
+
+REPORT_GROUP = 10  # records citing one report
+URL_GROUP = 50  # records sighting one C2 URL
+IP_GROUP = 250  # records sighting one IP
+
+
+def enrich(doc: dict[str, Any], i: int) -> None:
+    """A shared report and shared IoCs, as a campaign's packages have."""
+    doc.setdefault("references", [])
+    doc["references"] = [
+        *(doc["references"] or []),
+        {"type": "ARTICLE", "url": f"https://research.example/posts/wave-{i // REPORT_GROUP}"},
+    ]
+    specific = doc.setdefault("database_specific", {}) or {}
+    specific["iocs"] = {
+        "urls": [f"https://c2-{i // URL_GROUP}.exfil.example/collect"],
+        "ips": [f"203.0.113.{(i // IP_GROUP) % 256}"],
+    }
+    doc["database_specific"] = specific
+
+
+def measured(command: list[str]) -> tuple[float, int]:
+    """Seconds and peak resident memory (MiB) of one fresh process running `command`."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - start
+    if status != 0:
+        assert proc.stderr is not None
+        raise SystemExit(f"{' '.join(command)} failed: {proc.stderr.read().decode()[-2000:]}")
+    return took, usage.ru_maxrss // 1024
+
+
+def store_for(work: Path, records: int) -> tuple[Path, float]:
+    """The ingested store of `records` records, and the seconds the ingest took."""
+    tree = work / f"export-tree-{records}"
+    if not tree.exists():
+        print(f"building {records} records under {tree} ...", flush=True)
+        make_tree(tree, records, enrich)
+    db = work / f"export-{records}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    ingest = [sys.executable, "-m", "malgraph", "--db", str(db), "ingest", "osv", str(tree)]
+    took, _ = measured(ingest)
+    return db, took
+
+
+def bench(work: Path, records: int, runs: int) -> dict[str, Any]:
+    db, ingest = store_for(work, records)
+    cli = [sys.executable, "-m", "malgraph", "--db", str(db)]
+    result: dict[str, Any] = {"records": records, "ingest_s": round(ingest, 1)}
+    result["floor_rss_mib"] = measured([*cli, "export", "--help"])[1]
+    for fmt in WRITERS:
+        out = work / f"out-{records}-{fmt.value}"
+        best: tuple[float, int] | None = None
+        for _ in range(runs):
+            if out.is_dir():
+                shutil.rmtree(out)
+            out.unlink(missing_ok=True)
+            seconds, rss = measured([*cli, "export", fmt.value, str(out)])
+            best = (seconds, rss) if best is None or seconds < best[0] else best
+        assert best is not None
+        result[fmt.value] = {"s": round(best[0], 1), "peak_rss_mib": best[1]}
+        print(f"{records} {fmt.value}: {best[0]:.1f} s, {best[1]} MiB", flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, nargs="+", default=[50_000, 200_000])
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="malgraph-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results = [bench(work, records, args.runs) for records in args.records]
+    print(json.dumps({"cores": os.cpu_count(), "results": results}, indent=2))
+    slow = [
+        f"{r['records']} {fmt.value}" for r in results for fmt in WRITERS if r[fmt.value]["s"] > 60
+    ]
+    print("targets met" if not slow else f"TARGETS MISSED: {', '.join(slow)}")
+
+
+if __name__ == "__main__":
+    main()
