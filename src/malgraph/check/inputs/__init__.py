@@ -11,31 +11,51 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from fnmatch import fnmatch
 from pathlib import Path
 
+from malgraph.check.inputs.files import MAX_PROJECT_FILE_BYTES, read_capped
 from malgraph.check.inputs.npm_lock import parse_package_lock
 from malgraph.check.inputs.npm_manifest import parse_package_json
 from malgraph.check.inputs.pnpm_lock import parse_pnpm_lock
 from malgraph.check.inputs.problems import UnreadableInput
+from malgraph.check.inputs.python_locks import (
+    parse_pipfile_lock,
+    parse_poetry_lock,
+    parse_uv_lock,
+)
+from malgraph.check.inputs.python_manifest import parse_pipfile, parse_pyproject
+from malgraph.check.inputs.python_requirements import parse_requirements
 from malgraph.check.inputs.yarn_lock import parse_yarn_lock
 from malgraph.core.check_inputs import Dependency, InputProblem, Inputs
 
-MAX_PROJECT_FILE_BYTES = 64 * 1024 * 1024  # a large monorepo lockfile stays well below
 # A parser returns what it read; a format with parts in other files (requirements includes)
 # also returns the problems of the parts it could not read, beside what it could.
 Parser = Callable[[str, bytes], Sequence[Dependency | InputProblem]]
 
 # File-name patterns and their parser, matched case-sensitively on the base name, or on
 # "folder/name" for a pattern with a slash. The first pattern that matches wins.
+__all__ = ["MAX_PROJECT_FILE_BYTES", "PARSERS", "is_archive", "parser_for", "read_inputs"]
+
 PARSERS: tuple[tuple[str, Parser], ...] = (
     ("package-lock.json", parse_package_lock),
     ("npm-shrinkwrap.json", parse_package_lock),
     ("yarn.lock", parse_yarn_lock),
     ("pnpm-lock.yaml", parse_pnpm_lock),
     ("package.json", parse_package_json),
+    ("poetry.lock", parse_poetry_lock),
+    ("uv.lock", parse_uv_lock),
+    ("Pipfile.lock", parse_pipfile_lock),
+    ("Pipfile", parse_pipfile),
+    ("pyproject.toml", parse_pyproject),
+    ("requirements*.txt", parse_requirements),
+    ("requirements*.in", parse_requirements),
+    ("requirements/*.txt", parse_requirements),
+    ("requirements/*.in", parse_requirements),
 )
 # A manifest beside one of these lockfiles (same folder, same ecosystem) is not read: the
 # lockfile pins what the manifest's ranges allow, and a range would only repeat a pinned entry.
 SUPERSEDED_BY: dict[str, tuple[str, ...]] = {
     "package.json": ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"),
+    "pyproject.toml": ("poetry.lock", "uv.lock"),
+    "Pipfile": ("Pipfile.lock",),
 }
 # Package archives: read by the check itself (identified and compared by code).
 ARCHIVE_PATTERNS = ("*.tgz", "*.tar.gz", "*.tar.bz2", "*.whl", "*.zip", "*.gem")
@@ -82,7 +102,7 @@ def read_inputs(paths: Sequence[Path]) -> Inputs:
                 )
             continue
         try:
-            found = parse(str(path), _read(path))
+            found = parse(str(path), read_capped(path))
         except UnreadableInput as error:
             problems.append(InputProblem(str(path), str(error)))
             continue
@@ -99,6 +119,10 @@ def read_inputs(paths: Sequence[Path]) -> Inputs:
 
 
 def _superseded(path: Path, read: dict[Path, list[Dependency]]) -> bool:
+    """A manifest with its lockfile beside it; a pip-tools source (`.in`) with the `.txt`
+    compiled from it."""
+    if path.suffix == ".in" and path.with_suffix(".txt") in read:
+        return True
     return any(path.with_name(lock) in read for lock in SUPERSEDED_BY.get(path.name, ()))
 
 
@@ -119,14 +143,3 @@ def _walk(root: Path) -> Iterator[Path]:
             path = Path(folder, name)
             if parser_for(path) is not None or is_archive(name):
                 yield path
-
-
-def _read(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_PROJECT_FILE_BYTES:
-            raise UnreadableInput(f"larger than {MAX_PROJECT_FILE_BYTES} bytes")
-        with path.open("rb") as handle:
-            return handle.read(MAX_PROJECT_FILE_BYTES + 1)
-    except OSError as error:
-        raise UnreadableInput(f"cannot be read: {error.strerror or error}") from error
