@@ -12,6 +12,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from malgraph.check.inputs.files import MAX_PROJECT_FILE_BYTES, read_capped
+from malgraph.check.inputs.gemfile_lock import parse_gemfile_lock
 from malgraph.check.inputs.npm_lock import parse_package_lock
 from malgraph.check.inputs.npm_manifest import parse_package_json
 from malgraph.check.inputs.pnpm_lock import parse_pnpm_lock
@@ -23,6 +24,7 @@ from malgraph.check.inputs.python_locks import (
 )
 from malgraph.check.inputs.python_manifest import parse_pipfile, parse_pyproject
 from malgraph.check.inputs.python_requirements import parse_requirements
+from malgraph.check.inputs.sbom import parse_sbom
 from malgraph.check.inputs.yarn_lock import parse_yarn_lock
 from malgraph.core.check_inputs import Dependency, InputProblem, Inputs
 
@@ -49,7 +51,17 @@ PARSERS: tuple[tuple[str, Parser], ...] = (
     ("requirements*.in", parse_requirements),
     ("requirements/*.txt", parse_requirements),
     ("requirements/*.in", parse_requirements),
+    ("Gemfile.lock", parse_gemfile_lock),
+    ("bom.json", parse_sbom),
+    ("sbom.json", parse_sbom),
+    ("*.cdx.json", parse_sbom),
+    ("*.bom.json", parse_sbom),
+    ("*.spdx.json", parse_sbom),
 )
+# A file named explicitly whose name is not in PARSERS: a JSON file is read as an SBOM, which
+# its content must then say it is (`bomFormat` or `spdxVersion`). A text file is not guessed
+# to be a requirements file: any word on a line reads as a requirement.
+EXPLICIT_PARSERS: tuple[tuple[str, Parser], ...] = (("*.json", parse_sbom),)
 # A manifest beside one of these lockfiles (same folder, same ecosystem) is not read: the
 # lockfile pins what the manifest's ranges allow, and a range would only repeat a pinned entry.
 SUPERSEDED_BY: dict[str, tuple[str, ...]] = {
@@ -92,7 +104,7 @@ def read_inputs(paths: Sequence[Path]) -> Inputs:
         if is_archive(path.name):
             archives.append(str(path))
             continue
-        parse = parser_for(path)
+        parse = parser_for(path) or (_explicit_parser(path) if explicit else None)
         if parse is None:
             if explicit:
                 problems.append(
@@ -116,6 +128,10 @@ def read_inputs(paths: Sequence[Path]) -> Inputs:
         tuple(dict.fromkeys(problems)),
         tuple(str(path) for path in kept),
     )
+
+
+def _explicit_parser(path: Path) -> Parser | None:
+    return next((parse for pattern, parse in EXPLICIT_PARSERS if fnmatch(path.name, pattern)), None)
 
 
 def _superseded(path: Path, read: dict[Path, list[Dependency]]) -> bool:
