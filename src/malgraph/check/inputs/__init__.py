@@ -62,7 +62,7 @@ PARSERS: tuple[tuple[str, Parser], ...] = (
 # its content must then say it is (`bomFormat` or `spdxVersion`). A text file is not guessed
 # to be a requirements file: any word on a line reads as a requirement.
 EXPLICIT_PARSERS: tuple[tuple[str, Parser], ...] = (("*.json", parse_sbom),)
-# A manifest beside one of these lockfiles (same folder, same ecosystem) is not read: the
+# A manifest beside one of these lockfiles (same folder, same ecosystem) is left out: the
 # lockfile pins what the manifest's ranges allow, and a range would only repeat a pinned entry.
 SUPERSEDED_BY: dict[str, tuple[str, ...]] = {
     "package.json": ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"),
@@ -78,8 +78,10 @@ SKIPPED_DIRS = frozenset(
 )
 
 
-def parser_for(path: Path) -> Parser | None:
-    """The parser for a project file of this name, or None if it is no file we read."""
+def parser_for(path: Path | str) -> Parser | None:
+    """The parser for a project file of this name (a bare name, or a path whose folder counts
+    for "requirements/*.txt"), or None if it is no file we read."""
+    path = Path(path)
     base_name = path.name
     in_folder = f"{path.parent.name}/{base_name}"
     for pattern, parse in PARSERS:
