@@ -1,0 +1,88 @@
+"""One `malgraph check` run: the project's packages looked up in the store in a few queries,
+each finding made by the pure functions of `check.findings`, sorted worst first."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from malgraph.check.findings import (
+    Subject,
+    claim_finding,
+    pulls_in_finding,
+    similar_finding,
+    subjects,
+)
+from malgraph.core.check import CheckResult, Finding, PullsIn, VersionRef
+from malgraph.core.check_inputs import Inputs
+from malgraph.store.read.check import claims_for, pulls_in, similar_neighbours, stored_versions
+
+
+def sort_key(finding: Finding) -> tuple[int, str, str, str, str, str]:
+    return (
+        finding.severity.rank,
+        finding.file,
+        finding.ecosystem,
+        finding.name,
+        finding.version or "",
+        finding.kind.value,
+    )
+
+
+def check_subjects(db: sqlite3.Connection, found: Sequence[Subject]) -> list[Finding]:
+    """The claim, pulls-in and similar findings of these packages."""
+    claims = claims_for(db, (s.key for s in found))
+    findings: list[Finding] = []
+    malicious: set[Subject] = set()
+    for subject in found:
+        finding = claim_finding(subject, claims.get(subject.key))
+        if finding is not None:
+            findings.append(finding)
+            malicious.add(subject)
+    findings += _code_findings(db, [s for s in found if s not in malicious])
+    return findings
+
+
+def _code_findings(db: sqlite3.Connection, found: Sequence[Subject]) -> list[Finding]:
+    """For locked packages whose code the store holds: what their stored depends-on and
+    similar edges reach (a package already claimed malicious needs neither)."""
+    pinned = [s for s in found if s.version is not None]
+    held = stored_versions(db, ((s.ecosystem, s.canonical, s.version or "") for s in pinned))
+    if not held:
+        return []
+    refs = list(held.values())
+    by_package: dict[tuple[str, str], list[VersionRef]] = {}
+    for ref in refs:
+        by_package.setdefault((ref.ecosystem, ref.name), []).append(ref)
+    edges: dict[tuple[str, str, str], list[PullsIn]] = {}
+    for edge in pulls_in(db, refs):
+        for ref in by_package.get((edge.ecosystem, edge.name), ()):
+            if edge.version is None or edge.version == ref.version:
+                edges.setdefault((ref.ecosystem, ref.name, ref.version), []).append(edge)
+    neighbours = similar_neighbours(db, refs)
+    findings: list[Finding] = []
+    for subject in pinned:
+        key = (subject.ecosystem, subject.canonical, subject.version or "")
+        held_ref = held.get(key)
+        if held_ref is None:
+            continue
+        for finding in (
+            pulls_in_finding(subject, edges.get(key, [])),
+            similar_finding(subject, neighbours.get(held_ref.id, [])),
+        ):
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+def check_inputs(db: sqlite3.Connection, inputs: Inputs) -> CheckResult:
+    """Every finding on what `read_inputs` read, worst first."""
+    found = subjects(inputs.dependencies)
+    findings = check_subjects(db, found)
+    return CheckResult(
+        tuple(sorted(findings, key=sort_key)),
+        inputs.files,
+        inputs.archives,
+        len(found),
+        inputs.problems,
+    )

@@ -1,0 +1,153 @@
+"""`malgraph check` end to end on the test corpus: every finding kind, withdrawn claims as
+context only, a clean project with no finding, exit codes, and each output format."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from malgraph.check.inputs import read_inputs
+from malgraph.check.run import check_inputs
+from malgraph.store import Store
+from tests.check.corpus import CLEAN, MIXED, build_store, project
+from tests.cli.calls import call
+
+SCHEMA = Path(__file__).parents[2] / "src/malgraph/data/check-output.schema.json"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("check")
+    yield build_store(root)
+
+
+def _json(db: Path, *args: str) -> tuple[int, dict[str, Any]]:
+    code, out, err = call("--db", str(db), "check", "--format", "json", *args)
+    document = json.loads(out)
+    jsonschema.validate(document, json.loads(SCHEMA.read_text()))
+    return code, document
+
+
+def _by_name(document: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {}
+    for finding in document["findings"]:
+        found.setdefault(finding["name"], []).append(finding)
+    return found
+
+
+def test_clean_project_has_no_finding(corpus: Path, tmp_path: Path) -> None:
+    code, document = _json(corpus, str(project(tmp_path, CLEAN)))
+    assert code == 0
+    assert document["findings"] == []
+    assert document["inputs"]["packages"] == len(CLEAN)
+    assert document["summary"] == {"malicious": 0, "suspicious": 0, "warning": 0}
+
+
+def test_malicious_version_names_sources_ids_and_withdrawn_context(
+    corpus: Path, tmp_path: Path
+) -> None:
+    code, document = _json(corpus, str(project(tmp_path, MIXED)))
+    assert code == 1
+    [evil] = _by_name(document)["mgtest-evil"]
+    assert (evil["kind"], evil["severity"], evil["version"]) == (
+        "malicious-version",
+        "malicious",
+        "1.0.0",
+    )
+    assert evil["sources"] == ["source-a", "source-b"]
+    assert {c["id"] for c in evil["evidence"]["claims"]} == {"A-1", "B-1"}
+    assert [c["id"] for c in evil["evidence"]["withdrawn"]] == ["MAL-T-7"]
+    assert evil["file"] == str(tmp_path / "package-lock.json")
+
+
+def test_package_wide_and_ranged_claims(corpus: Path, tmp_path: Path) -> None:
+    _, document = _json(corpus, str(project(tmp_path, MIXED)))
+    found = _by_name(document)
+    [wide] = found["mgtest-wide"]
+    assert (wide["kind"], wide["version"], wide["sources"]) == (
+        "malicious-package",
+        None,
+        ["source-a"],
+    )
+    [ranged] = found["mgtest-ranged"]
+    assert (ranged["kind"], ranged["version"]) == ("malicious-version", "1.2.5")
+
+
+def test_withdrawn_claims_make_no_finding(corpus: Path, tmp_path: Path) -> None:
+    _, document = _json(corpus, str(project(tmp_path, MIXED)))
+    found = _by_name(document)
+    assert "mgtest-gone" not in found
+    assert "mgtest-plain" not in found  # its code is held, clean and unclaimed
+    assert "left-pad" not in found
+
+
+def test_pulls_in_malicious_gives_the_path(corpus: Path, tmp_path: Path) -> None:
+    _, document = _json(corpus, str(project(tmp_path, MIXED)))
+    [loader] = _by_name(document)["mgtest-loader"]
+    assert (loader["kind"], loader["severity"]) == ("pulls-in-malicious", "malicious")
+    [link] = loader["evidence"]["pulls_in"]
+    assert link["path"] == ["mgtest-loader", "mgtest-wide"]
+    assert link["evidence"][0]["file"] == "package/package.json"
+
+
+def test_similar_to_malicious_for_a_locked_package_with_code(corpus: Path, tmp_path: Path) -> None:
+    _, document = _json(corpus, str(project(tmp_path, MIXED)))
+    [twin] = _by_name(document)["mgtest-twin"]
+    assert (twin["kind"], twin["severity"]) == ("similar-to-malicious", "suspicious")
+    nearest = twin["evidence"]["nearest"][0]
+    assert (nearest["name"], nearest["tier"], nearest["score"]) == (
+        "mgtest-evilcode",
+        "identical-files",
+        1.0,
+    )
+    assert nearest["family"].startswith("F-")
+
+
+def test_fail_on_decides_the_exit_code(corpus: Path, tmp_path: Path) -> None:
+    lock = str(project(tmp_path, {"mgtest-twin": "1.0.0"}))
+    assert _json(corpus, lock)[0] == 0  # suspicious only
+    assert _json(corpus, "--fail-on", "suspicious", lock)[0] == 1
+
+
+def test_unreadable_file_is_reported_and_the_rest_checked(corpus: Path, tmp_path: Path) -> None:
+    project(tmp_path / "good", {"left-pad": "1.3.0"})
+    bad = tmp_path / "bad" / "package-lock.json"
+    bad.parent.mkdir()
+    bad.write_text("{not json")
+    code, document = _json(corpus, str(tmp_path))
+    assert code == 1
+    assert [p["file"] for p in document["problems"]] == [str(bad)]
+    assert document["inputs"]["packages"] == 1
+    code, _, err = call("--db", str(corpus), "check", str(bad))
+    assert code == 2 and "not JSON" in err
+
+
+def test_missing_store_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = call("--db", str(tmp_path / "none.db"), "check", str(tmp_path))
+    assert code == 2 and "error:" in err
+
+
+def test_table_and_output_file(corpus: Path, tmp_path: Path) -> None:
+    lock = project(tmp_path / "p", MIXED)
+    code, out, _ = call("--db", str(corpus), "check", str(lock))
+    assert code == 1
+    assert "malicious-version" in out and "mgtest-evil@1.0.0" in out
+    assert "4 malicious, 1 suspicious" in out
+    target = tmp_path / "found.json"
+    code, out, _ = call("--db", str(corpus), "check", "-f", "json", "-o", str(target), str(lock))
+    assert code == 1 and out == ""
+    assert json.loads(target.read_text())["summary"]["malicious"] == 4
+
+
+def test_the_read_model_checks_without_the_cli(corpus: Path, tmp_path: Path) -> None:
+    with Store(corpus, create=False) as store:
+        result = check_inputs(store.db, read_inputs([project(tmp_path, MIXED)]))
+    assert [f.severity.value for f in result.findings] == sorted(
+        (f.severity.value for f in result.findings),
+        key=["malicious", "suspicious", "warning"].index,
+    )
