@@ -27,7 +27,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def _json(db: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    code, out, err = call("--db", str(db), "check", "--format", "json", *args)
+    code, out, _ = call("--db", str(db), "check", "--format", "json", *args)
     document = json.loads(out)
     jsonschema.validate(document, json.loads(SCHEMA.read_text()))
     return code, document
