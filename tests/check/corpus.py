@@ -151,3 +151,34 @@ MIXED = {
 def project(root: Path, packages: dict[str, str], nested: dict[str, str] | None = None) -> Path:
     write_json(root / "package-lock.json", package_lock(packages, nested))
     return root
+
+
+def variant(payload: bytes) -> bytes:
+    """The payload with its names and strings changed and a function added: the same code
+    once normalised no more, but a near-duplicate."""
+    renamed = (
+        payload.replace(b"collect", b"gather")
+        .replace(b"send", b"post")
+        .replace(b"example-exfil", b"other-host")
+    )
+    extra = b"function pad(s, n) { while (s.length < n) { s = ' ' + s; } return s; }\n"
+    return renamed + extra
+
+
+def archives(root: Path) -> dict[str, Path]:
+    """Archives a user might check: a copy of known malware's code under a new name, a
+    near-duplicate of it, a known malicious package itself, and a clean one."""
+    made = {
+        "copy": npm_tarball("mgtest-newcopy", "0.1.0", {}, {"lib/x.js": PAYLOAD}),
+        "near": npm_tarball("mgtest-variant", "0.2.0", {}, {"index.js": variant(PAYLOAD)}),
+        "known": code()["mgtest-evilcode/1.0.0/mgtest-evilcode-1.0.0.tgz"],
+        "clean": npm_tarball(
+            "mgtest-clean", "1.0.0", {}, {"index.js": b"module.exports = () => 1;\n"}
+        ),
+    }
+    paths = {}
+    for key, data in made.items():
+        paths[key] = root / f"{key}.tgz"
+        paths[key].parent.mkdir(parents=True, exist_ok=True)
+        paths[key].write_bytes(data)
+    return paths

@@ -14,7 +14,7 @@ import pytest
 from malgraph.check.inputs import read_inputs
 from malgraph.check.run import check_inputs
 from malgraph.store import Store
-from tests.check.corpus import CLEAN, MIXED, build_store, project
+from tests.check.corpus import CLEAN, MIXED, archives, build_store, project
 from tests.cli.calls import call
 
 SCHEMA = Path(__file__).parents[2] / "src/malgraph/data/check-output.schema.json"
@@ -151,3 +151,42 @@ def test_the_read_model_checks_without_the_cli(corpus: Path, tmp_path: Path) -> 
         (f.severity.value for f in result.findings),
         key=["malicious", "suspicious", "warning"].index,
     )
+
+
+def test_archives_by_identity_and_by_code(corpus: Path, tmp_path: Path) -> None:
+    made = archives(tmp_path / "archives")
+    code, document = _json(corpus, *(str(made[k]) for k in ("copy", "near", "known", "clean")))
+    assert code == 1
+    found = {(f["name"], f["kind"], f["severity"]): f for f in document["findings"]}
+    assert set(found) == {
+        ("mgtest-evilcode", "malicious-version", "malicious"),
+        ("mgtest-newcopy", "similar-to-malicious", "suspicious"),
+        ("mgtest-variant", "similar-to-malicious", "suspicious"),
+    }
+    copy = found["mgtest-newcopy", "similar-to-malicious", "suspicious"]["evidence"]
+    assert copy["nearest"][0]["tier"] == "identical-files"
+    assert copy["nearest"][0]["files"] == ["package/lib/x.js"]
+    near = found["mgtest-variant", "similar-to-malicious", "suspicious"]["evidence"]
+    assert near["nearest"][0]["tier"] == "near-duplicate"
+    assert 0.4 <= near["nearest"][0]["score"] < 1.0
+    assert document["inputs"]["archives"] == [
+        str(made[k]) for k in ("copy", "near", "known", "clean")
+    ]
+
+
+def test_the_sketch_cache_is_derived_data(corpus: Path, tmp_path: Path) -> None:
+    near = str(archives(tmp_path / "archives")["near"])
+    cache = corpus.with_name(corpus.name + ".check-sketches.npz")
+    cache.unlink(missing_ok=True)
+    first = _json(corpus, near)[1]["findings"]
+    assert cache.is_file()
+    assert _json(corpus, near)[1]["findings"] == first  # from the cache
+    cache.write_bytes(b"not a cache")
+    assert _json(corpus, near)[1]["findings"] == first  # a broken cache is sketched anew
+
+
+def test_an_unreadable_archive_is_a_problem(corpus: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.tgz"
+    bad.write_bytes(b"not an archive")
+    code, _, err = call("--db", str(corpus), "check", "-f", "json", str(bad))
+    assert code == 2 and "broken.tgz" in err

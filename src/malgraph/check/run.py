@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from pathlib import Path
 
+from malgraph.check.archives import ArchiveCode, code_matches, read_archive_code
 from malgraph.check.findings import (
     Subject,
     claim_finding,
@@ -13,8 +15,10 @@ from malgraph.check.findings import (
     similar_finding,
     subjects,
 )
+from malgraph.check.sketches import StoredSketches, stored_sketches
 from malgraph.core.check import CheckResult, Finding, PullsIn, VersionRef
-from malgraph.core.check_inputs import Inputs
+from malgraph.core.check_inputs import InputProblem, Inputs
+from malgraph.core.identity import canonical_name, canonical_version
 from malgraph.store.read.check import claims_for, pulls_in, similar_neighbours, stored_versions
 
 
@@ -75,14 +79,68 @@ def _code_findings(db: sqlite3.Connection, found: Sequence[Subject]) -> list[Fin
     return findings
 
 
-def check_inputs(db: sqlite3.Connection, inputs: Inputs) -> CheckResult:
-    """Every finding on what `read_inputs` read, worst first."""
+def _archive_subject(archive: ArchiveCode) -> Subject:
+    if archive.identity is None:
+        return Subject("", Path(archive.file).name, "", None, None, archive.file, ())
+    eco, name, version = archive.identity.ecosystem, archive.identity.name, archive.identity.version
+    return Subject(
+        eco,
+        name,
+        canonical_name(eco, name),
+        canonical_version(eco, version),
+        None,
+        archive.file,
+        (),
+    )
+
+
+def check_archives(
+    db: sqlite3.Connection, files: Sequence[str], sketch_cache: Path | None
+) -> tuple[list[Finding], list[Subject], list[InputProblem]]:
+    """Each archive: its claims (by the identity its metadata gives) and, unless claimed, the
+    nearest malicious code. Also the archives' subjects, and those that could not be read."""
+    findings: list[Finding] = []
+    found: list[Subject] = []
+    problems: list[InputProblem] = []
+    stored: StoredSketches | None = None
+    for file in files:
+        archive = read_archive_code(file)
+        if isinstance(archive, InputProblem):
+            problems.append(archive)
+            continue
+        subject = _archive_subject(archive)
+        found.append(subject)
+        if subject.canonical:
+            claimed = claim_finding(subject, claims_for(db, [subject.key]).get(subject.key))
+            if claimed is not None:
+                findings.append(claimed)
+                continue
+        stored = stored if stored is not None else stored_sketches(db, sketch_cache)
+        matches = [
+            m for m in code_matches(db, archive, stored) if (m.ecosystem, m.name) != subject.key
+        ]
+        extra = {"archive_sha256": archive.sha256}
+        if archive.unidentified:
+            extra["unidentified"] = archive.unidentified
+        similar = similar_finding(subject, matches, extra)
+        if similar is not None:
+            findings.append(similar)
+    return findings, found, problems
+
+
+def check_inputs(
+    db: sqlite3.Connection, inputs: Inputs, *, sketch_cache: Path | None = None
+) -> CheckResult:
+    """Every finding on what `read_inputs` read, worst first. `sketch_cache` is the file the
+    stored code's sketches are kept in between runs (None: sketched every run)."""
     found = subjects(inputs.dependencies)
     findings = check_subjects(db, found)
+    archive_findings, archive_subjects, problems = check_archives(db, inputs.archives, sketch_cache)
+    findings += archive_findings
     return CheckResult(
         tuple(sorted(findings, key=sort_key)),
         inputs.files,
-        inputs.archives,
-        len(found),
-        inputs.problems,
+        tuple(a for a in inputs.archives if a not in {p.file for p in problems}),
+        len(found) + len(archive_subjects),
+        (*inputs.problems, *problems),
     )

@@ -15,6 +15,7 @@ from malgraph.check.output_markdown import check_markdown
 from malgraph.check.output_sarif import check_sarif
 from malgraph.check.output_table import findings_table, summary_line
 from malgraph.check.run import check_inputs
+from malgraph.check.sketches import cache_path
 from malgraph.cli.application import DONE, REJECTED, USAGE, app, err, open_store, out
 from malgraph.cli.output import OutputOption, print_json, print_table, to_output
 from malgraph.cli.safe import escape_controls, shown
@@ -68,7 +69,7 @@ def check_command(
     with to_output(output):
         with open_store(create=False) as store:
             inputs = read_inputs(paths)
-            result = check_inputs(store.db, inputs)
+            result = check_inputs(store.db, inputs, sketch_cache=cache_path(store.path))
         _print(result, format_)
     for problem in result.problems:
         err.print(

@@ -183,19 +183,25 @@ def holders(
     return found
 
 
-def stored_streams(db: sqlite3.Connection) -> Iterator[tuple[VersionRef, str]]:
-    """Each package-version with readable analysed code, once, with its normalised token
-    stream (the first such archive's)."""
+def analysed_archives(db: sqlite3.Connection) -> dict[str, int]:
+    """Every readable analysed archive with a token stream held by some package-version:
+    sha256 -> the analyser version that made the stream."""
     rows = db.execute(
-        "SELECT pv.id, p.ecosystem, p.name, pv.version, c.tokens FROM artifacts a"
-        " JOIN code_analyses c ON c.sha256 = a.sha256 AND c.status != 'unreadable'"
-        " JOIN package_versions pv ON pv.id = a.package_version_id"
-        " JOIN packages p ON p.id = pv.package_id WHERE c.tokens IS NOT NULL AND a.id ="
-        " (SELECT min(b.id) FROM artifacts b JOIN code_analyses d ON d.sha256 = b.sha256"
-        "  WHERE b.package_version_id = a.package_version_id AND d.status != 'unreadable')"
+        "SELECT DISTINCT c.sha256, c.analyzer FROM code_analyses c JOIN artifacts a"
+        " ON a.sha256 = c.sha256 WHERE c.status != 'unreadable' AND c.tokens IS NOT NULL"
     )
-    for version_id, eco, name, version, tokens in rows:
-        yield VersionRef(version_id, eco, name, version), zlib.decompress(tokens).decode()
+    return dict(rows)
+
+
+def archive_streams(db: sqlite3.Connection, sha256s: Collection[str]) -> Iterator[tuple[str, str]]:
+    """The normalised token stream of each of these analysed archives."""
+    rows = db.execute(
+        "SELECT sha256, tokens FROM code_analyses WHERE sha256 IN"
+        " (SELECT value FROM json_each(:shas)) AND tokens IS NOT NULL",
+        {"shas": orjson.dumps(sorted(sha256s)).decode()},
+    )
+    for sha256, tokens in rows:
+        yield sha256, zlib.decompress(tokens).decode()
 
 
 def version_facts(
