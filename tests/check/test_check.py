@@ -137,7 +137,7 @@ def test_table_and_output_file(corpus: Path, tmp_path: Path) -> None:
     code, out, _ = call("--db", str(corpus), "check", str(lock))
     assert code == 1
     assert "malicious-version" in out and "mgtest-evil@1.0.0" in out
-    assert "4 malicious, 1 suspicious" in out
+    assert "4 malicious, 1 suspicious, 1 warning" in out
     target = tmp_path / "found.json"
     code, out, _ = call("--db", str(corpus), "check", "-f", "json", "-o", str(target), str(lock))
     assert code == 1 and out == ""
@@ -190,3 +190,15 @@ def test_an_unreadable_archive_is_a_problem(corpus: Path, tmp_path: Path) -> Non
     bad.write_bytes(b"not an archive")
     code, _, err = call("--db", str(corpus), "check", "-f", "json", str(bad))
     assert code == 2 and "broken.tgz" in err
+
+
+def test_name_like_malicious_warns_never_on_the_popular_name(corpus: Path, tmp_path: Path) -> None:
+    _, document = _json(corpus, str(project(tmp_path, MIXED)))
+    [near] = _by_name(document)["lodahz"]
+    assert (near["kind"], near["severity"], near["sources"]) == (
+        "name-like-malicious",
+        "warning",
+        [],
+    )
+    assert near["evidence"]["like"] == [{"name": "lodahs", "how": "one edit", "imitates": "lodash"}]
+    assert "lodash" not in _by_name(document)  # the name imitated, on the popular list

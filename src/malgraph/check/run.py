@@ -4,7 +4,9 @@ each finding made by the pure functions of `check.findings`, sorted worst first.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from malgraph.check.archives import ArchiveCode, code_matches, read_archive_code
@@ -15,11 +17,19 @@ from malgraph.check.findings import (
     similar_finding,
     subjects,
 )
+from malgraph.check.names import NameSubject, name_findings, popular_index
+from malgraph.check.popular import popular_names
 from malgraph.check.sketches import StoredSketches, stored_sketches
 from malgraph.core.check import CheckResult, Finding, PullsIn, VersionRef
 from malgraph.core.check_inputs import InputProblem, Inputs
 from malgraph.core.identity import canonical_name, canonical_version
-from malgraph.store.read.check import claims_for, pulls_in, similar_neighbours, stored_versions
+from malgraph.store.read.check import (
+    claimed_names,
+    claims_for,
+    pulls_in,
+    similar_neighbours,
+    stored_versions,
+)
 
 
 def sort_key(finding: Finding) -> tuple[int, str, str, str, str, str]:
@@ -33,17 +43,46 @@ def sort_key(finding: Finding) -> tuple[int, str, str, str, str, str]:
     )
 
 
-def check_subjects(db: sqlite3.Connection, found: Sequence[Subject]) -> list[Finding]:
-    """The claim, pulls-in and similar findings of these packages."""
+Popular = Callable[[str], frozenset[str]]  # ecosystem -> its most-depended-on names
+
+
+def check_subjects(
+    db: sqlite3.Connection, found: Sequence[Subject]
+) -> tuple[list[Finding], list[Subject]]:
+    """The claim, pulls-in and similar findings of these packages, and those of them that no
+    claim makes malicious."""
     claims = claims_for(db, (s.key for s in found))
     findings: list[Finding] = []
-    malicious: set[Subject] = set()
+    unclaimed: list[Subject] = []
     for subject in found:
         finding = claim_finding(subject, claims.get(subject.key))
         if finding is not None:
             findings.append(finding)
-            malicious.add(subject)
-    findings += _code_findings(db, [s for s in found if s not in malicious])
+        else:
+            unclaimed.append(subject)
+    findings += _code_findings(db, unclaimed)
+    return findings, unclaimed
+
+
+def check_names(
+    db: sqlite3.Connection, found: Sequence[Subject], popular: Popular
+) -> list[Finding]:
+    """name-like-malicious for these (unclaimed) packages, per ecosystem with a popular list."""
+    by_ecosystem: dict[str, list[NameSubject]] = defaultdict(list)
+    for s in found:
+        if s.canonical:
+            by_ecosystem[s.ecosystem].append(
+                NameSubject(s.ecosystem, s.canonical, s.name, s.version, s.file, s.path)
+            )
+    findings: list[Finding] = []
+    for ecosystem, names in sorted(by_ecosystem.items()):
+        listed = popular(ecosystem)
+        if listed:
+            findings += name_findings(
+                names,
+                popular_index(listed),
+                partial(claimed_names, db, ecosystem),
+            )
     return findings
 
 
@@ -98,7 +137,8 @@ def check_archives(
     db: sqlite3.Connection, files: Sequence[str], sketch_cache: Path | None
 ) -> tuple[list[Finding], list[Subject], list[InputProblem]]:
     """Each archive: its claims (by the identity its metadata gives) and, unless claimed, the
-    nearest malicious code. Also the archives' subjects, and those that could not be read."""
+    nearest malicious code. Also the subjects of the archives no claim reaches, and the
+    archives that could not be read."""
     findings: list[Finding] = []
     found: list[Subject] = []
     problems: list[InputProblem] = []
@@ -109,12 +149,12 @@ def check_archives(
             problems.append(archive)
             continue
         subject = _archive_subject(archive)
-        found.append(subject)
         if subject.canonical:
             claimed = claim_finding(subject, claims_for(db, [subject.key]).get(subject.key))
             if claimed is not None:
                 findings.append(claimed)
                 continue
+        found.append(subject)
         stored = stored if stored is not None else stored_sketches(db, sketch_cache)
         matches = [
             m for m in code_matches(db, archive, stored) if (m.ecosystem, m.name) != subject.key
@@ -129,18 +169,28 @@ def check_archives(
 
 
 def check_inputs(
-    db: sqlite3.Connection, inputs: Inputs, *, sketch_cache: Path | None = None
+    db: sqlite3.Connection,
+    inputs: Inputs,
+    *,
+    sketch_cache: Path | None = None,
+    popular: Popular = popular_names,
 ) -> CheckResult:
     """Every finding on what `read_inputs` read, worst first. `sketch_cache` is the file the
-    stored code's sketches are kept in between runs (None: sketched every run)."""
+    stored code's sketches are kept in between runs (None: sketched every run); `popular`
+    gives each ecosystem's most-depended-on names (the shipped lists)."""
     found = subjects(inputs.dependencies)
-    findings = check_subjects(db, found)
-    archive_findings, archive_subjects, problems = check_archives(db, inputs.archives, sketch_cache)
+    findings, unclaimed = check_subjects(db, found)
+    archive_findings, unclaimed_archives, problems = check_archives(
+        db, inputs.archives, sketch_cache
+    )
     findings += archive_findings
+    findings += check_names(db, [*unclaimed, *unclaimed_archives], popular)
+    unreadable = {p.file for p in problems}
+    read = tuple(a for a in inputs.archives if a not in unreadable)
     return CheckResult(
         tuple(sorted(findings, key=sort_key)),
         inputs.files,
-        tuple(a for a in inputs.archives if a not in {p.file for p in problems}),
-        len(found) + len(archive_subjects),
+        read,
+        len(found) + len(read),
         (*inputs.problems, *problems),
     )

@@ -92,7 +92,8 @@ def _print(result: CheckResult, format_: CheckFormat) -> None:
         print_json(check_sarif(result, version("malgraph")))
     elif format_ == CheckFormat.MARKDOWN:
         out.out(
-            "\n".join(map(escape_controls, check_markdown(result).split("\n"))), highlight=False
+            "\n".join(map(escape_controls, check_markdown(result).rstrip("\n").split("\n"))),
+            highlight=False,
         )
     else:
         if result.findings:
