@@ -202,3 +202,25 @@ def test_name_like_malicious_warns_never_on_the_popular_name(corpus: Path, tmp_p
     )
     assert near["evidence"]["like"] == [{"name": "lodahs", "how": "one edit", "imitates": "lodash"}]
     assert "lodash" not in _by_name(document)  # the name imitated, on the popular list
+
+
+def test_help_shows_an_example_per_input_kind() -> None:
+    code, out, _ = call("check", "--help")
+    assert code == 0
+    for example in (
+        "package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+        "package.json",
+        "requirements.txt",
+        "poetry.lock",
+        "Pipfile.lock",
+        "uv.lock",
+        "pyproject.toml",
+        "Gemfile.lock",
+        "bom.cdx.json",
+        "sbom.spdx.json",
+        ".whl",
+        ".tgz",
+    ):
+        assert f"malgraph check {example}" in out or example in out
