@@ -15,6 +15,7 @@ from malgraph.core.check import CodeMatch, Finding, PackageClaims, PackageKey, P
 from malgraph.core.check_inputs import Dependency
 from malgraph.core.identity import canonical_name, canonical_version
 from malgraph.core.kinds import FindingKind, Severity, SimilarTier
+from malgraph.core.model import Scope
 
 MATCHES_KEPT = 5  # similar package-versions quoted per finding, strongest first
 PULLS_IN_KEPT = 5  # pieces of evidence quoted per depends-on edge
@@ -119,7 +120,7 @@ def _unpinned_finding(
     if not reaching:
         return None
     evidence = {"claims": [c.as_json() for c in reaching], "spec": subject.spec, **context}
-    if any(c.scope.value in ("all", "unknown") for c in reaching):
+    if any(c.scope in (Scope.ALL, Scope.UNKNOWN) for c in reaching):
         kind, severity = FindingKind.MALICIOUS_PACKAGE, Severity.MALICIOUS
     elif admitted:
         kind, severity = FindingKind.MALICIOUS_VERSION, Severity.SUSPICIOUS

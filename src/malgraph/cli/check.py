@@ -16,7 +16,7 @@ from malgraph.check.output_sarif import check_sarif
 from malgraph.check.output_table import findings_table, summary_line
 from malgraph.check.run import check_inputs
 from malgraph.check.sketches import cache_path
-from malgraph.cli.application import DONE, REJECTED, USAGE, app, err, open_store, out
+from malgraph.cli.application import DONE, REJECTED, USAGE, app, err, fail, open_store, out
 from malgraph.cli.output import OutputOption, print_json, print_table, to_output
 from malgraph.cli.safe import escape_controls, shown
 from malgraph.core.check import CheckResult
@@ -70,19 +70,17 @@ def check_command(
         with open_store(create=False) as store:
             inputs = read_inputs(paths)
             result = check_inputs(store.db, inputs, sketch_cache=cache_path(store.path))
+        if result.problems and not (result.files or result.archives):
+            for problem in result.problems:  # nothing could be read: an input error
+                fail(f"{problem.file}: {problem.reason}")
+            raise typer.Exit(USAGE)
         _print(result, format_)
     for problem in result.problems:
         err.print(
             f"[yellow]warning[/] {shown(problem.file)}: {shown(problem.reason)}", highlight=False
         )
-    raise typer.Exit(exit_code(result, fail_on))
-
-
-def exit_code(result: CheckResult, fail_on: Severity) -> int:
-    if result.problems and not (result.files or result.archives):
-        return USAGE
     failing = any(f.severity.rank <= fail_on.rank for f in result.findings)
-    return REJECTED if failing or result.problems else DONE
+    raise typer.Exit(REJECTED if failing or result.problems else DONE)
 
 
 def _print(result: CheckResult, format_: CheckFormat) -> None:

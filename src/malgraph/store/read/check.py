@@ -92,18 +92,17 @@ def stored_versions(
 def pulls_in(db: sqlite3.Connection, versions: Collection[VersionRef]) -> list[PullsIn]:
     """The depends-on edges from these package-versions, and from their packages (a source's
     dependency list without code), to malicious packages."""
-    ids = [v.id for v in versions]
     rows = db.execute(
-        "SELECT src.ecosystem, src.name, pv.version, dst.ecosystem, dst.name, e.confidence,"
-        " e.step, e.evidence FROM edges e"
+        "WITH ids(id) AS (SELECT value FROM json_each(:ids)),"
+        " ends(type, id) AS (SELECT 'package_version', id FROM ids UNION"
+        " SELECT 'package', package_id FROM package_versions WHERE id IN ids)"
+        " SELECT src.ecosystem, src.name, pv.version, dst.ecosystem, dst.name, e.confidence,"
+        " e.step, e.evidence FROM ends JOIN edges e ON e.src_type = ends.type"
+        " AND e.src_id = ends.id AND e.kind = 'depends_on'"
         " LEFT JOIN package_versions pv ON e.src_type = 'package_version' AND pv.id = e.src_id"
         " JOIN packages src ON src.id = coalesce(pv.package_id, e.src_id)"
-        " JOIN packages dst ON dst.id = e.dst_id WHERE e.kind = 'depends_on' AND ("
-        " (e.src_type = 'package_version' AND e.src_id IN (SELECT value FROM json_each(:ids)))"
-        " OR (e.src_type = 'package' AND e.src_id IN (SELECT package_id FROM package_versions"
-        " WHERE id IN (SELECT value FROM json_each(:ids)))))"
-        " ORDER BY 1, 2, 3, 4, 5",
-        {"ids": orjson.dumps(sorted(ids)).decode()},
+        " JOIN packages dst ON dst.id = e.dst_id ORDER BY 1, 2, 3, 4, 5",
+        {"ids": orjson.dumps(sorted(v.id for v in versions)).decode()},
     )
     return [
         PullsIn(
@@ -129,9 +128,9 @@ def similar_neighbours(
         "WITH mine(id) AS (SELECT value FROM json_each(:ids)),"
         " ends(mine, other, confidence, evidence) AS ("
         " SELECT e.src_id, e.dst_id, e.confidence, e.evidence FROM edges e"
-        " WHERE e.kind = 'similar' AND e.src_id IN mine"
+        " WHERE e.src_type = 'package_version' AND e.src_id IN mine AND e.kind = 'similar'"
         " UNION ALL SELECT e.dst_id, e.src_id, e.confidence, e.evidence FROM edges e"
-        " WHERE e.kind = 'similar' AND e.dst_id IN mine)"
+        " WHERE e.dst_type = 'package_version' AND e.dst_id IN mine AND e.kind = 'similar')"
         " SELECT ends.mine, p.ecosystem, p.name, pv.version, ends.confidence, ends.evidence,"
         f" m.family_id, {_CLAIMED.format(pkg='p.id')} FROM ends"
         " JOIN package_versions pv ON pv.id = ends.other JOIN packages p ON p.id = pv.package_id"
