@@ -58,6 +58,15 @@ def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+def _up_to_two_deletes(word: str) -> set[str]:
+    """The word, and every word one or two deletions make of it."""
+    n = len(word)
+    found = {word[:i] + word[i + 1 : j] + word[j + 1 :] for i in range(n) for j in range(i + 1, n)}
+    found |= _deletes(word)
+    found.add(word)
+    return found
+
+
 def one_edit_variants(name: str) -> set[str]:
     """Every name one edit from `name` (over ALPHABET), and its confusable respellings."""
     found = _deletes(name)
@@ -99,13 +108,9 @@ class PopularNames:
         kept = frozenset(n for n in names if len(n) >= MIN_LENGTH)
         for name in kept:
             shape = skeleton(name)
-            once = _deletes(shape)
-            for key in {shape} | once:
+            for key in {shape} | _deletes(shape):
                 index.setdefault(key, set()).add(name)
-            reach.add(shape)
-            reach |= once
-            for key in once:
-                reach |= _deletes(key)
+            reach |= _up_to_two_deletes(shape)
         return cls(kept, {k: frozenset(v) for k, v in index.items()}, frozenset(reach))
 
     def near(self, name: str) -> set[str]:
@@ -118,11 +123,7 @@ class PopularNames:
         """Whether some popular name's skeleton may be within two edits of this name's (a
         shared skeleton after at most two deletions on each side: never a miss, rarely a
         false lead)."""
-        shape = skeleton(name)
-        once = _deletes(shape) | {shape}
-        if not once.isdisjoint(self.two_deletions):
-            return True
-        return any(not _deletes(key).isdisjoint(self.two_deletions) for key in once)
+        return not _up_to_two_deletes(skeleton(name)).isdisjoint(self.two_deletions)
 
 
 @lru_cache(maxsize=8)
