@@ -90,6 +90,7 @@ def test_pulls_in_malicious_gives_the_path(corpus: Path, tmp_path: Path) -> None
     _, document = _json(corpus, str(project(tmp_path, MIXED)))
     [loader] = _by_name(document)["mgtest-loader"]
     assert (loader["kind"], loader["severity"]) == ("pulls-in-malicious", "malicious")
+    assert loader["sources"] == ["source-a"]  # the claim on mgtest-wide
     [link] = loader["evidence"]["pulls_in"]
     assert link["path"] == ["mgtest-loader", "mgtest-wide"]
     assert link["evidence"][0]["file"] == "package/package.json"
@@ -99,6 +100,7 @@ def test_similar_to_malicious_for_a_locked_package_with_code(corpus: Path, tmp_p
     _, document = _json(corpus, str(project(tmp_path, MIXED)))
     [twin] = _by_name(document)["mgtest-twin"]
     assert (twin["kind"], twin["severity"]) == ("similar-to-malicious", "suspicious")
+    assert twin["sources"] == ["ossf-malicious-packages"]
     nearest = twin["evidence"]["nearest"][0]
     assert (nearest["name"], nearest["tier"], nearest["score"]) == (
         "mgtest-evilcode",
@@ -195,11 +197,8 @@ def test_an_unreadable_archive_is_a_problem(corpus: Path, tmp_path: Path) -> Non
 def test_name_like_malicious_warns_never_on_the_popular_name(corpus: Path, tmp_path: Path) -> None:
     _, document = _json(corpus, str(project(tmp_path, MIXED)))
     [near] = _by_name(document)["lodahz"]
-    assert (near["kind"], near["severity"], near["sources"]) == (
-        "name-like-malicious",
-        "warning",
-        [],
-    )
+    assert (near["kind"], near["severity"]) == ("name-like-malicious", "warning")
+    assert near["sources"] == ["ossf-malicious-packages"]  # the claims on the typosquat
     assert near["evidence"]["like"] == [{"name": "lodahs", "how": "one edit", "imitates": "lodash"}]
     assert "lodash" not in _by_name(document)  # the name imitated, on the popular list
 

@@ -6,8 +6,8 @@ active claims make, as context."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from malgraph.check.versions import covers, spec_covers
@@ -214,3 +214,28 @@ def similar_finding(
 def fails(findings: Iterable[Finding], level: Severity) -> bool:
     """Whether any finding is at or above `level`."""
     return any(f.severity.rank <= level.rank for f in findings)
+
+
+def targets(finding: Finding) -> list[PackageKey]:
+    """The malicious packages a code or name finding points at (none for a claim finding)."""
+    evidence = finding.evidence
+    if finding.kind == FindingKind.PULLS_IN_MALICIOUS:
+        return [(e["ecosystem"], e["name"]) for e in evidence["pulls_in"]]
+    if finding.kind == FindingKind.SIMILAR_TO_MALICIOUS:
+        return [(m["ecosystem"], m["name"]) for m in evidence["nearest"]]
+    if finding.kind == FindingKind.NAME_LIKE_MALICIOUS:
+        return [(finding.ecosystem, like["name"]) for like in evidence["like"]]
+    return []
+
+
+def with_target_sources(finding: Finding, claims: Mapping[PackageKey, PackageClaims]) -> Finding:
+    """A code or name finding with the sources whose active claims make its targets
+    malicious: the sources behind it."""
+    found = {
+        claim.source
+        for key in targets(finding)
+        if key in claims
+        for claim in claims[key].claims
+        if claim.withdrawn is None
+    }
+    return replace(finding, sources=tuple(sorted(found))) if found else finding

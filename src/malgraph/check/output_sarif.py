@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from malgraph.check.describe import describe, package_label
+from malgraph.check.inputs import is_archive
 from malgraph.check.locate import line_of
 from malgraph.check.output_json import SCHEMA_VERSION
 from malgraph.core.check import CheckResult, Finding
@@ -68,7 +69,7 @@ def _rule(kind: FindingKind) -> dict[str, Any]:
 
 def _location(finding: Finding) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(finding.file)}}
-    line = line_of(finding.file, finding.name)
+    line = None if is_archive(Path(finding.file).name) else line_of(finding.file, finding.name)
     if line is not None:
         physical["region"] = {"startLine": line}
     return {"physicalLocation": physical}

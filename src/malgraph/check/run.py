@@ -16,6 +16,8 @@ from malgraph.check.findings import (
     pulls_in_finding,
     similar_finding,
     subjects,
+    targets,
+    with_target_sources,
 )
 from malgraph.check.names import NameSubject, name_findings, popular_index
 from malgraph.check.popular import popular_names
@@ -168,6 +170,15 @@ def check_archives(
     return findings, found, problems
 
 
+def _with_sources(db: sqlite3.Connection, findings: list[Finding]) -> list[Finding]:
+    """Code and name findings with the sources behind the malicious packages they point at."""
+    keys = {key for finding in findings for key in targets(finding)}
+    if not keys:
+        return findings
+    claims = claims_for(db, keys)
+    return [with_target_sources(finding, claims) for finding in findings]
+
+
 def check_inputs(
     db: sqlite3.Connection,
     inputs: Inputs,
@@ -185,6 +196,7 @@ def check_inputs(
     )
     findings += archive_findings
     findings += check_names(db, [*unclaimed, *unclaimed_archives], popular)
+    findings = _with_sources(db, findings)
     unreadable = {p.file for p in problems}
     read = tuple(a for a in inputs.archives if a not in unreadable)
     return CheckResult(
