@@ -16,7 +16,7 @@ from malgraph.check.output_markdown import check_markdown
 from malgraph.core.check import CheckResult, Finding
 from malgraph.core.check_inputs import InputProblem
 from malgraph.core.kinds import FindingKind, Severity
-from tests.check.corpus import CLEAN, MIXED, build_store, project
+from tests.check.corpus import CLEAN, MIXED, archives, build_store, project
 from tests.cli.calls import call
 
 SARIF_SCHEMA = Path(__file__).parents[1] / "data/sarif-schema/sarif-schema-2.1.0.json"
@@ -88,3 +88,12 @@ def test_markdown_escapes_what_project_files_say() -> None:
     text = check_markdown(CheckResult((finding,), ("x.json",), (), 1, (problem,)))
     assert "a\\|b\\`\\<script\\>" in text
     assert "- bad\\|file: why not" in text
+
+
+def test_sarif_of_an_archive_points_at_the_archive(corpus: Path, tmp_path: Path) -> None:
+    copy = archives(tmp_path)["copy"]
+    _, document = _sarif(corpus, copy)
+    [result] = document["runs"][0]["results"]
+    assert result["ruleId"] == "similar-to-malicious" and result["level"] == "warning"
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical == {"artifactLocation": {"uri": copy.as_uri()}}
