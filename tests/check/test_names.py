@@ -82,4 +82,6 @@ def test_the_shipped_lists() -> None:
     assert {"lodash", "express", "react", "@types/node"} <= npm
     assert {"requests", "django", "typing-extensions"} <= pypi  # canonical (PEP 503)
     assert len(npm) > 1000 and len(pypi) > 1000
-    assert popular_names("RubyGems") == frozenset()
+    gems = popular_names("RubyGems")
+    assert {"rails", "rake", "nokogiri", "activesupport"} <= gems and len(gems) > 900
+    assert popular_names("Go") == frozenset()

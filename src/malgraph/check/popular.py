@@ -8,7 +8,7 @@ from importlib.resources import files
 
 from malgraph.core.identity import canonical_name
 
-LISTS = {"npm": "npm.txt", "PyPI": "pypi.txt"}  # RubyGems: none sourced yet (README.md)
+LISTS = {"npm": "npm.txt", "PyPI": "pypi.txt", "RubyGems": "rubygems.txt"}
 
 
 @lru_cache(maxsize=8)
