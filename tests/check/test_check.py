@@ -4,6 +4,7 @@ context only, a clean project with no finding, exit codes, and each output forma
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -176,15 +177,43 @@ def test_archives_by_identity_and_by_code(corpus: Path, tmp_path: Path) -> None:
     ]
 
 
-def test_the_sketch_cache_is_derived_data(corpus: Path, tmp_path: Path) -> None:
+def _copy(db: Path, to: Path) -> Path:
+    with sqlite3.connect(db) as source, sqlite3.connect(to) as copy:
+        source.backup(copy)
+    return to
+
+
+def _sketches(db: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute("SELECT * FROM code_sketches ORDER BY sha256").fetchall()
+
+
+def test_archives_are_compared_with_the_sketches_in_the_store(corpus: Path, tmp_path: Path) -> None:
     near = str(archives(tmp_path / "archives")["near"])
-    cache = corpus.with_name(corpus.name + ".check-sketches.npz")
-    cache.unlink(missing_ok=True)
-    first = _json(corpus, near)[1]["findings"]
-    assert cache.is_file()
-    assert _json(corpus, near)[1]["findings"] == first  # from the cache
-    cache.write_bytes(b"not a cache")
-    assert _json(corpus, near)[1]["findings"] == first  # a broken cache is sketched anew
+    stored = _sketches(corpus)
+    with sqlite3.connect(corpus) as connection:
+        analysed = connection.execute("SELECT count(*) FROM code_analyses").fetchone()[0]
+    assert len(stored) == analysed == 4 and sum(row[3] is not None for row in stored) == 2
+    beside = sorted(corpus.parent.iterdir())
+    code, out, err = call("--db", str(corpus), "check", "-f", "json", near)
+    first = json.loads(out)["findings"]
+    assert code == 0 and first and "relate" not in err  # suspicious: under --fail-on
+    assert sorted(corpus.parent.iterdir()) == beside  # no file written beside the store
+
+    older = _copy(corpus, tmp_path / "older.db")  # as an upgraded store: no sketch yet
+    with sqlite3.connect(older) as connection:
+        connection.execute("DELETE FROM code_sketches")
+    code, out, err = call("--db", str(older), "check", "-f", "json", near)
+    assert json.loads(out)["findings"] == first  # sketched in memory, the same findings
+    assert "4 analysed archive(s)" in err and "`malgraph relate`" in " ".join(err.split())
+    assert _sketches(older) == []  # check wrote nothing
+    assert call("--db", str(older), "relate", "--kinds", "similar")[0] == 0
+    assert _sketches(older) == stored  # relate makes what analyze made
+    with sqlite3.connect(older) as connection:
+        connection.execute("DELETE FROM code_sketches")
+    assert call("--db", str(older), "analyze", "--redo", "-j", "1")[0] == 0
+    assert _sketches(older) == stored
+    assert "relate" not in call("--db", str(older), "check", near)[2]
 
 
 def test_an_unreadable_archive_is_a_problem(corpus: Path, tmp_path: Path) -> None:

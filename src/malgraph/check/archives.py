@@ -7,8 +7,8 @@ store's analysed code by the similar relation's tiers:
 3. identical-normalised: a shared large file, or the whole stream, once normalised;
 4. near-duplicate: the MinHash estimate of the token shingles' Jaccard reaches the threshold.
 
-The archive's own code (vendored folders cut) is compared with each stored archive's whole
-stream, as `relate` compares streams."""
+The archive's own code (vendored folders cut) is compared with each stored archive's own code,
+as `relate` compares streams."""
 
 from __future__ import annotations
 
@@ -25,18 +25,19 @@ import numpy as np
 from malgraph.analysis.analyze import analyze_archive
 from malgraph.analysis.archive_identity import Identity, identify
 from malgraph.artifacts.layouts import read_place
-from malgraph.check.sketches import StoredSketches, sketcher, stream_sketch
+from malgraph.check.sketches import StoredSketches
 from malgraph.core.check import CodeMatch, VersionRef
 from malgraph.core.check_inputs import InputProblem
-from malgraph.core.code import token_digest
 from malgraph.core.kinds import SimilarTier
 from malgraph.core.relations import CodeItem
 from malgraph.relations.similar import (
     DEFAULT_THRESHOLD,
     NORMALISED_TOKENS,
     SIGNIFICANT_TOKENS,
+    analysed_item,
+    default_sketcher,
     is_vendored,
-    own_tokens,
+    item_sketch,
 )
 from malgraph.store.read.check import holders, version_facts
 
@@ -68,11 +69,8 @@ def read_archive_code(file: str) -> ArchiveCode | InputProblem:
     if analysis.features is None:
         return InputProblem(file, f"not a readable archive: {analysis.reason}")
     found = identify(data, path.name, read_place(path.resolve().parts, 1))
-    files = tuple(
-        (f.path, f.sha256, f.normalised_sha256, f.tokens) for f in analysis.features.files
-    )
     sha256 = hashlib.sha256(data).hexdigest()
-    item = CodeItem(-1, sha256, files, analysis.features.tokens)
+    item = analysed_item(sha256, analysis.features)
     if isinstance(found, Identity):
         return ArchiveCode(file, sha256, found, None, item)
     return ArchiveCode(file, sha256, None, found.reason, item)
@@ -116,11 +114,11 @@ def _by_files(db: sqlite3.Connection, item: CodeItem, best: _Best) -> None:
 def _by_stream(
     db: sqlite3.Connection, item: CodeItem, stored: StoredSketches, threshold: float, best: _Best
 ) -> None:
-    tokens = own_tokens(item)
-    sketch = stream_sketch(tokens, sketcher())
-    if sketch is None:
+    own = item_sketch(item, default_sketcher())
+    if own.sketch is None:
         return
-    digest = token_digest(tokens)
+    digest = own.stream_sha256
+    sketch = np.frombuffer(own.sketch, dtype="<u2").astype(np.uint16)
     same = [key for key, d in zip(stored.keys, stored.digests, strict=True) if d == digest]
     permutations = sketch.shape[0]
     agree = np.count_nonzero(stored.matrix == sketch, axis=1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -135,12 +136,21 @@ def _archive_subject(archive: ArchiveCode) -> Subject:
     )
 
 
-def check_archives(
-    db: sqlite3.Connection, files: Sequence[str], sketch_cache: Path | None
-) -> tuple[list[Finding], list[Subject], list[InputProblem]]:
+@dataclass
+class ArchiveChecks:
+    """What the archives given made: findings, the subjects of those no claim reaches (for
+    the name check), the archives that could not be read, and how many stored archives had to
+    be sketched in memory."""
+
+    findings: list[Finding]
+    unclaimed: list[Subject]
+    problems: list[InputProblem]
+    unsketched: int
+
+
+def check_archives(db: sqlite3.Connection, files: Sequence[str]) -> ArchiveChecks:
     """Each archive: its claims (by the identity its metadata gives) and, unless claimed, the
-    nearest malicious code. Also the subjects of the archives no claim reaches, and the
-    archives that could not be read."""
+    nearest malicious code."""
     findings: list[Finding] = []
     found: list[Subject] = []
     problems: list[InputProblem] = []
@@ -157,7 +167,7 @@ def check_archives(
                 findings.append(claimed)
                 continue
         found.append(subject)
-        stored = stored if stored is not None else stored_sketches(db, sketch_cache)
+        stored = stored if stored is not None else stored_sketches(db)
         matches = [
             m for m in code_matches(db, archive, stored) if (m.ecosystem, m.name) != subject.key
         ]
@@ -167,7 +177,7 @@ def check_archives(
         similar = similar_finding(subject, matches, extra)
         if similar is not None:
             findings.append(similar)
-    return findings, found, problems
+    return ArchiveChecks(findings, found, problems, stored.unstored if stored else 0)
 
 
 def _with_sources(db: sqlite3.Connection, findings: list[Finding]) -> list[Finding]:
@@ -183,26 +193,23 @@ def check_inputs(
     db: sqlite3.Connection,
     inputs: Inputs,
     *,
-    sketch_cache: Path | None = None,
     popular: Popular = popular_names,
 ) -> CheckResult:
-    """Every finding on what `read_inputs` read, worst first. `sketch_cache` is the file the
-    stored code's sketches are kept in between runs (None: sketched every run); `popular`
-    gives each ecosystem's most-depended-on names (the shipped lists)."""
+    """Every finding on what `read_inputs` read, worst first. `popular` gives each
+    ecosystem's most-depended-on names (the shipped lists)."""
     found = subjects(inputs.dependencies)
     findings, unclaimed = check_subjects(db, found)
-    archive_findings, unclaimed_archives, problems = check_archives(
-        db, inputs.archives, sketch_cache
-    )
-    findings += archive_findings
-    findings += check_names(db, [*unclaimed, *unclaimed_archives], popular)
+    archives = check_archives(db, inputs.archives)
+    findings += archives.findings
+    findings += check_names(db, [*unclaimed, *archives.unclaimed], popular)
     findings = _with_sources(db, findings)
-    unreadable = {p.file for p in problems}
+    unreadable = {p.file for p in archives.problems}
     read = tuple(a for a in inputs.archives if a not in unreadable)
     return CheckResult(
         tuple(sorted(findings, key=sort_key)),
         inputs.files,
         read,
         len(found) + len(read),
-        (*inputs.problems, *problems),
+        (*inputs.problems, *archives.problems),
+        archives.unsketched,
     )

@@ -15,7 +15,6 @@ from malgraph.check.output_markdown import check_markdown
 from malgraph.check.output_sarif import check_sarif
 from malgraph.check.output_table import findings_table, summary_line
 from malgraph.check.run import check_inputs
-from malgraph.check.sketches import cache_path
 from malgraph.cli.application import DONE, REJECTED, USAGE, app, err, fail, open_store, out
 from malgraph.cli.output import OutputOption, print_json, print_table, to_output
 from malgraph.cli.safe import escape_controls, shown
@@ -69,12 +68,19 @@ def check_command(
     with to_output(output):
         with open_store(create=False) as store:
             inputs = read_inputs(paths)
-            result = check_inputs(store.db, inputs, sketch_cache=cache_path(store.path))
+            result = check_inputs(store.db, inputs)
         if result.problems and not (result.files or result.archives):
             for problem in result.problems:  # nothing could be read: an input error
                 fail(f"{problem.file}: {problem.reason}")
             raise typer.Exit(USAGE)
         _print(result, format_)
+    if result.unsketched:
+        err.print(
+            f"[yellow]note[/] {result.unsketched} analysed archive(s) of the store have no stored"
+            " sketch and were sketched for this check: `malgraph relate` stores them, which"
+            " makes checking archives faster",
+            highlight=False,
+        )
     for problem in result.problems:
         err.print(
             f"[yellow]warning[/] {shown(problem.file)}: {shown(problem.reason)}", highlight=False

@@ -127,3 +127,6 @@ class CheckResult:
     archives: tuple[str, ...]  # package archives read
     packages: int  # distinct (package, version, file) entries checked
     problems: tuple[InputProblem, ...]  # what could not be read, and why
+    # Analysed archives whose sketch the store lacks, sketched in memory to compare archives
+    # with them (`malgraph relate` stores them).
+    unsketched: int = 0

@@ -6,9 +6,8 @@ code an archive's code is compared with. Keys go in as one JSON parameter per qu
 from __future__ import annotations
 
 import sqlite3
-import zlib
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 
 import orjson
 
@@ -20,6 +19,7 @@ from malgraph.core.check import (
     StoredClaim,
     VersionRef,
 )
+from malgraph.core.derived_rows import CodeSketchRow
 from malgraph.core.graph import NAME_ONLY_STEP
 from malgraph.core.kinds import SimilarTier
 from malgraph.core.model import Scope
@@ -182,25 +182,24 @@ def holders(
     return found
 
 
-def analysed_archives(db: sqlite3.Connection) -> dict[str, int]:
-    """Every readable analysed archive with a token stream held by some package-version:
-    sha256 -> the analyser version that made the stream."""
+def stored_sketches(db: sqlite3.Connection, method: str) -> tuple[list[CodeSketchRow], list[str]]:
+    """The stored sketches, made by `method`, of every readable analysed archive an artifact
+    holds; and those archives that have none (sha256)."""
     rows = db.execute(
-        "SELECT DISTINCT c.sha256, c.analyzer FROM code_analyses c JOIN artifacts a"
-        " ON a.sha256 = c.sha256 WHERE c.status != 'unreadable' AND c.tokens IS NOT NULL"
+        "SELECT c.sha256, s.method, s.stream_sha256, s.sketch FROM code_analyses c"
+        " LEFT JOIN code_sketches s ON s.sha256 = c.sha256 AND s.method = ?"
+        " WHERE c.status != 'unreadable' AND c.tokens IS NOT NULL"
+        " AND EXISTS (SELECT 1 FROM artifacts a WHERE a.sha256 = c.sha256) ORDER BY c.sha256",
+        (method,),
     )
-    return dict(rows)
-
-
-def archive_streams(db: sqlite3.Connection, sha256s: Collection[str]) -> Iterator[tuple[str, str]]:
-    """The normalised token stream of each of these analysed archives."""
-    rows = db.execute(
-        "SELECT sha256, tokens FROM code_analyses WHERE sha256 IN"
-        " (SELECT value FROM json_each(:shas)) AND tokens IS NOT NULL",
-        {"shas": orjson.dumps(sorted(sha256s)).decode()},
-    )
-    for sha256, tokens in rows:
-        yield sha256, zlib.decompress(tokens).decode()
+    sketched: list[CodeSketchRow] = []
+    missing: list[str] = []
+    for sha256, found, stream, sketch in rows:
+        if found is None:
+            missing.append(sha256)
+        else:
+            sketched.append(CodeSketchRow(sha256, found, stream, sketch))
+    return sketched, missing
 
 
 def version_facts(
