@@ -31,7 +31,7 @@ ROLES = {
     ("report", "outdir"): "output folder",
     **{
         (command, "output"): "output file"
-        for command in ("analyze", "families", "report", "show", "sources", "stats")
+        for command in ("analyze", "check", "families", "report", "show", "sources", "stats")
     },
 }
 # Values that let a command reach its store (a required argument, or an option without which

@@ -9,14 +9,19 @@ import re
 import numpy as np
 import pytest
 
+from malgraph.core.code import token_digest
 from malgraph.core.relations import CodeItem
 from malgraph.relations.families import families
 from malgraph.relations.minhash import Sketcher
 from malgraph.relations.similar import (
     DEFAULT_PERMUTATIONS,
+    DEFAULT_SEED,
     DEFAULT_SHINGLE,
+    SKETCH_METHOD,
     DuplicateKey,
     SimilarityError,
+    default_sketcher,
+    item_sketch,
     own_tokens,
     similar_edges,
 )
@@ -219,3 +224,20 @@ def test_empty_and_tiny_streams_link_nothing() -> None:
     assert similar_edges(items) == []
     assert similar_edges([]) == []
     assert np.array_equal(Sketcher(5, 8, 1).shingles(["a", "b"]), np.zeros(0, dtype=np.uint64))
+
+
+def test_the_stored_sketch_is_of_the_own_code_as_the_near_duplicate_tier_sees_it() -> None:
+    own = [f"t{i % 37}" for i in range(150)]
+    vendored = ["v"] * 50
+    files = (
+        ("lib/a.js", "s1", "n1", 150),
+        ("node_modules/x/i.js", "s2", token_digest(vendored), 50),
+    )
+    code = CodeItem(-1, "aa", files, " ".join([*own, *vendored]))
+    row = item_sketch(code, default_sketcher())
+    assert (row.sha256, row.method, row.stream_sha256) == ("aa", SKETCH_METHOD, token_digest(own))
+    assert row.sketch is not None
+    expected = Sketcher(DEFAULT_SHINGLE, DEFAULT_PERMUTATIONS, DEFAULT_SEED).sketch(own)
+    assert np.array_equal(np.frombuffer(row.sketch, dtype="<u2"), expected)
+    short = item_sketch(CodeItem(-1, "bb", (), " ".join(own[:99])), default_sketcher())
+    assert short.sketch is None and short.stream_sha256 == token_digest(own[:99])

@@ -113,3 +113,21 @@ def test_opening_a_store_from_before_the_paper_reader_changed_forgets_its_paper_
         assert store.db.execute("SELECT id FROM records").fetchall() == [(2,)]
         assert store.db.execute("SELECT sha256 FROM documents").fetchall() == [("o1",)]
         assert store.db.execute("SELECT path FROM input_files").fetchall() == [("/in/MAL-1.json",)]
+
+
+def test_a_schema_10_store_gains_an_empty_sketch_table_whose_rows_go_with_their_analysis(
+    tmp_path: Path,
+) -> None:
+    path = old_store(
+        tmp_path / "old.db",
+        10,
+        "INSERT INTO code_analyses(sha256, analyzer, status, skipped, problems, manifests,"
+        " install_hooks, findings, obfuscation, analyzed_at)"
+        " VALUES ('aa', 1, 'ok', '[]', '[]', '[]', '[]', '[]', '[]', 'now');",
+    )
+    with Store(path) as store:
+        assert store.db.execute("SELECT count(*) FROM code_sketches").fetchone() == (0,)
+        with store.transaction() as tx:
+            tx.execute("INSERT INTO code_sketches VALUES ('aa', 'm', 'digest', x'0100')")
+            tx.execute("DELETE FROM code_analyses WHERE sha256 = 'aa'")  # analysed again
+        assert store.db.execute("SELECT count(*) FROM code_sketches").fetchone() == (0,)

@@ -40,6 +40,7 @@ WHOLE_ROWS = {
     derived_rows.CodeFileRow: "code_files",
     derived_rows.CodeDependencyRow: "code_dependencies",
     derived_rows.CodeImportRow: "code_imports",
+    derived_rows.CodeSketchRow: "code_sketches",
     derived_rows.FamilyRow: "families",
     derived_rows.FamilyMemberRow: "family_members",
     relations.ReportMention: "report_mentions",

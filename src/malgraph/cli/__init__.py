@@ -7,7 +7,7 @@ imported here; `entry.run` runs it and maps every outcome to an exit code (see t
 
 from __future__ import annotations
 
-from malgraph.cli import code, explore, export, ingest, relate, report
+from malgraph.cli import check, code, explore, export, ingest, relate, report
 from malgraph.cli.application import DONE, INTERNAL, REJECTED, USAGE, UsageError, app
 from malgraph.cli.entry import main, run
 
@@ -18,6 +18,7 @@ __all__ = [
     "USAGE",
     "UsageError",
     "app",
+    "check",
     "code",
     "explore",
     "export",

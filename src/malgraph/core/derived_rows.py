@@ -125,3 +125,12 @@ class FamilyMemberRow(NamedTuple):
 
     package_version_id: int
     family_id: str
+
+
+class CodeSketchRow(NamedTuple):
+    """A `code_sketches` row: the MinHash sketch of one analysed archive's own code."""
+
+    sha256: str
+    method: str
+    stream_sha256: str
+    sketch: bytes | None  # None: the stream is too short to sketch or compare

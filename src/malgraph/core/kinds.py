@@ -262,3 +262,35 @@ class GraphLinkKind(StrEnum):
     IN_FAMILY = "in_family"  # package-version -> its code family
     IN_CAMPAIGN = "in_campaign"  # record -> a campaign that counts it
     SIGHTED = "sighted"  # record, report or campaign -> an IoC seen in it
+
+
+class Severity(StrEnum):
+    """How bad a `malgraph check` finding is, worst first (`Severity.rank` orders them)."""
+
+    MALICIOUS = "malicious"  # a source claims it malicious, or it is a copy of known malware
+    SUSPICIOUS = "suspicious"  # near known malware by code or by what it pulls in
+    WARNING = "warning"  # worth a look: a name like a typosquat's
+
+    @property
+    def rank(self) -> int:
+        """0 for the worst; a finding is "at or above" a level when its rank is not greater."""
+        return list(Severity).index(self)
+
+
+class FindingKind(StrEnum):
+    """What a `malgraph check` finding says of a package."""
+
+    MALICIOUS_VERSION = "malicious-version"  # the exact package-version is claimed malicious
+    MALICIOUS_PACKAGE = "malicious-package"  # a claim on every version, or versions unknown
+    PULLS_IN_MALICIOUS = "pulls-in-malicious"  # its code depends on a malicious package
+    SIMILAR_TO_MALICIOUS = "similar-to-malicious"  # its code is (nearly) known malware's
+    NAME_LIKE_MALICIOUS = "name-like-malicious"  # its name is a known typosquat's, nearly
+
+
+class CheckFormat(StrEnum):
+    """How `malgraph check` prints its findings."""
+
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"

@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from malgraph.core.derived_rows import CodeSketchRow
 from malgraph.core.kinds import EdgeKind, NodeType, SimilarTier
 from malgraph.core.model import Edge
 from malgraph.core.relations import CodeItem
@@ -16,8 +17,16 @@ from malgraph.relations.coexisting import report_mentions
 from malgraph.relations.dependency import DependencySummary, dependency_edges
 from malgraph.relations.embedding import EmbeddingBackend, model_edges
 from malgraph.relations.families import families, name_families
-from malgraph.relations.similar import DEFAULT_THRESHOLD, SimilarEdge, similar_edges
+from malgraph.relations.similar import (
+    DEFAULT_THRESHOLD,
+    SKETCH_METHOD,
+    SimilarEdge,
+    default_sketcher,
+    item_sketch,
+    similar_edges,
+)
 from malgraph.store import Store
+from malgraph.store.code import save_sketches
 from malgraph.store.edges import replace_edges, replace_families, replace_mentions
 from malgraph.store.read import relations as read
 
@@ -44,6 +53,30 @@ def refresh_dependencies(store: Store) -> DependencySummary:
     return summary
 
 
+SKETCHES_PER_TRANSACTION = 500  # an interrupted fill keeps what it wrote
+
+
+def refresh_sketches(store: Store) -> int:
+    """Store the sketch of every analysed archive that has none of the current method (the
+    analyses of an older malgraph, or of another sketch method). Returns how many."""
+    sketcher = default_sketcher()
+    pending: list[CodeSketchRow] = []
+    written = 0
+    for item in read.unsketched_items(store.db, SKETCH_METHOD):
+        pending.append(item_sketch(item, sketcher))
+        if len(pending) >= SKETCHES_PER_TRANSACTION:
+            written += _save_sketches(store, pending)
+    return written + _save_sketches(store, pending)
+
+
+def _save_sketches(store: Store, pending: list[CodeSketchRow]) -> int:
+    with store.transaction() as db:
+        save_sketches(db, pending)
+    count = len(pending)
+    pending.clear()
+    return count
+
+
 @dataclass
 class SimilarSummary:
     items: int = 0  # package-versions with analysed code
@@ -62,7 +95,8 @@ def refresh_similar(
 ) -> SimilarSummary:
     """Recompute every similar edge and family from the stored analyses (read first, then one
     write transaction). With a `model`, its nearest neighbours are added where no tier links a
-    pair (never families)."""
+    pair (never families). Stores the sketches `check` needs that are missing first."""
+    refresh_sketches(store)
     summary = SimilarSummary()
     total = read.code_item_count(store.db)
     keys: list[int] = []

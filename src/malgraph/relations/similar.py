@@ -36,7 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from malgraph.core.code import token_digest
+from malgraph.core.code import Features, token_digest
+from malgraph.core.derived_rows import CodeSketchRow
 from malgraph.core.errors import MalgraphError
 from malgraph.core.kinds import SimilarTier
 from malgraph.core.relations import CodeItem
@@ -74,6 +75,12 @@ EVIDENCE_DIGESTS = 3  # digests quoted per edge; "count" says how many were shar
 DEFAULT_THRESHOLD = 0.4
 DEFAULT_SHINGLE = 8
 DEFAULT_PERMUTATIONS = 256
+DEFAULT_SEED = 1
+# What the stored sketches (code_sketches.method) were made with: a sketch of another method is
+# made again. Change it with anything that changes a sketch's values.
+SKETCH_METHOD = (
+    f"oph-b16/shingle={DEFAULT_SHINGLE}/permutations={DEFAULT_PERMUTATIONS}/seed={DEFAULT_SEED}"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +122,33 @@ def own_tokens(item: CodeItem) -> list[str]:
         elif normalised is not None and token_digest(segment) != normalised:
             return tokens
     return own
+
+
+def default_sketcher() -> Sketcher:
+    """The sketcher of `similar_edges` at its defaults, which SKETCH_METHOD names."""
+    return Sketcher(DEFAULT_SHINGLE, DEFAULT_PERMUTATIONS, DEFAULT_SEED)
+
+
+def analysed_item(sha256: str, features: Features, key: int = -1) -> CodeItem:
+    """An archive's analysed code as a code item, its files once a path as the store keeps
+    them (the first of a path wins)."""
+    files: dict[str, tuple[str, str, str | None, int]] = {}
+    for f in features.files:
+        files.setdefault(f.path, (f.path, f.sha256, f.normalised_sha256, f.tokens))
+    return CodeItem(key, sha256, tuple(files.values()), features.tokens)
+
+
+def item_sketch(item: CodeItem, sketcher: Sketcher) -> CodeSketchRow:
+    """The archive's own code as the near-duplicate tier sees it: the digest of its own token
+    stream, and its sketch (None when the stream is too short to compare)."""
+    tokens = own_tokens(item)
+    sketch = sketcher.sketch(tokens) if len(tokens) >= NORMALISED_TOKENS else None
+    return CodeSketchRow(
+        item.archive_sha256,
+        SKETCH_METHOD,
+        token_digest(tokens),
+        None if sketch is None else sketch.astype("<u2").tobytes(),
+    )
 
 
 class _Edges:
@@ -193,7 +227,7 @@ def similar_edges(
     threshold: float = DEFAULT_THRESHOLD,
     shingle: int = DEFAULT_SHINGLE,
     permutations: int = DEFAULT_PERMUTATIONS,
-    seed: int = 1,
+    seed: int = DEFAULT_SEED,
     progress: Callable[[int], None] | None = None,
 ) -> list[SimilarEdge]:
     """Similar edges between the items, sorted by (a, b). `progress` gets the number of items

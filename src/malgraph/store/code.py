@@ -18,6 +18,7 @@ from malgraph.core.derived_rows import (
     CodeFileRow,
     CodeImportRow,
     CodeIocRow,
+    CodeSketchRow,
     FetchedArtifactRow,
     ObservationRow,
 )
@@ -29,6 +30,7 @@ _ADD_ANALYSIS = insert_sql("code_analyses", columns(CodeAnalysisRow))
 _ADD_FILES = insert_sql("code_files", columns(CodeFileRow), "INSERT OR IGNORE")
 _ADD_DEPENDENCIES = insert_sql("code_dependencies", columns(CodeDependencyRow))
 _ADD_IMPORTS = insert_sql("code_imports", columns(CodeImportRow))
+_ADD_SKETCH = insert_sql("code_sketches", columns(CodeSketchRow), "INSERT OR REPLACE")
 _ADD_IOC = (  # the IoC's id found by its kind and value, as the writer numbered it
     f"INSERT OR IGNORE INTO code_iocs({', '.join(columns(CodeIocRow, ('ioc_id',)))})"
     f" SELECT id, {', '.join('?' * len(CodeIocRow._fields))} FROM iocs"
@@ -130,3 +132,9 @@ def _save_features(db: sqlite3.Connection, sha256: str, f: Features) -> None:
         db.execute(
             _ADD_IOC, (*CodeIocRow(sha256, ioc.file, ioc.line, ioc.as_written), ioc.kind, ioc.value)
         )
+
+
+def save_sketches(db: sqlite3.Connection, rows: Iterable[CodeSketchRow]) -> None:
+    """Replace the sketches of these analysed archives; call inside a transaction (with their
+    analysis, or after it)."""
+    db.executemany(_ADD_SKETCH, rows)

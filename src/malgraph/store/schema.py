@@ -371,4 +371,15 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE records ADD COLUMN given TEXT;
     """,
+    # 11: each analysed archive's MinHash sketch of its own code, as the similar relation makes
+    # it, so that `check` compares an archive with the stored code without sketching it all
+    # again. Written with the analysis; `relate` fills in those of analyses made before.
+    """
+    CREATE TABLE code_sketches (
+        sha256 TEXT PRIMARY KEY REFERENCES code_analyses(sha256) ON DELETE CASCADE,
+        method TEXT NOT NULL,         -- relations.similar.SKETCH_METHOD: what made the sketch
+        stream_sha256 TEXT NOT NULL,  -- digest of the own token stream (vendored files cut)
+        sketch BLOB                   -- uint16 positions, little-endian; NULL: too short
+    );
+    """,
 ]

@@ -69,6 +69,37 @@ def code_items(db: sqlite3.Connection) -> Iterator[CodeItem]:
         yield CodeItem(version, sha256, files, zlib.decompress(tokens).decode() if tokens else "")
 
 
+def unsketched_items(db: sqlite3.Connection, method: str) -> Iterator[CodeItem]:
+    """The code of every readable analysed archive an artifact holds that has no sketch made
+    by `method` (key -1: an archive, not a package-version)."""
+    wanted = db.execute(
+        "SELECT c.sha256 FROM code_analyses c WHERE c.status != 'unreadable'"
+        " AND c.tokens IS NOT NULL AND EXISTS (SELECT 1 FROM artifacts a WHERE a.sha256 ="
+        " c.sha256) AND NOT EXISTS (SELECT 1 FROM code_sketches s WHERE s.sha256 = c.sha256"
+        " AND s.method = ?) ORDER BY c.sha256",
+        (method,),
+    ).fetchall()  # the keys only, so that the caller may write between items
+    for (sha256,) in wanted:
+        item = archive_item(db, sha256)
+        if item is not None:
+            yield item
+
+
+def archive_item(db: sqlite3.Connection, sha256: str) -> CodeItem | None:
+    """The analysed code of one archive (key -1: an archive, not a package-version)."""
+    row = db.execute("SELECT tokens FROM code_analyses WHERE sha256 = ?", (sha256,)).fetchone()
+    if row is None or row[0] is None:
+        return None
+    files = tuple(
+        db.execute(
+            "SELECT path, file_sha256, normalised_sha256, tokens FROM code_files"
+            " WHERE sha256 = ? ORDER BY path",
+            (sha256,),
+        )
+    )
+    return CodeItem(-1, sha256, files, zlib.decompress(row[0]).decode())
+
+
 def target_claims(db: sqlite3.Connection) -> list[TargetClaim]:
     """Every active claim, once per version it names (a claim naming none: once, no version)."""
     return [
