@@ -262,3 +262,24 @@ class GraphLinkKind(StrEnum):
     IN_FAMILY = "in_family"  # package-version -> its code family
     IN_CAMPAIGN = "in_campaign"  # record -> a campaign that counts it
     SIGHTED = "sighted"  # record, report or campaign -> an IoC seen in it
+
+
+class SearchKind(StrEnum):
+    """What a hit of the explorer's search names, and so which page it opens."""
+
+    PACKAGE = "package"
+    IOC = "ioc"
+    REPORT = "report"
+    FAMILY = "family"
+    CAMPAIGN = "campaign"
+    SOURCE = "source"
+
+
+class WebLinkKind(StrEnum):
+    """A link of the explorer's neighbourhood graph that is not a stored relation: a package
+    in a family, named by a report, in a campaign, or seen with an IoC."""
+
+    FAMILY = "family"
+    REPORT = "report"
+    CAMPAIGN = "campaign"
+    IOC = "ioc"
