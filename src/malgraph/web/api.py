@@ -63,9 +63,12 @@ def api_router(explorer: Explorer) -> APIRouter:
 
     @api.get("/package/{ecosystem}/{name:path}")
     def package(ecosystem: str, name: str) -> Any:
-        """The package's card, as `malgraph show --format json` prints it."""
-        card = found(explorer.package(ecosystem, name), "such package")
-        return JsonResponse(card.as_json())
+        """The package's card, as `malgraph show --format json` prints it, without
+        `coreported` (a report may name thousands of packages: see its reports and
+        campaigns, or the graph)."""
+        card = found(explorer.package(ecosystem, name), "such package").as_json()
+        del card["coreported"]
+        return JsonResponse(card)
 
     @api.get("/graph/{ecosystem}/{name:path}")
     def graph(

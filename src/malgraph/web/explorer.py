@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 from malgraph.core.card import PackageCard
 from malgraph.core.graph import Family
+from malgraph.core.kinds import WebLinkKind
 from malgraph.core.web import CampaignPage, IocPage, PackageRef, ReportPage, SourcePage
 from malgraph.store.read.card import find_packages, read_card
 from malgraph.store.read.readonly import open_readonly
 from malgraph.store.read.web import (
     campaign_page,
     family_of,
+    group_members,
     ioc_page,
     report_page,
     search_entries,
@@ -24,6 +27,7 @@ from malgraph.web.graph import ALL_KINDS, GraphNode, Neighbourhood, neighbourhoo
 from malgraph.web.overview import Overview, overview
 from malgraph.web.search import SearchHit, SearchIndex
 
+GROUPS_KEPT = 4096
 MEMBERS_SHOWN = 500  # packages a report, IoC, campaign or source page lists
 
 
@@ -33,9 +37,33 @@ class Explorer:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        db = self.db()
-        self.index = SearchIndex(search_entries(db))
-        self.overview: Overview = overview(db)
+        self._members = lru_cache(maxsize=GROUPS_KEPT)(self._read_members)
+        self._overview: Overview | BaseException | None = None
+        self._overview_done = threading.Event()
+        threading.Thread(target=self._count, name="malgraph-overview", daemon=True).start()
+        self.index = SearchIndex(search_entries(self.db()))
+
+    def _count(self) -> None:
+        """The overview's numbers, counted beside the search index: they read every claim,
+        and only the overview page waits for them."""
+        try:
+            db = open_readonly(self.path)
+            try:
+                self._overview = overview(db)
+            finally:
+                db.close()
+        except BaseException as exc:  # handed to the page that waits for it
+            self._overview = exc
+        finally:
+            self._overview_done.set()
+
+    @property
+    def overview(self) -> Overview:
+        self._overview_done.wait()
+        if isinstance(self._overview, BaseException):
+            raise self._overview
+        assert self._overview is not None
+        return self._overview
 
     def db(self) -> sqlite3.Connection:
         """This thread's connection (sqlite3 connections stay in the thread that made them)."""
@@ -45,17 +73,29 @@ class Explorer:
             self._local.db = db
         return db
 
+    def _read_members(
+        self, kind: WebLinkKind, key: str, limit: int
+    ) -> tuple[tuple[PackageRef, ...], int]:
+        return group_members(self.db(), kind, key, limit)
+
     def search(self, query: str, limit: int) -> list[SearchHit]:
         return self.index.search(query, limit)
 
     def package(self, ecosystem: str, name: str) -> PackageCard | None:
         found = find_packages(self.db(), name, ecosystem)
-        return read_card(self.db(), found[0]) if found else None
+        return read_card(self.db(), found[0], with_coreported=False) if found else None
 
     def graph(
         self, start: GraphNode, depth: int, kinds: frozenset[str] = ALL_KINDS, limit: int = 25
     ) -> Neighbourhood:
-        return neighbourhood(self.db(), start, depth, kinds, limit)
+        return neighbourhood(self.db(), start, depth, kinds, limit, self.members)
+
+    def members(
+        self, kind: WebLinkKind, key: str, limit: int
+    ) -> tuple[tuple[PackageRef, ...], int]:
+        """A group's first members and their number, kept: a report or IoC naming thousands
+        of packages is reached from each of them, and the store does not change."""
+        return self._members(kind, key, limit)
 
     def family(self, family: str) -> Family | None:
         return family_of(self.db(), family)

@@ -5,7 +5,9 @@ a cap on the neighbours a node shows (the rest counted, for a "show more")."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from malgraph.core.kinds import EdgeKind, SearchKind, WebLinkKind
@@ -79,9 +81,15 @@ def _group_node(kind: str, key: str, label: str) -> GraphNode:
     return GraphNode(f"{kind}:{key}", kind, short(shown), page_path(SearchKind(kind), key))
 
 
+# The first packages of a family, report, campaign or IoC, and how many it has in all.
+Members = Callable[[WebLinkKind, str, int], tuple[tuple[PackageRef, ...], int]]
+
+
 class _Walk:
-    def __init__(self, db: sqlite3.Connection, kinds: frozenset[str], limit: int) -> None:
-        self.db, self.kinds, self.limit = db, kinds, limit
+    def __init__(
+        self, db: sqlite3.Connection, kinds: frozenset[str], limit: int, members: Members
+    ) -> None:
+        self.db, self.kinds, self.limit, self.members = db, kinds, limit, members
         self.graph = Neighbourhood()
 
     def add_node(self, node: GraphNode) -> bool:
@@ -126,7 +134,7 @@ class _Walk:
         return reached
 
     def _expand_group(self, node: str, kind: WebLinkKind, key: str) -> list[str]:
-        members, total = group_members(self.db, kind, key, self.limit)
+        members, total = self.members(kind, key, self.limit)
         reached: list[str] = []
         for ref in members:
             member = _package_node(ref)
@@ -157,10 +165,11 @@ def neighbourhood(
     depth: int = 1,
     kinds: frozenset[str] = ALL_KINDS,
     limit: int = 25,
+    members: Members | None = None,
 ) -> Neighbourhood:
     """The nodes within `depth` steps of `start` along links of `kinds`, each node showing
-    at most `limit` neighbours."""
-    walk = _Walk(db, kinds, limit)
+    at most `limit` neighbours; `members` answers for groups (the store, unless given)."""
+    walk = _Walk(db, kinds, limit, members or partial(group_members, db))
     walk.add_node(start)
     frontier, done = [start.id], {start.id}
     for _ in range(min(depth, MAX_DEPTH)):

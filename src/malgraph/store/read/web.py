@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 
@@ -33,7 +34,7 @@ def search_entries(db: sqlite3.Connection) -> Iterator[SearchEntry]:
     for eco, name, purl in db.execute("SELECT ecosystem, name, purl FROM packages"):
         key = f"{eco}/{name}"
         yield SearchEntry(SearchKind.PACKAGE, name, key, f"{name} ({eco})")
-        yield SearchEntry(SearchKind.PACKAGE, purl, key, f"{name} ({eco})")
+        yield SearchEntry(SearchKind.PACKAGE, unquote(purl), key, f"{name} ({eco})")
     for ident, kind, value in db.execute("SELECT id, kind, value FROM iocs"):
         yield SearchEntry(SearchKind.IOC, value, str(ident), f"{kind}: {value}")
     for ident, url, title in db.execute("SELECT id, url, title FROM reports"):
