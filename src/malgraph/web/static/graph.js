@@ -13,7 +13,7 @@
   const edgeList = document.getElementById("edge-list");
   const COLOURS = {
     package: "#1f5fa8", family: "#8a3fa0", report: "#b35a00", campaign: "#a8322d",
-    ioc: "#3d7a1f", duplicated: "#555555", duplicated_package: "#777777",
+    ioc: "#3d7a1f", duplicated: "#555555", duplicated_package: "#666666",
     similar: "#8a3fa0", depends_on: "#1f5fa8",
   };
   let more = {};
