@@ -190,8 +190,14 @@ def watched(browser: Browser) -> Iterator[Watched]:
     context.close()
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Where the screenshots of this run are, for review."""
+    if SCREENSHOTS.is_dir() and any(SCREENSHOTS.glob("*.png")):
+        terminalreporter.write_line(f"explorer screenshots: {SCREENSHOTS}")
+
+
 def screenshot(page: Page, name: str) -> Path:
-    """Save the page for review; the folder is printed once per run."""
+    """Save the page for review (the run's summary names the folder)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)

@@ -62,7 +62,10 @@ def test_the_xss_corpus_runs_nothing(base_url: str, watched: Watched) -> None:
         assert watched.page.evaluate(DANGEROUS) == [], path
         assert watched.dialogs == [], path
         assert watched.errors == [], path
-    watched.page.goto(base_url + _pages(base_url)[4])
+    watched.page.goto(base_url + "/search?q=evil2")
+    screenshot(watched.page, "hostile-search")
+    watched.page.locator("#hits a").first.click()
+    expect(watched.page.locator("#graph-status")).to_contain_text("nodes")
     screenshot(watched.page, "hostile-package")
 
 

@@ -36,6 +36,8 @@
         "line-color": "#f2b705", "target-arrow-color": "#f2b705" } },
     ],
     wheelSensitivity: 0.3,
+    maxZoom: 2,  // a lone node stays node-sized
+    minZoom: 0.05,
   });
 
   function el(tag, text, cls) {
