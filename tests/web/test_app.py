@@ -129,6 +129,9 @@ def test_pages_hold_no_inline_script_style_or_remote_resource(client: TestClient
 def test_another_host_name_is_refused(client: TestClient) -> None:
     """A page on another site that resolves its name to 127.0.0.1 reads nothing."""
     assert client.get("/", headers={"host": "attacker.example"}).status_code == 400
+    assert client.get("/", headers={"host": "127.0.0.1.attacker.example"}).status_code == 400
+    for host in ["127.0.0.1:8321", "localhost", "[::1]:8321", "LOCALHOST:1"]:
+        assert client.get("/", headers={"host": host}).status_code == 200, host
 
 
 def test_the_store_is_never_written(web_store: Path) -> None:

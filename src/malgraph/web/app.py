@@ -10,15 +10,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from malgraph.web.api import api_router
 from malgraph.web.explorer import Explorer
 from malgraph.web.pages import page_router, templates
-from malgraph.web.responses import JsonResponse, SecurityHeaders
+from malgraph.web.responses import AllowedHosts, JsonResponse, SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
-LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]", "::1"]
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]"]
 
 
 def create_app(store: Path, allowed_hosts: list[str] | None = None) -> FastAPI:
@@ -34,7 +33,7 @@ def create_app(store: Path, allowed_hosts: list[str] | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts or LOOPBACK_NAMES)
+    app.add_middleware(AllowedHosts, hosts=allowed_hosts or LOOPBACK_NAMES)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router(explorer))
