@@ -133,6 +133,7 @@ def test_every_command_that_prints(
         (["ingest", OSC_TITLE, str(inputs)], 2),
         (["relate", "--kinds", MARKUP + CLEAR], 2),
         (["analyze", str(inputs / ("missing" + OSC_LINK))], 2),
+        (["serve", "--host", "host" + OSC_TITLE], 2),  # refused before it serves: it returns
     ]
     every = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
     assert every <= {argv[0] for argv, _ in commands}, "a command this test does not run"

@@ -7,7 +7,7 @@ imported here; `entry.run` runs it and maps every outcome to an exit code (see t
 
 from __future__ import annotations
 
-from malgraph.cli import check, code, explore, export, ingest, relate, report
+from malgraph.cli import check, code, explore, export, ingest, relate, report, serve
 from malgraph.cli.application import DONE, INTERNAL, REJECTED, USAGE, UsageError, app
 from malgraph.cli.entry import main, run
 
@@ -27,4 +27,5 @@ __all__ = [
     "relate",
     "report",
     "run",
+    "serve",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
@@ -50,6 +51,13 @@ def report_command(
     ] = ReportFormat.HTML,
     output: OutputOption = None,
     rules: RulesOption = Rules.MALGRAPH,
+    explorer: Annotated[
+        str | None,
+        typer.Option(
+            help="The address of `malgraph serve` on this store (e.g. http://127.0.0.1:8321): "
+            "the page links into it."
+        ),
+    ] = None,
     as_json: JsonAlias = False,
 ) -> None:
     """Sources (RQ1), diversity (RQ2), evolution, active time, dependency-hidden malware
@@ -66,6 +74,7 @@ def report_command(
         with to_output(output), open_store(create=False) as store:
             print_json(report_numbers(store.db, rules))
         return
+    _explorer(explorer)  # a bad address costs no wait
     if output is not None:
         raise UsageError(f"{output}: -o is for --format json; the HTML report goes in OUTDIR")
     if outdir is None:
@@ -78,9 +87,19 @@ def report_command(
                 "(`malgraph build` brings in the bundled sample)"
             )
         writable_folder(outdir)  # before the numbers: a bad OUTDIR costs no wait
-        index = build_report(store.db, outdir, rules)
+        index = build_report(store.db, outdir, rules, _explorer(explorer))
     out.print(
         f"report: {shown(index)}  (open it in a browser; numbers in "
         f"{shown(outdir / 'report.json')})",
         highlight=False,
     )
+
+
+def _explorer(address: str | None) -> str | None:
+    """The explorer's address without a trailing slash; UsageError unless http(s)."""
+    if address is None:
+        return None
+    parts = urlsplit(address)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or not address.isprintable():
+        raise UsageError(f"--explorer {address}: give the http(s) address `malgraph serve` prints")
+    return address.rstrip("/")

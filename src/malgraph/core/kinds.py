@@ -294,3 +294,24 @@ class CheckFormat(StrEnum):
     JSON = "json"
     SARIF = "sarif"
     MARKDOWN = "markdown"
+
+
+class SearchKind(StrEnum):
+    """What a hit of the explorer's search names, and so which page it opens."""
+
+    PACKAGE = "package"
+    IOC = "ioc"
+    REPORT = "report"
+    FAMILY = "family"
+    CAMPAIGN = "campaign"
+    SOURCE = "source"
+
+
+class WebLinkKind(StrEnum):
+    """A link of the explorer's neighbourhood graph that is not a stored relation: a package
+    in a family, named by a report, in a campaign, or seen with an IoC."""
+
+    FAMILY = "family"
+    REPORT = "report"
+    CAMPAIGN = "campaign"
+    IOC = "ioc"

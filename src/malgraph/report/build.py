@@ -13,8 +13,14 @@ from malgraph.report.html import write_report
 from malgraph.report.numbers import report_numbers
 
 
-def build_report(db: sqlite3.Connection, outdir: Path, rules: Rules = Rules.MALGRAPH) -> Path:
-    """Write index.html, report.json and the figures into `outdir`; returns index.html."""
+def build_report(
+    db: sqlite3.Connection,
+    outdir: Path,
+    rules: Rules = Rules.MALGRAPH,
+    explorer: str | None = None,
+) -> Path:
+    """Write index.html, report.json and the figures into `outdir`; returns index.html. With
+    `explorer` (where `malgraph serve` runs on this store), the page links into it."""
     numbers = report_numbers(db, rules)
     outdir.mkdir(parents=True, exist_ok=True)
     paper = [sections.paper_rules.section(numbers["paper_rules"])] if rules == Rules.PAPER else []
@@ -24,7 +30,7 @@ def build_report(db: sqlite3.Connection, outdir: Path, rules: Rules = Rules.MALG
         sections.diversity.section(numbers["diversity"], outdir),
         sections.evolution.section(numbers["evolution"], outdir),
         sections.evolution.active_time_section(numbers["evolution"], outdir),
-        sections.dependency.section(numbers["dependency"], outdir),
+        sections.dependency.section(numbers["dependency"], outdir, explorer),
         sections.campaigns.section(numbers["campaigns"], outdir),
         sections.lifecycle.section(numbers["lifecycle"], outdir),
         sections.paper_agreement.section(numbers["paper_agreement"]),
@@ -33,4 +39,4 @@ def build_report(db: sqlite3.Connection, outdir: Path, rules: Rules = Rules.MALG
         f"{numbers['store']['package_versions']:,} package-versions (as `malgraph "
         f"stats` counts them) from {len(numbers['sources']['records'])} sources"
     )
-    return write_report(outdir, "malgraph report", subtitle, parts, numbers)
+    return write_report(outdir, "malgraph report", subtitle, parts, numbers, explorer)

@@ -81,6 +81,14 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Linked:
+    """A table cell that links to the explorer's page of what it names (`report --explorer`)."""
+
+    text: str
+    href: str  # an http(s) address the caller built; escaped like any attribute
+
+
+@dataclass(frozen=True)
 class Table:
     headers: list[str]
     rows: list[list[object]]
@@ -126,6 +134,8 @@ def local_src(file: str) -> str:
 
 def _cell(value: object) -> tuple[str, bool]:
     """A table cell's text and whether it is numeric (right-aligned)."""
+    if isinstance(value, Linked):
+        return display_text(value.text), False
     if value is None:
         return "", False
     if isinstance(value, bool):
@@ -154,9 +164,11 @@ def _table(table: Table, max_rows: int) -> list[str]:
         cells = []
         for value in list(row) + [None] * (width - len(row)):
             text, numeric = _cell(value)
-            cells.append(
-                f'<td class="num">{escape(text)}</td>' if numeric else f"<td>{escape(text)}</td>"
-            )
+            if isinstance(value, Linked):
+                text = f'<a href="{escape(value.href)}">{escape(text)}</a>'
+            else:
+                text = escape(text)
+            cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
         out.append(f"<tr>{''.join(cells)}</tr>")
     out.append("</tbody></table>")
     hidden = len(table.rows) - max_rows
@@ -190,10 +202,16 @@ def _section(section: Section, max_rows: int) -> list[str]:
 
 
 def render_html(
-    title: str, subtitle: str, sections: Sequence[Section], *, max_rows: int = MAX_TABLE_ROWS
+    title: str,
+    subtitle: str,
+    sections: Sequence[Section],
+    *,
+    max_rows: int = MAX_TABLE_ROWS,
+    explorer: str | None = None,
 ) -> str:
     """The whole page: heading, table of contents, then each section in order. Tables longer
-    than `max_rows` are cut, with a line pointing to report.json."""
+    than `max_rows` are cut, with a line pointing to report.json. With `explorer` (the
+    address of `malgraph serve` on the same store), the heading links to it."""
     anchors = [anchor(s.id) for s in sections]
     duplicates = sorted({a for a in anchors if anchors.count(a) > 1})
     if duplicates:
@@ -217,6 +235,10 @@ def render_html(
         "<header>",
         f"<h1>{escape(title)}</h1>",
         f'<p class="subtitle">{escape(subtitle)}</p>' if subtitle else "",
+        f'<p class="subtitle">Explore the graph: <a href="{escape(explorer)}">'
+        f"{escape(explorer)}</a></p>"
+        if explorer
+        else "",
         "</header>",
         f'<nav aria-label="Contents"><h2>Contents</h2><ol>{toc}</ol></nav>',
         "<main>",
@@ -239,11 +261,14 @@ def write_report(
     subtitle: str,
     sections: Sequence[Section],
     numbers: dict[str, Any],
+    explorer: str | None = None,
 ) -> Path:
     """Write index.html and report.json into `outdir` and return the page's path. The figures
     must already be there (the caller draws them first): a missing one is an error, not a
     broken image."""
-    page = render_html(title, subtitle, sections)  # first: it refuses non-local figure paths
+    page = render_html(
+        title, subtitle, sections, explorer=explorer
+    )  # first: it refuses non-local figure paths
     missing = [f.file for s in sections for f in s.figures if not (outdir / f.file).is_file()]
     if missing:
         raise ReportError(

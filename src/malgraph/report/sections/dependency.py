@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from malgraph.report import figures
-from malgraph.report.html import Figure, Section, Table
+from malgraph.report.html import Figure, Linked, Section, Table
 from malgraph.report.sections.common import empty
 
 
-def section(d: dict[str, Any], out: Path) -> Section:
+def _package(ecosystem: str, name: str, explorer: str | None) -> object:
+    """The name, linked to its page in the explorer when the report is given one."""
+    if explorer is None:
+        return name
+    return Linked(name, f"{explorer}/package/{quote(ecosystem, safe='')}/{quote(name, safe='@')}")
+
+
+def section(d: dict[str, Any], out: Path, explorer: str | None = None) -> Section:
     if not d["groups"]:
         return empty(
             "dependency",
@@ -26,7 +34,10 @@ def section(d: dict[str, Any], out: Path) -> Section:
         "Dependency group sizes",
         xlabel="packages",
     )
-    rows = [[h["ecosystem"], h["name"], h["dependents"]] for h in d["hidden"]]
+    rows = [
+        [h["ecosystem"], _package(h["ecosystem"], h["name"], explorer), h["dependents"]]
+        for h in d["hidden"]
+    ]
     return Section(
         "dependency",
         "Dependency-hidden malware (RQ3)",

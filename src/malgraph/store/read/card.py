@@ -62,8 +62,12 @@ def find_packages(db: sqlite3.Connection, name: str, ecosystem: str | None) -> l
     return ids
 
 
-def read_card(db: sqlite3.Connection, package_id: int) -> PackageCard:
-    """Everything the store knows about one package: records, sources, reports, edges."""
+def read_card(
+    db: sqlite3.Connection, package_id: int, *, with_coreported: bool = True
+) -> PackageCard:
+    """Everything the store knows about one package: records, sources, reports, edges.
+    Without co-reported packages when not asked (a report may name thousands: the explorer
+    follows it to its own page instead)."""
     eco, name, purl = db.execute(
         "SELECT ecosystem, name, purl FROM packages WHERE id = ?", (package_id,)
     ).fetchone()
@@ -78,7 +82,7 @@ def read_card(db: sqlite3.Connection, package_id: int) -> PackageCard:
         reports=reports_of(db, package_id),
         campaigns=campaigns_of(db, package_id),
         iocs=iocs_of(db, package_id),
-        coreported=coreported(db, package_id),
+        coreported=coreported(db, package_id) if with_coreported else (),
         timeline=version_dates(db, package_id),
         code=code_of(db, package_id),
         similarity=similarity_of(db, package_id),
@@ -176,10 +180,10 @@ def iocs_of(db: sqlite3.Connection, package_id: int) -> tuple[CardIoc, ...]:
 
 def edges_of(db: sqlite3.Connection, package_id: int) -> tuple[CardEdge, ...]:
     """The stored edges that start at one of the package's records."""
-    rows = db.execute(
-        "SELECT e.kind, e.src_id, e.dst_id, e.confidence, e.step, e.evidence FROM edges e"
-        " JOIN records r ON r.id = e.src_id WHERE e.src_type = 'record'"
-        " AND r.package_id = ? ORDER BY e.kind, e.id",
+    rows = db.execute(  # records first (CROSS JOIN keeps that order): edges by their index
+        "SELECT e.kind, e.src_id, e.dst_id, e.confidence, e.step, e.evidence FROM records r"
+        " CROSS JOIN edges e ON e.src_type = 'record' AND e.src_id = r.id"
+        " WHERE r.package_id = ? ORDER BY e.kind, e.id",
         (package_id,),
     )
     return tuple(
@@ -376,6 +380,18 @@ def features_of(db: sqlite3.Connection, sha256: str) -> ArtifactFeatures:
     )
 
 
+# A version's similar edges, either way (they join package-versions), each end by its index.
+_NEIGHBOURS = (
+    "SELECT p.ecosystem, p.name, pv.version, json_extract(e.evidence, '$.tier'), e.confidence"
+    " FROM (SELECT dst_id AS other, evidence, confidence FROM edges"
+    " WHERE src_type = 'package_version' AND src_id = :v AND kind = 'similar'"
+    " UNION ALL SELECT src_id, evidence, confidence FROM edges"
+    " WHERE dst_type = 'package_version' AND dst_id = :v AND kind = 'similar' AND src_id != :v)"
+    " AS e JOIN package_versions pv ON pv.id = e.other JOIN packages p ON p.id = pv.package_id"
+    " ORDER BY e.confidence DESC, p.name, pv.version LIMIT :n"
+)
+
+
 def similarity_of(db: sqlite3.Connection, package_id: int) -> tuple[VersionSimilarity, ...]:
     """Per package-version with code: its family and its nearest neighbours by score."""
     found = []
@@ -388,13 +404,7 @@ def similarity_of(db: sqlite3.Connection, package_id: int) -> tuple[VersionSimil
         neighbours = tuple(
             Neighbour(eco, name, other, SimilarTier(tier), score)
             for eco, name, other, tier, score in db.execute(
-                "SELECT p.ecosystem, p.name, pv.version, json_extract(e.evidence, '$.tier'),"
-                " e.confidence FROM edges e JOIN package_versions pv ON pv.id ="
-                " CASE WHEN e.src_id = :v THEN e.dst_id ELSE e.src_id END"
-                " JOIN packages p ON p.id = pv.package_id WHERE e.kind = 'similar'"
-                " AND (e.src_id = :v OR e.dst_id = :v) ORDER BY e.confidence DESC, p.name,"
-                " pv.version LIMIT :n",
-                {"v": version_id, "n": NEIGHBOURS},
+                _NEIGHBOURS, {"v": version_id, "n": NEIGHBOURS}
             )
         )
         if fid or neighbours:
@@ -412,6 +422,15 @@ _EDGE_ENDS = (
 )
 
 
+# The edges starting at the package or at one of its versions (a depends-on edge starts at
+# either and ends at a package), so that the edges' indexes find them.
+_STARTS_AT = (
+    "e.id IN (SELECT id FROM edges WHERE src_type = 'package' AND src_id = ?1"
+    " UNION ALL SELECT x.id FROM package_versions v CROSS JOIN edges x"
+    " ON x.src_type = 'package_version' AND x.src_id = v.id WHERE v.package_id = ?1)"
+)
+
+
 def _dependency_ends(
     db: sqlite3.Connection, package_id: int, columns: str, where: str
 ) -> tuple[DependencyLink, ...]:
@@ -426,6 +445,8 @@ def dependency_links(db: sqlite3.Connection, package_id: int) -> DependencyLinks
     """What a package pulls in (from which of its versions) and which packages pull it in,
     with the evidence of each link."""
     return DependencyLinks(
-        pulls_in=_dependency_ends(db, package_id, "dst.ecosystem, dst.name", "src.id = ?"),
-        pulled_in_by=_dependency_ends(db, package_id, "src.ecosystem, src.name", "dst.id = ?"),
+        pulls_in=_dependency_ends(db, package_id, "dst.ecosystem, dst.name", _STARTS_AT),
+        pulled_in_by=_dependency_ends(
+            db, package_id, "src.ecosystem, src.name", "e.dst_type = 'package' AND e.dst_id = ?"
+        ),
     )

@@ -1,0 +1,1 @@
+"""The local web explorer (`malgraph serve`): a read-only FastAPI app over a store."""
