@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import orjson
 
-from malgraph.core.graph_export import graph_purl
+from malgraph.core.identity import purl as purl_of
 from malgraph.core.kinds import EdgeKind, ExportFormat
 from malgraph.core.selection import Selection
 from malgraph.core.stix_export import RelationEnd, StixClaim, StixIoc, StixRelation, StixReport
@@ -256,9 +256,7 @@ def _candidates(db: sqlite3.Connection, chosen: set[str], bundle: _Bundle) -> No
     the whole graph, so they are worked out once, as the OSV export does."""
     found = campaigns(packages(db), groupings(db), ioc_sightings(db), report_sites(db))
     for candidate in sorted(found["candidates"], key=lambda c: c["id"]):
-        purls = sorted(
-            {graph_purl(m["ecosystem"], m["name"]) for m in candidate["members"]} & chosen
-        )
+        purls = sorted({purl_of(m["ecosystem"], m["name"]) for m in candidate["members"]} & chosen)
         if not purls:
             continue
         bundle.add_all(_candidate(candidate, purls))

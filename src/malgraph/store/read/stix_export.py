@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from malgraph.core.graph_export import graph_purl
+from malgraph.core.identity import purl as purl_of
 from malgraph.core.kinds import EdgeKind, NodeType
 from malgraph.core.selection import Selection
 from malgraph.core.stix_export import (
@@ -107,7 +107,7 @@ def stix_packages(db: sqlite3.Connection, selection: Selection) -> Iterator[Stix
         selection,
     )
     for eco, name, first, last, sources, versions in rows:
-        purl = graph_purl(eco, name)
+        purl = purl_of(eco, name)
         yield StixPackage(
             eco, name, purl, first, last or None, _strings(sources), _strings(versions)
         )
@@ -136,7 +136,7 @@ def stix_claims(db: sqlite3.Connection, selection: Selection) -> Iterator[StixCl
     held: StixClaim | None = None
     for source, ident, eco, name, published, modified, summary, versions, iocs, refs in rows:
         claim = StixClaim(
-            ClaimKey(source, ident, graph_purl(eco, name)),
+            ClaimKey(source, ident, purl_of(eco, name)),
             published,
             modified,
             summary,
@@ -182,9 +182,7 @@ def stix_reports(db: sqlite3.Connection, selection: Selection) -> Iterator[StixR
         selection,
     )
     for key, url, site, title, published, named, iocs in rows:
-        packages = sorted(
-            {NamedPackage(graph_purl(e, n), how) for e, n, how in orjson.loads(named)}
-        )
+        packages = sorted({NamedPackage(purl_of(e, n), how) for e, n, how in orjson.loads(named)})
         yield StixReport(key, url, site, title, published, tuple(packages), _pairs(iocs))
 
 
@@ -213,7 +211,7 @@ def stix_iocs(db: sqlite3.Connection, selection: Selection) -> Iterator[StixIoc]
         selection,
     )
     for kind, value, first, packages, campaigns in rows:
-        purls = tuple(sorted({graph_purl(e, n) for e, n in orjson.loads(packages)}))
+        purls = tuple(sorted({purl_of(e, n) for e, n in orjson.loads(packages)}))
         yield StixIoc(kind, value, first, purls, _pairs(campaigns))
 
 
@@ -234,7 +232,7 @@ def stix_families(db: sqlite3.Connection, selection: Selection) -> Iterator[Stix
     for fid, size, ecosystems, first, last, members in rows:
         versions: dict[str, set[str]] = {}
         for eco, name, version in orjson.loads(members):
-            versions.setdefault(graph_purl(eco, name), set()).add(version)
+            versions.setdefault(purl_of(eco, name), set()).add(version)
         held = tuple((purl, tuple(sorted(v))) for purl, v in sorted(versions.items()))
         yield StixFamily(fid, size, _strings(ecosystems), first, last, held)
 
@@ -251,7 +249,7 @@ def stix_campaigns(db: sqlite3.Connection, selection: Selection) -> Iterator[Sti
         selection,
     )
     for source, key, name, category, created, description, refs, members in rows:
-        purls = tuple(sorted({graph_purl(e, n) for e, n in orjson.loads(members)}))
+        purls = tuple(sorted({purl_of(e, n) for e, n in orjson.loads(members)}))
         yield StixCampaign(source, key, name, category, created, description, _strings(refs), purls)
 
 
@@ -278,7 +276,7 @@ def _end_json(end: str) -> str:
 def _end(parts: list[str | None]) -> RelationEnd:
     eco, name, version, source, ident = parts
     assert eco is not None and name is not None  # a selected end always names a package
-    purl = graph_purl(eco, name)
+    purl = purl_of(eco, name)
     claim = ClaimKey(source, ident, purl) if source is not None and ident is not None else None
     return RelationEnd(purl, version, claim)
 
