@@ -32,11 +32,7 @@ ONE_FILE = frozenset({ExportFormat.GRAPHML, ExportFormat.NODE_LINK, ExportFormat
 _HELP = (
     "Export the graph (or the part --ecosystem, --source, --since and --kinds select) to OUT."
     " Deterministic: the same store gives the same bytes. Never includes package code.\n\n"
-    "Formats:\n\n\b\n"
-    + "\n".join(
-        f"  {fmt.value:<10} {text}{'' if fmt in WRITERS else ' (not available yet)'}"
-        for fmt, text in FORMAT_HELP.items()
-    )
+    "Formats:\n\n\b\n" + "\n".join(f"  {fmt.value:<10} {text}" for fmt, text in FORMAT_HELP.items())
 )
 
 
@@ -81,9 +77,7 @@ def export_command(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace a non-empty OUT.")] = False,
 ) -> None:
-    writer = WRITERS.get(format_)
-    if writer is None:
-        raise UsageError(f"export {format_.value}: not available yet")
+    writer = WRITERS[format_]
     selection = Selection(
         frozenset(ecosystem or ()), frozenset(source or ()), _since(since), frozenset(kinds or ())
     )
