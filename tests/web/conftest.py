@@ -24,9 +24,8 @@ from malgraph.store import Store
 from malgraph.web.app import create_app
 from malgraph.web.background import serving
 from tests.conftest import REPO, osv, write_json
-from tests.inert_packages import tar_gz
+from tests.graph_inputs import dependency_book, sdist
 from tests.relations.code_samples import OTHER_FUNCTIONS, SEED_FUNCTIONS, program
-from tests.sources.test_paper import write_book
 
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 LONG = "x" * 10_240
@@ -52,28 +51,12 @@ HOSTILE_URLS = [
 IOC_URL = "http://evil-c2.example.com/payload.sh"
 
 
-def _sdist(name: str, code: str) -> bytes:
-    return tar_gz({f"{name}-1.0/{name}/__init__.py": code.encode()})
-
-
-def _dependency_book(folder: Path) -> None:
-    """The paper's workbooks: loadyaml lists node-serialize among its dependencies."""
-    header = ("Source", "name_version", "Status", "ID", "OSS")
-    write_book(
-        folder / "malware.xlsx",
-        {"NPM": [header, ("Snyk.io", "loadyaml-1.0.0", "untracked", 1, "NPM")]},
-    )
-    dedup = ("name_version", "name", "version", "published_at", "dependencies")
-    row = ("loadyaml-1.0.0", "loadyaml", "1.0.0", "2019-01-01T00:00:00Z", "node-serialize")
-    write_book(folder / "malware_deduplicated.xlsx", {"NPM": [dedup, row]})
-
-
 def _feed(feed: Path, folder: Path) -> None:
     seed = program(SEED_FUNCTIONS)
     for name, code in {"alpha": seed, "beta": seed, "other": program(OTHER_FUNCTIONS)}.items():
         record = osv(f"MAL-{name}", name, ecosystem="PyPI", versions=["1.0"])
         write_json(feed / f"{name}.json", record)
-        (folder / f"{name}-1.0.tar.gz").write_bytes(_sdist(name, code))
+        (folder / f"{name}-1.0.tar.gz").write_bytes(sdist(name, code))
     write_json(feed / "ns.json", osv("MAL-NS", "node-serialize", versions=None))
     for i, name in enumerate(HOSTILE_NAMES):
         record = osv(
@@ -137,7 +120,7 @@ def web_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     feed, folder = root / "osv", root / "archives"
     folder.mkdir()
     _feed(feed, folder)
-    _dependency_book(root / "paper")
+    dependency_book(root / "paper")
     with Store(root / "web.db") as store:
         assert ingest(store, "osv", [str(feed)]).ok
         assert ingest(store, "paper", [str(root / "paper")]).ok

@@ -153,16 +153,8 @@ def pulls_in_finding(subject: Subject, edges: Sequence[PullsIn]) -> Finding | No
             for e in shown
         ]
     }
-    return Finding(
-        FindingKind.PULLS_IN_MALICIOUS,
-        severity,
-        subject.ecosystem,
-        subject.name,
-        subject.version,
-        subject.file,
-        (),
-        evidence,
-        subject.path,
+    return _finding(
+        subject, FindingKind.PULLS_IN_MALICIOUS, severity, (), evidence, subject.version
     )
 
 
@@ -198,16 +190,8 @@ def similar_finding(
         "matches": len(claimed),
         **(extra or {}),
     }
-    return Finding(
-        FindingKind.SIMILAR_TO_MALICIOUS,
-        severity,
-        subject.ecosystem,
-        subject.name,
-        subject.version,
-        subject.file,
-        (),
-        evidence,
-        subject.path,
+    return _finding(
+        subject, FindingKind.SIMILAR_TO_MALICIOUS, severity, (), evidence, subject.version
     )
 
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
-from malgraph.check.inputs.problems import UnreadableInput
+from malgraph.check.inputs.problems import UnreadableInput, json_object
 from malgraph.core.check_inputs import Dependency
 
 ECOSYSTEM = "npm"
@@ -26,12 +24,7 @@ _ROOT_DEPENDENCY_FIELDS = (
 
 
 def parse_package_lock(file: str, data: bytes) -> list[Dependency]:
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        raise UnreadableInput(f"not JSON: {error}") from error
-    if not isinstance(doc, dict):
-        raise UnreadableInput("not a package-lock: the top level is not an object")
+    doc = json_object(data, "package-lock")
     packages = doc.get("packages")
     if isinstance(packages, dict):
         return _from_packages(file, packages)

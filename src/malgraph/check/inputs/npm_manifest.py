@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import orjson
-
-from malgraph.check.inputs.problems import UnreadableInput
+from malgraph.check.inputs.problems import json_object
 from malgraph.core.check_inputs import Dependency
 
 ECOSYSTEM = "npm"
@@ -44,13 +42,7 @@ def parse_package_json(file: str, data: bytes) -> list[Dependency]:
 
 
 def load_manifest(data: bytes) -> dict[str, Any]:
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        raise UnreadableInput(f"not JSON: {error}") from error
-    if not isinstance(doc, dict):
-        raise UnreadableInput("not a package.json: the top level is not an object")
-    return doc
+    return json_object(data, "package.json")
 
 
 def declared_dependencies(manifest: dict[str, Any]) -> dict[str, str]:

@@ -13,10 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
 from malgraph.check.inputs.chains import shortest_chains
-from malgraph.check.inputs.problems import UnreadableInput
+from malgraph.check.inputs.problems import UnreadableInput, yaml_mapping
 from malgraph.core.check_inputs import Dependency
 
 ECOSYSTEM = "npm"
@@ -51,11 +49,8 @@ def parse_pnpm_lock(file: str, data: bytes) -> list[Dependency]:
 
 
 def _load(data: bytes) -> dict[str, Any]:
-    try:
-        doc = yaml.safe_load(data)
-    except yaml.YAMLError as error:
-        raise UnreadableInput(f"not YAML: {error}") from error
-    if not isinstance(doc, dict) or "lockfileVersion" not in doc:
+    doc = yaml_mapping(data, "pnpm lockfile")
+    if "lockfileVersion" not in doc:
         raise UnreadableInput("not a pnpm lockfile: no 'lockfileVersion'")
     return doc
 

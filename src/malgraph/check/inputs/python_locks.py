@@ -14,11 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import orjson
 from packaging.utils import canonicalize_name
 
 from malgraph.check.inputs.chains import shortest_chains
-from malgraph.check.inputs.problems import UnreadableInput
+from malgraph.check.inputs.problems import UnreadableInput, json_object
 from malgraph.check.inputs.python_manifest import load_toml, pyproject_dependencies
 from malgraph.core.check_inputs import Dependency
 
@@ -67,11 +66,8 @@ def parse_uv_lock(file: str, data: bytes) -> list[Dependency]:
 
 
 def parse_pipfile_lock(file: str, data: bytes) -> list[Dependency]:
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        raise UnreadableInput(f"not JSON: {error}") from error
-    if not isinstance(doc, dict) or not any(k in doc for k in ("_meta", "default", "develop")):
+    doc = json_object(data, "Pipfile.lock")
+    if not any(k in doc for k in ("_meta", "default", "develop")):
         raise UnreadableInput("not a Pipfile.lock: no '_meta', 'default' or 'develop'")
     found: list[Dependency] = []
     for section in ("default", "develop"):

@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import orjson
 from packageurl import PackageURL
 
 from malgraph.check.inputs.chains import shortest_chains
-from malgraph.check.inputs.problems import UnreadableInput
+from malgraph.check.inputs.problems import UnreadableInput, json_object
 from malgraph.core.check_inputs import Dependency
 from malgraph.core.identity import OSV_ECOSYSTEMS, PURL_TYPES
 
@@ -33,12 +32,7 @@ def is_sbom(doc: Any) -> bool:
 
 
 def parse_sbom(file: str, data: bytes) -> list[Dependency]:
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as error:
-        raise UnreadableInput(f"not JSON: {error}") from error
-    if not isinstance(doc, dict):
-        raise UnreadableInput("not an SBOM: the top level is not an object")
+    doc = json_object(data, "SBOM")
     if doc.get("bomFormat") == "CycloneDX":
         return _cyclonedx(file, doc)
     if "spdxVersion" in doc:

@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import yaml
-
 from malgraph.check.inputs.chains import shortest_chains
 from malgraph.check.inputs.npm_manifest import declared_dependencies, load_manifest
-from malgraph.check.inputs.problems import UnreadableInput
+from malgraph.check.inputs.problems import UnreadableInput, yaml_mapping
 from malgraph.core.check_inputs import Dependency
 
 ECOSYSTEM = "npm"
@@ -163,12 +161,7 @@ def _direct_from_manifest(manifest: Path) -> set[str] | None:
 
 
 def _berry_entries(text: str) -> tuple[list[_Entry], set[str]]:
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise UnreadableInput(f"not YAML: {error}") from error
-    if not isinstance(doc, dict):
-        raise UnreadableInput("not a yarn.lock: the top level is not a mapping")
+    doc = yaml_mapping(text, "yarn.lock")
     entries: list[_Entry] = []
     workspaces: list[_Entry] = []
     patched: dict[str, list[str]] = {}  # resolution of a patched entry -> the patch's keys
