@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from malgraph.check.findings import Subject, claim_finding, fails, subjects
-from malgraph.check.versions import range_admits
+from malgraph.check.versions import covers, range_admits
 from malgraph.core.check import Finding, PackageClaims, StoredClaim
 from malgraph.core.check_inputs import Dependency
 from malgraph.core.kinds import FindingKind, Severity
@@ -133,3 +133,12 @@ def test_fail_on_levels() -> None:
     assert fails([warning], Severity.WARNING)
     assert not fails([warning], Severity.SUSPICIOUS)
     assert not fails([], Severity.WARNING)
+
+
+def test_pypi_versions_match_by_pep440_equality_npm_by_text() -> None:
+    listed = _claim(Scope.LISTED, ("1.0", "0.9.0"))
+    assert covers(listed, "PyPI", "1.0.0") is True  # pip installs 1.0 for ==1.0.0
+    assert covers(listed, "PyPI", "0.9") is True
+    assert covers(listed, "PyPI", "1.0.1") is False
+    assert covers(listed, "PyPI", "not a version") is False
+    assert covers(listed, "npm", "1.0.0") is False  # semver: 1.0 is no npm version of 1.0.0

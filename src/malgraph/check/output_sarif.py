@@ -85,7 +85,7 @@ def _result(finding: Finding) -> dict[str, Any]:
         "locations": [_location(finding)],
         "partialFingerprints": {
             "malgraph/v1": f"{finding.kind.value}|{finding.ecosystem}|{finding.name}"
-            f"|{finding.version or ''}"
+            f"|{finding.version or ''}|{finding.file}"
         },
         "properties": {
             "security-severity": SECURITY_SEVERITY[finding.severity],

@@ -8,7 +8,10 @@ An OSV range is a list of events: from each `introduced` up to the next `fixed` 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
+
+from packaging.version import InvalidVersion, Version
 
 from malgraph.core.check import StoredClaim
 from malgraph.core.model import Scope
@@ -67,12 +70,31 @@ def range_admits(ecosystem: str, version: str, ranges: Sequence[Any]) -> bool | 
     return False if evaluated else None
 
 
+def _listed(ecosystem: str, version: str, listed: Iterable[str]) -> bool:
+    """Whether `version` is one of `listed`: by PEP 440 equality for PyPI (pip installs 1.0
+    for `==1.0.0`), as written elsewhere."""
+    if version in listed:
+        return True
+    if ecosystem.split(":", 1)[0] != "PyPI":
+        return False
+    wanted = _pep440(version)
+    return wanted is not None and any(_pep440(other) == wanted for other in listed)
+
+
+@lru_cache(maxsize=65536)
+def _pep440(version: str) -> Version | None:
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return None
+
+
 def covers(claim: StoredClaim, ecosystem: str, version: str) -> bool | None:
     """Whether the claim names this (canonical) version malicious: True, False, or None when
     it cannot say (every version, versions unknown, a range that cannot be evaluated)."""
     if claim.scope in (Scope.ALL, Scope.UNKNOWN):
         return None
-    if version in claim.versions:
+    if _listed(ecosystem, version, claim.versions):
         return True
     if claim.scope == Scope.LISTED:
         return False
