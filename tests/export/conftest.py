@@ -7,14 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from malgraph.artifacts.cache import cache_for
-from malgraph.pipeline.analyze_code import analyze_stored
-from malgraph.pipeline.fetch_code import register_local
-from malgraph.pipeline.ingest import ingest
-from malgraph.pipeline.relate import refresh_dependencies, refresh_similar
 from malgraph.store import Store
 from tests.conftest import osv, write_json
-from tests.graph_inputs import dependency_book, sdist
+from tests.graph_inputs import build_code_store, sdist
 from tests.relations.code_samples import OTHER_FUNCTIONS, SEED_FUNCTIONS, program
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\" ]]> <!-- -->"
@@ -34,12 +29,6 @@ def code_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         write_json(feed / f"{name}.json", record)
         (folder / f"{name}-1.0.tar.gz").write_bytes(sdist(name, code))
     write_json(feed / "ns.json", osv("MAL-NS", "node-serialize", versions=None))
-    dependency_book(root / "paper")
     with Store(root / "code.db") as store:
-        assert ingest(store, "osv", [str(feed)]).ok
-        assert ingest(store, "paper", [str(root / "paper")]).ok
-        register_local(store, cache_for(store.path), folder)
-        analyze_stored(store, cache_for(store.path), jobs=1)
-        refresh_similar(store)
-        refresh_dependencies(store)
+        build_code_store(store, feed, folder, root / "paper")
         yield store

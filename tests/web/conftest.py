@@ -15,16 +15,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
-from malgraph.artifacts.cache import cache_for
-from malgraph.pipeline.analyze_code import analyze_stored
-from malgraph.pipeline.fetch_code import register_local
-from malgraph.pipeline.ingest import ingest
-from malgraph.pipeline.relate import refresh_dependencies, refresh_similar
 from malgraph.store import Store
 from malgraph.web.app import create_app
 from malgraph.web.background import serving
 from tests.conftest import REPO, osv, write_json
-from tests.graph_inputs import dependency_book, sdist
+from tests.graph_inputs import build_code_store, sdist
 from tests.relations.code_samples import OTHER_FUNCTIONS, SEED_FUNCTIONS, program
 
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -120,14 +115,8 @@ def web_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     feed, folder = root / "osv", root / "archives"
     folder.mkdir()
     _feed(feed, folder)
-    dependency_book(root / "paper")
     with Store(root / "web.db") as store:
-        assert ingest(store, "osv", [str(feed)]).ok
-        assert ingest(store, "paper", [str(root / "paper")]).ok
-        register_local(store, cache_for(store.path), folder)
-        analyze_stored(store, cache_for(store.path), jobs=1)
-        refresh_similar(store)
-        refresh_dependencies(store)
+        build_code_store(store, feed, folder, root / "paper")
         _hostile_rows(store.db)
     return root / "web.db"
 
