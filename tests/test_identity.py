@@ -2,6 +2,7 @@ import pytest
 from packageurl import PackageURL
 
 from malgraph.core.identity import (
+    PURL_TYPES,
     UnsafeName,
     canonical_name,
     canonical_version,
@@ -58,6 +59,28 @@ def test_purls_match_the_reference_implementation() -> None:
     ]
     for eco, name, version, expected in cases:
         assert purl(eco, name, version) == expected.to_string(), (eco, name)
+
+
+def _whole_purl(ecosystem: str, name: str, version: str | None) -> str:
+    """The purl built in one PackageURL, version and all: what `purl` must always equal."""
+    ptype = PURL_TYPES.get(ecosystem.split(":", 1)[0])
+    namespace = None
+    if ptype == "maven" and ":" in name:
+        namespace, name = name.split(":", 1)
+    elif ptype in {"npm", "golang", "composer", "githubactions", "swift"} and "/" in name:
+        namespace, name = name.rsplit("/", 1)
+    qualifiers = None if ptype else {"ecosystem": ecosystem}
+    return str(PackageURL(ptype or "generic", namespace, name, version, qualifiers).to_string())
+
+
+def test_a_versions_purl_is_its_packages_with_the_version_packageurl_encodes() -> None:
+    names = ["plain", "@scope/a b", "org.x:core", "a#b?c", "Foo_Bar", "\u0455ys/t%41"]
+    versions = [None, "", "  ", " 1.0 ", "1@2", "a?b#c", "1.0+local", "1:7.88-1", "\u00e9/x"]
+    for ecosystem in [*PURL_TYPES, "Weird Eco:1"]:
+        for name in names:
+            for version in versions:
+                expected = _whole_purl(ecosystem, name, version)
+                assert purl(ecosystem, name, version) == expected, (ecosystem, name, version)
 
 
 def test_unknown_ecosystems_get_a_generic_purl_naming_them() -> None:

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from packageurl import PackageURL
+from packageurl import PackageURL, normalize_version
 from packaging.version import InvalidVersion, Version
 
 # OSV ecosystem name -> purl type. Names are OSV's own spelling.
@@ -202,18 +202,32 @@ def purl(ecosystem: str, name: str, version: str | None = None) -> str:
     """A package URL for a canonical (ecosystem, name[, version]), written by packageurl-python
     (the purl spec's own implementation). An ecosystem without a purl type is `generic` with
     an `ecosystem` qualifier."""
+    head, qualifiers, ptype = _package_purl(ecosystem, name)
+    if version is None:
+        return head + qualifiers
+    # The version is normalised apart from every other part, so the package's own purl is
+    # built once and each version only encodes its own text, as PackageURL does: normalised
+    # once unencoded (its constructor), then encoded (to_string).
+    encoded = normalize_version(normalize_version(version, ptype, encode=None), ptype, encode=True)
+    return f"{head}@{encoded}{qualifiers}" if encoded else head + qualifiers
+
+
+@lru_cache(maxsize=65536)  # a package's versions come together in every reader's order
+def _package_purl(ecosystem: str, name: str) -> tuple[str, str, str]:
+    """The package's purl (no version) as packageurl-python writes it, cut before its
+    qualifiers (a version goes between the two; `?` is always encoded in the parts before),
+    and its purl type."""
     ptype = PURL_TYPES.get(ecosystem.split(":", 1)[0])
     namespace: str | None = None
     if ptype == "maven" and ":" in name:
         namespace, name = name.split(":", 1)
     elif ptype in _SLASH_NAMESPACES and "/" in name:
         namespace, name = name.rsplit("/", 1)
-    return str(
-        PackageURL(
-            type=ptype or "generic",
-            namespace=namespace,
-            name=name,
-            version=version,
-            qualifiers=None if ptype else {"ecosystem": ecosystem},
-        ).to_string()
-    )
+    written = PackageURL(
+        type=ptype or "generic",
+        namespace=namespace,
+        name=name,
+        qualifiers=None if ptype else {"ecosystem": ecosystem},
+    ).to_string()
+    head, mark, qualifiers = str(written).partition("?")
+    return head, mark + qualifiers, ptype or "generic"

@@ -28,6 +28,10 @@ HEADER = (
 # Characters XML 1.0 cannot carry at all: the store refuses control characters, but an old
 # store or a report's text must not make the file unreadable.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# What makes a text differ once escaped (as element text; as an attribute, also quotes and the
+# white space quoteattr writes as references): most texts have none and are written as they are.
+_TEXT_SPECIAL = re.compile(f"[&<>{_NOT_XML.pattern[1:-1]}]")
+_ATTR_SPECIAL = re.compile(f"[&<>\"'\n\r\t{_NOT_XML.pattern[1:-1]}]")
 
 
 def _text(value: AttrValue) -> str:
@@ -36,6 +40,22 @@ def _text(value: AttrValue) -> str:
     if isinstance(value, list | dict):
         value = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
     return _NOT_XML.sub("\ufffd", str(value))
+
+
+def _element_text(value: AttrValue) -> str:
+    """`escape(_text(value))`, without the work when the text holds nothing to escape."""
+    if type(value) is str and not _TEXT_SPECIAL.search(value):
+        return value
+    if type(value) is int:
+        return str(value)
+    return escape(_text(value))
+
+
+def _attribute(value: str) -> str:
+    """`quoteattr(_text(value))`, without the work when the text holds nothing to escape."""
+    if not _ATTR_SPECIAL.search(value):
+        return f'"{value}"'
+    return quoteattr(_text(value))
 
 
 def _keys(out: IO[str], domain: str, attributes: Mapping[str, AttrType]) -> None:
@@ -47,9 +67,26 @@ def _keys(out: IO[str], domain: str, attributes: Mapping[str, AttrType]) -> None
         )
 
 
-def _data(out: IO[str], domain: str, attrs: Mapping[str, AttrValue]) -> None:
-    for name, value in attrs.items():
-        out.write(f'    <data key="{domain[0]}_{name}">{escape(_text(value))}</data>\n')
+class _Data:
+    """The <data> elements of a domain's attributes, each element's opening written once."""
+
+    def __init__(self, domain: str) -> None:
+        self._prefix = domain[0]
+        self._opening: dict[str, str] = {}
+
+    def _open(self, name: str) -> str:
+        opening = self._opening.get(name)
+        if opening is None:
+            opening = self._opening[name] = f'    <data key="{self._prefix}_{name}">'
+        return opening
+
+    def __call__(self, kind: str, attrs: Mapping[str, AttrValue]) -> str:
+        first = attrs.get("kind", kind)  # where an attribute named "kind" would go
+        parts = [self._open("kind"), _element_text(first), "</data>\n"]
+        for name, value in attrs.items():
+            if name != "kind":
+                parts += (self._open(name), _element_text(value), "</data>\n")
+        return "".join(parts)
 
 
 def write_graphml(
@@ -65,14 +102,12 @@ def write_graphml(
         _keys(file, "node", NODE_ATTRIBUTES)
         _keys(file, "edge", EDGE_ATTRIBUTES)
         file.write('  <graph id="malgraph" edgedefault="directed">\n')
+        node_data, edge_data = _Data("node"), _Data("edge")
         for node in stream.nodes():
-            file.write(f"  <node id={quoteattr(_text(node.id))}>\n")
-            _data(file, "node", {"kind": node.kind.value, **node.attrs})
-            file.write("  </node>\n")
+            data = node_data(node.kind.value, node.attrs)
+            file.write(f"  <node id={_attribute(node.id)}>\n{data}  </node>\n")
         for edge in stream.edges():
-            ends = f"source={quoteattr(_text(edge.source))} target={quoteattr(_text(edge.target))}"
-            file.write(f"  <edge {ends}>\n")
-            _data(file, "edge", {"kind": edge.kind.value, **edge.attrs})
-            file.write("  </edge>\n")
+            ends = f"source={_attribute(edge.source)} target={_attribute(edge.target)}"
+            file.write(f"  <edge {ends}>\n{edge_data(edge.kind.value, edge.attrs)}  </edge>\n")
         file.write("  </graph>\n</graphml>\n")
     return ExportSummary(ExportFormat.GRAPHML, (out,), stream.sorted_counts())
