@@ -17,12 +17,13 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 import orjson
@@ -44,6 +45,8 @@ SCHEMA_VERSION = "1.6.0"
 ORIGINS_KEY = "malicious-packages-origins"
 ALL_VERSIONS = {"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}
 PROGRESS_EVERY = 100  # records between two progress calls
+WRITING_THREADS = 2  # threads making the records' folders and files
+IN_FLIGHT = 256  # records built and not yet written: what the writing threads may hold
 RELATED_LISTED = 50  # related packages listed per kind (a report of 200 packages joins 199)
 _NAME_LIMIT = 120  # characters of a folder name; the file name keeps records apart anyway
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -74,23 +77,80 @@ def write_osv(
 ) -> ExportSummary:
     """One record a selected package, in purl order; the same store writes the same bytes."""
     candidates = _candidates(db)
-    folders = _Folders(out)
-    files: list[Path] = []
     counts = {"records": 0, "claims": 0, "related": 0}
-    for package in osv_packages(db, selection, LIST_REPORT):
-        record = osv_record(package, candidates.get((package.ecosystem, package.name), ()))
-        path = record_path(out, package.ecosystem, package.name, record["id"])
-        folders.make(path, f"{package.ecosystem}/{package.name}")
-        path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n")
-        files.append(path)
-        counts["records"] += 1
-        counts["claims"] += len(package.claims)
-        counts["related"] += len(package.related)
-        if progress is not None and counts["records"] % PROGRESS_EVERY == 0:
-            progress(counts["records"])
+    with _RecordWriter(out) as writer:
+        for package in osv_packages(db, selection, LIST_REPORT):
+            record = osv_record(package, candidates.get((package.ecosystem, package.name), ()))
+            path = record_path(out, package.ecosystem, package.name, record["id"])
+            data = orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n"
+            writer.write(path, f"{package.ecosystem}/{package.name}", data)
+            counts["records"] += 1
+            counts["claims"] += len(package.claims)
+            counts["related"] += len(package.related)
+            if progress is not None and counts["records"] % PROGRESS_EVERY == 0:
+                progress(counts["records"])
     if progress is not None:
         progress(counts["records"])
-    return ExportSummary(ExportFormat.OSV, tuple(files), counts)
+    return ExportSummary(ExportFormat.OSV, _RecordFiles(out, counts["records"]), counts)
+
+
+class _RecordWriter:
+    """Makes each record's folder and file on threads: that work waits on the file system
+    (a folder and a file a package, the ossf layout), not on Python, so it overlaps building
+    the next records. At most IN_FLIGHT records wait to be written, and a record that would
+    leave OUT raises its error here, in the exporting thread."""
+
+    def __init__(self, out: Path) -> None:
+        self._folders = _Folders(out)
+        self._pool = ThreadPoolExecutor(WRITING_THREADS, thread_name_prefix="osv-write")
+        self._pending: deque[Future[None]] = deque()
+
+    def __enter__(self) -> _RecordWriter:
+        return self
+
+    def write(self, path: Path, what: str, data: bytes) -> None:
+        if len(self._pending) >= IN_FLIGHT:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(self._write, path, what, data))
+
+    def _write(self, path: Path, what: str, data: bytes) -> None:
+        self._folders.make(path, what)
+        path.write_bytes(data)
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            while self._pending:
+                future = self._pending.popleft()
+                if kind is None:
+                    future.result()  # the first error of a record's file, raised here
+                else:
+                    future.cancel()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+class _RecordFiles(Sequence[Path]):
+    """The files of an OSV export: counted as they are written, listed (in path order) only
+    when asked for, so the summary keeps no path a record."""
+
+    def __init__(self, out: Path, count: int) -> None:
+        self._out, self._count = out, count
+        self._paths: tuple[Path, ...] | None = None
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Path: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Path]: ...
+    def __getitem__(self, index: int | slice) -> Path | Sequence[Path]:
+        return self._listed()[index]
+
+    def _listed(self) -> tuple[Path, ...]:
+        if self._paths is None:
+            self._paths = tuple(sorted((self._out / "osv").glob("*/*/*.json")))
+        return self._paths
 
 
 def _candidates(db: sqlite3.Connection) -> dict[tuple[str, str], tuple[dict[str, Any], ...]]:

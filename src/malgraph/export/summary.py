@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,5 +12,5 @@ from malgraph.core.kinds import ExportFormat
 @dataclass(frozen=True, slots=True)
 class ExportSummary:
     format: ExportFormat
-    files: tuple[Path, ...]
+    files: Sequence[Path]  # a tuple, or for a file a record (OSV) a sequence listed on demand
     counts: Mapping[str, int]  # objects written per kind, e.g. "nodes.package", "edges.similar"
