@@ -231,15 +231,19 @@ def _package_nodes(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphNode]:
         s,
         _version,
     )
-    yield from _nodes_of(
-        db,
+    # Source after source, each one's records in id order: one sort of every record by
+    # source name would be held whole in memory (the store keeps temporary tables there).
+    query = (
         "SELECT r.id, s.name, r.source_record_id, r.role, r.name_given, r.scope, r.versions,"
         " r.published, r.modified, r.withdrawn, r.imported, r.released, r.removed,"
         " r.aliases, r.summary, r.available FROM records r JOIN sources s"
-        f" ON s.id = r.source_id WHERE {s.has('r.id', 'records')} ORDER BY s.name, r.id",
-        s,
-        _record,
+        f" ON s.id = r.source_id WHERE r.source_id = :source AND {s.has('r.id', 'records')}"
+        " ORDER BY r.id"
     )
+    sources = db.execute("SELECT id FROM sources ORDER BY name").fetchall()  # a few
+    for (source,) in sources:
+        for row in db.execute(query, {**s.params, "source": source}):
+            yield _record(*row)
 
 
 def _other_nodes(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphNode]:
@@ -494,16 +498,21 @@ def _ioc_links(db: sqlite3.Connection, s: _Scope) -> Iterator[GraphEdge]:
         " JOIN iocs i ON i.id = w.ioc_id {join} WHERE {where}"
         " ORDER BY i.kind, i.value, {order}, w.as_written"
     )
+    # IoC after IoC (CROSS JOIN keeps iocs the outer loop), each one's sightings in the order
+    # of their unique index, which for a record's sighting is (record id, as written): the
+    # order above, streamed rather than sorted whole in memory.
+    in_records = (
+        "SELECT i.kind, i.value, w.as_written, s.name, r.id FROM iocs i CROSS JOIN"
+        " ioc_sightings w ON w.ioc_id = i.id JOIN records r ON r.id = w.record_id"
+        f" JOIN sources s ON s.id = r.source_id WHERE {s.has('r.id', 'records')}"
+        " ORDER BY i.kind, i.value, coalesce(w.record_id, 0), coalesce(w.report_id, 0),"
+        " coalesce(w.campaign_id, 0), w.as_written"
+    )
     yield from _links(
         db,
         s,
         GraphLinkKind.SIGHTED,
-        sighted.format(
-            cols="s.name, r.id",
-            join="JOIN records r ON r.id = w.record_id JOIN sources s ON s.id = r.source_id",
-            where=s.has("r.id", "records"),
-            order="r.id",
-        ),
+        in_records,
         lambda kind, value, written, sn, rid: (
             record_id(sn, rid),
             ioc_id(kind, value),
