@@ -16,8 +16,8 @@ Per size: the store is built once with `malgraph ingest osv` (timed, a fresh pro
 each format of export.WRITERS is run `--runs` times through the real CLI
 (`python -m malgraph --db DB export FORMAT OUT`), each run in a fresh process into an empty
 OUT; the lower time is kept, with the peak resident memory (ru_maxrss of that process, from
-os.wait4). `floor_rss_mib` is the same CLI's peak memory for `malgraph export --help`, the
-cost of the interpreter and the imports.
+os.wait4) and CPU seconds (user and system, every thread). `floor_rss_mib` is the same CLI's
+peak memory for `malgraph export --help`, the cost of the interpreter and the imports.
 `--reuse` keeps a store DIR/export-N.db already there (its ingest is not timed again: the
 ingest column says "reused"); `--formats` runs only the formats named. `load` is the load
 average (1 minute) when each format's runs started: times are upper bounds under load.
@@ -61,8 +61,10 @@ def enrich(doc: dict[str, Any], i: int) -> None:
     doc["database_specific"] = specific
 
 
-def measured(command: list[str]) -> tuple[float, int]:
-    """Seconds and peak resident memory (MiB) of one fresh process running `command`."""
+def measured(command: list[str]) -> tuple[float, int, float]:
+    """Seconds, peak resident memory (MiB) and CPU seconds (user and system, every thread) of
+    one fresh process running `command`. On a shared machine the CPU time moves far less with
+    the load than the wall time does."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -70,7 +72,7 @@ def measured(command: list[str]) -> tuple[float, int]:
     if status != 0:
         assert proc.stderr is not None
         raise SystemExit(f"{' '.join(command)} failed: {proc.stderr.read().decode()[-2000:]}")
-    return took, usage.ru_maxrss // 1024
+    return took, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
 
 
 def store_for(work: Path, records: int, reuse: bool) -> tuple[Path, float | None]:
@@ -86,7 +88,7 @@ def store_for(work: Path, records: int, reuse: bool) -> tuple[Path, float | None
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     ingest = [sys.executable, "-m", "malgraph", "--db", str(db), "ingest", "osv", str(tree)]
-    took, _ = measured(ingest)
+    took, _, _ = measured(ingest)
     return db, took
 
 
@@ -100,16 +102,25 @@ def bench(work: Path, records: int, runs: int, formats: list[str], reuse: bool) 
     for fmt in (f for f in WRITERS if f.value in formats):
         load = os.getloadavg()[0]
         out = work / f"out-{records}-{fmt.value}"
-        best: tuple[float, int] | None = None
+        best: tuple[float, int, float] | None = None
         for _ in range(runs):
             if out.is_dir():
                 shutil.rmtree(out)
             out.unlink(missing_ok=True)
-            seconds, rss = measured([*cli, "export", fmt.value, str(out)])
-            best = (seconds, rss) if best is None or seconds < best[0] else best
+            run = measured([*cli, "export", fmt.value, str(out)])
+            best = run if best is None or run[0] < best[0] else best
         assert best is not None
-        result[fmt.value] = {"s": round(best[0], 1), "peak_rss_mib": best[1], "load": load}
-        print(f"{records} {fmt.value}: {best[0]:.1f} s, {best[1]} MiB, load {load:.1f}", flush=True)
+        seconds, rss, cpu = best
+        result[fmt.value] = {
+            "s": round(seconds, 1),
+            "cpu_s": round(cpu, 1),
+            "peak_rss_mib": rss,
+            "load": round(load, 1),
+        }
+        print(
+            f"{records} {fmt.value}: {seconds:.1f} s ({cpu:.1f} s CPU), {rss} MiB, load {load:.1f}",
+            flush=True,
+        )
     return result
 
 
