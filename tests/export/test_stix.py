@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ from malgraph.core.kinds import EdgeKind, ExportFormat
 from malgraph.core.selection import Selection
 from malgraph.export import WRITERS
 from malgraph.export.stix import write_stix
-from malgraph.export.stix_objects import pattern, timestamp
+from malgraph.export.stix_objects import pattern, timestamp, uuid5_text
 from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from tests.conftest import origin, osv, write_json
@@ -224,6 +225,13 @@ def test_each_ioc_kind_makes_a_valid_pattern(small: Store, tmp_path: Path) -> No
 def test_patterns_quote_and_escape(kind: str, value: str, expected: str) -> None:
     assert pattern(kind, value) == expected
     assert run_validator(expected) == []
+
+
+@pytest.mark.parametrize("name", ["", "a", '["malware","package","pkg:npm/x"]', "\u0455\U0001f600"])
+@pytest.mark.parametrize("namespace", [uuid.NAMESPACE_URL, uuid.UUID(int=(1 << 128) - 1)])
+def test_ids_are_the_uuid_modules_uuid5(namespace: uuid.UUID, name: str) -> None:
+    expected = str(uuid.uuid5(namespace, name))
+    assert uuid5_text(namespace.bytes, name.encode()) == expected
 
 
 def test_the_same_store_gives_the_same_bytes(small: Store, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ deprecates; each object's `description` says the same in words."""
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import uuid
 from collections.abc import Iterable
@@ -39,15 +40,28 @@ EXTENSION_SCHEMA = (
 )
 
 
+_NAMESPACE_BYTES, _SCO_NAMESPACE_BYTES = NAMESPACE.bytes, SCO_NAMESPACE.bytes
+
+
+def uuid5_text(namespace: bytes, name: bytes) -> str:
+    """`str(uuid.uuid5(namespace, name))` for a namespace's bytes and a UTF-8 name, without
+    building the UUID object (an export makes one id an object, and several references)."""
+    digest = bytearray(hashlib.sha1(namespace + name).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def stix_id(kind: str, *key: str | None) -> str:
     """`kind--UUIDv5` over the natural key, written as a JSON array (no separator ambiguity)."""
-    return f"{kind}--{uuid.uuid5(NAMESPACE, orjson.dumps([kind, *key]).decode())}"
+    return f"{kind}--{uuid5_text(_NAMESPACE_BYTES, orjson.dumps([kind, *key]))}"
 
 
 def software_id(purl: str) -> str:
     """As STIX 2.1 section 2.9 makes an SCO's id: UUIDv5 in the SCO namespace over the
     canonical JSON of its id-contributing properties (here `name` alone)."""
-    return f"software--{uuid.uuid5(SCO_NAMESPACE, orjson.dumps({'name': purl}).decode())}"
+    return f"software--{uuid5_text(_SCO_NAMESPACE_BYTES, orjson.dumps({'name': purl}))}"
 
 
 @lru_cache(maxsize=1 << 16)  # a package is named again by its claims, reports, IoCs, relations
@@ -79,6 +93,7 @@ def indicator_id(kind: str, value: str) -> str:
     return stix_id("indicator", kind, value)
 
 
+@lru_cache(maxsize=1 << 12)  # records of one feed share their import and publication dates
 def timestamp(text: str | None) -> str | None:
     """A store date as a STIX timestamp (UTC, milliseconds); None when there is none or it
     does not parse."""
