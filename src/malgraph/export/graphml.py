@@ -17,6 +17,7 @@ from malgraph.core.kinds import ExportFormat
 from malgraph.core.selection import Selection
 from malgraph.export.graph_stream import GraphStream
 from malgraph.export.summary import ExportSummary
+from malgraph.store.read.graph_export import sorting_on_disk
 
 HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -89,6 +90,7 @@ class _Data:
         return "".join(parts)
 
 
+@sorting_on_disk
 def write_graphml(
     db: sqlite3.Connection,
     out: Path,

@@ -27,6 +27,7 @@ from malgraph.core.kinds import EdgeKind, ExportFormat, GraphLinkKind, GraphNode
 from malgraph.core.selection import Selection
 from malgraph.export.graph_stream import GraphStream
 from malgraph.export.summary import ExportSummary
+from malgraph.store.read.graph_export import sorting_on_disk
 
 COMMON_LABEL = "MalgraphNode"
 BATCH_ROWS = 1000  # rows a LOAD CSV transaction commits
@@ -208,6 +209,7 @@ def load_script(nodes: list[str], rels: list[str]) -> str:
     return "".join(parts)
 
 
+@sorting_on_disk
 def write_neo4j(
     db: sqlite3.Connection,
     out: Path,

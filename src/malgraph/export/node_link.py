@@ -16,6 +16,7 @@ from malgraph.core.kinds import ExportFormat
 from malgraph.core.selection import Selection
 from malgraph.export.graph_stream import GraphStream
 from malgraph.export.summary import ExportSummary
+from malgraph.store.read.graph_export import sorting_on_disk
 
 GRAPH = {"name": "malgraph"}
 
@@ -30,6 +31,7 @@ def _array(out: IO[bytes], items: Iterator[dict[str, object]]) -> None:
     out.write(b"\n]")
 
 
+@sorting_on_disk
 def write_node_link(
     db: sqlite3.Connection,
     out: Path,

@@ -38,6 +38,7 @@ from malgraph.export.uris import uris
 from malgraph.insights.campaigns import campaigns
 from malgraph.insights.groups import LIST_REPORT
 from malgraph.store.read.graph import groupings, ioc_sightings, packages, report_sites
+from malgraph.store.read.graph_export import sorting_on_disk
 from malgraph.store.read.osv_export import osv_packages
 
 PREFIX = "x_MGRAPH"
@@ -69,6 +70,7 @@ def osv_id(purl: str) -> str:
     return f"{PREFIX}-{hashlib.sha256(canonical_purl(purl).encode()).hexdigest()[:20]}"
 
 
+@sorting_on_disk
 def write_osv(
     db: sqlite3.Connection,
     out: Path,

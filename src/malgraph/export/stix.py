@@ -26,6 +26,7 @@ from malgraph.export import stix_objects as so
 from malgraph.export.summary import ExportSummary
 from malgraph.insights.campaigns import campaigns
 from malgraph.store.read.graph import groupings, ioc_sightings, packages, report_sites
+from malgraph.store.read.graph_export import sorting_on_disk
 from malgraph.store.read.stix_export import (
     stix_campaigns,
     stix_claims,
@@ -61,6 +62,7 @@ class _Bundle:
             self.add(obj)
 
 
+@sorting_on_disk
 def write_stix(
     db: sqlite3.Connection,
     out: Path,

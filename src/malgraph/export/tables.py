@@ -25,6 +25,7 @@ from malgraph.core.kinds import EdgeKind, ExportFormat, GraphNodeKind
 from malgraph.core.selection import Selection
 from malgraph.export.graph_stream import GraphStream
 from malgraph.export.summary import ExportSummary
+from malgraph.store.read.graph_export import sorting_on_disk
 
 BATCH_ROWS = 10_000  # rows held before a row group is written: memory stays bounded
 
@@ -165,6 +166,7 @@ class _ParquetSink:
         self._writer.close()
 
 
+@sorting_on_disk
 def _write(
     db: sqlite3.Connection,
     out: Path,

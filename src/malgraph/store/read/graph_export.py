@@ -4,10 +4,11 @@ its attributes and evidence, limited to a Selection, in a stable order, streamed
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import orjson
 
@@ -26,6 +27,30 @@ from malgraph.core.graph_export import (
 )
 from malgraph.core.kinds import EdgeKind, GraphLinkKind, GraphNodeKind, NodeType
 from malgraph.core.selection import Selection
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def sorting_on_disk(
+    export: Callable[Concatenate[sqlite3.Connection, P], R],
+) -> Callable[Concatenate[sqlite3.Connection, P], R]:
+    """Runs an export with the connection's temporary storage on disk. The store keeps
+    temporary tables in memory, so a sort that no index gives (an order a format must keep)
+    or a set a query builds would hold its rows in memory, as many as the graph has; on disk,
+    SQLite's sorter keeps a bounded part in memory and spills the rest."""
+
+    @functools.wraps(export)
+    def run(db: sqlite3.Connection, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        (before,) = db.execute("PRAGMA temp_store").fetchone()
+        db.execute("PRAGMA temp_store = FILE")
+        try:
+            return export(db, *args, **kwargs)
+        finally:
+            db.execute(f"PRAGMA temp_store = {int(before)}")
+
+    return run
+
 
 CO_EXISTING = "co-existing"  # the relation report edges make between the packages they name
 _SEP = "\x00"  # joins a package's parts in one column: control characters never reach a name
