@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sqlite3
 from collections import Counter, deque
@@ -23,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 from urllib.parse import quote
 
 import orjson
@@ -47,7 +48,8 @@ ORIGINS_KEY = "malicious-packages-origins"
 ALL_VERSIONS = {"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}
 PROGRESS_EVERY = 100  # records between two progress calls
 WRITING_THREADS = 2  # threads making the records' folders and files
-IN_FLIGHT = 256  # records built and not yet written: what the writing threads may hold
+BATCH = 32  # records handed to a writing thread at once
+IN_FLIGHT = 8  # batches built and not yet written: what the writing threads may hold
 RELATED_LISTED = 50  # related packages listed per kind (a report of 200 packages joins 199)
 _NAME_LIMIT = 120  # characters of a folder name; the file name keeps records apart anyway
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -83,9 +85,8 @@ def write_osv(
     with _RecordWriter(out) as writer:
         for package in osv_packages(db, selection, LIST_REPORT):
             record = osv_record(package, candidates.get((package.ecosystem, package.name), ()))
-            path = record_path(out, package.ecosystem, package.name, record["id"])
             data = orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n"
-            writer.write(path, f"{package.ecosystem}/{package.name}", data)
+            writer.write(_Record(package.ecosystem, package.name, f"{record['id']}.json", data))
             counts["records"] += 1
             counts["claims"] += len(package.claims)
             counts["related"] += len(package.related)
@@ -96,31 +97,53 @@ def write_osv(
     return ExportSummary(ExportFormat.OSV, _RecordFiles(out, counts["records"]), counts)
 
 
+class _Record(NamedTuple):
+    """A record to write: `osv/<ecosystem>/<name>/<file>` under OUT (the parts not yet made
+    safe), and its bytes."""
+
+    ecosystem: str
+    name: str
+    file: str
+    data: bytes
+
+
 class _RecordWriter:
     """Makes each record's folder and file on threads: that work waits on the file system
     (a folder and a file a package, the ossf layout), not on Python, so it overlaps building
-    the next records. At most IN_FLIGHT records wait to be written, and a record that would
-    leave OUT raises its error here, in the exporting thread."""
+    the next records. Records go to the threads BATCH at a time, at most IN_FLIGHT batches
+    waiting, and a record that would leave OUT raises its error here, in the exporting
+    thread."""
 
     def __init__(self, out: Path) -> None:
         self._folders = _Folders(out)
         self._pool = ThreadPoolExecutor(WRITING_THREADS, thread_name_prefix="osv-write")
         self._pending: deque[Future[None]] = deque()
+        self._batch: list[_Record] = []
 
     def __enter__(self) -> _RecordWriter:
         return self
 
-    def write(self, path: Path, what: str, data: bytes) -> None:
+    def write(self, record: _Record) -> None:
+        self._batch.append(record)
+        if len(self._batch) >= BATCH:
+            self._submit()
+
+    def _submit(self) -> None:
         if len(self._pending) >= IN_FLIGHT:
             self._pending.popleft().result()
-        self._pending.append(self._pool.submit(self._write, path, what, data))
+        self._pending.append(self._pool.submit(self._write, self._batch))
+        self._batch = []
 
-    def _write(self, path: Path, what: str, data: bytes) -> None:
-        self._folders.make(path, what)
-        path.write_bytes(data)
+    def _write(self, records: list[_Record]) -> None:
+        for record in records:
+            path = self._folders.make(record)
+            with open(path, "wb") as file:
+                file.write(record.data)
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         try:
+            if kind is None and self._batch:
+                self._submit()
             while self._pending:
                 future = self._pending.popleft()
                 if kind is None:
@@ -183,35 +206,38 @@ def safe_part(text: str) -> str:
     return part or "_"
 
 
-def record_path(out: Path, ecosystem: str, name: str, ident: str) -> Path:
-    """Where a package's record goes (`_Folders.make` checks that it stays inside OUT)."""
-    return out / "osv" / safe_part(ecosystem) / safe_part(name) / f"{ident}.json"
-
-
 class _Folders:
     """Makes the records' folders, and refuses a record that would leave OUT through a link
     already there (an OUT replaced with --force). Resolving every record's path walks every
     folder above it, so only what could hold a link is resolved: each ecosystem's folder once,
-    and a package's folder when it exists already (a folder made now holds nothing)."""
+    and a package's folder when it exists already (a folder made now holds nothing). Paths
+    are strings joined by os.path: a Path object a record would cost more than the rest."""
 
     def __init__(self, out: Path) -> None:
         self._out, self._root = out, out.resolve()
-        self._checked: set[Path] = set()  # the ecosystem folders, a few
+        self._base = os.path.join(out, "osv")
+        self._checked: dict[str, str] = {}  # ecosystem -> its folder, checked and made
 
-    def _inside(self, path: Path, what: str) -> None:
-        if not path.resolve().is_relative_to(self._root):
+    def _inside(self, path: str, what: str) -> None:
+        if not Path(path).resolve().is_relative_to(self._root):
             raise ValueError(f"{what}: its record would leave {self._out}")
 
-    def make(self, path: Path, what: str) -> None:
-        folder = path.parent
-        if folder.parent not in self._checked:
-            self._inside(folder.parent, what)
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            self._checked.add(folder.parent)
+    def make(self, record: _Record) -> str:
+        """The record's file path, its folder made."""
+        what = f"{record.ecosystem}/{record.name}"
+        parent = self._checked.get(record.ecosystem)
+        if parent is None:
+            parent = os.path.join(self._base, safe_part(record.ecosystem))
+            self._inside(parent, what)
+            os.makedirs(parent, exist_ok=True)
+            self._checked[record.ecosystem] = parent
+        folder = os.path.join(parent, safe_part(record.name))
+        path = os.path.join(folder, record.file)
         try:
-            folder.mkdir()
+            os.mkdir(folder)
         except FileExistsError:
             self._inside(path, what)
+        return path
 
 
 def osv_record(package: OsvPackage, candidates: Iterable[dict[str, Any]]) -> dict[str, Any]:

@@ -31,6 +31,17 @@ _SELECTED = """EXISTS (SELECT 1 FROM records sr JOIN sources ss ON ss.id = sr.so
     AND (:no_sources OR ss.name IN (SELECT value FROM json_each(:sources)))
     AND (:since IS NULL OR coalesce(sr.published, sr.imported) >= :since))"""
 
+# The same when the selection has no field: a package with an active claim. Asked once per
+# related package, so without the joins a field would need.
+_ACTIVE = """EXISTS (SELECT 1 FROM records sr WHERE sr.package_id = {pkg} AND sr.role = 'claim'
+    AND sr.withdrawn IS NULL)"""
+
+
+def _selected(selection: Selection, pkg: str) -> str:
+    """The condition that the package `pkg` names is selected."""
+    fields = selection.ecosystems or selection.sources or selection.since
+    return (_SELECTED if fields else _ACTIVE).format(pkg=pkg)
+
 
 def _params(selection: Selection) -> dict[str, Any]:
     return {
@@ -55,7 +66,7 @@ def osv_packages(
     params = _params(selection)
     rows = db.execute(
         "SELECT p.id, p.ecosystem, p.ecosystem_known, p.name, p.purl FROM packages p"
-        f" WHERE {_SELECTED.format(pkg='p.id')} ORDER BY p.purl, p.id",
+        f" WHERE {_selected(selection, 'p.id')} ORDER BY p.purl, p.id",
         params,
     )
     while chunk := rows.fetchmany(CHUNK):
@@ -327,7 +338,7 @@ def _related(
         rows = db.execute(
             f"SELECT x.p, x.kind, o.purl, count(*), max(x.confidence) FROM ({query}) AS x"
             " JOIN packages o ON o.id = x.other"
-            f" WHERE {_SELECTED.format(pkg='o.id')} GROUP BY x.p, x.kind, x.other",
+            f" WHERE {_selected(selection, 'o.id')} GROUP BY x.p, x.kind, x.other",
             {**params, **ids, "list_report": list_report},
         )
         for pid, kind, purl, edges, best in rows:
