@@ -110,13 +110,21 @@ class _Sink(Protocol):
 
 
 class _CsvSink:
-    def __init__(self, path: Path, columns: Sequence[str]) -> None:
+    """The csv module writes None as an empty cell and a number as str() does; only the
+    boolean columns need their text, "true" or "false"."""
+
+    def __init__(self, path: Path, types: Mapping[str, AttrType]) -> None:
         self._file: IO[str] = path.open("w", encoding="utf-8", newline="")
         self._writer = csv.writer(self._file, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-        self._writer.writerow(columns)
+        self._writer.writerow(list(types))
+        self._booleans = [i for i, kind in enumerate(types.values()) if kind is AttrType.BOOL]
 
     def add(self, row: list[Cell]) -> None:
-        self._writer.writerow(["" if v is None else _csv_text(v) for v in row])
+        for i in self._booleans:
+            value = row[i]
+            if value is not None:
+                row[i] = _csv_text(value)
+        self._writer.writerow(row)
 
     def close(self) -> None:
         self._file.close()
@@ -181,9 +189,7 @@ def _write(
     for name, types in table_columns().items():
         path = out / f"{name}{suffix}"
         files.append(path)
-        sinks[name] = (
-            _ParquetSink(path, types) if suffix == ".parquet" else _CsvSink(path, list(types))
-        )
+        sinks[name] = _ParquetSink(path, types) if suffix == ".parquet" else _CsvSink(path, types)
     stream = GraphStream(db, selection, progress)
     try:
         for node in stream.nodes():
