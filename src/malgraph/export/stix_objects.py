@@ -73,6 +73,7 @@ def family_id(family: str) -> str:
     return stix_id("malware", "family", family)
 
 
+@lru_cache(maxsize=1 << 8)  # each claim names its source as its author
 def source_id(source: str) -> str:
     return stix_id("identity", "source", source)
 
@@ -89,6 +90,7 @@ def candidate_id(candidate: str) -> str:
     return stix_id("campaign", "candidate", candidate)
 
 
+@lru_cache(maxsize=1 << 12)  # claims of one campaign name the same IoCs, one after another
 def indicator_id(kind: str, value: str) -> str:
     return stix_id("indicator", kind, value)
 
