@@ -98,10 +98,18 @@ def _node_row(node: GraphNode, columns: Sequence[str]) -> list[Cell]:
     return [node.id, *[_cell(node.attrs.get(c)) for c in columns]]
 
 
+# Where each edge attribute goes in a row: most edges carry none or a few of them.
+_EDGE_CELL = {name: i for i, name in enumerate(EDGE_COLUMNS) if i >= 3}
+
+
 def _edge_row(edge: GraphEdge) -> list[Cell]:
-    attrs = edge.attrs
-    rest = [_cell(attrs.get(c)) for c in EDGE_COLUMNS[3:]]
-    return [edge.kind.value, edge.source, edge.target, *rest]
+    row: list[Cell] = [edge.kind.value, edge.source, edge.target]
+    row += [None] * (len(EDGE_COLUMNS) - 3)
+    for name, value in edge.attrs.items():
+        i = _EDGE_CELL.get(name)
+        if i is not None:
+            row[i] = _cell(value)
+    return row
 
 
 class _Sink(Protocol):
