@@ -52,9 +52,9 @@ MTIME = 1_700_000_000
 # Shares of all archives (at least one of each tail kind when the corpus has room). See the
 # corpus section of benchmarks/README.md for what they mirror.
 LIBRARY_SHARE = 0.015
-PAYLOAD_SETUP_SHARE = 0.01
+PAYLOAD_SETUP_SHARE = 0.0075
 PAYLOAD_POSTINSTALL_SHARE = 0.01
-MINIFIED_SHARE = 0.015
+MINIFIED_SHARE = 0.01
 MANY_FILES_SHARE = 0.002
 MANY_FILES = 500
 CAMPAIGN_SHARE = 0.35  # small archives carrying one of the campaign files unchanged
@@ -449,7 +449,7 @@ def version_of(rng: random.Random) -> str:
 def code_sizes(rng: random.Random) -> list[int]:
     """1-5 code files, most a few KB, a long tail to over 100 KB."""
     count = rng.choices((1, 2, 3, 4, 5), weights=(55, 22, 12, 7, 4))[0]
-    return [log_normal_size(rng, 350, 1.6, 160_000) for _ in range(count)]
+    return [log_normal_size(rng, 350, 1.8, 160_000) for _ in range(count)]
 
 
 def small_pypi(rng: random.Random, pools: Pools, made: Made) -> None:
