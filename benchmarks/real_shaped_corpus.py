@@ -57,6 +57,7 @@ PAYLOAD_POSTINSTALL_SHARE = 0.01
 MINIFIED_SHARE = 0.01
 MANY_FILES_SHARE = 0.002
 MANY_FILES = 500
+SETUP_CODE_SHARE = 0.6  # small sdists whose code sits in setup.py (run on install)
 CAMPAIGN_SHARE = 0.35  # small archives carrying one of the campaign files unchanged
 
 # Libraries a typosquat may carry, looked up in this interpreter's environment (read as files,
@@ -82,6 +83,7 @@ NODE_MODULES = (
 )
 JS_LIBRARY_BYTES = (20_000, 600_000)  # the sizes of JavaScript package taken as a library
 MAX_LIBRARIES = 6
+LIBRARY_REPEATS = 2  # typosquats in a row carrying the same library, first to last
 CYTOSCAPE = REPO / "src/malgraph/web/static/vendor/cytoscape.min.js"
 
 
@@ -315,8 +317,8 @@ def _cyto() -> bytes:
 
 
 def _spread(found: list[Library]) -> list[Library]:
-    """At most MAX_LIBRARIES, spread over the sizes found (small to large)."""
-    found.sort(key=lambda lib: (sum(len(d) for _, d in lib.files), lib.name))
+    """At most MAX_LIBRARIES, spread over the sizes found, the largest first."""
+    found.sort(key=lambda lib: (-sum(len(d) for _, d in lib.files), lib.name))
     if len(found) <= MAX_LIBRARIES:
         return found
     step = (len(found) - 1) / (MAX_LIBRARIES - 1)
@@ -405,6 +407,7 @@ class Pools:
     python_libraries: list[Library]
     javascript_libraries: list[Library]
     taken: set[tuple[str, str]] = field(default_factory=set)
+    copies: Counter[str] = field(default_factory=Counter)  # library copies made, by ecosystem
 
 
 def make_pools(rng: random.Random) -> Pools:
@@ -455,11 +458,15 @@ def code_sizes(rng: random.Random) -> list[int]:
 def small_pypi(rng: random.Random, pools: Pools, made: Made) -> None:
     root, package = f"{made.name}-{made.version}", made.name.replace("-", "_")
     files = made.files
-    files[f"{root}/setup.py"] = setup_py(rng, made.name, made.version, rng.random() < 0.4)
+    sizes = code_sizes(rng)
+    setup = setup_py(rng, made.name, made.version, rng.random() < 0.4)
+    if rng.random() < SETUP_CODE_SHARE:  # the dropper's code in setup.py itself
+        setup = python_code(rng, sizes.pop(sizes.index(max(sizes))), True) + b"\n" + setup
+    files[f"{root}/setup.py"] = setup
     files[f"{root}/PKG-INFO"] = pkg_info(made.name, made.version, word(rng))
     files[f"{root}/README.md"] = readme(rng, made.name)
     files[f"{root}/{package}/__init__.py"] = rng.choice(INIT_VARIANTS)
-    for n, size in enumerate(code_sizes(rng)):
+    for n, size in enumerate(sizes):
         files[f"{root}/{package}/{word(rng)}.py"] = python_code(rng, size, n == 0)
     if rng.random() < CAMPAIGN_SHARE:
         files[f"{root}/{package}/main.py"] = rng.choice(pools.python_campaign)
@@ -615,7 +622,9 @@ def build(rng: random.Random, plan: Plan, pools: Pools, ecosystem: str, kind: st
     library = None
     if kind == "library-copy":
         choices = pools.python_libraries if ecosystem == "PyPI" else pools.javascript_libraries
-        library = rng.choice(choices) if choices else None
+        copy_number = pools.copies[ecosystem]
+        pools.copies[ecosystem] += 1
+        library = choices[copy_number // LIBRARY_REPEATS % len(choices)] if choices else None
         kind = kind if library else "small"
     base = library.name if library else None
     made = Made(ecosystem, fresh_name(rng, pools, ecosystem, base), version_of(rng), kind)
