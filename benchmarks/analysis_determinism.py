@@ -54,14 +54,21 @@ def in_fresh_process(paths: list[Path], work: Path, preempted: bool) -> dict[str
         listing.write_text("".join(f"{p}\n" for p in paths))
         command = [sys.executable, __file__, "--write", str(out), "--from-list", str(listing)]
         env = {**os.environ, "PYTHONHASHSEED": "random"}
-        with subprocess.Popen(command, env=env) as proc:
+        proc = subprocess.Popen(command, env=env)
+        try:
             while preempted and proc.poll() is None:
                 time.sleep(RUNNING_SECONDS)
                 proc.send_signal(signal.SIGSTOP)
                 time.sleep(STOPPED_SECONDS)
                 proc.send_signal(signal.SIGCONT)
-            if proc.wait() != 0:
-                raise SystemExit(f"analysis in a fresh process failed: {command}")
+            status = proc.wait()
+        finally:
+            if proc.poll() is None:  # interrupted: never leave a stopped child behind
+                proc.send_signal(signal.SIGCONT)
+                proc.kill()
+                proc.wait()
+        if status != 0:
+            raise SystemExit(f"analysis in a fresh process failed: {command}")
         with out.open() as lines:
             return dict(json.loads(line) for line in lines)
 

@@ -44,7 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.analysis_determinism import determinism, show_determinism
 from benchmarks.analysis_profile import show_profile, stage_profile
-from benchmarks.real_shaped_corpus import Plan, generate, iter_archives
+from benchmarks.real_shaped_corpus import Plan, generate, generator_digest, iter_archives
 from malgraph.analysis.analyze import DEFAULT_LIMITS, SAMPLE_PASSWORD, analyze_archive
 from malgraph.artifacts.archives import ArchiveError, read_archive
 from malgraph.artifacts.local import local_archives
@@ -246,11 +246,30 @@ def measure(target: Target, work: Path, args: argparse.Namespace) -> dict[str, o
         "slowest": slowest(each, target.kinds),
         "load_after": load(),
     }
+    result["summary"] = headline(len(target.paths), floor, flow)
     if args.profile:
         result["profile"] = stage_profile(target.paths)
     if args.determinism:
         result["determinism"] = determinism(target.paths, work)
     return result
+
+
+def headline(count: int, floor: dict[str, object], flow: dict[str, object]) -> dict[str, float]:
+    """Throughput of analyze and its cost in read floors, as run and net of start-up."""
+    base, start = floor["read_archive"], flow["start-up"]
+    assert isinstance(base, dict) and isinstance(start, dict)
+    found = {}
+    for step in ("analyze", "analyze_redo"):
+        run = flow[step]
+        assert isinstance(run, dict)
+        net_wall, net_cpu = run["wall"] - start["wall"], run["cpu"] - start["cpu"]
+        found[f"{step}_archives_per_s"] = round(count / run["wall"], 1)
+        found[f"{step}_x_floor_wall"] = round(run["wall"] / base["wall"], 1)
+        found[f"{step}_x_floor_cpu"] = round(run["cpu"] / base["cpu"], 1)
+        found[f"{step}_net_archives_per_s"] = round(count / max(net_wall, 1e-9), 1)
+        found[f"{step}_net_x_floor_wall"] = round(net_wall / base["wall"], 1)
+        found[f"{step}_net_x_floor_cpu"] = round(net_cpu / base["cpu"], 1)
+    return found
 
 
 def slowest(each: PerArchive, kinds: dict[str, str], count: int = 10) -> list[dict[str, object]]:
@@ -276,7 +295,8 @@ def corpus_target(args: argparse.Namespace, work: Path) -> Target:
     plan = Plan(args.archives, args.seed, library_share=args.library_share)
     out = work / f"corpus-{plan.archives}-{plan.seed}"
     made = out / "distribution.json"
-    if not made.is_file() or json.loads(made.read_text()).get("plan") != asdict(plan):
+    made_by = json.loads(made.read_text()) if made.is_file() else {}
+    if (made_by.get("plan"), made_by.get("generator")) != (asdict(plan), generator_digest()):
         if out.exists():
             subprocess.run(["rm", "-rf", "--", str(out)], check=True)
         out.mkdir(parents=True)
@@ -335,6 +355,10 @@ def show(result: dict[str, object]) -> None:
         (f"analyze -j {result['jobs']}", flow["analyze"]),
         (f"analyze --redo -j {result['jobs']}", flow["analyze_redo"]),
     ]
+    start = flow["start-up"]
+    for redo in ("", "_redo"):
+        net = {key: flow[f"analyze{redo}"][key] - start[key] for key in ("wall", "cpu")}
+        rows.append((f"analyze{redo.replace('_', ' --')} minus start-up", net))
     for label, step in rows:
         wall, cpu = float(step["wall"]), float(step["cpu"])
         times = f"{ratio(wall, base['wall'])}, {ratio(cpu, base['cpu'])}"

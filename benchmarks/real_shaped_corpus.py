@@ -729,6 +729,7 @@ class Stats:
         repeated = sum(n for n in self.contents.values() if n > 1)
         return {
             "plan": asdict(plan),
+            "generator": generator_digest(),
             "archives": len(self.archive_bytes),
             "kinds": dict(sorted(self.kinds.items())),
             "libraries_carried": dict(sorted(self.libraries.items())),
@@ -748,6 +749,11 @@ class Stats:
                 self.big_python_long_line_bytes / max(1, self.big_python_bytes), 3
             ),
         }
+
+
+def generator_digest() -> str:
+    """Which version of this generator made a corpus: a corpus is reused only by the same."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def iter_archives(folder: Path) -> Iterator[Path]:
