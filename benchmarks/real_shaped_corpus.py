@@ -34,6 +34,7 @@ import hashlib
 import importlib.util
 import io
 import json
+import keyword
 import math
 import random
 import string
@@ -90,8 +91,56 @@ CYTOSCAPE = REPO / "src/malgraph/web/static/vendor/cytoscape.min.js"
 # -- words and small code -------------------------------------------------------------------
 
 
+# Words the generated code must not use as names: it should parse, as most real code does.
+RESERVED = frozenset(keyword.kwlist) | frozenset(
+    [
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "else",
+        "enum",
+        "export",
+        "extends",
+        "false",
+        "finally",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "instanceof",
+        "let",
+        "new",
+        "null",
+        "return",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "true",
+        "try",
+        "typeof",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "await",
+        "static",
+    ]
+)
+
+
 def word(rng: random.Random, low: int = 3, high: int = 10) -> str:
-    return "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(low, high)))
+    made = "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(low, high)))
+    return f"{made}x" if made in RESERVED else made
 
 
 def host(rng: random.Random) -> str:
