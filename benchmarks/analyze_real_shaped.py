@@ -141,9 +141,13 @@ def malgraph(db: Path, *args: str) -> tuple[Timing, str]:
 
 
 def stored_flow(listing: Path, folder: Path, work: Path, jobs: int) -> dict[str, object]:
-    """A fresh store: the listing ingested, the folder fetched offline, analysed twice."""
-    store = Path(tempfile.mkdtemp(prefix="store-", dir=work))
-    db = store / "malgraph.db"
+    """A fresh store (removed after): the listing ingested, the folder fetched offline,
+    analysed twice."""
+    with tempfile.TemporaryDirectory(prefix="store-", dir=work) as store:
+        return _stored_flow(listing, folder, Path(store) / "malgraph.db", jobs)
+
+
+def _stored_flow(listing: Path, folder: Path, db: Path, jobs: int) -> dict[str, object]:
     found: dict[str, object] = {}
     steps = (
         ("start-up", ("--version",)),
@@ -405,6 +409,7 @@ def main() -> None:
     parser.add_argument("--determinism", action="store_true", help="analyse again, compare")
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress as it comes
     work = args.workdir or Path(tempfile.gettempdir()) / "malgraph-real-shaped"
     work.mkdir(parents=True, exist_ok=True)
     targets = [] if args.no_corpus else [corpus_target(args, work)]
