@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import base64
 import csv
+import functools
 import gzip
 import hashlib
 import importlib.util
@@ -315,30 +316,35 @@ class Library:
     files: tuple[tuple[str, bytes], ...]  # (path relative to the library's root, content)
 
 
-def _read_tree(root: Path, suffixes: tuple[str, ...]) -> tuple[tuple[str, bytes], ...]:
-    found = []
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.is_symlink() and path.name.endswith(suffixes):
-            found.append((path.relative_to(root).as_posix(), path.read_bytes()))
-    return tuple(found)
+def _tree(root: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    return [
+        path
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and not path.is_symlink() and path.name.endswith(suffixes)
+    ]
 
 
-def python_libraries() -> list[Library]:
+def _library(name: str, ecosystem: str, root: Path, paths: list[Path]) -> Library:
+    files = tuple((p.relative_to(root).as_posix(), p.read_bytes()) for p in paths)
+    return Library(name, ecosystem, str(root), files)
+
+
+@functools.cache
+def python_libraries() -> tuple[Library, ...]:
     """Installed Python packages, found without importing them."""
     found = []
     for name in PYTHON_LIBRARIES:
         spec = importlib.util.find_spec(name)
         places = spec.submodule_search_locations if spec else None
-        if not places:
-            continue
-        root = Path(next(iter(places)))
-        files = _read_tree(root, (".py",))
-        if files:
-            found.append(Library(name, "PyPI", str(root), files))
-    return found[:MAX_LIBRARIES]
+        if places and len(found) < MAX_LIBRARIES:
+            root = Path(next(iter(places)))
+            if paths := _tree(root, (".py",)):
+                found.append(_library(name, "PyPI", root, paths))
+    return tuple(found)
 
 
-def javascript_libraries() -> list[Library]:
+@functools.cache
+def javascript_libraries() -> tuple[Library, ...]:
     """JavaScript packages from the first node_modules folder with some of fitting size; else
     the JavaScript shipped with this interpreter's packages; else the explorer's vendored
     cytoscape bundle."""
@@ -346,28 +352,29 @@ def javascript_libraries() -> list[Library]:
     for folder in NODE_MODULES:
         if not folder.is_dir():
             continue
-        found = []
+        sized = []
         for package in sorted(p for p in folder.iterdir() if p.is_dir()):
-            files = _read_tree(package, (".js", ".json", ".md"))
-            if low <= sum(len(d) for _, d in files) <= high:
-                found.append(Library(package.name, "npm", str(package), files))
-        if found:
-            return _spread(found)
+            paths = _tree(package, (".js", ".json", ".md"))
+            size = sum(p.stat().st_size for p in paths)
+            if low <= size <= high:
+                sized.append((size, package, paths))
+        if sized:
+            return tuple(_library(p.name, "npm", p, paths) for _, p, paths in _spread(sized))
     site = Path(sysconfig.get_paths()["purelib"])
-    venv_js = [p for p in sorted(site.rglob("*.js")) if low <= p.stat().st_size <= high]
+    venv_js = [p for p in _tree(site, (".js",)) if low <= p.stat().st_size <= high]
     if venv_js:
         files = tuple((p.name, p.read_bytes()) for p in venv_js[:40])
-        return [Library("site-packages-js", "npm", str(site), files)]
-    return [Library("cytoscape", "npm", str(CYTOSCAPE), (("dist/cytoscape.min.js", _cyto()),))]
+        return (Library("site-packages-js", "npm", str(site), files),)
+    return (Library("cytoscape", "npm", str(CYTOSCAPE), (("dist/cytoscape.min.js", _cyto()),)),)
 
 
 def _cyto() -> bytes:
     return CYTOSCAPE.read_bytes()
 
 
-def _spread(found: list[Library]) -> list[Library]:
+def _spread(found: list[tuple[int, Path, list[Path]]]) -> list[tuple[int, Path, list[Path]]]:
     """At most MAX_LIBRARIES, spread over the sizes found, the largest first."""
-    found.sort(key=lambda lib: (-sum(len(d) for _, d in lib.files), lib.name))
+    found.sort(key=lambda item: (-item[0], item[1].name))
     if len(found) <= MAX_LIBRARIES:
         return found
     step = (len(found) - 1) / (MAX_LIBRARIES - 1)
@@ -453,8 +460,8 @@ class Pools:
 
     python_campaign: list[bytes]
     javascript_campaign: list[bytes]
-    python_libraries: list[Library]
-    javascript_libraries: list[Library]
+    python_libraries: tuple[Library, ...]
+    javascript_libraries: tuple[Library, ...]
     taken: set[tuple[str, str]] = field(default_factory=set)
     copies: Counter[str] = field(default_factory=Counter)  # library copies made, by ecosystem
 
