@@ -140,22 +140,22 @@ def scan_javascript(path: str, text: str) -> CodeScan:
     root = tree.root_node
     scan = _Scan(path, text, source, root, strings=bool(strings))
     problems: list[str] = []
-    budget = Budget(source)
+    budget = Budget(source, root)
     for start, end, word in hits[:_MAX_HITS]:
-        if word in _BINDING_WORDS and budget.ok():
+        if word in _BINDING_WORDS and budget.ok(start):
             scan.binding_word(start, end, word)
     for start, end in strings[:_MAX_HITS]:
-        if budget.ok():
+        if budget.ok(start):
             scan.string(start, end)
     aliases = scan.aliases()
     if aliases and not budget.exceeded:
         names = re.compile(rb"(?<![\w$])" + words_pattern(aliases).encode() + rb"(?![\w$])")
         hits += [(m.start(), m.end(), m.group()) for m in names.finditer(source)]
     for start, end, word in hits[:_MAX_HITS]:
-        if budget.ok():
+        if budget.ok(start):
             scan.word(start, end, word)
     if budget.exceeded:
-        problems.append(f"{path}: javascript scan cut short over its time budget (deep nesting)")
+        problems.append(f"{path}: javascript scan cut short over its work budget (deep nesting)")
     if len(hits) > _MAX_HITS:
         problems.append(f"{path}: {len(hits):,} words to look up, only the first {_MAX_HITS:,}")
     if root.has_error and not path.lower().endswith(_TYPESCRIPT):

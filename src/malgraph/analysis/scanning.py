@@ -1,10 +1,9 @@
 """What the per-language scanners share: the credential and startup strings, finding collection,
-trigger-word search, and tree-sitter parsing under a time budget."""
+trigger-word search, and tree-sitter parsing under a work budget."""
 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,11 +16,18 @@ from malgraph.core.kinds import FindingCategory, ImportKind
 # Larger files are not parsed (a few per cent of npm bundles): parsing grows with the size.
 MAX_CODE_CHARS = 2 * 2**20
 # Tree-sitter's error recovery can cost hundreds of times a normal parse on crafted garbage: a
-# parse is abandoned past about 20 times its normal cost (plus a base for small files and for
-# other work competing for the processor). Lookups in the tree get the same budget again (nodes
-# nested thousands deep make each one slow). The measured costs are in benchmarks/README.md.
-PARSE_BUDGET_SECONDS = 0.1
-PARSE_BUDGET_SECONDS_PER_KB = 0.002
+# parse is abandoned past about 20 times its normal cost (plus a base for small files). Budgets
+# count work, not time, so that the same file gets the same answer on a busy machine: the parse
+# counts tree-sitter's progress reports (one per hundred parser operations), an operation taken
+# while recovering from an error weighing PARSE_ERROR_WEIGHT (it costs that much more). Lookups
+# in the tree get their own budget, in tree levels descended (nodes nested thousands deep make
+# each lookup slow). The calibration is in benchmarks/README.md.
+PARSE_BUDGET_STEPS = 10_000
+PARSE_BUDGET_STEPS_PER_KB = 200
+PARSE_ERROR_WEIGHT = 40
+LOOKUP_BUDGET_LEVELS = 1_000_000
+LOOKUP_BUDGET_LEVELS_PER_KB = 4_000
+LOOKUP_PROBE_EVERY = 8  # lookups between two depth probes
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,40 +279,60 @@ class CodeText:
         return self.data[node.start_byte : end].decode("utf-8", "replace")
 
 
-def deadline(source: bytes) -> float:
-    """When work on a file of this size is over budget (time.monotonic)."""
-    budget = PARSE_BUDGET_SECONDS + PARSE_BUDGET_SECONDS_PER_KB * len(source) / 1024
-    return time.monotonic() + budget
+def parse_budget(source: bytes) -> int:
+    """The parse work allowed for a file of this size, in weighted progress reports."""
+    return PARSE_BUDGET_STEPS + PARSE_BUDGET_STEPS_PER_KB * len(source) // 1024
 
 
 class Budget:
-    """Time for the lookups in one file, checked every 64 steps (not every step: reading the
-    clock is not free)."""
+    """Work for the lookups in one file, in tree levels: every LOOKUP_PROBE_EVERY-th lookup
+    measures the depth of the tree at its position and is charged for the lookups until the
+    next probe (a lookup costs the depth it descends). Deterministic: the same file and hits
+    give the same cut."""
 
-    __slots__ = ("_end", "_steps", "exceeded")
+    __slots__ = ("_charge", "_left", "_root", "_steps", "exceeded")
 
-    def __init__(self, source: bytes) -> None:
-        self._end = deadline(source)
+    def __init__(self, source: bytes, root: Node) -> None:
+        self._left = LOOKUP_BUDGET_LEVELS + LOOKUP_BUDGET_LEVELS_PER_KB * len(source) // 1024
+        self._root = root
         self._steps = 0
+        self._charge = 1
         self.exceeded = False
 
-    def ok(self) -> bool:
+    def ok(self, position: int) -> bool:
+        """Whether a lookup at this byte position may still run."""
+        if self.exceeded:
+            return False
+        if self._steps % LOOKUP_PROBE_EVERY == 0:
+            self._charge = 1 + depth_at(self._root, position, self._left)
         self._steps += 1
-        if self._steps % 64 == 0 and time.monotonic() > self._end:
+        self._left -= self._charge
+        if self._left < 0:
             self.exceeded = True
         return not self.exceeded
 
 
+def depth_at(root: Node, position: int, cap: int) -> int:
+    """How many levels a lookup at a byte position descends (at most `cap`: a probe never costs
+    more than the budget left)."""
+    cursor = root.walk()
+    depth = 0
+    while depth < cap and cursor.goto_first_child_for_byte(position) is not None:
+        depth += 1
+    return depth
+
+
 def parse(language: Language, source: bytes) -> Tree | None:
-    """A tree-sitter tree, or None when the parse ran over its time budget."""
-    end = deadline(source)
+    """A tree-sitter tree, or None when the parse ran over its work budget."""
+    left = [parse_budget(source)]
 
     def read(offset: int, _point: object) -> bytes:
         # Small chunks: query predicates read each candidate node's text through this too.
         return source[offset : offset + 1024]
 
-    def over_budget(*_state: object) -> bool:
-        return time.monotonic() > end
+    def over_budget(_offset: int, has_error: bool) -> bool:
+        left[0] -= PARSE_ERROR_WEIGHT if has_error else 1
+        return left[0] < 0
 
     # Only a parse that reads through a callback can be cancelled (by the progress callback).
     try:
@@ -316,7 +342,7 @@ def parse(language: Language, source: bytes) -> Tree | None:
 
 
 def over_budget_problem(path: str, language: str, source: bytes) -> str:
-    return f"{path}: {language} parse abandoned over its time budget ({len(source):,} bytes)"
+    return f"{path}: {language} parse abandoned over its work budget ({len(source):,} bytes)"
 
 
 def first_error_line(root: Node) -> int | None:
