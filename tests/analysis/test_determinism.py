@@ -3,15 +3,21 @@ a different string-hash seed (set and dict order), whatever the load of the mach
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-from malgraph.analysis.analyze import analyze_archive
+import pytest
+
+from malgraph.analysis.analyze import analyze_archive, analyze_members
 from malgraph.analysis.languages import scan_code
+from malgraph.analysis.manifests import read_manifests
+from malgraph.artifacts.archives import Member
 from tests.inert_packages import tar_gz
 
 _PAYLOAD = base64.b64encode(hashlib.sha512(b"inert").digest() * 400).decode()
@@ -68,3 +74,25 @@ def test_a_deeply_nested_file_is_cut_at_the_same_point_every_time() -> None:
     first = scan_code("deep.js", text, "javascript")
     assert any("work budget (deep nesting)" in p for p in first.problems)
     assert scan_code("deep.js", text, "javascript") == first
+
+
+def test_setup_py_is_parsed_once_and_its_tree_feeds_the_manifest_reader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parsed: list[str] = []
+    real_parse = ast.parse
+
+    def counting_parse(source: str, filename: str = "<unknown>", **kwargs: Any) -> ast.Module:
+        parsed.append(filename)
+        tree: ast.Module = real_parse(source, filename, **kwargs)
+        return tree
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    setup = b"import os\nfrom setuptools import setup\nsetup(name='p', install_requires=['six'])\n"
+    features = analyze_members([Member("p/setup.py", setup)])
+    assert parsed == ["p/setup.py"]
+    assert [d.name for d in features.dependencies] == ["six"]
+    # The reader takes the tree it is given: a tree of other text shows that it read the tree.
+    other = real_parse("from setuptools import setup\nsetup(name='p', install_requires=['attrs'])")
+    scan = read_manifests([Member("p/setup.py", setup)], {"p/setup.py": other})
+    assert [d.name for d in scan.dependencies] == ["attrs"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import re
 from collections.abc import Sequence
@@ -65,6 +66,7 @@ def analyze_members(members: Sequence[Member]) -> Features:
     obfuscation: list[ObfuscationSign] = []
     problems: list[str] = []
     streams: list[str] = []
+    setup_trees: dict[str, ast.Module] = {}
     for member in sorted(members, key=lambda m: m.path):
         language = language_of(member.path)
         digest = hashlib.sha256(member.data).hexdigest()
@@ -78,6 +80,8 @@ def analyze_members(members: Sequence[Member]) -> Features:
             files.append(FileFacts(member.path, digest, len(member.data), None, None, 0))
             continue
         scan = scan_code(member.path, text, language)
+        if scan.setup_tree is not None:
+            setup_trees[member.path] = scan.setup_tree
         imports += scan.imports
         findings += scan.findings
         problems += scan.problems
@@ -89,7 +93,7 @@ def analyze_members(members: Sequence[Member]) -> Features:
                 member.path, digest, len(member.data), language, token_digest(tokens), len(tokens)
             )
         )
-    manifests = read_manifests(members)
+    manifests = read_manifests(members, setup_trees)
     for hook in manifests.install_hooks:  # `curl http://... | sh` in a postinstall
         iocs += [replace(i, line=hook.line or 1) for i in _iocs(hook.file, hook.detail)]
     return Features(

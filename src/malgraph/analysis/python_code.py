@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from dataclasses import replace
 from itertools import accumulate
 
 import tree_sitter_python
@@ -167,7 +168,10 @@ def scan_python(path: str, text: str) -> CodeScan:
     except (RecursionError, MemoryError):
         problem = f"{path}: python nested too deeply for ast, read with tree-sitter"
         return _TreeSitterScan(path, text).scan(problem)
-    return _AstScan(path, text, tree, hits).scan()
+    scan = _AstScan(path, text, tree, hits).scan()
+    if path.rpartition("/")[2] == "setup.py":
+        scan = replace(scan, setup_tree=tree)
+    return scan
 
 
 def _hit_lines(pattern: re.Pattern[str], text: str) -> set[int]:

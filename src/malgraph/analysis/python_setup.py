@@ -177,14 +177,19 @@ class _Binding:
     context: tuple[ast.expr, ...]  # the `with` items around it: `with open('req.txt') as f:`
 
 
-def scan(member: Member, members: Sequence[Member], found: Found) -> None:
+def scan(
+    member: Member, members: Sequence[Member], found: Found, tree: ast.Module | None = None
+) -> None:
+    """`tree`: the file's syntax tree when the code scan has parsed it already (its text differs
+    from this reader's only in line ends, which do not change the tree)."""
     text = found.text(member)
     if text is None:
         return
     try:
-        with warnings.catch_warnings():  # hostile code is full of invalid escapes and literals
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text, filename=member.path)
+        if tree is None:
+            with warnings.catch_warnings():  # hostile code is full of invalid escapes, literals
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text, filename=member.path)
     except (SyntaxError, ValueError, RecursionError) as error:
         if isinstance(error, SyntaxError):
             where = f" at line {error.lineno}" if error.lineno else ""

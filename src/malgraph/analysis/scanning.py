@@ -3,9 +3,10 @@ trigger-word search, and tree-sitter parsing under a work budget."""
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
@@ -35,6 +36,8 @@ class CodeScan:
     imports: tuple[Import, ...]
     findings: tuple[Finding, ...]  # sorted by line; one per (category, api, line)
     problems: tuple[str, ...]  # '<path>: <reason>' when the file could not be fully parsed
+    # A setup.py's syntax tree, kept for the manifest reader so that the file is parsed once.
+    setup_tree: ast.Module | None = field(default=None, compare=False, repr=False)
 
 
 # Strings that name credential stores and startup locations, matched after '\' → '/' so that
