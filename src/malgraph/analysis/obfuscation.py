@@ -41,8 +41,12 @@ _ESCAPES = re.compile(
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
 
-def obfuscation_signs(path: str, text: str) -> list[ObfuscationSign]:
-    """The obfuscation signs of one file, in the order entropy, encoded strings, minification."""
+def obfuscation_signs(
+    path: str, text: str, encoded_run: bool | None = None
+) -> list[ObfuscationSign]:
+    """The obfuscation signs of one file, in the order entropy, encoded strings, minification.
+    `encoded_run`: whether the file holds a run of ENCODED_MIN_CHARS encoded-alphabet characters
+    (Hints.encoded_run), if known already."""
     signs: list[ObfuscationSign] = []
     data = text.encode("utf-8", "replace")
     entropy = ascii_entropy(data)
@@ -52,7 +56,9 @@ def obfuscation_signs(path: str, text: str) -> list[ObfuscationSign]:
             ObfuscationSign(ObfuscationKind.HIGH_ENTROPY, path, None, round(entropy, 3), detail)
         )
     matches: list[re.Match[str]] = []
-    if data.translate(_RUN_MAP).find(_RUN) >= 0:
+    if encoded_run is None:
+        encoded_run = data.translate(_RUN_MAP).find(_RUN) >= 0
+    if encoded_run:
         matches.extend(_RUNS.finditer(text))
     if "\\x" in text or "\\u" in text:
         matches.extend(_ESCAPES.finditer(text))

@@ -11,6 +11,7 @@ import re
 import tree_sitter_ruby
 from tree_sitter import Language, Node, Query
 
+from malgraph.analysis.hints import Hints
 from malgraph.analysis.scanning import (
     CodeScan,
     CodeText,
@@ -77,8 +78,9 @@ _UNPACK_FORMATS = re.compile(r"[mu]0?\*?|[Hh]\*?\d*")
 _PACK_FORMATS = re.compile(r"[Hh]\*?\d*")
 
 
-def scan_ruby(path: str, text: str) -> CodeScan:
-    """Imports and findings of one Ruby file (gemspec, Rakefile and Gemfile included)."""
+def scan_ruby(path: str, text: str, hints: Hints | None = None) -> CodeScan:
+    """Imports and findings of one Ruby file (gemspec, Rakefile and Gemfile included). Its
+    trigger words keep their own regex pass (`hints` is not used: Ruby files are few)."""
     source = text.encode("utf-8", "replace")
     spans = hit_spans(_TRIGGER, source)
     if not spans:

@@ -11,6 +11,7 @@ from typing import Any
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
+from malgraph.analysis.hints import STRING_FRAGMENTS
 from malgraph.core.code import Finding, Import
 from malgraph.core.kinds import FindingCategory, ImportKind
 
@@ -83,40 +84,7 @@ STARTUP = re.compile(
     r"(\.bashrc)|(\.bash_profile)|(\.profile\b)|(\.zshrc)|(crontab)|(/etc/cron)|(LaunchAgents)"
     r"|(\bStartup\b)|(\.config/+autostart)|(autostart)|(systemd)|(CurrentVersion/+Run)"
 )
-# Lower-case pieces of the two lists, searched in lower-cased source to find the strings worth a
-# look (one trie regex over lower-cased text beats a case-insensitive alternation).
-STRING_FRAGMENTS = (
-    ".ssh",
-    "id_rsa",
-    "id_dsa",
-    "id_ecdsa",
-    "id_ed25519",
-    ".aws",
-    ".npmrc",
-    ".pypirc",
-    ".git-credentials",
-    "login data",
-    "cookies",
-    "local state",
-    "discord",
-    "local storage",
-    ".gnupg",
-    "keychain",
-    "wallet",
-    "/etc/passwd",
-    "/etc/shadow",
-    ".bashrc",
-    ".bash_profile",
-    ".profile",
-    ".zshrc",
-    "crontab",
-    "/etc/cron",
-    "launchagents",
-    "startup",
-    "autostart",
-    "systemd",
-    "currentversion",
-)
+# The lower-case pieces of both lists (hints.STRING_FRAGMENTS) find the strings worth a look.
 
 
 def words_pattern(words: Iterable[str]) -> str:
