@@ -34,14 +34,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import ahocorasick
-import hyperscan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from malgraph.analysis import analyze, obfuscation, python_code, scanning
+from malgraph.analysis import hints, obfuscation, python_code, scanning
+from malgraph.analysis.scanning import words_pattern
 from malgraph.analysis.tokens import normalised_tokens
 
 REPO = Path(__file__).resolve().parent.parent
 Lines = tuple[frozenset[int], frozenset[int], bool]  # trigger lines, IoC hint lines, long run
+# The separate passes as the scanners made them before the one-pass scan (Python's trigger words).
+TRIGGER = re.compile(rf"\b{words_pattern(python_code._WORDS)}\b")
+DOT_HINT = re.compile(hints.DOT_HINT)
+WORD_HINT = re.compile("|".join(hints.WORD_HINTS))
 
 
 def library_files() -> list[str]:
@@ -82,17 +86,17 @@ def _lines_of(text: str, offsets: list[int]) -> frozenset[int]:
 
 
 def passes(text: str) -> Lines:
-    trigger = [m.start() for m in python_code._TRIGGER.finditer(text)]
+    trigger = [m.start() for m in TRIGGER.finditer(text)]
     trigger += [m.start() for m in scanning.FRAGMENTS.finditer(text.lower())]
-    hints = [m.start() for p in (analyze._DOT_HINT, analyze._WORD_HINT) for m in p.finditer(text)]
+    hints = [m.start() for p in (DOT_HINT, WORD_HINT) for m in p.finditer(text)]
     data = text.encode()
     run = data.translate(obfuscation._RUN_MAP).find(obfuscation._RUN) >= 0
     return _lines_of(text, trigger), _lines_of(text, hints), run
 
 
 _COMBINED = re.compile(
-    rf"(?P<t>{python_code._TRIGGER.pattern})|(?P<h>{analyze._DOT_HINT.pattern}"
-    rf"|{analyze._WORD_HINT.pattern})|(?P<r>[A-Za-z0-9+/_-]{{{obfuscation.ENCODED_MIN_CHARS}}})"
+    rf"(?P<t>{TRIGGER.pattern})|(?P<h>{DOT_HINT.pattern}"
+    rf"|{WORD_HINT.pattern})|(?P<r>[A-Za-z0-9+/_-]{{{obfuscation.ENCODED_MIN_CHARS}}})"
 )
 
 
@@ -110,43 +114,15 @@ def combined_re(text: str) -> Lines:
     return _lines_of(text, trigger), _lines_of(text, hints), run
 
 
-def _hyperscan_db() -> hyperscan.Database:
-    words = python_code._WORDS
-    patterns = [rf"\b{re.escape(w)}\b".encode() for w in words]
-    flags = [0] * len(words)
-    patterns += [re.escape(f).encode() for f in scanning.STRING_FRAGMENTS]
-    flags += [hyperscan.HS_FLAG_CASELESS] * len(scanning.STRING_FRAGMENTS)
-    hints = [analyze._DOT_HINT.pattern, *analyze._WORD_HINT.pattern.split("|")]
-    patterns += [h.encode() for h in hints]
-    flags += [0] * len(hints)
-    patterns.append(rb"[A-Za-z0-9+/_-]{%d}" % obfuscation.ENCODED_MIN_CHARS)
-    flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
-    db = hyperscan.Database()
-    db.compile(expressions=patterns, ids=list(range(len(patterns))), flags=flags)
-    return db
-
-
-_HS = _hyperscan_db()
-_HS_TRIGGERS = len(python_code._WORDS) + len(scanning.STRING_FRAGMENTS)
-_HS_RUN = _HS_TRIGGERS + 1 + len(analyze._WORD_HINT.pattern.split("|"))
-
-
 def hyperscan_pass(text: str) -> Lines:
-    data = text.encode()
-    trigger: list[int] = []
-    hints: list[int] = []
-    run = [False]
-
-    def on_match(pattern: int, _start: int, end: int, _flags: int, _context: object) -> None:
-        if pattern < _HS_TRIGGERS:
-            trigger.append(end - 1)
-        elif pattern < _HS_RUN:
-            hints.append(end - 1)
-        else:
-            run[0] = True
-
-    _HS.scan(data, match_event_handler=on_match)
-    return _byte_lines(data, trigger), _byte_lines(data, hints), run[0]
+    """The scanners' own one-pass search (hints.HintScanner, Python's trigger words)."""
+    found = python_code.HINTS.scan(text)
+    trigger = sorted([w[0] for w in found.words] + [f[0] for f in found.fragments])
+    return (
+        _byte_lines(found.data, trigger),
+        _byte_lines(found.data, list(found.ioc_hints)),
+        found.encoded_run,
+    )
 
 
 def _byte_lines(data: bytes, offsets: list[int]) -> frozenset[int]:
@@ -171,7 +147,7 @@ _AC_WORDS = _automaton(list(python_code._WORDS))
 _AC_FRAGMENTS = _automaton(list(scanning.STRING_FRAGMENTS))
 _AC_HINTS = _automaton(["://", "[.]", "(.)", "[dot]", "[:", "discord", "hooks.slack", "telegram"])
 _AC_REST = re.compile(
-    rf"(?P<h>{analyze._DOT_HINT.pattern}|h[xX]{{2}}ps?)"
+    rf"(?P<h>{DOT_HINT.pattern}|h[xX]{{2}}ps?)"
     rf"|(?P<r>[A-Za-z0-9+/_-]{{{obfuscation.ENCODED_MIN_CHARS}}})"
 )
 
