@@ -11,7 +11,14 @@ import pytest
 
 from malgraph.analysis import javascript_code, obfuscation, python_code
 from malgraph.analysis.analyze import analyze_members
-from malgraph.analysis.hints import DOT_HINT, STRING_FRAGMENTS, WORD_HINTS, Hints, hit_lines
+from malgraph.analysis.hints import (
+    DOT_HINT,
+    STRING_FRAGMENTS,
+    WORD_HINTS,
+    Hints,
+    code_iocs,
+    hit_lines,
+)
 from malgraph.analysis.languages import find_hints
 from malgraph.analysis.scanning import words_pattern
 from malgraph.artifacts.archives import Member
@@ -104,3 +111,14 @@ def test_a_base64_payload_is_one_sign_and_its_file_still_scanned() -> None:
     encoded = [s for s in features.obfuscation if s.sign == ObfuscationKind.LONG_ENCODED_STRING]
     assert [(s.line, s.value) for s in encoded] == [(2, float(len(_PAYLOAD)))]
     assert {(f.api, f.line) for f in features.findings} >= {("base64.b64decode", 3), ("exec", 3)}
+
+
+def test_hints_inside_an_encoded_run_do_not_send_its_line_to_the_ioc_search() -> None:
+    run = _PAYLOAD[:300] + "hxxp" + _PAYLOAD[:300]  # a defang hint by chance, inside the run
+    only_run = find_hints(f"blob = '{run}'\n", "python")
+    assert only_run.ioc_hints and only_run.encoded_runs == ((8, 8 + len(run)),)
+    assert code_iocs("setup.py", only_run) == []
+    # An IoC on the run's line has a hint of its own outside the run: it is still found.
+    text = f"blob = '{run}'; exfil = 'https://evil.example.com/drop'\n"
+    found = code_iocs("setup.py", find_hints(text, "python"))
+    assert [(i.value, i.line) for i in found] == [("https://evil.example.com/drop", 1)]

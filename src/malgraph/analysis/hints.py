@@ -5,6 +5,7 @@ language; and the IoC search on the lines with a hint. Why Hyperscan: benchmarks
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -65,6 +66,7 @@ WORD_HINTS = (
 )
 ENCODED_RUN = 200  # obfuscation.ENCODED_MIN_CHARS: a run this long of the base64/hex alphabet
 _CODE_IOC_KINDS = frozenset({IocKind.URL, IocKind.WEBHOOK, IocKind.DOMAIN, IocKind.IP})
+_RUNS = re.compile(rb"[A-Za-z0-9+/_-]{%d,}" % ENCODED_RUN)
 _ASCII_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -77,6 +79,7 @@ class Hints:
     fragments: tuple[tuple[int, int], ...]  # credential and startup fragments, not overlapping
     ioc_hints: tuple[int, ...]  # an offset on each line worth an IoC search, ascending
     encoded_run: bool  # whether a run of ENCODED_RUN base64/hex characters is in the file
+    encoded_runs: tuple[tuple[int, int], ...] = ()  # their spans, when there are any
 
 
 class HintScanner:
@@ -128,12 +131,14 @@ class HintScanner:
 
         self._database.scan(data, match_event_handler=on_match)
         words.sort()
+        runs = tuple(m.span() for m in _RUNS.finditer(data)) if run[0] else ()
         return Hints(
             data,
             tuple(self._standing(data, words)),
             tuple(_leftmost(fragments)),
             tuple(sorted(set(ioc_hints))),
             run[0],
+            runs,
         )
 
     def _standing(
@@ -202,13 +207,20 @@ COMMON = HintScanner((), "ascii")  # a file in no language with trigger words: a
 
 
 def code_iocs(path: str, hints: Hints) -> list[CodeIoc]:
-    """The URLs, webhooks, domains and IPs of a file, searched for on the lines with a hint."""
+    """The URLs, webhooks, domains and IPs of a file, searched for on the lines with a hint.
+    A hint inside a long encoded run does not count: the run's alphabet has no '.', ':' or
+    brackets, so an IoC there has a hint of its own outside the run (its dot, its '://')."""
     data = hints.data
     found: dict[tuple[IocKind, str], CodeIoc] = {}
     line, counted, done = 1, 0, -1
+    runs = hints.encoded_runs
+    run_starts = [start for start, _end in runs]
     for at in hints.ioc_hints:
         if at <= done:
             continue  # that line was read already
+        inside = bisect_right(run_starts, at) - 1
+        if inside >= 0 and at < runs[inside][1]:
+            continue
         start = data.rfind(b"\n", 0, at) + 1
         end = data.find(b"\n", at)
         done = end = len(data) if end < 0 else end
