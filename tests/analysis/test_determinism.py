@@ -17,6 +17,7 @@ import pytest
 from malgraph.analysis.analyze import analyze_archive, analyze_members
 from malgraph.analysis.languages import scan_code
 from malgraph.analysis.manifests import read_manifests
+from malgraph.analysis.scanning import CodeScan
 from malgraph.artifacts.archives import Member
 from tests.inert_packages import tar_gz
 
@@ -96,3 +97,18 @@ def test_setup_py_is_parsed_once_and_its_tree_feeds_the_manifest_reader(
     other = real_parse("from setuptools import setup\nsetup(name='p', install_requires=['attrs'])")
     scan = read_manifests([Member("p/setup.py", setup)], {"p/setup.py": other})
     assert [d.name for d in scan.dependencies] == ["attrs"]
+
+
+def _scan_at_depth(frames: int, text: str) -> object:
+    if frames:
+        return _scan_at_depth(frames - 1, text)
+    return scan_code("deep.py", text, "python")
+
+
+def test_a_deeply_nested_python_file_reads_the_same_at_any_call_depth() -> None:
+    # ast's recursion limit counts the caller's frames: the scan gives each parse the same room.
+    text = "x = " + "-" * 2500 + "1\nimport os\nos.system('id')\n"
+    shallow = _scan_at_depth(0, text)
+    assert shallow == _scan_at_depth(700, text)
+    assert isinstance(shallow, CodeScan) and shallow.problems == ()
+    assert [f.api for f in shallow.findings] == ["os.system"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from dataclasses import replace
 from itertools import accumulate
 
@@ -20,6 +19,7 @@ from malgraph.analysis.scanning import (
     credential_stores,
     over_budget_problem,
     parse,
+    parse_python_ast,
     startup_location,
     words_pattern,
 )
@@ -159,9 +159,7 @@ def scan_python(path: str, text: str, hints: Hints | None = None) -> CodeScan:
     if not hits:
         return CodeScan((), (), ())
     try:
-        with warnings.catch_warnings():  # `"\d"` and friends: the package's problem, not ours
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text, filename=path)
+        tree = parse_python_ast(text, path)  # `"\d"` and friends warn: not our problem
     except SyntaxError as e:
         where = f"at line {e.lineno}" if e.lineno else f"({e.msg})"
         problem = f"{path}: python syntax error {where}, read with tree-sitter"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from malgraph.analysis.python_manifest import (
     member_path,
     requirement_lines,
 )
+from malgraph.analysis.scanning import parse_python_ast
 from malgraph.artifacts.archives import Member
 from malgraph.core.code import InstallHook, Manifest
 
@@ -187,9 +187,7 @@ def scan(
         return
     try:
         if tree is None:
-            with warnings.catch_warnings():  # hostile code is full of invalid escapes, literals
-                warnings.simplefilter("ignore")
-                tree = ast.parse(text, filename=member.path)
+            tree = parse_python_ast(text, member.path)
     except (SyntaxError, ValueError, RecursionError) as error:
         if isinstance(error, SyntaxError):
             where = f" at line {error.lineno}" if error.lineno else ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -314,6 +316,30 @@ def parse(language: Language, source: bytes) -> Tree | None:
 
 def over_budget_problem(path: str, language: str, source: bytes) -> str:
     return f"{path}: {language} parse abandoned over its work budget ({len(source):,} bytes)"
+
+
+# Python frames the conversion of a parse into an `ast` may use. Its recursion limit counts the
+# frames of whoever called it too, so without a fixed allowance a deeply nested file would parse
+# in a shallow caller and fail in a deeper one (a worker process against `check`).
+AST_FRAMES = 1000
+
+
+def parse_python_ast(text: str, filename: str) -> ast.Module:
+    """`ast.parse` with the same recursion allowance at any call depth (never compiled or run).
+    Raises what ast.parse raises: SyntaxError, ValueError, RecursionError, MemoryError."""
+    depth = 0
+    frame = sys._getframe()
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + AST_FRAMES)
+    try:
+        with warnings.catch_warnings():  # hostile code is full of invalid escapes and literals
+            warnings.simplefilter("ignore")
+            return ast.parse(text, filename=filename)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def first_error_line(root: Node) -> int | None:
