@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from malgraph.analysis import javascript_code, obfuscation, python_code
+from malgraph.analysis import javascript_code, obfuscation, python_code, ruby_code
 from malgraph.analysis.analyze import analyze_members
 from malgraph.analysis.hints import (
     DOT_HINT,
@@ -31,6 +31,7 @@ _JS_WORDS = re.compile(
     + words_pattern([*javascript_code._GLOBAL_WORDS, "export"]).encode()
     + rb"(?![\w$])"
 )
+_RUBY_TRIGGER = re.compile(rb"\b" + words_pattern(ruby_code._WORDS).encode() + rb"\b|`|%x")
 _FRAGMENTS = re.compile(words_pattern(STRING_FRAGMENTS))
 _FRAGMENTS_BYTES = re.compile(words_pattern(STRING_FRAGMENTS).encode())
 _IOC_HINTS = (re.compile(DOT_HINT), re.compile("|".join(WORD_HINTS)))
@@ -95,6 +96,23 @@ def test_javascript_hints_match_the_old_passes(text: str) -> None:
     ]
     assert list(hints.fragments) == [m.span() for m in _FRAGMENTS_BYTES.finditer(source.lower())]
     assert _lines(hints, list(hints.ioc_hints)) == _old_ioc_lines(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *TEXTS,
+        "require 'open3'\nOpen3.popen3('id')\n`whoami`; %x(ls)\ndownload(x); unpack1 unpack('m')\n",
+        "s = [x].pack('m0').unpack1('m'); instance_eval(a); Base64.decode64(b) # ~/.SSH\n",
+    ],
+)
+def test_ruby_hints_match_the_old_passes(text: str) -> None:
+    hints = find_hints(text, "ruby")
+    source = text.encode()
+    assert [(s, e) for s, e, _w in hints.words] == [
+        m.span() for m in _RUBY_TRIGGER.finditer(source)
+    ]
+    assert list(hints.fragments) == [m.span() for m in _FRAGMENTS_BYTES.finditer(source.lower())]
 
 
 def test_overlapping_hints_are_each_found() -> None:

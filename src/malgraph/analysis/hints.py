@@ -89,11 +89,15 @@ class HintScanner:
     a non-ASCII neighbour is checked as a Unicode character), 'javascript' (not next to an
     ASCII word character or `$`) or 'ascii' (`\\b` on bytes)."""
 
-    def __init__(self, words: Sequence[str], boundary: str) -> None:
-        self.words = tuple(word.encode() for word in words)
+    def __init__(self, words: Sequence[str], boundary: str, loose: Sequence[str] = ()) -> None:
+        """`loose`: trigger strings found wherever they are (Ruby's backtick and `%x`)."""
+        self.words = tuple(word.encode() for word in (*words, *loose))
         self.boundary = boundary
         bounded = boundary != "javascript"
-        expressions = [rb"\b%s\b" % re.escape(w) if bounded else re.escape(w) for w in self.words]
+        expressions = [
+            rb"\b%s\b" % re.escape(w) if bounded and i < len(words) else re.escape(w)
+            for i, w in enumerate(self.words)
+        ]
         flags = [0] * len(expressions)
         self._fragments = len(expressions)
         expressions += [re.escape(f).encode() for f in STRING_FRAGMENTS]

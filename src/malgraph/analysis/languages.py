@@ -29,6 +29,8 @@ def find_hints(text: str, language: str | None) -> Hints:
         return python_code.HINTS.scan(text)
     if language == CodeLanguage.JAVASCRIPT:
         return javascript_code.HINTS.scan(text)
+    if language == CodeLanguage.RUBY:
+        return ruby_code.HINTS.scan(text)
     return COMMON.scan(text)
 
 

@@ -113,7 +113,6 @@ def words_pattern(words: Iterable[str]) -> str:
 
 
 FRAGMENTS = re.compile(words_pattern(STRING_FRAGMENTS))
-FRAGMENTS_BYTES = re.compile(words_pattern(STRING_FRAGMENTS).encode())
 
 
 def credential_stores(value: str) -> list[str]:
@@ -186,14 +185,6 @@ class Collector:
         imports = sorted(self._imports.values(), key=lambda i: (i.line, i.module))
         findings = sorted(self._findings.values(), key=lambda f: (f.line, f.category, f.api))
         return CodeScan(tuple(imports), tuple(findings), tuple(problems))
-
-
-def hit_spans(words: re.Pattern[bytes], source: bytes) -> list[tuple[int, int]]:
-    """Byte spans of trigger words and of credential or startup strings, merged when close, so
-    that a query runs only around them."""
-    found = [m.span() for m in words.finditer(source)]
-    found += [m.span() for m in FRAGMENTS_BYTES.finditer(source.lower())]
-    return merge_spans(found)
 
 
 def merge_spans(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
