@@ -94,14 +94,14 @@ def test_words_pattern_matches_exactly_the_words() -> None:
     assert [m.group() for m in pattern.finditer(text)] == ["os", "openssl", "exec", "a"]
 
 
-def test_a_parse_over_its_time_budget_is_abandoned(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scanning, "PARSE_BUDGET_SECONDS", 0.0)
-    monkeypatch.setattr(scanning, "PARSE_BUDGET_SECONDS_PER_KB", 0.0)
+def test_a_parse_over_its_work_budget_is_abandoned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scanning, "PARSE_BUDGET_STEPS", 0)
+    monkeypatch.setattr(scanning, "PARSE_BUDGET_STEPS_PER_KB", 0)
     text = "eval(x);\n" * 3000
     result = scan_code("slow.js", text, "javascript")
     assert result.findings == ()
     assert result.problems == (
-        "slow.js: javascript parse abandoned over its time budget (27,000 bytes)",
+        "slow.js: javascript parse abandoned over its work budget (27,000 bytes)",
     )
     # Python falls back to tree-sitter only for broken files: the same cap applies there.
     broken = scan_code("old.py", 'print "x"\nimport os\n' * 2000, "python")

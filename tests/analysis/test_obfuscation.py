@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import zlib
 
 from malgraph.analysis.obfuscation import HIGH_ENTROPY, ascii_entropy, obfuscation_signs
 
@@ -48,7 +49,9 @@ def test_a_base64_payload_file_is_high_entropy_with_a_long_encoded_string() -> N
     ((line, value, detail),) = found["high-entropy"]
     assert line is None and value > HIGH_ENTROPY and "bits per byte" in detail
     ((line, value, detail),) = found["long-encoded-string"]
-    assert (line, value, detail) == (2, 4000.0, "base64, 4,000 characters")
+    digest = hashlib.sha256(blob.encode()).hexdigest()
+    assert (line, value) == (2, 4000.0)
+    assert detail == f"base64, 4,000 characters, decodes to binary data, sha256 {digest}"
     assert found["minified"][0][0] == 2  # one 4 KB line
 
 
@@ -59,10 +62,12 @@ def test_hex_runs_escapes_and_urlsafe_base64_are_found_on_their_lines() -> None:
     text = PLAIN + f'a = "{hex_blob}";\nb = "{escapes}";\n\nc = "{urlsafe}";\n'
     first = PLAIN.count("\n") + 1
     found = signs(text)
-    assert [(line, detail) for line, _, detail in found["long-encoded-string"]] == [
-        (first, "hex, 300 characters"),
-        (first + 1, "hex escapes, 240 characters"),
-        (first + 3, f"base64url, {len(urlsafe)} characters"),
+    assert [
+        (line, detail.split(", sha256 ")[0]) for line, _, detail in found["long-encoded-string"]
+    ] == [
+        (first, "hex, 300 characters, decodes to binary data"),
+        (first + 1, "hex escapes, 240 characters, decodes to binary data"),
+        (first + 3, f"base64url, {len(urlsafe)} characters, decodes to binary data"),
     ]
     assert "high-entropy" not in found
 
@@ -99,3 +104,21 @@ def test_small_files_and_non_ascii_text_are_not_high_entropy() -> None:
     assert ascii_entropy(b"x" * 1000) is None  # under 1 KiB
     cjk = "# " + "".join(chr(0x4E00 + i % 2000) for i in range(3000)) + "\nx = 1\n"
     assert "high-entropy" not in signs(cjk)
+
+
+def test_an_encoded_payload_is_named_by_what_its_head_decodes_to_never_by_running_it() -> None:
+    script = b"import os\nos.system('echo inert')\n" * 10
+    packed = zlib.compress(random_bytes(400))
+    cases = {
+        base64.b64encode(script).decode(): "decodes to python text",
+        base64.b64encode(
+            b"const fs = require('fs');\n" * 12
+        ).decode(): "decodes to javascript text",
+        base64.b64encode(packed).decode(): "decodes to zlib data",
+        (b"\x7fELF" + random_bytes(200)).hex(): "decodes to ELF executable",
+        base64.b64encode(b"MZ\x90\x00" + random_bytes(300)).decode(): "decodes to PE executable",
+    }
+    for run, expected in cases.items():
+        ((_, value, detail),) = signs(f'x = "{run}"\n')["long-encoded-string"]
+        assert value == len(run)
+        assert expected in detail and hashlib.sha256(run.encode()).hexdigest() in detail

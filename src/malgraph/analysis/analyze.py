@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from malgraph.analysis.languages import scan_code
+from malgraph.analysis.hints import COMMON, code_iocs
+from malgraph.analysis.languages import find_hints, scan_code
 from malgraph.analysis.manifests import read_manifests
 from malgraph.analysis.obfuscation import obfuscation_signs
 from malgraph.analysis.tokens import normalised_tokens
@@ -23,8 +24,7 @@ from malgraph.core.code import (
     ObfuscationSign,
     token_digest,
 )
-from malgraph.core.iocs import TLDS, iocs_in_text
-from malgraph.core.kinds import AnalysisStatus, IocKind
+from malgraph.core.kinds import AnalysisStatus
 from malgraph.core.languages import language_of
 
 # Malware sample sets (DataDog's among them) encrypt their zips with this well-known password.
@@ -65,6 +65,7 @@ def analyze_members(members: Sequence[Member]) -> Features:
     obfuscation: list[ObfuscationSign] = []
     problems: list[str] = []
     streams: list[str] = []
+    setup_trees: dict[str, ast.Module] = {}
     for member in sorted(members, key=lambda m: m.path):
         language = language_of(member.path)
         digest = hashlib.sha256(member.data).hexdigest()
@@ -73,15 +74,18 @@ def analyze_members(members: Sequence[Member]) -> Features:
             files.append(FileFacts(member.path, digest, len(member.data), language, None, 0))
             continue
         text = member.data.decode("utf-8", errors="replace")
-        iocs += _iocs(member.path, text)
+        hints = find_hints(text, language)  # one pass for every scanner's hints
+        iocs += code_iocs(member.path, hints)
         if language is None:  # a script in no language we parse: its IoCs are all we take
             files.append(FileFacts(member.path, digest, len(member.data), None, None, 0))
             continue
-        scan = scan_code(member.path, text, language)
+        scan = scan_code(member.path, text, language, hints=hints)
+        if scan.setup_tree is not None:
+            setup_trees[member.path] = scan.setup_tree
         imports += scan.imports
         findings += scan.findings
         problems += scan.problems
-        obfuscation += obfuscation_signs(member.path, text)
+        obfuscation += obfuscation_signs(member.path, text, hints.encoded_run)
         tokens = normalised_tokens(text, language)
         streams.append(" ".join(tokens))
         files.append(
@@ -89,9 +93,10 @@ def analyze_members(members: Sequence[Member]) -> Features:
                 member.path, digest, len(member.data), language, token_digest(tokens), len(tokens)
             )
         )
-    manifests = read_manifests(members)
+    manifests = read_manifests(members, setup_trees)
     for hook in manifests.install_hooks:  # `curl http://... | sh` in a postinstall
-        iocs += [replace(i, line=hook.line or 1) for i in _iocs(hook.file, hook.detail)]
+        found = code_iocs(hook.file, COMMON.scan(hook.detail))
+        iocs += [replace(i, line=hook.line or 1) for i in found]
     return Features(
         files=tuple(files),
         manifests=manifests.manifests,
@@ -124,35 +129,3 @@ def _with_snippets(
         line = lines[dep.line - 1].strip()[:200] if dep.line <= len(lines) else ""
         out.append(replace(dep, snippet=line))
     return tuple(out)
-
-
-# The IoCs in code are URLs, webhooks, domains and IPs. Most lines hold none, and the
-# full IoC search is the costly part, so it runs only on lines with a hint of one: a scheme,
-# a defang marker, a webhook service, a name ending in a known TLD, a dotted quad. Hints that
-# start with '.' share one pattern, which the regex engine scans for quickly; IGNORECASE is
-# left out on purpose (it slows these scans down; see benchmarks/README.md).
-_DOT_HINT = re.compile(
-    rf"\.(?:\d{{1,3}}\.\d|(?:{'|'.join(sorted(TLDS, key=len, reverse=True))})\b)"
-)
-_WORD_HINT = re.compile(r"://|h[xX]{2}ps?|\[\.\]|\(\.\)|\[dot\]|\[:|discord|hooks\.slack|telegram")
-_CODE_IOC_KINDS = frozenset({IocKind.URL, IocKind.WEBHOOK, IocKind.DOMAIN, IocKind.IP})
-
-
-def _iocs(path: str, text: str) -> list[CodeIoc]:
-    found: dict[tuple[IocKind, str], CodeIoc] = {}
-    hints = sorted({m.start() for hint in (_DOT_HINT, _WORD_HINT) for m in hint.finditer(text)})
-    line, counted, done = 1, 0, -1
-    for at in hints:
-        if at <= done:
-            continue  # that line was read already
-        start = text.rfind("\n", 0, at) + 1
-        end = text.find("\n", at)
-        done = end = len(text) if end < 0 else end
-        line += text.count("\n", counted, start)
-        counted = start
-        for ioc in iocs_in_text(text[start:end]):
-            if ioc.kind in _CODE_IOC_KINDS and (ioc.kind, ioc.value) not in found:
-                found[ioc.kind, ioc.value] = CodeIoc(
-                    ioc.kind, ioc.value, ioc.as_written, path, line
-                )
-    return list(found.values())

@@ -11,8 +11,8 @@ import re
 import tree_sitter_javascript
 from tree_sitter import Language, Node
 
+from malgraph.analysis.hints import Hints, HintScanner
 from malgraph.analysis.scanning import (
-    FRAGMENTS_BYTES,
     Budget,
     CodeScan,
     CodeText,
@@ -33,9 +33,7 @@ _LANGUAGE = Language(tree_sitter_javascript.language())
 # dozens of times per KB.
 _GLOBAL_WORDS = """eval Function setTimeout setInterval fetch XMLHttpRequest WebSocket atob
     decodeURIComponent unescape fromCharCode Buffer process require import""".split()  # noqa: SIM905
-_WORDS = re.compile(
-    rb"(?<![\w$])" + words_pattern([*_GLOBAL_WORDS, "export"]).encode() + rb"(?![\w$])"
-)
+HINTS = HintScanner([*_GLOBAL_WORDS, "export"], "javascript")
 # Words whose node may start an import or a binding (`const e = eval`, `const {env} = process`).
 _BINDING_WORDS = frozenset({b"require", b"import", b"export", b"eval", b"Function", b"process"})
 _MAX_HITS = 20_000  # words looked up per file: beyond that a file is data, not code
@@ -126,12 +124,15 @@ _TYPESCRIPT = (".ts", ".tsx")
 _MAX_DEPTH = 32  # for recursion over hostile expressions: no real name or literal is deeper
 
 
-def scan_javascript(path: str, text: str) -> CodeScan:
+def scan_javascript(path: str, text: str, hints: Hints | None = None) -> CodeScan:
     """Imports and findings of one JavaScript or TypeScript file (TypeScript is read with the
-    JavaScript grammar: type annotations become error nodes, calls and imports survive)."""
-    source = text.encode("utf-8", "replace")
-    hits = [(m.start(), m.end(), m.group()) for m in _WORDS.finditer(source)]
-    strings = [m.span() for m in FRAGMENTS_BYTES.finditer(source.lower())]
+    JavaScript grammar: type annotations become error nodes, calls and imports survive).
+    `hints`: HINTS.scan(text), if made already."""
+    if hints is None:
+        hints = HINTS.scan(text)
+    source = hints.data
+    hits = list(hints.words)
+    strings = list(hints.fragments)
     if not hits and not strings:
         return CodeScan((), (), ())  # nothing to find: skip the parse
     tree = parse(_LANGUAGE, source)
@@ -140,22 +141,22 @@ def scan_javascript(path: str, text: str) -> CodeScan:
     root = tree.root_node
     scan = _Scan(path, text, source, root, strings=bool(strings))
     problems: list[str] = []
-    budget = Budget(source)
+    budget = Budget(source, root)
     for start, end, word in hits[:_MAX_HITS]:
-        if word in _BINDING_WORDS and budget.ok():
+        if word in _BINDING_WORDS and budget.ok(start):
             scan.binding_word(start, end, word)
     for start, end in strings[:_MAX_HITS]:
-        if budget.ok():
+        if budget.ok(start):
             scan.string(start, end)
     aliases = scan.aliases()
     if aliases and not budget.exceeded:
         names = re.compile(rb"(?<![\w$])" + words_pattern(aliases).encode() + rb"(?![\w$])")
         hits += [(m.start(), m.end(), m.group()) for m in names.finditer(source)]
     for start, end, word in hits[:_MAX_HITS]:
-        if budget.ok():
+        if budget.ok(start):
             scan.word(start, end, word)
     if budget.exceeded:
-        problems.append(f"{path}: javascript scan cut short over its time budget (deep nesting)")
+        problems.append(f"{path}: javascript scan cut short over its work budget (deep nesting)")
     if len(hits) > _MAX_HITS:
         problems.append(f"{path}: {len(hits):,} words to look up, only the first {_MAX_HITS:,}")
     if root.has_error and not path.lower().endswith(_TYPESCRIPT):

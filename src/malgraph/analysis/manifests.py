@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ast
+from collections.abc import Mapping, Sequence
 
 from malgraph.analysis import npm_manifest, python_manifest, python_setup, ruby_manifest
 from malgraph.analysis.manifest_types import Found, ManifestScan
@@ -12,7 +13,11 @@ from malgraph.artifacts.archives import Member
 _PYTHON_ROOT = frozenset({"setup.py", "setup.cfg", "pyproject.toml", "PKG-INFO"})
 
 
-def read_manifests(members: Sequence[Member]) -> ManifestScan:
+def read_manifests(
+    members: Sequence[Member], setup_trees: Mapping[str, ast.Module] | None = None
+) -> ManifestScan:
+    """`setup_trees`: the trees the code scan already parsed, by path (a setup.py found there is
+    not parsed again)."""
     found = Found()
     by_kind: dict[str, list[Member]] = {}
     gyp_dirs: set[str] = set()
@@ -29,7 +34,7 @@ def read_manifests(members: Sequence[Member]) -> ManifestScan:
     for member in _shallowest(by_kind.get("python root", [])):
         base = member.path.rpartition("/")[2]
         if base == "setup.py":
-            python_setup.scan(member, members, found)
+            python_setup.scan(member, members, found, (setup_trees or {}).get(member.path))
         elif base == "setup.cfg":
             python_manifest.scan_setup_cfg(member, members, found)
         elif base == "pyproject.toml":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from collections import Counter
 from math import log2
@@ -41,8 +42,12 @@ _ESCAPES = re.compile(
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
 
-def obfuscation_signs(path: str, text: str) -> list[ObfuscationSign]:
-    """The obfuscation signs of one file, in the order entropy, encoded strings, minification."""
+def obfuscation_signs(
+    path: str, text: str, encoded_run: bool | None = None
+) -> list[ObfuscationSign]:
+    """The obfuscation signs of one file, in the order entropy, encoded strings, minification.
+    `encoded_run`: whether the file holds a run of ENCODED_MIN_CHARS encoded-alphabet characters
+    (Hints.encoded_run), if known already."""
     signs: list[ObfuscationSign] = []
     data = text.encode("utf-8", "replace")
     entropy = ascii_entropy(data)
@@ -52,7 +57,9 @@ def obfuscation_signs(path: str, text: str) -> list[ObfuscationSign]:
             ObfuscationSign(ObfuscationKind.HIGH_ENTROPY, path, None, round(entropy, 3), detail)
         )
     matches: list[re.Match[str]] = []
-    if data.translate(_RUN_MAP).find(_RUN) >= 0:
+    if encoded_run is None:
+        encoded_run = data.translate(_RUN_MAP).find(_RUN) >= 0
+    if encoded_run:
         matches.extend(_RUNS.finditer(text))
     if "\\x" in text or "\\u" in text:
         matches.extend(_ESCAPES.finditer(text))
@@ -92,7 +99,8 @@ def _encoded_strings(path: str, text: str, matches: list[re.Match[str]]) -> list
                 more.sign, path, more.line, more.value, more.detail + "; more not listed"
             )
             break
-        detail = f"{kind}, {len(run):,} characters"
+        digest = hashlib.sha256(run.encode()).hexdigest()
+        detail = f"{kind}, {len(run):,} characters, {decoded_kind(run, kind)}, sha256 {digest}"
         signs.append(
             ObfuscationSign(
                 ObfuscationKind.LONG_ENCODED_STRING, path, line, float(len(run)), detail
@@ -134,6 +142,69 @@ def _encoding(run: str) -> str | None:
 
 
 _URLSAFE = str.maketrans("-_", "+/")
+_HEAD_CHARS = 96  # decoded to name what a payload is: enough for any magic number below
+_MAGIC = (
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"PK\x03\x04", "zip"),
+    (b"\x7fELF", "ELF executable"),
+    (b"MZ", "PE executable"),
+    (b"\xca\xfe\xba\xbe", "Mach-O or Java class"),
+    (b"\xcf\xfa\xed\xfe", "Mach-O executable"),
+)
+_PYTHON_TEXT = re.compile(
+    rb"^\s*(?:import |from \S+ import |def |exec\(|eval\(|print\(|#!.*python)"
+)
+_JAVASCRIPT_TEXT = re.compile(
+    rb"^\s*(?:(?:const|let|var) \w|function\b|require\(|\(function|eval\(|#!.*node)"
+)
+
+
+def decoded_kind(run: str, encoding: str) -> str:
+    """What the first bytes of an encoded run decode to, by magic number or text ('decodes to
+    zlib data', 'decodes to python text', ...). Only looked at: never run, imported or
+    decompressed."""
+    head = _decoded_head(run, encoding)
+    if head is None:
+        return "decodes to nothing readable"
+    if _is_text(head):
+        if _PYTHON_TEXT.match(head):
+            return "decodes to python text"
+        if _JAVASCRIPT_TEXT.match(head):
+            return "decodes to javascript text"
+        return "decodes to text"
+    if len(head) >= 2 and head[0] == 0x78 and (head[0] * 256 + head[1]) % 31 == 0:
+        return "decodes to zlib data"
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return f"decodes to {name}"
+    return "decodes to binary data"
+
+
+def _is_text(head: bytes) -> bool:
+    """Printable UTF-8 (a multi-byte character cut at the end of the head does not count)."""
+    text = head.decode("utf-8", "replace")
+    if text.endswith("\ufffd") and len(head) > 3:
+        text = head[:-3].decode("utf-8", "replace")
+    return all(c.isprintable() or c in "\r\n\t" for c in text) and "\ufffd" not in text
+
+
+def _decoded_head(run: str, encoding: str) -> bytes | None:
+    try:
+        if encoding in ("base64", "base64url"):
+            body = run[: _HEAD_CHARS - _HEAD_CHARS % 4].rstrip("=")
+            body += "=" * (-len(body) % 4)
+            if encoding == "base64url":
+                body = body.translate(_URLSAFE)
+            return base64.b64decode(body)
+        if encoding == "hex":
+            return bytes.fromhex(run[:_HEAD_CHARS])
+        if encoding == "hex escapes":
+            return bytes.fromhex(run[:_HEAD_CHARS].replace("\\x", ""))
+        return run[:_HEAD_CHARS].encode().decode("unicode_escape").encode("utf-8", "replace")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
 
 
 def _minified(path: str, text: str, size: int) -> ObfuscationSign | None:

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
+from dataclasses import replace
 from itertools import accumulate
 
 import tree_sitter_python
 from tree_sitter import Language, Node, Query, QueryCursor
 
+from malgraph.analysis.hints import Hints, HintScanner, hit_lines
 from malgraph.analysis.scanning import (
-    FRAGMENTS,
     CodeScan,
     CodeText,
     Collector,
     credential_stores,
     over_budget_problem,
     parse,
+    parse_python_ast,
     startup_location,
     words_pattern,
 )
@@ -139,24 +140,26 @@ _WORDS = sorted(
     | {"import", "getattr", "open", "decode", "write_text", "write_bytes", "shutil", "winreg"}
     | {"_winreg", "io", "codecs", "exec"}
 )
-_TRIGGER = re.compile(rf"\b{words_pattern(_WORDS)}\b")
+HINTS = HintScanner(_WORDS, "python")
 _API_PARTS = max(api.count(".") + 1 for api in _APIS)
 _MAX_DEPTH = 32  # for recursion over hostile expressions: no real name or literal is deeper
 _HEADS = frozenset(_WORDS)  # names a dotted name we look for can start with, unless aliased
 _KNOWN_MODULES = frozenset({api.split(".")[0] for api in _APIS} | set(_CALLED_MODULES))
 
 
-def scan_python(path: str, text: str) -> CodeScan:
-    """Imports and findings of one Python file."""
+def scan_python(path: str, text: str, hints: Hints | None = None) -> CodeScan:
+    """Imports and findings of one Python file (`hints`: HINTS.scan(text), if made already)."""
     if "\r" in text:  # the parser counts a lone CR as a line end; keep line numbers in step
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    hits = _hit_lines(_TRIGGER, text) | _hit_lines(FRAGMENTS, text.lower())
+        hints = None
+    if hints is None:
+        hints = HINTS.scan(text)
+    hits = hit_lines(hints.data, [start for start, _end, _word in hints.words])
+    hits |= hit_lines(hints.data, [start for start, _end in hints.fragments])
     if not hits:
         return CodeScan((), (), ())
     try:
-        with warnings.catch_warnings():  # `"\d"` and friends: the package's problem, not ours
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text, filename=path)
+        tree = parse_python_ast(text, path)  # `"\d"` and friends warn: not our problem
     except SyntaxError as e:
         where = f"at line {e.lineno}" if e.lineno else f"({e.msg})"
         problem = f"{path}: python syntax error {where}, read with tree-sitter"
@@ -167,7 +170,10 @@ def scan_python(path: str, text: str) -> CodeScan:
     except (RecursionError, MemoryError):
         problem = f"{path}: python nested too deeply for ast, read with tree-sitter"
         return _TreeSitterScan(path, text).scan(problem)
-    return _AstScan(path, text, tree, hits).scan()
+    scan = _AstScan(path, text, tree, hits).scan()
+    if path.rpartition("/")[2] == "setup.py":
+        scan = replace(scan, setup_tree=tree)
+    return scan
 
 
 def _hit_lines(pattern: re.Pattern[str], text: str) -> set[int]:

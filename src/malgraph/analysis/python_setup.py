@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from malgraph.analysis.python_manifest import (
     member_path,
     requirement_lines,
 )
+from malgraph.analysis.scanning import parse_python_ast
 from malgraph.artifacts.archives import Member
 from malgraph.core.code import InstallHook, Manifest
 
@@ -177,14 +177,17 @@ class _Binding:
     context: tuple[ast.expr, ...]  # the `with` items around it: `with open('req.txt') as f:`
 
 
-def scan(member: Member, members: Sequence[Member], found: Found) -> None:
+def scan(
+    member: Member, members: Sequence[Member], found: Found, tree: ast.Module | None = None
+) -> None:
+    """`tree`: the file's syntax tree when the code scan has parsed it already (its text differs
+    from this reader's only in line ends, which do not change the tree)."""
     text = found.text(member)
     if text is None:
         return
     try:
-        with warnings.catch_warnings():  # hostile code is full of invalid escapes and literals
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text, filename=member.path)
+        if tree is None:
+            tree = parse_python_ast(text, member.path)
     except (SyntaxError, ValueError, RecursionError) as error:
         if isinstance(error, SyntaxError):
             where = f" at line {error.lineno}" if error.lineno else ""

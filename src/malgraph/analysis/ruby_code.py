@@ -11,18 +11,18 @@ import re
 import tree_sitter_ruby
 from tree_sitter import Language, Node, Query
 
+from malgraph.analysis.hints import Hints, HintScanner
 from malgraph.analysis.scanning import (
     CodeScan,
     CodeText,
     Collector,
     credential_stores,
     first_error_line,
-    hit_spans,
+    merge_spans,
     over_budget_problem,
     parse,
     ranged_captures,
     startup_location,
-    words_pattern,
 )
 from malgraph.core.kinds import FindingCategory, ImportKind
 
@@ -41,7 +41,7 @@ _QUERY = Query(
 _WORDS = """require require_relative load system exec spawn popen Open3 PTY eval instance_eval
     class_eval module_eval Net URI open TCPSocket UDPSocket Socket RestClient Faraday HTTParty ENV
     Base64 pack unpack unpack1 Zlib File IO FileUtils Kernel Process""".split()  # noqa: SIM905
-_TRIGGER = re.compile(rb"\b" + words_pattern(_WORDS).encode() + rb"\b|`|%x")
+HINTS = HintScanner(_WORDS, "ascii", loose=("`", "%x"))
 
 _KERNEL = (None, "Kernel")
 _NAMES = frozenset({"constant", "identifier", "scope_resolution", "self"})
@@ -77,10 +77,13 @@ _UNPACK_FORMATS = re.compile(r"[mu]0?\*?|[Hh]\*?\d*")
 _PACK_FORMATS = re.compile(r"[Hh]\*?\d*")
 
 
-def scan_ruby(path: str, text: str) -> CodeScan:
-    """Imports and findings of one Ruby file (gemspec, Rakefile and Gemfile included)."""
-    source = text.encode("utf-8", "replace")
-    spans = hit_spans(_TRIGGER, source)
+def scan_ruby(path: str, text: str, hints: Hints | None = None) -> CodeScan:
+    """Imports and findings of one Ruby file (gemspec, Rakefile and Gemfile included).
+    `hints`: HINTS.scan(text), if made already."""
+    if hints is None:
+        hints = HINTS.scan(text)
+    source = hints.data
+    spans = merge_spans([(start, end) for start, end, _word in hints.words] + list(hints.fragments))
     if not spans:
         return CodeScan((), (), ())
     tree = parse(_LANGUAGE, source)

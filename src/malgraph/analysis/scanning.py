@@ -1,27 +1,37 @@
 """What the per-language scanners share: the credential and startup strings, finding collection,
-trigger-word search, and tree-sitter parsing under a time budget."""
+trigger-word search, and tree-sitter parsing under a work budget."""
 
 from __future__ import annotations
 
+import ast
 import re
-import time
+import sys
+import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
+from malgraph.analysis.hints import STRING_FRAGMENTS
 from malgraph.core.code import Finding, Import
 from malgraph.core.kinds import FindingCategory, ImportKind
 
 # Larger files are not parsed (a few per cent of npm bundles): parsing grows with the size.
 MAX_CODE_CHARS = 2 * 2**20
 # Tree-sitter's error recovery can cost hundreds of times a normal parse on crafted garbage: a
-# parse is abandoned past about 20 times its normal cost (plus a base for small files and for
-# other work competing for the processor). Lookups in the tree get the same budget again (nodes
-# nested thousands deep make each one slow). The measured costs are in benchmarks/README.md.
-PARSE_BUDGET_SECONDS = 0.1
-PARSE_BUDGET_SECONDS_PER_KB = 0.002
+# parse is abandoned past about 20 times its normal cost (plus a base for small files). Budgets
+# count work, not time, so that the same file gets the same answer on a busy machine: the parse
+# counts tree-sitter's progress reports (one per hundred parser operations), an operation taken
+# while recovering from an error weighing PARSE_ERROR_WEIGHT (it costs that much more). Lookups
+# in the tree get their own budget, in tree levels descended (nodes nested thousands deep make
+# each lookup slow). The calibration is in benchmarks/README.md.
+PARSE_BUDGET_STEPS = 10_000
+PARSE_BUDGET_STEPS_PER_KB = 200
+PARSE_ERROR_WEIGHT = 40
+LOOKUP_BUDGET_LEVELS = 1_000_000
+LOOKUP_BUDGET_LEVELS_PER_KB = 4_000
+LOOKUP_PROBE_EVERY = 8  # lookups between two depth probes
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +39,8 @@ class CodeScan:
     imports: tuple[Import, ...]
     findings: tuple[Finding, ...]  # sorted by line; one per (category, api, line)
     problems: tuple[str, ...]  # '<path>: <reason>' when the file could not be fully parsed
+    # A setup.py's syntax tree, kept for the manifest reader so that the file is parsed once.
+    setup_tree: ast.Module | None = field(default=None, compare=False, repr=False)
 
 
 # Strings that name credential stores and startup locations, matched after '\' → '/' so that
@@ -74,40 +86,7 @@ STARTUP = re.compile(
     r"(\.bashrc)|(\.bash_profile)|(\.profile\b)|(\.zshrc)|(crontab)|(/etc/cron)|(LaunchAgents)"
     r"|(\bStartup\b)|(\.config/+autostart)|(autostart)|(systemd)|(CurrentVersion/+Run)"
 )
-# Lower-case pieces of the two lists, searched in lower-cased source to find the strings worth a
-# look (one trie regex over lower-cased text beats a case-insensitive alternation).
-STRING_FRAGMENTS = (
-    ".ssh",
-    "id_rsa",
-    "id_dsa",
-    "id_ecdsa",
-    "id_ed25519",
-    ".aws",
-    ".npmrc",
-    ".pypirc",
-    ".git-credentials",
-    "login data",
-    "cookies",
-    "local state",
-    "discord",
-    "local storage",
-    ".gnupg",
-    "keychain",
-    "wallet",
-    "/etc/passwd",
-    "/etc/shadow",
-    ".bashrc",
-    ".bash_profile",
-    ".profile",
-    ".zshrc",
-    "crontab",
-    "/etc/cron",
-    "launchagents",
-    "startup",
-    "autostart",
-    "systemd",
-    "currentversion",
-)
+# The lower-case pieces of both lists (hints.STRING_FRAGMENTS) find the strings worth a look.
 
 
 def words_pattern(words: Iterable[str]) -> str:
@@ -134,7 +113,6 @@ def words_pattern(words: Iterable[str]) -> str:
 
 
 FRAGMENTS = re.compile(words_pattern(STRING_FRAGMENTS))
-FRAGMENTS_BYTES = re.compile(words_pattern(STRING_FRAGMENTS).encode())
 
 
 def credential_stores(value: str) -> list[str]:
@@ -209,14 +187,6 @@ class Collector:
         return CodeScan(tuple(imports), tuple(findings), tuple(problems))
 
 
-def hit_spans(words: re.Pattern[bytes], source: bytes) -> list[tuple[int, int]]:
-    """Byte spans of trigger words and of credential or startup strings, merged when close, so
-    that a query runs only around them."""
-    found = [m.span() for m in words.finditer(source)]
-    found += [m.span() for m in FRAGMENTS_BYTES.finditer(source.lower())]
-    return merge_spans(found)
-
-
 def merge_spans(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sorted spans, merged when under 64 bytes apart (one query instead of two)."""
     found.sort()
@@ -273,40 +243,60 @@ class CodeText:
         return self.data[node.start_byte : end].decode("utf-8", "replace")
 
 
-def deadline(source: bytes) -> float:
-    """When work on a file of this size is over budget (time.monotonic)."""
-    budget = PARSE_BUDGET_SECONDS + PARSE_BUDGET_SECONDS_PER_KB * len(source) / 1024
-    return time.monotonic() + budget
+def parse_budget(source: bytes) -> int:
+    """The parse work allowed for a file of this size, in weighted progress reports."""
+    return PARSE_BUDGET_STEPS + PARSE_BUDGET_STEPS_PER_KB * len(source) // 1024
 
 
 class Budget:
-    """Time for the lookups in one file, checked every 64 steps (not every step: reading the
-    clock is not free)."""
+    """Work for the lookups in one file, in tree levels: every LOOKUP_PROBE_EVERY-th lookup
+    measures the depth of the tree at its position and is charged for the lookups until the
+    next probe (a lookup costs the depth it descends). Deterministic: the same file and hits
+    give the same cut."""
 
-    __slots__ = ("_end", "_steps", "exceeded")
+    __slots__ = ("_charge", "_left", "_root", "_steps", "exceeded")
 
-    def __init__(self, source: bytes) -> None:
-        self._end = deadline(source)
+    def __init__(self, source: bytes, root: Node) -> None:
+        self._left = LOOKUP_BUDGET_LEVELS + LOOKUP_BUDGET_LEVELS_PER_KB * len(source) // 1024
+        self._root = root
         self._steps = 0
+        self._charge = 1
         self.exceeded = False
 
-    def ok(self) -> bool:
+    def ok(self, position: int) -> bool:
+        """Whether a lookup at this byte position may still run."""
+        if self.exceeded:
+            return False
+        if self._steps % LOOKUP_PROBE_EVERY == 0:
+            self._charge = 1 + depth_at(self._root, position, self._left)
         self._steps += 1
-        if self._steps % 64 == 0 and time.monotonic() > self._end:
+        self._left -= self._charge
+        if self._left < 0:
             self.exceeded = True
         return not self.exceeded
 
 
+def depth_at(root: Node, position: int, cap: int) -> int:
+    """How many levels a lookup at a byte position descends (at most `cap`: a probe never costs
+    more than the budget left)."""
+    cursor = root.walk()
+    depth = 0
+    while depth < cap and cursor.goto_first_child_for_byte(position) is not None:
+        depth += 1
+    return depth
+
+
 def parse(language: Language, source: bytes) -> Tree | None:
-    """A tree-sitter tree, or None when the parse ran over its time budget."""
-    end = deadline(source)
+    """A tree-sitter tree, or None when the parse ran over its work budget."""
+    left = [parse_budget(source)]
 
     def read(offset: int, _point: object) -> bytes:
         # Small chunks: query predicates read each candidate node's text through this too.
         return source[offset : offset + 1024]
 
-    def over_budget(*_state: object) -> bool:
-        return time.monotonic() > end
+    def over_budget(_offset: int, has_error: bool) -> bool:
+        left[0] -= PARSE_ERROR_WEIGHT if has_error else 1
+        return left[0] < 0
 
     # Only a parse that reads through a callback can be cancelled (by the progress callback).
     try:
@@ -316,7 +306,31 @@ def parse(language: Language, source: bytes) -> Tree | None:
 
 
 def over_budget_problem(path: str, language: str, source: bytes) -> str:
-    return f"{path}: {language} parse abandoned over its time budget ({len(source):,} bytes)"
+    return f"{path}: {language} parse abandoned over its work budget ({len(source):,} bytes)"
+
+
+# Python frames the conversion of a parse into an `ast` may use. Its recursion limit counts the
+# frames of whoever called it too, so without a fixed allowance a deeply nested file would parse
+# in a shallow caller and fail in a deeper one (a worker process against `check`).
+AST_FRAMES = 1000
+
+
+def parse_python_ast(text: str, filename: str) -> ast.Module:
+    """`ast.parse` with the same recursion allowance at any call depth (never compiled or run).
+    Raises what ast.parse raises: SyntaxError, ValueError, RecursionError, MemoryError."""
+    depth = 0
+    frame = sys._getframe()
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + AST_FRAMES)
+    try:
+        with warnings.catch_warnings():  # hostile code is full of invalid escapes and literals
+            warnings.simplefilter("ignore")
+            return ast.parse(text, filename=filename)
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def first_error_line(root: Node) -> int | None:

@@ -1,0 +1,238 @@
+"""One pass over a code file for every hint the scanners look for (a language's trigger words,
+credential and startup fragments, IoC hints, long encoded runs), with one Hyperscan database a
+language; and the IoC search on the lines with a hint. Why Hyperscan: benchmarks/README.md."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import hyperscan
+
+from malgraph.core.code import CodeIoc
+from malgraph.core.iocs import TLDS, iocs_in_text
+from malgraph.core.kinds import IocKind
+
+# Lower-case pieces of the credential and startup strings (scanning.CREDENTIALS and STARTUP),
+# matched case-insensitively to find the strings worth a look.
+STRING_FRAGMENTS = (
+    ".ssh",
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    ".aws",
+    ".npmrc",
+    ".pypirc",
+    ".git-credentials",
+    "login data",
+    "cookies",
+    "local state",
+    "discord",
+    "local storage",
+    ".gnupg",
+    "keychain",
+    "wallet",
+    "/etc/passwd",
+    "/etc/shadow",
+    ".bashrc",
+    ".bash_profile",
+    ".profile",
+    ".zshrc",
+    "crontab",
+    "/etc/cron",
+    "launchagents",
+    "startup",
+    "autostart",
+    "systemd",
+    "currentversion",
+)
+# The issue's IoCs in code are URLs, webhooks, domains and IPs. Most lines hold none, and the
+# full IoC search is the costly part, so it runs only on lines with a hint of one: a scheme,
+# a defang marker, a webhook service, a name ending in a known TLD, a dotted quad.
+DOT_HINT = rf"\.(?:\d{{1,3}}\.\d|(?:{'|'.join(sorted(TLDS, key=len, reverse=True))})\b)"
+WORD_HINTS = (
+    r"://",
+    r"h[xX]{2}ps?",
+    r"\[\.\]",
+    r"\(\.\)",
+    r"\[dot\]",
+    r"\[:",
+    "discord",
+    r"hooks\.slack",
+    "telegram",
+)
+ENCODED_RUN = 200  # obfuscation.ENCODED_MIN_CHARS: a run this long of the base64/hex alphabet
+_CODE_IOC_KINDS = frozenset({IocKind.URL, IocKind.WEBHOOK, IocKind.DOMAIN, IocKind.IP})
+_RUNS = re.compile(rb"[A-Za-z0-9+/_-]{%d,}" % ENCODED_RUN)
+_ASCII_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """Where one file's hints are, as offsets into `data` (the file's text as UTF-8)."""
+
+    data: bytes
+    words: tuple[tuple[int, int, bytes], ...]  # trigger words: start, end, the word; in order
+    fragments: tuple[tuple[int, int], ...]  # credential and startup fragments, not overlapping
+    ioc_hints: tuple[int, ...]  # an offset on each line worth an IoC search, ascending
+    encoded_run: bool  # whether a run of ENCODED_RUN base64/hex characters is in the file
+    encoded_runs: tuple[tuple[int, int], ...] = ()  # their spans, when there are any
+
+
+class HintScanner:
+    """A Hyperscan database for one language's trigger words plus the hints every file gets.
+
+    `boundary` says how a trigger word must stand: 'python' (`\\b` of Python's `re` on text:
+    a non-ASCII neighbour is checked as a Unicode character), 'javascript' (not next to an
+    ASCII word character or `$`) or 'ascii' (`\\b` on bytes)."""
+
+    def __init__(self, words: Sequence[str], boundary: str, loose: Sequence[str] = ()) -> None:
+        """`loose`: trigger strings found wherever they are (Ruby's backtick and `%x`)."""
+        self.words = tuple(word.encode() for word in (*words, *loose))
+        self.boundary = boundary
+        bounded = boundary != "javascript"
+        expressions = [
+            rb"\b%s\b" % re.escape(w) if bounded and i < len(words) else re.escape(w)
+            for i, w in enumerate(self.words)
+        ]
+        flags = [0] * len(expressions)
+        self._fragments = len(expressions)
+        expressions += [re.escape(f).encode() for f in STRING_FRAGMENTS]
+        flags += [hyperscan.HS_FLAG_CASELESS] * len(STRING_FRAGMENTS)
+        self._ioc_hints = len(expressions)
+        expressions += [h.encode() for h in (DOT_HINT, *WORD_HINTS)]
+        flags += [0] * (1 + len(WORD_HINTS))
+        self._run = len(expressions)
+        expressions.append(rb"[A-Za-z0-9+/_-]{%d}" % ENCODED_RUN)
+        flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
+        self._database = hyperscan.Database()
+        self._database.compile(
+            expressions=expressions, ids=list(range(len(expressions))), flags=flags
+        )
+
+    def scan(self, text: str) -> Hints:
+        data = text.encode("utf-8", "replace")
+        words: list[tuple[int, int, bytes]] = []
+        fragments: list[tuple[int, int]] = []
+        ioc_hints: list[int] = []
+        run = [False]
+        first_fragment, first_ioc, run_id = self._fragments, self._ioc_hints, self._run
+        own = self.words
+
+        def on_match(pattern: int, _start: int, end: int, _flags: int, _context: object) -> None:
+            if pattern < first_fragment:
+                word = own[pattern]
+                words.append((end - len(word), end, word))
+            elif pattern < first_ioc:
+                fragments.append((end - len(STRING_FRAGMENTS[pattern - first_fragment]), end))
+            elif pattern < run_id:
+                ioc_hints.append(end - 1)
+            else:
+                run[0] = True
+
+        self._database.scan(data, match_event_handler=on_match)
+        words.sort()
+        runs = tuple(m.span() for m in _RUNS.finditer(data)) if run[0] else ()
+        return Hints(
+            data,
+            tuple(self._standing(data, words)),
+            tuple(_leftmost(fragments)),
+            tuple(sorted(set(ioc_hints))),
+            run[0],
+            runs,
+        )
+
+    def _standing(
+        self, data: bytes, words: list[tuple[int, int, bytes]]
+    ) -> list[tuple[int, int, bytes]]:
+        """The words that stand on their own by this scanner's rule, as `re` would find them:
+        leftmost first, none overlapping."""
+        kept: list[tuple[int, int, bytes]] = []
+        last_end = -1
+        for start, end, word in words:
+            if start < last_end:
+                continue
+            if self.boundary == "javascript":
+                if _js_word_byte(data, start - 1) or _js_word_byte(data, end):
+                    continue
+            elif self.boundary == "python" and not _python_word(data, start, end):
+                continue
+            kept.append((start, end, word))
+            last_end = end
+        return kept
+
+
+def _js_word_byte(data: bytes, at: int) -> bool:
+    return 0 <= at < len(data) and (data[at] in _ASCII_WORD or data[at] == 0x24)  # '$'
+
+
+def _python_word(data: bytes, start: int, end: int) -> bool:
+    """Whether Python's `\\b` (Unicode word characters) holds on both sides of a word that
+    Hyperscan's ASCII `\\b` found: it differs only next to a non-ASCII character."""
+    if start > 0 and data[start - 1] >= 0x80:
+        begin = start - 1
+        while begin > 0 and 0x80 <= data[begin] < 0xC0:
+            begin -= 1
+        before = data[begin:start].decode("utf-8", "replace")[-1:]
+        if before.isalnum() or before == "_":
+            return False
+    if end < len(data) and data[end] >= 0x80:
+        after = data[end : end + 4].decode("utf-8", "ignore")[:1]
+        if after.isalnum() or after == "_":
+            return False
+    return True
+
+
+def _leftmost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans as `re.finditer` finds them: leftmost first, the longest at one start, none
+    overlapping."""
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return kept
+
+
+def hit_lines(data: bytes, offsets: Sequence[int]) -> set[int]:
+    """The lines (from 1) holding these ascending offsets."""
+    lines: set[int] = set()
+    line, last = 1, 0
+    for at in offsets:
+        line += data.count(b"\n", last, at)
+        last = at
+        lines.add(line)
+    return lines
+
+
+COMMON = HintScanner((), "ascii")  # a file in no language with trigger words: a shell script
+
+
+def code_iocs(path: str, hints: Hints) -> list[CodeIoc]:
+    """The URLs, webhooks, domains and IPs of a file, searched for on the lines with a hint.
+    A hint inside a long encoded run does not count: the run's alphabet has no '.', ':' or
+    brackets, so an IoC there has a hint of its own outside the run (its dot, its '://')."""
+    data = hints.data
+    found: dict[tuple[IocKind, str], CodeIoc] = {}
+    line, counted, done = 1, 0, -1
+    runs = hints.encoded_runs
+    run_starts = [start for start, _end in runs]
+    for at in hints.ioc_hints:
+        if at <= done:
+            continue  # that line was read already
+        inside = bisect_right(run_starts, at) - 1
+        if inside >= 0 and at < runs[inside][1]:
+            continue
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        done = end = len(data) if end < 0 else end
+        line += data.count(b"\n", counted, start)
+        counted = start
+        for ioc in iocs_in_text(data[start:end].decode("utf-8", "replace")):
+            if ioc.kind in _CODE_IOC_KINDS and (ioc.kind, ioc.value) not in found:
+                found[ioc.kind, ioc.value] = CodeIoc(
+                    ioc.kind, ioc.value, ioc.as_written, path, line
+                )
+    return list(found.values())
