@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
-from malgraph.analysis.languages import scan_code
+from malgraph.analysis.file_scan import code_iocs, dialect_of, placed, scan_file, settled
 from malgraph.analysis.manifests import read_manifests
-from malgraph.analysis.obfuscation import obfuscation_signs
-from malgraph.analysis.tokens import normalised_tokens
 from malgraph.artifacts.archives import ArchiveError, Limits, Member, read_archive
 from malgraph.core.code import (
     Analysis,
@@ -21,24 +19,31 @@ from malgraph.core.code import (
     Finding,
     Import,
     ObfuscationSign,
-    token_digest,
 )
-from malgraph.core.iocs import TLDS, iocs_in_text
-from malgraph.core.kinds import AnalysisStatus, IocKind
+from malgraph.core.file_scans import FileScan, FileScanKey, FileScanMemo
+from malgraph.core.kinds import AnalysisStatus, ScanDialect
 from malgraph.core.languages import language_of
 
 # Malware sample sets (DataDog's among them) encrypt their zips with this well-known password.
 SAMPLE_PASSWORD = b"infected"
 DEFAULT_LIMITS = Limits()
 MAX_SCANNED_BYTES = 2 * 2**20  # a code file above this is hashed and listed, not parsed
-# IoCs are looked for in code and in scripts that run (and in install hooks, below), not in
-# documentation or metadata: a README's links or package.json's `homepage` are no indicators,
-# and typosquats copy them from the package they imitate.
-_SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs")
 
 
-def analyze_archive(data: bytes, name: str = "", limits: Limits = DEFAULT_LIMITS) -> Analysis:
-    """Never raises for a bad archive: that is a finding about the artifact, recorded as such."""
+class _File(NamedTuple):
+    member: Member
+    sha256: str
+    dialect: ScanDialect | None  # None: hashed and listed, not scanned
+
+
+def analyze_archive(
+    data: bytes,
+    name: str = "",
+    limits: Limits = DEFAULT_LIMITS,
+    memo: FileScanMemo | None = None,
+) -> Analysis:
+    """Never raises for a bad archive: that is a finding about the artifact, recorded as such.
+    With a memo, files it knows are not scanned again (the features are the same)."""
     try:
         contents = read_archive(data, name, password=SAMPLE_PASSWORD, limits=limits)
     except ArchiveError as exc:
@@ -54,46 +59,43 @@ def analyze_archive(data: bytes, name: str = "", limits: Limits = DEFAULT_LIMITS
         status = AnalysisStatus.BROKEN
     else:
         status = AnalysisStatus.CAPPED
-    return Analysis(status, contents.format, contents.capped, skipped, analyze_members(members))
+    features = analyze_members(members, memo)
+    return Analysis(status, contents.format, contents.capped, skipped, features)
 
 
-def analyze_members(members: Sequence[Member]) -> Features:
-    files: list[FileFacts] = []
+def analyze_members(members: Sequence[Member], memo: FileScanMemo | None = None) -> Features:
+    """The features of an archive's members: each file scanned apart from its path (or
+    recalled from the memo), placed at its path, in path order; then the manifests."""
+    files = [_file(member) for member in sorted(members, key=lambda m: m.path)]
+    scans = file_scans(files, memo)
+    facts: list[FileFacts] = []
     imports: list[Import] = []
     findings: list[Finding] = []
     iocs: list[CodeIoc] = []
     obfuscation: list[ObfuscationSign] = []
     problems: list[str] = []
     streams: list[str] = []
-    for member in sorted(members, key=lambda m: m.path):
+    for member, sha256, dialect in files:
         language = language_of(member.path)
-        digest = hashlib.sha256(member.data).hexdigest()
-        scanned = language or member.path.endswith(_SCRIPT_SUFFIXES)
-        if not scanned or len(member.data) > MAX_SCANNED_BYTES or b"\x00" in member.data[:1024]:
-            files.append(FileFacts(member.path, digest, len(member.data), language, None, 0))
+        if dialect is None:
+            facts.append(FileFacts(member.path, sha256, len(member.data), language, None, 0))
             continue
-        text = member.data.decode("utf-8", errors="replace")
-        iocs += _iocs(member.path, text)
-        if language is None:  # a script in no language we parse: its IoCs are all we take
-            files.append(FileFacts(member.path, digest, len(member.data), None, None, 0))
-            continue
-        scan = scan_code(member.path, text, language)
+        scan = placed(scans[FileScanKey(sha256, dialect)], member.path)
+        iocs += scan.iocs
         imports += scan.imports
         findings += scan.findings
         problems += scan.problems
-        obfuscation += obfuscation_signs(member.path, text)
-        tokens = normalised_tokens(text, language)
-        streams.append(" ".join(tokens))
-        files.append(
-            FileFacts(
-                member.path, digest, len(member.data), language, token_digest(tokens), len(tokens)
-            )
+        obfuscation += scan.obfuscation
+        streams.append(scan.stream)
+        digest = scan.normalised_sha256
+        facts.append(
+            FileFacts(member.path, sha256, len(member.data), language, digest, scan.token_count)
         )
     manifests = read_manifests(members)
     for hook in manifests.install_hooks:  # `curl http://... | sh` in a postinstall
-        iocs += [replace(i, line=hook.line or 1) for i in _iocs(hook.file, hook.detail)]
+        iocs += [replace(i, line=hook.line or 1) for i in code_iocs(hook.file, hook.detail)]
     return Features(
-        files=tuple(files),
+        files=tuple(facts),
         manifests=manifests.manifests,
         dependencies=_with_snippets(manifests.dependencies, members),
         install_hooks=manifests.install_hooks,
@@ -104,6 +106,27 @@ def analyze_members(members: Sequence[Member]) -> Features:
         tokens=" ".join(s for s in streams if s),
         problems=(*problems, *manifests.problems),
     )
+
+
+def _file(member: Member) -> _File:
+    sha256 = hashlib.sha256(member.data).hexdigest()
+    dialect = dialect_of(member.path)
+    if len(member.data) > MAX_SCANNED_BYTES or b"\x00" in member.data[:1024]:
+        dialect = None  # too large to parse, or binary
+    return _File(member, sha256, dialect)
+
+
+def file_scans(files: Sequence[_File], memo: FileScanMemo | None) -> dict[FileScanKey, FileScan]:
+    """The scan of each distinct content to scan: asked of the memo at once, scanned when it
+    does not know it, and told to the memo when the scan depends on the bytes alone."""
+    wanted = {FileScanKey(f.sha256, f.dialect): f.member.data for f in files if f.dialect}
+    scans = dict(memo.recall(wanted.keys())) if memo is not None and wanted else {}
+    for key, data in wanted.items():
+        if key not in scans:
+            scans[key] = scan = scan_file(data, key.dialect)
+            if memo is not None and settled(scan):
+                memo.remember(key, scan)
+    return scans
 
 
 def _with_snippets(
@@ -124,35 +147,3 @@ def _with_snippets(
         line = lines[dep.line - 1].strip()[:200] if dep.line <= len(lines) else ""
         out.append(replace(dep, snippet=line))
     return tuple(out)
-
-
-# The issue's IoCs in code are URLs, webhooks, domains and IPs. Most lines hold none, and the
-# full IoC search is the costly part, so it runs only on lines with a hint of one: a scheme,
-# a defang marker, a webhook service, a name ending in a known TLD, a dotted quad. Hints that
-# start with '.' share one pattern, which the regex engine scans for quickly; IGNORECASE is
-# left out on purpose (it slows these scans down; see benchmarks/README.md).
-_DOT_HINT = re.compile(
-    rf"\.(?:\d{{1,3}}\.\d|(?:{'|'.join(sorted(TLDS, key=len, reverse=True))})\b)"
-)
-_WORD_HINT = re.compile(r"://|h[xX]{2}ps?|\[\.\]|\(\.\)|\[dot\]|\[:|discord|hooks\.slack|telegram")
-_CODE_IOC_KINDS = frozenset({IocKind.URL, IocKind.WEBHOOK, IocKind.DOMAIN, IocKind.IP})
-
-
-def _iocs(path: str, text: str) -> list[CodeIoc]:
-    found: dict[tuple[IocKind, str], CodeIoc] = {}
-    hints = sorted({m.start() for hint in (_DOT_HINT, _WORD_HINT) for m in hint.finditer(text)})
-    line, counted, done = 1, 0, -1
-    for at in hints:
-        if at <= done:
-            continue  # that line was read already
-        start = text.rfind("\n", 0, at) + 1
-        end = text.find("\n", at)
-        done = end = len(text) if end < 0 else end
-        line += text.count("\n", counted, start)
-        counted = start
-        for ioc in iocs_in_text(text[start:end]):
-            if ioc.kind in _CODE_IOC_KINDS and (ioc.kind, ioc.value) not in found:
-                found[ioc.kind, ioc.value] = CodeIoc(
-                    ioc.kind, ioc.value, ioc.as_written, path, line
-                )
-    return list(found.values())

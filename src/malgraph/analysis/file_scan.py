@@ -1,0 +1,146 @@
+"""Scanning one file's bytes, apart from its path (so that the scan can be memoised by content),
+and placing such a scan at a path in an archive, as the scanners would have labelled it."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import replace
+from importlib.metadata import PackageNotFoundError, version
+
+from malgraph.analysis.languages import scan_code
+from malgraph.analysis.obfuscation import obfuscation_signs
+from malgraph.analysis.tokens import normalised_tokens
+from malgraph.core.code import ANALYZER_VERSION, CodeIoc, token_digest
+from malgraph.core.file_scans import FileScan
+from malgraph.core.iocs import TLDS, iocs_in_text
+from malgraph.core.kinds import CodeLanguage, IocKind, ScanDialect
+from malgraph.core.languages import language_of
+
+# IoCs are looked for in code and in scripts that run (and in install hooks), not in
+# documentation or metadata: a README's links or package.json's `homepage` are no indicators,
+# and typosquats copy them from the package they imitate.
+_SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs")
+# The JavaScript scanner reads TypeScript with the JavaScript grammar and does not report its
+# syntax errors, which the type annotations make: so TypeScript is scanned as its own dialect.
+_TYPESCRIPT_SUFFIXES = (".ts", ".tsx")
+_LANGUAGE_OF_DIALECT = {
+    ScanDialect.PYTHON: CodeLanguage.PYTHON,
+    ScanDialect.JAVASCRIPT: CodeLanguage.JAVASCRIPT,
+    ScanDialect.TYPESCRIPT: CodeLanguage.JAVASCRIPT,
+    ScanDialect.RUBY: CodeLanguage.RUBY,
+}
+# The path the scanners are given: a scan names it in every `file` and problem, and `placed`
+# puts the real path there instead.
+_ANONYMOUS = "<file>"
+_ANONYMOUS_TYPESCRIPT = "<file>.ts"
+# A scan cut short by a time budget depends on the machine's load, not on the bytes alone:
+# it is used for its archive but never memoised.
+_TIME_BUDGET = "over its time budget"
+_GRAMMARS = ("tree-sitter", "tree-sitter-python", "tree-sitter-javascript", "tree-sitter-ruby")
+
+
+def _scan_version() -> str:
+    """What the memoised scans were made with: the analyser's rules (core.code's
+    ANALYZER_VERSION, bumped by hand whenever scanning output could change), the Python that
+    parsed the code with `ast`, and the tree-sitter grammars. A memo row of another version is
+    ignored and made again."""
+    parts = [f"rules {ANALYZER_VERSION}", f"python {sys.version_info[0]}.{sys.version_info[1]}"]
+    for name in _GRAMMARS:
+        try:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:  # an install without metadata: no reuse across versions
+            parts.append(f"{name} ?")
+    return ", ".join(parts)
+
+
+SCAN_VERSION = _scan_version()
+
+
+def dialect_of(path: str) -> ScanDialect | None:
+    """How the file at `path` is scanned; None when it is only hashed and listed."""
+    language = language_of(path)
+    if language is CodeLanguage.PYTHON:
+        return ScanDialect.PYTHON
+    if language is CodeLanguage.RUBY:
+        return ScanDialect.RUBY
+    if language is CodeLanguage.JAVASCRIPT:
+        if path.lower().endswith(_TYPESCRIPT_SUFFIXES):
+            return ScanDialect.TYPESCRIPT
+        return ScanDialect.JAVASCRIPT
+    return ScanDialect.SCRIPT if path.endswith(_SCRIPT_SUFFIXES) else None
+
+
+def scan_file(data: bytes, dialect: ScanDialect) -> FileScan:
+    """Everything taken from one file's bytes: imports, findings, IoCs, obfuscation signs,
+    problems and its normalised tokens. Depends on the bytes and the dialect alone."""
+    text = data.decode("utf-8", errors="replace")
+    path = _ANONYMOUS_TYPESCRIPT if dialect is ScanDialect.TYPESCRIPT else _ANONYMOUS
+    iocs = tuple(code_iocs("", text))
+    language = _LANGUAGE_OF_DIALECT.get(dialect)
+    if language is None:  # a script in no language we parse: its IoCs are all we take
+        return FileScan((), (), iocs, (), (), "", None, 0)
+    scan = scan_code(path, text, language)
+    tokens = normalised_tokens(text, language)
+    prefix = f"{path}: "
+    return FileScan(
+        imports=tuple(replace(i, file="") for i in scan.imports),
+        findings=tuple(replace(f, file="") for f in scan.findings),
+        iocs=iocs,
+        obfuscation=tuple(replace(o, file="") for o in obfuscation_signs(path, text)),
+        problems=tuple(p.removeprefix(prefix) for p in scan.problems),
+        stream=" ".join(tokens),
+        normalised_sha256=token_digest(tokens),
+        token_count=len(tokens),
+    )
+
+
+def placed(scan: FileScan, path: str) -> FileScan:
+    """The scan as the scanners label it for a file at `path`: each item's `file` is the path
+    and each problem starts with it."""
+    return replace(
+        scan,
+        imports=tuple(replace(i, file=path) for i in scan.imports),
+        findings=tuple(replace(f, file=path) for f in scan.findings),
+        iocs=tuple(replace(i, file=path) for i in scan.iocs),
+        obfuscation=tuple(replace(o, file=path) for o in scan.obfuscation),
+        problems=tuple(f"{path}: {p}" for p in scan.problems),
+    )
+
+
+def settled(scan: FileScan) -> bool:
+    """Whether the scan depends on the bytes alone, and so may be memoised."""
+    return not any(_TIME_BUDGET in problem for problem in scan.problems)
+
+
+# The issue's IoCs in code are URLs, webhooks, domains and IPs. Most lines hold none, and the
+# full IoC search is the costly part, so it runs only on lines with a hint of one: a scheme,
+# a defang marker, a webhook service, a name ending in a known TLD, a dotted quad. Hints that
+# start with '.' share one pattern, which the regex engine scans for quickly; IGNORECASE is
+# left out on purpose (it slows these scans down; see benchmarks/README.md).
+_DOT_HINT = re.compile(
+    rf"\.(?:\d{{1,3}}\.\d|(?:{'|'.join(sorted(TLDS, key=len, reverse=True))})\b)"
+)
+_WORD_HINT = re.compile(r"://|h[xX]{2}ps?|\[\.\]|\(\.\)|\[dot\]|\[:|discord|hooks\.slack|telegram")
+_CODE_IOC_KINDS = frozenset({IocKind.URL, IocKind.WEBHOOK, IocKind.DOMAIN, IocKind.IP})
+
+
+def code_iocs(path: str, text: str) -> list[CodeIoc]:
+    """The URLs, webhooks, domains and IPs in a file's text, each once, at its first line."""
+    found: dict[tuple[IocKind, str], CodeIoc] = {}
+    hints = sorted({m.start() for hint in (_DOT_HINT, _WORD_HINT) for m in hint.finditer(text)})
+    line, counted, done = 1, 0, -1
+    for at in hints:
+        if at <= done:
+            continue  # that line was read already
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        done = end = len(text) if end < 0 else end
+        line += text.count("\n", counted, start)
+        counted = start
+        for ioc in iocs_in_text(text[start:end]):
+            if ioc.kind in _CODE_IOC_KINDS and (ioc.kind, ioc.value) not in found:
+                found[ioc.kind, ioc.value] = CodeIoc(
+                    ioc.kind, ioc.value, ioc.as_written, path, line
+                )
+    return list(found.values())
