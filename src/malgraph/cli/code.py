@@ -142,7 +142,8 @@ def analyze_command(
             )
         files = {"scanned": summary.files_scanned, "from_memo": summary.files_recalled}
         if format_ is Format.JSON:
-            numbers = {"analyzed": summary.analyzed, "by_status": summary.by_status}
+            by_status = {str(s): n for s, n in summary.by_status.items()}  # orjson: str keys
+            numbers = {"analyzed": summary.analyzed, "by_status": by_status}
             print_json({**numbers, "missing": len(summary.missing), "files": files})
         else:
             statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items()))
