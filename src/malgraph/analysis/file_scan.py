@@ -11,7 +11,14 @@ from importlib.metadata import PackageNotFoundError, version
 from malgraph.analysis.languages import scan_code
 from malgraph.analysis.obfuscation import obfuscation_signs
 from malgraph.analysis.tokens import normalised_tokens
-from malgraph.core.code import ANALYZER_VERSION, CodeIoc, token_digest
+from malgraph.core.code import (
+    ANALYZER_VERSION,
+    CodeIoc,
+    Finding,
+    Import,
+    ObfuscationSign,
+    token_digest,
+)
 from malgraph.core.file_scans import FileScan
 from malgraph.core.iocs import TLDS, iocs_in_text
 from malgraph.core.kinds import CodeLanguage, IocKind, ScanDialect
@@ -97,14 +104,17 @@ def scan_file(data: bytes, dialect: ScanDialect) -> FileScan:
 
 def placed(scan: FileScan, path: str) -> FileScan:
     """The scan as the scanners label it for a file at `path`: each item's `file` is the path
-    and each problem starts with it."""
-    return replace(
-        scan,
-        imports=tuple(replace(i, file=path) for i in scan.imports),
-        findings=tuple(replace(f, file=path) for f in scan.findings),
-        iocs=tuple(replace(i, file=path) for i in scan.iocs),
-        obfuscation=tuple(replace(o, file=path) for o in scan.obfuscation),
-        problems=tuple(f"{path}: {p}" for p in scan.problems),
+    and each problem starts with it. (Built field by field: `dataclasses.replace` inspects the
+    fields on every call, and a memo hit is mostly this.)"""
+    return FileScan(
+        tuple(Import(i.module, i.kind, i.relative, path, i.line, i.snippet) for i in scan.imports),
+        tuple(Finding(f.category, f.api, path, f.line, f.snippet) for f in scan.findings),
+        tuple(CodeIoc(c.kind, c.value, c.as_written, path, c.line) for c in scan.iocs),
+        tuple(ObfuscationSign(o.sign, path, o.line, o.value, o.detail) for o in scan.obfuscation),
+        tuple(f"{path}: {p}" for p in scan.problems),
+        scan.stream,
+        scan.normalised_sha256,
+        scan.token_count,
     )
 
 
