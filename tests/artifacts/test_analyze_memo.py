@@ -8,10 +8,12 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from malgraph.artifacts.cache import cache_for
 from malgraph.cli import app, code  # noqa: F401  (importing registers the commands)
+from malgraph.pipeline import analyze_code
 from malgraph.pipeline.analyze_code import analyze_stored
 from malgraph.pipeline.fetch_code import register_local
 from malgraph.pipeline.ingest import ingest
@@ -75,3 +77,37 @@ def test_the_summary_says_how_many_files_came_from_the_memo(store: Store, tmp_pa
     numbers = json.loads(again.output)
     assert numbers["by_status"] == {"ok": ARCHIVES}
     assert numbers["files"] == {"scanned": 0, "from_memo": ASKED}
+
+
+def test_damaged_rows_are_scanned_again_and_replaced(store: Store, tmp_path: Path) -> None:
+    _store_with_corpus(store, tmp_path)
+    analyze_stored(store, cache_for(store.path), jobs=1)
+    stored = _features(store.db)
+    with store.transaction() as db:
+        db.execute("UPDATE file_scans SET scan = substr(scan, 1, length(scan) - 4)")
+    again = analyze_stored(store, cache_for(store.path), jobs=1, redo=True)
+    assert (again.files_scanned, again.files_recalled) == (DISTINCT, ASKED - DISTINCT)
+    assert _features(store.db) == stored
+    third = analyze_stored(store, cache_for(store.path), jobs=1, redo=True)
+    assert (third.files_scanned, third.files_recalled) == (0, ASKED)  # the rows were replaced
+
+
+def test_a_run_cut_short_leaves_no_scan_without_its_analysis(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store_with_corpus(store, tmp_path)
+    monkeypatch.setattr(analyze_code, "COMMIT_EVERY", 2)
+
+    def interrupt(done: int, _total: int) -> None:
+        if done == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        analyze_stored(store, cache_for(store.path), jobs=1, progress=interrupt)
+    analysed = store.db.execute("SELECT count(*) FROM code_analyses").fetchone()[0]
+    assert analysed == 4  # two transactions of two
+    scanned = "SELECT file_sha256 FROM code_files WHERE path NOT LIKE '%package.json'"
+    in_analyses = {sha for (sha,) in store.db.execute(scanned)}
+    scans = {sha for (sha,) in store.db.execute("SELECT sha256 FROM file_scans")}
+    # The fifth archive's files were scanned before the cut; its own index.js is not stored.
+    assert scans == in_analyses and file_scan_count(store.db) < DISTINCT
