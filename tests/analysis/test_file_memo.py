@@ -30,6 +30,7 @@ from tests.analysis.sharing_corpus import (
     VENDORED,
     sharing_corpus,
 )
+from tests.inert_packages import tar_gz
 
 FILES = [
     ("pkg/vendor/lib/core.py", VENDORED, CodeLanguage.PYTHON),
@@ -122,9 +123,19 @@ def test_the_memo_is_bounded_and_keeps_what_was_used_last() -> None:
     assert keys[5] not in memo.recall([keys[5]]) and len(memo) == 4
 
 
-def test_a_scan_cut_short_by_its_time_budget_is_used_but_never_memoised() -> None:
+def test_a_scan_that_depended_on_more_than_the_bytes_is_used_but_never_memoised() -> None:
     reason = over_budget_problem("<file>", "javascript", TYPED).removeprefix("<file>: ")
     cut = FileScan((), (), (), (), (reason,), "", None, 0)
     assert not settled(cut)
+    deep = scan_file(b"eval(" + b"-" * 200_000 + b"x)\n", ScanDialect.PYTHON)  # past ast's depth
+    assert deep.problems == ("python nested too deeply for ast, read with tree-sitter",)
+    assert not settled(deep)
+    memo = RecentScans()
+    archive = tar_gz({"p/deep.py": b"eval(" + b"-" * 200_000 + b"x)\n", "p/hook.sh": HOOK})
+    analysis = analyze_archive(archive, "p.tgz", memo=memo)
+    assert analysis.features is not None and analysis.features.problems == (
+        "p/deep.py: python nested too deeply for ast, read with tree-sitter",
+    )
+    assert len(memo) == 1  # hook.sh alone
     assert settled(scan_file(TYPED, ScanDialect.JAVASCRIPT))
     assert settled(scan_file(BROKEN_PY, ScanDialect.PYTHON))

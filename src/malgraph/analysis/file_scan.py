@@ -41,9 +41,12 @@ _LANGUAGE_OF_DIALECT = {
 # puts the real path there instead.
 _ANONYMOUS = "<file>"
 _ANONYMOUS_TYPESCRIPT = "<file>.ts"
-# A scan cut short by a time budget depends on the machine's load, not on the bytes alone:
-# it is used for its archive but never memoised.
-_TIME_BUDGET = "over its time budget"
+# Problems that say a scan depended on more than the bytes: a time budget (the machine's
+# load), a scanner that gave up (memory, or recursion, whose depth left depends on the
+# caller's stack), Python's parser out of recursion. Such a scan is used for its archive but
+# never memoised. The words are the scanners' own (languages.scan_code, python_code,
+# scanning.over_budget_problem and javascript_code).
+_UNSETTLED = ("over its time budget", "scanner gave up", "nested too deeply")
 _GRAMMARS = ("tree-sitter", "tree-sitter-python", "tree-sitter-javascript", "tree-sitter-ruby")
 
 
@@ -120,7 +123,7 @@ def placed(scan: FileScan, path: str) -> FileScan:
 
 def settled(scan: FileScan) -> bool:
     """Whether the scan depends on the bytes alone, and so may be memoised."""
-    return not any(_TIME_BUDGET in problem for problem in scan.problems)
+    return not any(words in problem for problem in scan.problems for words in _UNSETTLED)
 
 
 # The issue's IoCs in code are URLs, webhooks, domains and IPs. Most lines hold none, and the
