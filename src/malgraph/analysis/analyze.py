@@ -1,4 +1,5 @@
-"""One archive in, its static features out: read under caps, then scan each member in memory."""
+"""One archive in, its static features out: read under caps, then each file scanned in memory
+(or its scan recalled from a memo, by content) and placed at its path, and the manifests read."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def analyze_members(members: Sequence[Member], memo: FileScanMemo | None = None)
     """The features of an archive's members: each file scanned apart from its path (or
     recalled from the memo), placed at its path, in path order; then the manifests."""
     files = [_file(member) for member in sorted(members, key=lambda m: m.path)]
-    scans = file_scans(files, memo)
+    scans = _file_scans(files, memo)
     facts: list[FileFacts] = []
     imports: list[Import] = []
     findings: list[Finding] = []
@@ -116,7 +117,7 @@ def _file(member: Member) -> _File:
     return _File(member, sha256, dialect)
 
 
-def file_scans(files: Sequence[_File], memo: FileScanMemo | None) -> dict[FileScanKey, FileScan]:
+def _file_scans(files: Sequence[_File], memo: FileScanMemo | None) -> dict[FileScanKey, FileScan]:
     """The scan of each distinct content to scan: asked of the memo at once, scanned when it
     does not know it, and told to the memo when the scan depends on the bytes alone."""
     wanted = {FileScanKey(f.sha256, f.dialect): f.member.data for f in files if f.dialect}
