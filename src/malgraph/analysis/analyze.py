@@ -1,4 +1,5 @@
-"""One archive in, its static features out: read under caps, then scan each member in memory."""
+"""One archive in, its static features out: read under caps, then each file scanned in memory
+(or its scan recalled from a memo, by content) and placed at its path, and the manifests read."""
 
 from __future__ import annotations
 
@@ -6,12 +7,11 @@ import ast
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
+from malgraph.analysis.file_scan import dialect_of, placed, scan_file_keeping_tree, settled
 from malgraph.analysis.hints import COMMON, code_iocs
-from malgraph.analysis.languages import find_hints, scan_code
 from malgraph.analysis.manifests import read_manifests
-from malgraph.analysis.obfuscation import obfuscation_signs
-from malgraph.analysis.tokens import normalised_tokens
 from malgraph.artifacts.archives import ArchiveError, Limits, Member, read_archive
 from malgraph.core.code import (
     Analysis,
@@ -22,23 +22,31 @@ from malgraph.core.code import (
     Finding,
     Import,
     ObfuscationSign,
-    token_digest,
 )
-from malgraph.core.kinds import AnalysisStatus
+from malgraph.core.file_scans import FileScan, FileScanKey, FileScanMemo
+from malgraph.core.kinds import AnalysisStatus, ScanDialect
 from malgraph.core.languages import language_of
 
 # Malware sample sets (DataDog's among them) encrypt their zips with this well-known password.
 SAMPLE_PASSWORD = b"infected"
 DEFAULT_LIMITS = Limits()
 MAX_SCANNED_BYTES = 2 * 2**20  # a code file above this is hashed and listed, not parsed
-# IoCs are looked for in code and in scripts that run (and in install hooks, below), not in
-# documentation or metadata: a README's links or package.json's `homepage` are no indicators,
-# and typosquats copy them from the package they imitate.
-_SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs")
 
 
-def analyze_archive(data: bytes, name: str = "", limits: Limits = DEFAULT_LIMITS) -> Analysis:
-    """Never raises for a bad archive: that is a finding about the artifact, recorded as such."""
+class _File(NamedTuple):
+    member: Member
+    sha256: str
+    dialect: ScanDialect | None  # None: hashed and listed, not scanned
+
+
+def analyze_archive(
+    data: bytes,
+    name: str = "",
+    limits: Limits = DEFAULT_LIMITS,
+    memo: FileScanMemo | None = None,
+) -> Analysis:
+    """Never raises for a bad archive: that is a finding about the artifact, recorded as such.
+    With a memo, files it knows are not scanned again (the features are the same)."""
     try:
         contents = read_archive(data, name, password=SAMPLE_PASSWORD, limits=limits)
     except ArchiveError as exc:
@@ -54,11 +62,16 @@ def analyze_archive(data: bytes, name: str = "", limits: Limits = DEFAULT_LIMITS
         status = AnalysisStatus.BROKEN
     else:
         status = AnalysisStatus.CAPPED
-    return Analysis(status, contents.format, contents.capped, skipped, analyze_members(members))
+    features = analyze_members(members, memo)
+    return Analysis(status, contents.format, contents.capped, skipped, features)
 
 
-def analyze_members(members: Sequence[Member]) -> Features:
-    files: list[FileFacts] = []
+def analyze_members(members: Sequence[Member], memo: FileScanMemo | None = None) -> Features:
+    """The features of an archive's members: each file scanned apart from its path (or
+    recalled from the memo), placed at its path, in path order; then the manifests."""
+    files = [_file(member) for member in sorted(members, key=lambda m: m.path)]
+    scans, trees = _file_scans(files, memo)
+    facts: list[FileFacts] = []
     imports: list[Import] = []
     findings: list[Finding] = []
     iocs: list[CodeIoc] = []
@@ -66,39 +79,31 @@ def analyze_members(members: Sequence[Member]) -> Features:
     problems: list[str] = []
     streams: list[str] = []
     setup_trees: dict[str, ast.Module] = {}
-    for member in sorted(members, key=lambda m: m.path):
+    for member, sha256, dialect in files:
         language = language_of(member.path)
-        digest = hashlib.sha256(member.data).hexdigest()
-        scanned = language or member.path.endswith(_SCRIPT_SUFFIXES)
-        if not scanned or len(member.data) > MAX_SCANNED_BYTES or b"\x00" in member.data[:1024]:
-            files.append(FileFacts(member.path, digest, len(member.data), language, None, 0))
+        if dialect is None:
+            facts.append(FileFacts(member.path, sha256, len(member.data), language, None, 0))
             continue
-        text = member.data.decode("utf-8", errors="replace")
-        hints = find_hints(text, language)  # one pass for every scanner's hints
-        iocs += code_iocs(member.path, hints)
-        if language is None:  # a script in no language we parse: its IoCs are all we take
-            files.append(FileFacts(member.path, digest, len(member.data), None, None, 0))
-            continue
-        scan = scan_code(member.path, text, language, hints=hints)
-        if scan.setup_tree is not None:
-            setup_trees[member.path] = scan.setup_tree
+        key = FileScanKey(sha256, dialect)
+        scan = placed(scans[key], member.path)
+        if _is_setup(member.path) and key in trees:
+            setup_trees[member.path] = trees[key]
+        iocs += scan.iocs
         imports += scan.imports
         findings += scan.findings
         problems += scan.problems
-        obfuscation += obfuscation_signs(member.path, text, hints.encoded_run)
-        tokens = normalised_tokens(text, language)
-        streams.append(" ".join(tokens))
-        files.append(
-            FileFacts(
-                member.path, digest, len(member.data), language, token_digest(tokens), len(tokens)
-            )
+        obfuscation += scan.obfuscation
+        streams.append(scan.stream)
+        digest = scan.normalised_sha256
+        facts.append(
+            FileFacts(member.path, sha256, len(member.data), language, digest, scan.token_count)
         )
     manifests = read_manifests(members, setup_trees)
     for hook in manifests.install_hooks:  # `curl http://... | sh` in a postinstall
         found = code_iocs(hook.file, COMMON.scan(hook.detail))
         iocs += [replace(i, line=hook.line or 1) for i in found]
     return Features(
-        files=tuple(files),
+        files=tuple(facts),
         manifests=manifests.manifests,
         dependencies=_with_snippets(manifests.dependencies, members),
         install_hooks=manifests.install_hooks,
@@ -109,6 +114,41 @@ def analyze_members(members: Sequence[Member]) -> Features:
         tokens=" ".join(s for s in streams if s),
         problems=(*problems, *manifests.problems),
     )
+
+
+def _file(member: Member) -> _File:
+    sha256 = hashlib.sha256(member.data).hexdigest()
+    dialect = dialect_of(member.path)
+    if len(member.data) > MAX_SCANNED_BYTES or b"\x00" in member.data[:1024]:
+        dialect = None  # too large to parse, or binary
+    return _File(member, sha256, dialect)
+
+
+def _file_scans(
+    files: Sequence[_File], memo: FileScanMemo | None
+) -> tuple[dict[FileScanKey, FileScan], dict[FileScanKey, ast.Module]]:
+    """The scan of each distinct content to scan: asked of the memo at once, scanned when it
+    does not know it, and told to the memo when the scan depends on the bytes alone. Also the
+    trees of the setup.py files scanned here, for the manifest reader (a recalled scan has
+    none: the reader parses that setup.py itself)."""
+    wanted = {FileScanKey(f.sha256, f.dialect): f.member.data for f in files if f.dialect}
+    setups = {
+        FileScanKey(f.sha256, f.dialect) for f in files if f.dialect and _is_setup(f.member.path)
+    }
+    scans = dict(memo.recall(wanted.keys())) if memo is not None and wanted else {}
+    trees: dict[FileScanKey, ast.Module] = {}
+    for key, data in wanted.items():
+        if key not in scans:
+            scans[key], tree = scan_file_keeping_tree(data, key.dialect, key in setups)
+            if tree is not None:
+                trees[key] = tree
+            if memo is not None and settled(scans[key]):
+                memo.remember(key, scans[key])
+    return scans, trees
+
+
+def _is_setup(path: str) -> bool:
+    return path.rpartition("/")[2] == "setup.py"
 
 
 def _with_snippets(

@@ -28,6 +28,7 @@ from malgraph.artifacts.layouts import read_place
 from malgraph.check.sketches import StoredSketches
 from malgraph.core.check import CodeMatch, VersionRef
 from malgraph.core.check_inputs import InputProblem
+from malgraph.core.file_scans import FileScanMemo
 from malgraph.core.kinds import SimilarTier
 from malgraph.core.relations import CodeItem
 from malgraph.relations.similar import (
@@ -57,7 +58,7 @@ class ArchiveCode:
     item: CodeItem
 
 
-def read_archive_code(file: str) -> ArchiveCode | InputProblem:
+def read_archive_code(file: str, memo: FileScanMemo | None = None) -> ArchiveCode | InputProblem:
     path = Path(file)
     try:
         if path.stat().st_size > MAX_ARCHIVE_BYTES:
@@ -65,7 +66,7 @@ def read_archive_code(file: str) -> ArchiveCode | InputProblem:
         data = path.read_bytes()
     except OSError as error:
         return InputProblem(file, f"cannot be read: {error.strerror or error}")
-    analysis = analyze_archive(data, path.name)
+    analysis = analyze_archive(data, path.name, memo=memo)
     if analysis.features is None:
         return InputProblem(file, f"not a readable archive: {analysis.reason}")
     found = identify(data, path.name, read_place(path.resolve().parts, 1))

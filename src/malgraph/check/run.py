@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from malgraph.analysis.file_memo import RecentScans
 from malgraph.check.archives import ArchiveCode, code_matches, read_archive_code
 from malgraph.check.findings import (
     Subject,
@@ -155,8 +156,9 @@ def check_archives(db: sqlite3.Connection, files: Sequence[str]) -> ArchiveCheck
     found: list[Subject] = []
     problems: list[InputProblem] = []
     stored: StoredSketches | None = None
+    memo = RecentScans()  # archives given together often share files (vendored, generated)
     for file in files:
-        archive = read_archive_code(file)
+        archive = read_archive_code(file, memo)
         if isinstance(archive, InputProblem):
             problems.append(archive)
             continue

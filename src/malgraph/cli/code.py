@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from malgraph.analysis.analyze import analyze_archive
+from malgraph.analysis.file_memo import RecentScans
 from malgraph.artifacts.cache import Cache, cache_for
 from malgraph.artifacts.registries import DEFAULT_MIRRORS, Downloader
 from malgraph.cli.application import DONE, REJECTED, app, err, open_store, out
@@ -139,12 +140,17 @@ def analyze_command(
             summary = analyze_stored(
                 store, cache_for(store.path), jobs=jobs, redo=redo, progress=progress
             )
+        files = {"scanned": summary.files_scanned, "from_memo": summary.files_recalled}
         if format_ is Format.JSON:
-            numbers = {"analyzed": summary.analyzed, "by_status": summary.by_status}
-            print_json({**numbers, "missing": len(summary.missing)})
+            by_status = {str(s): n for s, n in summary.by_status.items()}  # orjson: str keys
+            numbers = {"analyzed": summary.analyzed, "by_status": by_status}
+            print_json({**numbers, "missing": len(summary.missing), "files": files})
         else:
             statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items()))
-            out.print(f"analysed {summary.analyzed} archive(s): {statuses or 'none'}")
+            out.print(
+                f"analysed {summary.analyzed} archive(s): {statuses or 'none'}; files: "
+                f"{files['scanned']} scanned, {files['from_memo']} from memo"
+            )
     if summary.missing:
         err.print(f"[yellow]{len(summary.missing)} archive(s) not found where recorded[/]")
 
@@ -154,6 +160,7 @@ def _analyze_given(paths: list[Path], sizes: list[int], format_: Format) -> bool
     object a path. True when every archive could be read."""
     analysed: list[dict[str, object]] = []
     all_read = True
+    memo = RecentScans()  # archives given together often share files (vendored, generated)
     for path, size in zip(paths, sizes, strict=True):
         if size > MAX_ARCHIVE_BYTES:
             err.print(
@@ -166,7 +173,7 @@ def _analyze_given(paths: list[Path], sizes: list[int], format_: Format) -> bool
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"{path}: {exc.strerror or exc}") from None
-        analysis = analyze_archive(data, path.name)
+        analysis = analyze_archive(data, path.name, memo=memo)
         all_read = all_read and analysis.status is not AnalysisStatus.UNREADABLE
         if format_ is Format.JSON:
             analysed.append({"path": display_path(str(path)), **dataclasses.asdict(analysis)})

@@ -19,7 +19,9 @@ from malgraph.core.kinds import (
 )
 
 # Bump when extraction changes, so `malgraph analyze` redoes artifacts analysed by older rules.
-ANALYZER_VERSION = 3  # 2: snippets of imports and dependencies; 3: IoCs not from docs
+# 2: snippets of imports and dependencies; 3: IoCs not from docs; 4: long encoded strings
+# described, budgets in work units
+ANALYZER_VERSION = 4
 
 
 @dataclass(frozen=True, slots=True)

@@ -315,3 +315,16 @@ class WebLinkKind(StrEnum):
     REPORT = "report"
     CAMPAIGN = "campaign"
     IOC = "ioc"
+
+
+class ScanDialect(StrEnum):
+    """How one file's bytes are scanned, and so part of the key its memoised scan is stored
+    under: its language, with TypeScript apart (read with the JavaScript grammar, its syntax
+    errors are expected and not reported) and scripts in no language we parse (searched for
+    IoCs only)."""
+
+    PYTHON = "python"
+    JAVASCRIPT = "javascript"
+    TYPESCRIPT = "typescript"
+    RUBY = "ruby"
+    SCRIPT = "script"

@@ -382,4 +382,18 @@ MIGRATIONS: list[str] = [
         sketch BLOB                   -- uint16 positions, little-endian; NULL: too short
     );
     """,
+    # 12: each code file's scan by content (core.file_scans.FileScan: its imports, findings,
+    # IoCs, obfuscation signs, problems and normalised tokens, with no path), so that a file met
+    # in an earlier archive (a vendored library, an __init__.py) is looked up, not scanned
+    # again. Written with the analyses that made them. One row a content and dialect: a row of
+    # another analyser version is ignored when read and replaced when the scan is made again.
+    """
+    CREATE TABLE file_scans (
+        sha256 TEXT NOT NULL,         -- of the file's bytes
+        dialect TEXT NOT NULL,        -- core.kinds.ScanDialect: how the bytes were scanned
+        analyzer TEXT NOT NULL,       -- analysis.file_scan.SCAN_VERSION that made the scan
+        scan BLOB NOT NULL,           -- zlib of compact JSON arrays (store/file_scans.py)
+        PRIMARY KEY (sha256, dialect)
+    );
+    """,
 ]
