@@ -36,6 +36,9 @@ MODULE_STAGES = (
     ("analysis/tokens.py", "tokens"),
     ("analysis/obfuscation.py", "obfuscation signs"),
     ("core/iocs.py", "IoC search"),
+    ("analysis/hints.py", "hint search (one pass)"),
+    ("analysis/file_memo.py", "file-scan memo"),
+    ("analysis/file_scan.py", "placing scans"),
     ("analysis/manifests.py", "manifest reading"),
     ("analysis/manifest_types.py", "manifest reading"),
     ("_manifest.py", "manifest reading"),
@@ -47,7 +50,7 @@ MODULE_STAGES = (
     ("analysis/languages.py", "code scan"),
 )
 # Functions of analysis/analyze.py that are a stage of their own.
-ANALYZE_FUNCTIONS = {"_iocs": "IoC search", "_with_snippets": "manifest reading"}
+ANALYZE_FUNCTIONS = {"_with_snippets": "manifest reading"}
 
 
 def module_stage(func: Func) -> str | None:
