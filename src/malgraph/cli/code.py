@@ -4,6 +4,7 @@ statically. Nothing fetched is ever installed, imported or run."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,7 @@ import typer
 from malgraph.analysis.analyze import analyze_archive
 from malgraph.artifacts.cache import Cache, cache_for
 from malgraph.artifacts.registries import DEFAULT_MIRRORS, Downloader
-from malgraph.cli.application import DONE, REJECTED, app, err, open_store, out
+from malgraph.cli.application import DONE, REJECTED, UsageError, app, err, open_store, out
 from malgraph.cli.options import jobs_option
 from malgraph.cli.output import Format, JsonAlias, OutputOption, chosen, print_json, to_output
 from malgraph.cli.paths import readable_file, readable_folder
@@ -21,7 +22,14 @@ from malgraph.cli.safe import shown
 from malgraph.core.code import Analysis
 from malgraph.core.errors import InputError
 from malgraph.core.kinds import AnalysisStatus, CodeEcosystem
-from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES, analyze_stored
+from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES, AnalyzeSummary, analyze_stored
+from malgraph.pipeline.distributed.analyze import (
+    PARTITION_SIZE,
+    ClusterRun,
+    analyze_on_cluster,
+    results_url,
+)
+from malgraph.pipeline.distributed.client import dask_client
 from malgraph.pipeline.fetch_code import FETCHABLE, fetch_from_registries, register_local
 from malgraph.sources.inputs import display_path
 from malgraph.store import Store
@@ -124,11 +132,42 @@ def analyze_command(
     ] = Format.TABLE,
     output: OutputOption = None,
     as_json: JsonAlias = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            help="Run on this dask.distributed scheduler (tcp://host:8786); needs the dask extra.",
+        ),
+    ] = None,
+    archives_root: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="With --scheduler: where workers find the code cache's layout (fsspec URL: "
+            "file:///mnt/archives, s3://bucket/prefix); default: the paths this machine knows.",
+        ),
+    ] = None,
+    results: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="With --scheduler: the folder workers write Parquet partitions to, reached by "
+            "this machine too (default beside the store when the file system is shared).",
+        ),
+    ] = None,
+    partition_size: Annotated[
+        int, typer.Option(min=1, help="With --scheduler: archives a task and a partition.")
+    ] = PARTITION_SIZE,
 ) -> None:
     """Static features of every available artifact not yet analysed (or of the archives
     given: `-f json` prints one array). Archives are read in memory under caps; nothing is
     extracted or run. Exit code 1 when an archive given was unreadable or refused."""
     format_ = chosen(format_, as_json)
+    if scheduler and (paths or jobs):
+        raise UsageError(
+            "--scheduler analyses the stored archives on the cluster's workers: "
+            "give no archives and no -j"
+        )
     sizes = [readable_file(path) for path in paths or []]  # a typo stops before any work
     if paths:
         with to_output(output):
@@ -136,9 +175,15 @@ def analyze_command(
         raise typer.Exit(DONE if all_read else REJECTED)
     with to_output(output):
         with open_store(create=False) as store, bar("analyze") as progress:
-            summary = analyze_stored(
-                store, cache_for(store.path), jobs=jobs, redo=redo, progress=progress
-            )
+            if scheduler:
+                run = ClusterRun(
+                    results_url(store.path, archives_root, results), archives_root, partition_size
+                )
+                summary = _analyze_on_cluster(store, scheduler, run, redo, progress)
+            else:
+                summary = analyze_stored(
+                    store, cache_for(store.path), jobs=jobs, redo=redo, progress=progress
+                )
         if format_ is Format.JSON:
             numbers = {"analyzed": summary.analyzed, "by_status": summary.by_status}
             print_json({**numbers, "missing": len(summary.missing)})
@@ -147,6 +192,19 @@ def analyze_command(
             out.print(f"analysed {summary.analyzed} archive(s): {statuses or 'none'}")
     if summary.missing:
         err.print(f"[yellow]{len(summary.missing)} archive(s) not found where recorded[/]")
+
+
+def _analyze_on_cluster(
+    store: Store,
+    scheduler: str,
+    run: ClusterRun,
+    redo: bool,
+    progress: Callable[[int, int], None],
+) -> AnalyzeSummary:
+    with dask_client(scheduler) as client:
+        return analyze_on_cluster(
+            store, cache_for(store.path), client, run, redo=redo, progress=progress
+        )
 
 
 def _analyze_given(paths: list[Path], sizes: list[int], format_: Format) -> bool:

@@ -13,20 +13,23 @@ if TYPE_CHECKING:
     from distributed import Client
 
 DASK_MISSING = "--scheduler needs Dask: pip install 'malgraph[dask]'"
-CONNECT_TIMEOUT = "30s"
 
 
 @contextmanager
-def dask_client(address: str, *, timeout: str = CONNECT_TIMEOUT) -> Iterator[Client]:
+def dask_client(address: str, *, timeout: str | None = None) -> Iterator[Client]:
     """A client of the scheduler at `address` (e.g. tcp://10.0.0.5:8786), closed on exit. A
-    missing Dask install or an unreachable scheduler is an input error, not a traceback."""
+    missing Dask install or an unreachable scheduler is an input error, not a traceback. The
+    connect timeout is Dask's own setting (distributed.comm.timeouts.connect) unless given."""
     try:
         # Dask is a heavy optional extra: only a command given --scheduler loads it.
         from distributed import Client  # noqa: PLC0415
     except ImportError as exc:
         raise InputError(DASK_MISSING) from exc
     try:
-        client = Client(address, timeout=timeout, set_as_default=False)
+        if timeout is None:
+            client = Client(address, set_as_default=False)
+        else:
+            client = Client(address, timeout=timeout, set_as_default=False)
     except OSError as exc:
         raise InputError(f"no Dask scheduler reached at {address}: {exc}") from exc
     try:
