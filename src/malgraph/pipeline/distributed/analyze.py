@@ -67,11 +67,11 @@ def analyze_on_cluster(
     summary = AnalyzeSummary()
     folder = ResultsFolder(run.results)
     for batch_id in folder.finished():  # left by a client stopped before merging them
-        _merge(store, folder, batch_id, summary)
+        merge_partition(store, folder, batch_id, summary)
     batches = _batches(store, cache, run, redo)
     total, done = sum(len(batch.tasks) for batch in batches), 0
     for batch_id in _run(client, batches):
-        done += _merge(store, folder, batch_id, summary)
+        done += merge_partition(store, folder, batch_id, summary)
         if progress:
             progress(done, total)
     folder.remove_if_empty()
@@ -132,7 +132,9 @@ def _run(client: Client, batches: list[Batch]) -> Iterator[str]:
         yield published
 
 
-def _merge(store: Store, folder: ResultsFolder, batch_id: str, summary: AnalyzeSummary) -> int:
+def merge_partition(
+    store: Store, folder: ResultsFolder, batch_id: str, summary: AnalyzeSummary
+) -> int:
     """Store a partition's analyses with their sketches in one transaction (as the local path
     saves a batch), then remove it; how many archives it held. Merging a partition again (the
     client stopped between the commit and the removal) replaces the same rows."""

@@ -40,7 +40,7 @@ def analyze_at(sha256: str, places: tuple[str, ...]) -> ArchiveResult:
     path does (pipeline.analyze_code.analyze_one); None when no place holds it."""
     for place in places:
         try:
-            data = _read_capped(place)
+            data = read_capped(place)
         except OSError:
             continue
         if data is None:
@@ -53,7 +53,7 @@ def analyze_at(sha256: str, places: tuple[str, ...]) -> ArchiveResult:
     return ArchiveResult(sha256, None, None)
 
 
-def _read_capped(place: str) -> bytes | None:
+def read_capped(place: str) -> bytes | None:
     """The bytes at `place`, None when over the cap; OSError when there is no such file."""
     # fsspec comes with the optional dask extra: only distributed runs load it.
     from fsspec.core import url_to_fs  # noqa: PLC0415
