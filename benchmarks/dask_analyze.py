@@ -102,7 +102,16 @@ def run_cluster(db: Path, workers: int, partition_size: int) -> tuple[float, int
         run = ClusterRun(results_url(db, None, None), partition_size=partition_size)
         started = time.perf_counter()
         summary = analyze_on_cluster(store, cache_for(db), client, run)
-        return time.perf_counter() - started, summary.analyzed
+        seconds = time.perf_counter() - started
+        peaks = client.run(peak_rss_mib).values()
+        print(f"    workers' peak resident memory: {', '.join(f'{p:.0f}' for p in peaks)} MiB")
+        return seconds, summary.analyzed
+
+
+def peak_rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def per_archive(seconds: float, count: int) -> str:

@@ -16,10 +16,12 @@ from malgraph.store import Store
 
 
 def test_importing_malgraph_and_its_cli_loads_no_dask() -> None:
-    """In a fresh interpreter, since this one has loaded Dask for the cluster fixture."""
+    """In a fresh interpreter, since this one has loaded Dask for the cluster fixture; nor
+    fsspec, nor pyarrow (heavy, loaded when a partition is read or written)."""
     probe = (
-        "import sys, malgraph, malgraph.cli, malgraph.pipeline.distributed.client; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))"
+        "import sys, malgraph, malgraph.cli, malgraph.pipeline.distributed.analyze; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'dask', 'distributed', 'fsspec', 'pyarrow'}))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True

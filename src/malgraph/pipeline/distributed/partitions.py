@@ -13,27 +13,35 @@ from functools import cache
 from typing import Any, NamedTuple
 
 import orjson
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from malgraph.core.code import ANALYZER_VERSION, Analysis
 from malgraph.core.derived_rows import CodeSketchRow
 
 if typing.TYPE_CHECKING:
+    import pyarrow as pa
     from fsspec import AbstractFileSystem
 
 SUFFIX = ".parquet"
-SCHEMA = pa.schema(
-    [
-        ("sha256", pa.string()),
-        ("analyzer", pa.int32()),  # core.code.ANALYZER_VERSION of the worker's code
-        ("analysis", pa.string()),  # JSON of core.code.Analysis; null: no readable copy
-        ("file_sha256", pa.list_(pa.string())),  # the archive's files, for readers of the folder
-        ("sketch_method", pa.string()),  # null: no code to sketch
-        ("stream_sha256", pa.string()),
-        ("sketch", pa.binary()),
-    ]
+COLUMNS = (
+    "sha256",
+    "analyzer",  # core.code.ANALYZER_VERSION of the worker's code
+    "analysis",  # JSON of core.code.Analysis; null: no readable copy
+    "file_sha256",  # the archive's files' sha256, for readers of the folder
+    "sketch_method",  # null: no code to sketch
+    "stream_sha256",
+    "sketch",
 )
+
+
+@cache
+def schema() -> pa.Schema:
+    """The partitions' columns (COLUMNS) and their types."""
+    # pyarrow is heavy: loaded only when a distributed run reads or writes a partition.
+    import pyarrow as pa  # noqa: PLC0415
+
+    text, binary = pa.string(), pa.binary()
+    types = (text, pa.int32(), text, pa.list_(text), text, text, binary)
+    return pa.schema(list(zip(COLUMNS, types, strict=True)))
 
 
 class ArchiveResult(NamedTuple):
@@ -46,8 +54,10 @@ class ArchiveResult(NamedTuple):
 
 
 def partition_table(results: list[ArchiveResult]) -> pa.Table:
-    """The results, in the batch's order, as a table of SCHEMA."""
-    columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+    """The results, in the batch's order, as a table of the partitions' schema."""
+    import pyarrow as pa  # noqa: PLC0415  (heavy: see schema)
+
+    columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
     for sha256, analysis, sketch in results:
         features = analysis.features if analysis else None
         columns["sha256"].append(sha256)
@@ -57,7 +67,7 @@ def partition_table(results: list[ArchiveResult]) -> pa.Table:
         columns["sketch_method"].append(sketch.method if sketch else None)
         columns["stream_sha256"].append(sketch.stream_sha256 if sketch else None)
         columns["sketch"].append(sketch.sketch if sketch else None)
-    return pa.table(columns, schema=SCHEMA)
+    return pa.table(columns, schema=schema())
 
 
 def results_of(table: pa.Table) -> list[ArchiveResult]:
@@ -82,6 +92,8 @@ def write_partition(fs: AbstractFileSystem, path: str, table: pa.Table) -> None:
     killed) leaves one complete partition under the same name. On a local or shared file
     system: a temporary name in the same folder, then a rename; an object store makes an
     object visible only once its upload completes."""
+    import pyarrow.parquet as pq  # noqa: PLC0415  (heavy: see schema)
+
     if not _is_local(fs):
         with fs.open(path, "wb") as out:
             pq.write_table(table, out)
@@ -98,8 +110,10 @@ def write_partition(fs: AbstractFileSystem, path: str, table: pa.Table) -> None:
 
 
 def read_partition(fs: AbstractFileSystem, path: str) -> pa.Table:
+    import pyarrow.parquet as pq  # noqa: PLC0415  (heavy: see schema)
+
     with fs.open(path, "rb") as source:
-        return pq.read_table(source, schema=SCHEMA)
+        return pq.read_table(source, schema=schema())
 
 
 def _is_local(fs: AbstractFileSystem) -> bool:
