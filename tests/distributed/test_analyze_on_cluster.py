@@ -58,7 +58,8 @@ def _on_cluster(
 ) -> tuple[Rows, int]:
     """Analyse the store on the cluster: its stored rows, and how many archives were analysed."""
     with Store(path) as store, Client(scheduler, set_as_default=False) as client:
-        run = ClusterRun(results_url(store.path, None, None), partition_size=partition_size)
+        results = results_url(store.path, None, None)
+        run = ClusterRun(results, partition_size=partition_size, temporary_results=True)
         summary = analyze_on_cluster(store, cache_for(path), client, run, progress=progress)
         return stored_code(store), summary.analyzed
 

@@ -177,7 +177,10 @@ def analyze_command(
         with open_store(create=False) as store, bar("analyze") as progress:
             if scheduler:
                 run = ClusterRun(
-                    results_url(store.path, archives_root, results), archives_root, partition_size
+                    results_url(store.path, archives_root, results),
+                    archives_root,
+                    partition_size,
+                    temporary_results=results is None,
                 )
                 summary = _analyze_on_cluster(store, scheduler, run, redo, progress)
             else:

@@ -35,11 +35,13 @@ TASK_RETRIES = 2  # a task that raised (a storage error) runs again before the r
 class ClusterRun:
     """Where the workers find the archives and put their results. `archives_root` (an fsspec
     URL) holds the cache's layout (`ab/abcdef...`); None: workers read the paths the client
-    knows, so they share its file system."""
+    knows, so they share its file system. A temporary results folder (the default one beside
+    the store) is removed once a run leaves it empty; one the operator named is left."""
 
     results: str
     archives_root: str | None = None
     partition_size: int = PARTITION_SIZE
+    temporary_results: bool = False
 
 
 def results_url(store_path: Path, archives_root: str | None, results: str | None) -> str:
@@ -74,7 +76,8 @@ def analyze_on_cluster(
         done += merge_partition(store, folder, batch_id, summary)
         if progress:
             progress(done, total)
-    folder.remove_if_empty()
+    if run.temporary_results:
+        folder.remove_if_empty()
     return summary
 
 
