@@ -19,7 +19,9 @@ from distributed import Client, LocalCluster
 from malgraph.artifacts.cache import cache_for
 from malgraph.pipeline.analyze_code import analyze_stored
 from malgraph.pipeline.distributed.analyze import ClusterRun, analyze_on_cluster, results_url
+from malgraph.pipeline.distributed.worker import Batch, analyze_batch
 from malgraph.store import Store
+from malgraph.store.read.code import archives_to_analyze
 from tests.distributed.corpus import copy_store, corpus_store, sample_store
 from tests.distributed.stored_code import stored_code
 
@@ -142,3 +144,20 @@ def test_a_killed_client_is_resumed_by_running_the_command_again(
     assert second.returncode == 0, errors.decode()
     with Store(path) as store:
         assert stored_code(store) == corpus.local
+
+
+def test_partitions_left_by_a_stopped_client_are_merged_first(
+    corpus: Analysed, scheduler: str, tmp_path: Path
+) -> None:
+    """As a client killed after its workers published, before it merged: the next run merges
+    those partitions, then analyses only the rest."""
+    path = corpus.copy(tmp_path)
+    with Store(path) as store:
+        left = archives_to_analyze(store.db)[:150]
+    results = results_url(path, None, None)
+    tasks = tuple((sha, (str(cache_for(path).path(sha)),)) for sha, _places in left)
+    analyze_batch(Batch("left-by-a-stopped-client", tasks, results))
+    seen: list[tuple[int, int]] = []
+    rows, analysed = _on_cluster(path, scheduler, progress=lambda *done: seen.append(done))
+    assert analysed == CORPUS and seen[-1] == (CORPUS - 150, CORPUS - 150)
+    assert rows == corpus.local

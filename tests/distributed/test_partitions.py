@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
+from malgraph.core.code import ANALYZER_VERSION
 from malgraph.core.errors import InputError
 from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES, analyze_one
 from malgraph.pipeline.distributed.analyze import results_url
@@ -64,3 +66,11 @@ def test_results_beside_the_store_only_when_the_file_system_is_shared(tmp_path: 
     assert results_url(store, "s3://bucket/code", "s3://bucket/results") == "s3://bucket/results"
     with pytest.raises(InputError, match="--results"):
         results_url(store, "s3://bucket/code", None)
+
+
+def test_rows_of_another_analyzer_version_are_left_to_analyse_again(tmp_path: Path) -> None:
+    places = _archives(tmp_path / "archives")
+    found = [analyze_at(sha, (str(path),)) for sha, path in places.items()]
+    table = partition_table(found)
+    older = table.set_column(1, "analyzer", pa.array([ANALYZER_VERSION - 1, ANALYZER_VERSION]))
+    assert results_of(older) == found[1:]
