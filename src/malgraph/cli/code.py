@@ -4,6 +4,7 @@ statically. Nothing fetched is ever installed, imported or run."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from malgraph.analysis.analyze import analyze_archive
 from malgraph.analysis.file_memo import RecentScans
 from malgraph.artifacts.cache import Cache, cache_for
 from malgraph.artifacts.registries import DEFAULT_MIRRORS, Downloader
-from malgraph.cli.application import DONE, REJECTED, app, err, open_store, out
+from malgraph.cli.application import DONE, REJECTED, UsageError, app, err, open_store, out
 from malgraph.cli.options import jobs_option
 from malgraph.cli.output import Format, JsonAlias, OutputOption, chosen, print_json, to_output
 from malgraph.cli.paths import readable_file, readable_folder
@@ -22,7 +23,14 @@ from malgraph.cli.safe import shown
 from malgraph.core.code import Analysis
 from malgraph.core.errors import InputError
 from malgraph.core.kinds import AnalysisStatus, CodeEcosystem
-from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES, analyze_stored
+from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES, AnalyzeSummary, analyze_stored
+from malgraph.pipeline.distributed.analyze import (
+    PARTITION_SIZE,
+    ClusterRun,
+    analyze_on_cluster,
+    results_url,
+)
+from malgraph.pipeline.distributed.client import dask_client
 from malgraph.pipeline.fetch_code import FETCHABLE, fetch_from_registries, register_local
 from malgraph.sources.inputs import display_path
 from malgraph.store import Store
@@ -125,11 +133,42 @@ def analyze_command(
     ] = Format.TABLE,
     output: OutputOption = None,
     as_json: JsonAlias = False,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            help="Run on this dask.distributed scheduler (tcp://host:8786); needs the dask extra.",
+        ),
+    ] = None,
+    archives_root: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="With --scheduler: where workers find the code cache's layout (fsspec URL: "
+            "file:///mnt/archives, s3://bucket/prefix); default: the paths this machine knows.",
+        ),
+    ] = None,
+    results: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="With --scheduler: the folder workers write Parquet partitions to, reached by "
+            "this machine too (default beside the store when the file system is shared).",
+        ),
+    ] = None,
+    partition_size: Annotated[
+        int, typer.Option(min=1, help="With --scheduler: archives a task and a partition.")
+    ] = PARTITION_SIZE,
 ) -> None:
     """Static features of every available artifact not yet analysed (or of the archives
     given: `-f json` prints one array). Archives are read in memory under caps; nothing is
     extracted or run. Exit code 1 when an archive given was unreadable or refused."""
     format_ = chosen(format_, as_json)
+    if scheduler and (paths or jobs):
+        raise UsageError(
+            "--scheduler analyses the stored archives on the cluster's workers: "
+            "give no archives and no -j"
+        )
     sizes = [readable_file(path) for path in paths or []]  # a typo stops before any work
     if paths:
         with to_output(output):
@@ -137,9 +176,18 @@ def analyze_command(
         raise typer.Exit(DONE if all_read else REJECTED)
     with to_output(output):
         with open_store(create=False) as store, bar("analyze") as progress:
-            summary = analyze_stored(
-                store, cache_for(store.path), jobs=jobs, redo=redo, progress=progress
-            )
+            if scheduler:
+                run = ClusterRun(
+                    results_url(store.path, archives_root, results),
+                    archives_root,
+                    partition_size,
+                    temporary_results=results is None,
+                )
+                summary = _analyze_on_cluster(store, scheduler, run, redo, progress)
+            else:
+                summary = analyze_stored(
+                    store, cache_for(store.path), jobs=jobs, redo=redo, progress=progress
+                )
         files = {"scanned": summary.files_scanned, "from_memo": summary.files_recalled}
         if format_ is Format.JSON:
             by_status = {str(s): n for s, n in summary.by_status.items()}  # orjson: str keys
@@ -153,6 +201,19 @@ def analyze_command(
             )
     if summary.missing:
         err.print(f"[yellow]{len(summary.missing)} archive(s) not found where recorded[/]")
+
+
+def _analyze_on_cluster(
+    store: Store,
+    scheduler: str,
+    run: ClusterRun,
+    redo: bool,
+    progress: Callable[[int, int], None],
+) -> AnalyzeSummary:
+    with dask_client(scheduler) as client:
+        return analyze_on_cluster(
+            store, cache_for(store.path), client, run, redo=redo, progress=progress
+        )
 
 
 def _analyze_given(paths: list[Path], sizes: list[int], format_: Format) -> bool:

@@ -1,0 +1,156 @@
+"""`malgraph analyze --scheduler`: the archives not yet analysed, in batches on a Dask cluster.
+Workers publish a Parquet partition a batch; the client alone writes the store, merging each
+partition in one transaction and then removing it. A stopped client is resumed by running the
+command again: partitions left over are merged first, stored archives are not listed again."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from malgraph.artifacts.cache import Cache
+from malgraph.core.code import ANALYZER_VERSION
+from malgraph.core.dates import now_utc
+from malgraph.core.errors import InputError
+from malgraph.pipeline.analyze_code import AnalyzeSummary
+from malgraph.pipeline.distributed.partitions import ResultsFolder, results_of
+from malgraph.pipeline.distributed.worker import Batch, analyze_batch
+from malgraph.store import Store
+from malgraph.store.code import save_analysis, save_sketches
+from malgraph.store.read.code import archives_to_analyze
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+PARTITION_SIZE = 200  # archives a task and a partition: one store transaction each
+BATCHES_PER_THREAD = 4  # submitted ahead of the workers; bounds what a stopped client leaves
+TASK_RETRIES = 2  # a task that raised (a storage error) runs again before the run fails
+
+
+@dataclass(frozen=True)
+class ClusterRun:
+    """Where the workers find the archives and put their results. `archives_root` (an fsspec
+    URL) holds the cache's layout (`ab/abcdef...`); None: workers read the paths the client
+    knows, so they share its file system. A temporary results folder (the default one beside
+    the store) is removed once a run leaves it empty; one the operator named is left."""
+
+    results: str
+    archives_root: str | None = None
+    partition_size: int = PARTITION_SIZE
+    temporary_results: bool = False
+
+
+def results_url(store_path: Path, archives_root: str | None, results: str | None) -> str:
+    """The results folder: the one given, else a folder beside the store when the workers
+    share the client's file system (they read its paths, or a file:// root)."""
+    if results:
+        return results
+    if archives_root is None or archives_root.startswith("file://"):
+        return store_path.with_name(store_path.name + ".dask-results").resolve().as_uri()
+    raise InputError(
+        "--results URL is needed when the workers read archives from an object store: "
+        "a folder both the workers and this machine reach"
+    )
+
+
+def analyze_on_cluster(
+    store: Store,
+    cache: Cache,
+    client: Client,
+    run: ClusterRun,
+    *,
+    redo: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> AnalyzeSummary:
+    summary = AnalyzeSummary()
+    folder = ResultsFolder(run.results)
+    for batch_id in folder.finished():  # left by a client stopped before merging them
+        merge_partition(store, folder, batch_id, summary)
+    batches = _batches(store, cache, run, redo)
+    total, done = sum(len(batch.tasks) for batch in batches), 0
+    for batch_id in _run(client, batches):
+        done += merge_partition(store, folder, batch_id, summary)
+        if progress:
+            progress(done, total)
+    if run.temporary_results:
+        folder.remove_if_empty()
+    return summary
+
+
+def _batches(store: Store, cache: Cache, run: ClusterRun, redo: bool) -> list[Batch]:
+    tasks = [
+        (sha256, _places(cache, run.archives_root, sha256, places))
+        for sha256, places in archives_to_analyze(store.db, redo)
+    ]
+    chunks = (
+        tuple(tasks[start : start + run.partition_size])
+        for start in range(0, len(tasks), run.partition_size)
+    )
+    return [Batch(batch_id(chunk), chunk, run.results) for chunk in chunks]
+
+
+def _places(
+    cache: Cache, archives_root: str | None, sha256: str, recorded: tuple[str, ...]
+) -> tuple[str, ...]:
+    if archives_root is None:
+        return (str(cache.path(sha256)), *recorded)  # as the local path tries them
+    layout = cache.path(sha256).relative_to(cache.root).as_posix()
+    return (f"{archives_root.rstrip('/')}/{layout}",)
+
+
+def batch_id(tasks: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    """Named by its archives and the analyzer's version: a task run again writes the same
+    name, and no two batches of a run share one."""
+    digest = hashlib.sha256(f"analyzer {ANALYZER_VERSION}".encode())
+    for sha256, _places in tasks:
+        digest.update(sha256.encode())
+    return digest.hexdigest()[:32]
+
+
+def _run(client: Client, batches: list[Batch]) -> Iterator[str]:
+    """The id of each batch as its partition is published, a bounded number submitted ahead.
+    Dask runs a task again when its worker dies; a task that raised runs TASK_RETRIES more
+    times, then its error stops the run (what was merged stays merged)."""
+    # Dask is a heavy optional extra: only a command given --scheduler loads it.
+    from distributed import as_completed  # noqa: PLC0415
+
+    def submit(batch: Batch) -> Future[str]:
+        key = f"malgraph-analyze-{batch.id}"
+        return client.submit(analyze_batch, batch, key=key, retries=TASK_RETRIES)
+
+    width = BATCHES_PER_THREAD * max(1, sum(client.nthreads().values()))
+    queue = iter(batches)
+    first = [submit(batch) for batch in itertools.islice(queue, width)]
+    running = as_completed(first, loop=client.loop)  # this client's, not a default one
+    for future in running:
+        published = str(future.result())
+        future.release()  # its result is the id only: nothing to keep on the cluster
+        following = next(queue, None)
+        if following is not None:
+            running.add(submit(following))
+        yield published
+
+
+def merge_partition(
+    store: Store, folder: ResultsFolder, batch_id: str, summary: AnalyzeSummary
+) -> int:
+    """Store a partition's analyses with their sketches in one transaction (as the local path
+    saves a batch), then remove it; how many archives it held. Merging a partition again (the
+    client stopped between the commit and the removal) replaces the same rows."""
+    results = results_of(folder.read(batch_id))
+    found = [(r.sha256, r.analysis, r.sketch) for r in results if r.analysis is not None]
+    at = now_utc()
+    with store.transaction() as db:
+        for sha256, analysis, _sketch in found:
+            save_analysis(db, sha256, analysis, at)
+        save_sketches(db, [sketch for _sha, _analysis, sketch in found if sketch])
+    folder.remove(batch_id)
+    summary.missing.extend(r.sha256 for r in results if r.analysis is None)
+    for _sha, analysis, _sketch in found:
+        summary.analyzed += 1
+        summary.by_status[analysis.status] = summary.by_status.get(analysis.status, 0) + 1
+    return len(results)
