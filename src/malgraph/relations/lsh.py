@@ -203,6 +203,8 @@ def spanned(n: int, large: I64, agreeing: I64) -> I64:
     """The codes (a * n + b) of the pairs near_pairs' spanning joins over n rows, from every
     large bucket's rows of bucket_pairs (band >= 0, gathered from all partitions) and the
     sorted codes of the candidate pairs whose sketches agree enough."""
+    if large.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
     buckets = large[:, 3].astype(np.uint64)
     large = large[np.lexsort((large[:, 1], large[:, 0], buckets, large[:, 2]))]
     buckets = large[:, 3].astype(np.uint64)
