@@ -179,7 +179,11 @@ def bucket_pairs(band: I64, key: U64, row: I64) -> I64:
     (m, 4) rows (a, b, band, key) with a < b: band -1 (and key 0) for a pair of a small bucket
     (all its pairs are candidates); else a pair of a large bucket's members at most SPAN_REACH
     apart in ascending rows, with the bucket's band and key (the key's bits as an int64)."""
-    order = np.lexsort((row, key, band))
+    ranked = np.argsort(key)
+    same = key[ranked[1:]] == key[ranked[:-1]]
+    shared = ranked[np.concatenate(([False], same)) | np.concatenate((same, [False]))]
+    # Only rows whose key recurs can share a bucket: most rows are alone in theirs.
+    order = shared[np.lexsort((row[shared], key[shared], band[shared]))]
     band, key, row = band[order], key[order], row[order]
     n = row.shape[0]
     edge = np.concatenate(([True], (band[1:] != band[:-1]) | (key[1:] != key[:-1])))
