@@ -1,7 +1,7 @@
 """Benchmark: the similar relation's near-duplicate search on a Dask LocalCluster of 1 and 2
 workers against the local run, on the same generated sketches.
 
-    python benchmarks/dask_similar.py [--items 100000] [--workers 1 2] [--partition 25000]
+    python benchmarks/dask_similar.py [--items 100000] [--workers 1 2] [--partition N]
 
 Sketches are generated, not made from code (sketching is the same per-archive work on either
 path, done when an archive is analysed): random 256-position sketches with planted clusters of
@@ -63,7 +63,9 @@ def local(sketches: U16) -> tuple[NearPairs, dict[str, float]]:
     return found, {"near_pairs": middle - start, "client": end - middle}
 
 
-def cluster(sketches: U16, workers: int, folder: str) -> tuple[NearPairs, dict[str, float]]:
+def cluster(
+    sketches: U16, workers: int, folder: str, per_partition: int | None
+) -> tuple[NearPairs, dict[str, float]]:
     times: dict[str, float] = {}
     with (
         LocalCluster(
@@ -72,7 +74,8 @@ def cluster(sketches: U16, workers: int, folder: str) -> tuple[NearPairs, dict[s
         Client(made) as client,
     ):
         start = time.perf_counter()
-        with on_cluster.SketchExport(folder) as export:
+        size = per_partition or on_cluster.partition_size(sketches.shape[0], workers)
+        with on_cluster.SketchExport(folder, size) as export:
             for row in sketches:
                 export.add(row.astype("<u2").tobytes())
         last = time.perf_counter()
@@ -96,11 +99,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--partition", type=int, default=on_cluster.SKETCHES_PER_PARTITION)
+    parser.add_argument("--partition", type=int, help="sketches a partition (default: as run)")
     args = parser.parse_args()
-    on_cluster.SKETCHES_PER_PARTITION = args.partition
     sketches = planted(args.items)
-    print(f"{args.items:,} sketches, {args.partition:,} a partition; load {os.getloadavg()}")
+    print(f"{args.items:,} sketches; load average {os.getloadavg()}")
     expected, times = local(sketches)
     total = sum(times.values())
     print(
@@ -110,7 +112,7 @@ def main() -> None:
     totals = {}
     for workers in args.workers:
         with tempfile.TemporaryDirectory() as folder:
-            found, times = cluster(sketches, workers, folder)
+            found, times = cluster(sketches, workers, folder, args.partition)
         assert np.array_equal(found.pairs, expected.pairs), "the cluster found other pairs"
         assert np.array_equal(found.matches, expected.matches)
         totals[workers] = sum(times.values())

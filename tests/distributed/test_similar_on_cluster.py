@@ -160,7 +160,7 @@ def test_generated_analyses_give_the_local_edges_and_families(
     expected = _stored_similar(store)
     assert local.edges["near-duplicate"] > 1000 and local.families > 100
     assert max(len(members) for _, members in expected[1]) >= 150  # the spanned campaign
-    monkeypatch.setattr(on_cluster, "SKETCHES_PER_PARTITION", 500)  # several partitions
+    monkeypatch.setattr(on_cluster, "MIN_SKETCHES_PER_PARTITION", 300)  # several partitions
     monkeypatch.setattr(on_cluster, "BANDED_ROWS_PER_PARTITION", 50_000)
     said = _relate_on_cluster(store, scheduler, tmp_path / "work")
     assert f"{local.families} families (0 new, 0 dissolved)" in said

@@ -50,8 +50,12 @@ if TYPE_CHECKING:
     from dask.dataframe import DataFrame
     from distributed import Client
 
-# A sketch partition's rows: 50,000 sketches of 512 bytes, 25 MB, one worker task's input.
+# A sketch partition's rows: at most 50,000 sketches of 512 bytes (25 MB, one worker task's
+# input), fewer when that leaves workers idle: PARTITIONS_PER_WORKER partitions each, but no
+# partition under MIN_SKETCHES_PER_PARTITION rows (a task's fixed cost would dominate).
 SKETCHES_PER_PARTITION = 50_000
+MIN_SKETCHES_PER_PARTITION = 1_000
+PARTITIONS_PER_WORKER = 4
 # Banded rows (band, key, row: 24 bytes) a shuffle partition holds: 48 MB.
 BANDED_ROWS_PER_PARTITION = 2_000_000
 # A sketch travels as 64 little-endian uint64 columns: numeric Parquet and shuffles, no bytes.
@@ -77,11 +81,12 @@ def _sketches(frame: pd.DataFrame, suffix: str = "") -> U16:
 
 
 class SketchExport(AbstractContextManager["SketchExport"]):
-    """Writes sketch rows 0, 1, 2, ... to Parquet partitions of SKETCHES_PER_PARTITION rows
-    under `folder` (an fsspec URL), one partition at a time."""
+    """Writes sketch rows 0, 1, 2, ... to Parquet partitions of `per_partition` rows under
+    `folder` (an fsspec URL), one partition at a time."""
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, per_partition: int = SKETCHES_PER_PARTITION) -> None:
         self.folder = f"{folder.rstrip('/')}/similar-sketches"
+        self.per_partition = per_partition
         self.clear()
         self.paths: list[str] = []
         self.rows = 0
@@ -89,7 +94,7 @@ class SketchExport(AbstractContextManager["SketchExport"]):
 
     def add(self, sketch: bytes) -> None:
         self._pending.append(sketch)
-        if len(self._pending) >= SKETCHES_PER_PARTITION:
+        if len(self._pending) >= self.per_partition:
             self._flush()
 
     def _flush(self) -> None:
@@ -119,7 +124,7 @@ class SketchExport(AbstractContextManager["SketchExport"]):
 
     def divisions(self) -> tuple[int, ...]:
         """The row ranges of the partitions, as Dask divisions (the last one inclusive)."""
-        starts = list(range(0, self.rows, SKETCHES_PER_PARTITION))
+        starts = list(range(0, self.rows, self.per_partition))
         return (*starts, self.rows - 1)
 
 
@@ -207,7 +212,8 @@ class NearSearch:
             self.near.rows,
             meta=_meta(band=np.int64, key=np.uint64, row=np.int64),
         )
-        parts = max(1, math.ceil(self.export.rows * self.near.bands / BANDED_ROWS_PER_PARTITION))
+        banded_rows = self.export.rows * self.near.bands
+        parts = max(len(self.export.paths), math.ceil(banded_rows / BANDED_ROWS_PER_PARTITION))
         buckets = banded.shuffle(on="key", npartitions=parts, shuffle_method=SHUFFLE)
         found = buckets.map_partitions(
             candidate_frame, meta=_meta(a=np.int64, b=np.int64, band=np.int64, key=np.int64)
@@ -281,6 +287,12 @@ class NearSearch:
         )
 
 
+def partition_size(items: int, workers: int) -> int:
+    """Sketches a partition: enough partitions to keep every worker busy, none too small."""
+    wanted = math.ceil(items / max(1, workers * PARTITIONS_PER_WORKER))
+    return max(MIN_SKETCHES_PER_PARTITION, min(SKETCHES_PER_PARTITION, wanted))
+
+
 def refresh_similar_on_cluster(
     store: Store,
     client: Client,
@@ -302,7 +314,9 @@ def refresh_similar_on_cluster(
             progress(done, steps)
 
     similar = StoredSimilar(threshold)
-    with SketchExport(work) as export:
+    with SketchExport(
+        work, partition_size(total, len(client.scheduler_info()["workers"]))
+    ) as export:
         for count, item in enumerate(read.stored_code_items(store.db, SKETCH_METHOD), 1):
             if similar.add(item):
                 assert item.sketch is not None  # a representative has a stored sketch
