@@ -43,9 +43,9 @@ def _stored_similar(store: Store) -> tuple[list[tuple[Any, ...]], list[tuple[Any
     return edges, sorted(found)
 
 
-def _relate_on_cluster(store: Store, scheduler: str, work: Path) -> str:
-    args = ["--db", str(store.path), "relate", "--kinds", "similar"]
-    result = runner.invoke(app, [*args, "--scheduler", scheduler, "--results", str(work)])
+def _relate_on_cluster(store: Store, scheduler: str, work: Path | None) -> str:
+    args = ["--db", str(store.path), "relate", "--kinds", "similar", "--scheduler", scheduler]
+    result = runner.invoke(app, args if work is None else [*args, "--results", str(work)])
     assert result.exit_code == 0, result.output
     return " ".join(result.output.split())
 
@@ -82,7 +82,9 @@ def test_the_sample_with_analysed_packages_gives_the_local_edges_and_families(
     local = refresh_similar(store)
     expected = _stored_similar(store)
     assert local.edges["near-duplicate"] > 0 and local.families == 1
-    said = _relate_on_cluster(store, scheduler, tmp_path / "work")
+    work = tmp_path / "work"
+    said = _relate_on_cluster(store, scheduler, work)
+    assert work.is_dir() and not any(work.iterdir())  # the partitions are removed
     assert "5 package-versions with code" in said and "1 families (0 new, 0 dissolved)" in said
     assert _stored_similar(store) == expected
 
@@ -162,6 +164,6 @@ def test_generated_analyses_give_the_local_edges_and_families(
     assert max(len(members) for _, members in expected[1]) >= 150  # the spanned campaign
     monkeypatch.setattr(on_cluster, "MIN_SKETCHES_PER_PARTITION", 300)  # several partitions
     monkeypatch.setattr(on_cluster, "BANDED_ROWS_PER_PARTITION", 50_000)
-    said = _relate_on_cluster(store, scheduler, tmp_path / "work")
+    said = _relate_on_cluster(store, scheduler, None)  # the folder beside the store
     assert f"{local.families} families (0 new, 0 dissolved)" in said
     assert _stored_similar(store) == expected

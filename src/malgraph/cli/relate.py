@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,7 +10,6 @@ import typer
 from malgraph.cli.application import app, open_store, out
 from malgraph.cli.progress import bar
 from malgraph.cli.stats_view import print_dependency_summary
-from malgraph.core.errors import InputError
 from malgraph.core.kinds import RelateKind
 from malgraph.pipeline.distributed.client import dask_client
 from malgraph.pipeline.relate import refresh_dependencies, refresh_mentions, refresh_similar
@@ -34,14 +34,15 @@ def relate_command(
         str | None,
         typer.Option(
             help="Run the similar relation's near-duplicate search on this dask.distributed "
-            "scheduler (e.g. tcp://10.0.0.5:8786); needs --results and malgraph[dask]."
+            "scheduler (e.g. tcp://10.0.0.5:8786); needs malgraph[dask]."
         ),
     ] = None,
     results: Annotated[
         str | None,
         typer.Option(
             help="With --scheduler: a folder the client and every worker reach (a shared "
-            "path, or an fsspec URL such as s3://bucket/malgraph) for the sketch partitions."
+            "path, or an fsspec URL such as s3://bucket/malgraph) for the sketch partitions; "
+            "default: a folder beside the store."
         ),
     ] = None,
 ) -> None:
@@ -67,8 +68,10 @@ def _relate_similar(
         with bar("similar") as progress:
             found = refresh_similar(store, model=backend, progress=progress)
     else:
-        if results is None:
-            raise InputError("--scheduler needs --results: a folder every worker reaches")
+        if results is None:  # the workers share this machine's file system (analyze's default)
+            results = store.path.with_name(store.path.name + ".dask-results").resolve().as_uri()
+        elif "://" not in results:
+            results = Path(results).resolve().as_uri()
         with dask_client(scheduler) as client, bar("similar") as progress:
             # The Dask path (an optional extra, with pandas, pyarrow and fsspec) loads only for
             # a run given --scheduler, so that every other command starts without it.

@@ -314,9 +314,8 @@ def refresh_similar_on_cluster(
             progress(done, steps)
 
     similar = StoredSimilar(threshold)
-    with SketchExport(
-        work, partition_size(total, len(client.scheduler_info()["workers"]))
-    ) as export:
+    size = partition_size(total, len(client.scheduler_info()["workers"]))
+    with SketchExport(work, size) as export:
         for count, item in enumerate(read.stored_code_items(store.db, SKETCH_METHOD), 1):
             if similar.add(item):
                 assert item.sketch is not None  # a representative has a stored sketch
@@ -328,5 +327,8 @@ def refresh_similar_on_cluster(
     search = NearSearch(
         client, export, near_parameters(threshold), lambda _: report(next(finished))
     )
-    edges = similar.edges(search.run())
+    try:
+        edges = similar.edges(search.run())
+    finally:
+        export.clear()
     return store_similar(store, similar.keys, edges, model)
