@@ -139,11 +139,17 @@ def banded_frame(part: pd.DataFrame, bands: int, rows: int) -> pd.DataFrame:
     return pd.DataFrame({"band": band, "key": key, "row": row})
 
 
-def candidate_frame(part: pd.DataFrame) -> pd.DataFrame:
+def candidate_frame(part: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The candidate pairs of the buckets in this partition (rows of n), a small bucket's pair
+    once however many of its bands made it (fewer rows for the shuffle on the pair)."""
     found = lsh.bucket_pairs(
         part["band"].to_numpy(np.int64), part["key"].to_numpy(np.uint64), part["row"].to_numpy()
     )
-    return pd.DataFrame(found, columns=["a", "b", "band", "key"])
+    small = found[:, 2] < 0
+    codes = np.unique(found[small, 0] * n + found[small, 1])
+    once = pd.DataFrame({"a": codes // n, "b": codes % n, "band": -1, "key": 0})
+    large = pd.DataFrame(found[~small], columns=["a", "b", "band", "key"])
+    return pd.concat([once, large], ignore_index=True)
 
 
 def unique_pairs(part: pd.DataFrame, n: int) -> pd.DataFrame:
@@ -216,7 +222,9 @@ class NearSearch:
         parts = max(len(self.export.paths), math.ceil(banded_rows / BANDED_ROWS_PER_PARTITION))
         buckets = banded.shuffle(on="key", npartitions=parts, shuffle_method=SHUFFLE)
         found = buckets.map_partitions(
-            candidate_frame, meta=_meta(a=np.int64, b=np.int64, band=np.int64, key=np.int64)
+            candidate_frame,
+            self.export.rows,
+            meta=_meta(a=np.int64, b=np.int64, band=np.int64, key=np.int64),
         )
         return self._done("buckets", found)
 
