@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from malgraph.relations.lsh import choose_bands, first_bands, near_pairs, sparsify
+from malgraph.relations.lsh import (
+    agreements,
+    banded,
+    bucket_pairs,
+    choose_bands,
+    first_bands,
+    near_pairs,
+    spanned,
+    sparsify,
+)
 from malgraph.relations.minhash import Sketcher
 from tests.relations.code_samples import STREAM, exact
 
@@ -89,3 +98,40 @@ def test_the_first_shared_band_is_named() -> None:
     assert first_bands(sketches, pairs, 3, 2).tolist() == [1, 2, 2]
     assert first_bands(sketches[:, ::-1].copy(), pairs, 3, 2).tolist() == [0, 0, 0]
     assert first_bands(sketches, np.array([[0, 2]]), 2, 2).tolist() == [-1]
+
+
+def _planted(n: int) -> np.ndarray:
+    """Random sketches with planted clusters of near-copies, one of 200 (large buckets)."""
+    rng = np.random.default_rng(3)
+    rows = rng.integers(0, 65536, size=(n, 256), dtype=np.uint16)
+    start = 0
+    for size in [200, *rng.integers(2, 40, 40).tolist()]:
+        seed = rows[start].copy()
+        for i in range(start, start + size):
+            rows[i] = np.where(rng.random(256) < rng.uniform(0.1, 0.5), rows[i], seed)
+        start += size
+    return rows[rng.permutation(n)]
+
+
+def test_near_pairs_found_a_partition_at_a_time_are_the_same() -> None:
+    """banded per sketch partition, bucket_pairs per key partition, then one verification and
+    the large buckets spanned over the verified pairs: near_pairs' pairs, exactly."""
+    sketches, n = _planted(2000), 2000
+    bands, rows = choose_bands(256, 0.4)
+    expected, matches = near_pairs(sketches, bands, rows, 103)
+    parts = [banded(p, sketches[p], bands, rows) for p in np.array_split(np.arange(n), 3)]
+    band, key, row = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    shard = (key % np.uint64(4)).astype(np.int64)
+    found = np.concatenate(
+        [bucket_pairs(band[shard == s], key[shard == s], row[shard == s]) for s in range(4)]
+    )
+    codes, inverse = np.unique(found[:, 0] * n + found[:, 1], return_inverse=True)
+    small = np.zeros(codes.shape[0], dtype=bool)
+    np.logical_or.at(small, inverse, found[:, 2] < 0)
+    pairs = np.stack((codes // n, codes % n), axis=1)
+    agree = agreements(sketches, pairs) >= 103
+    joined = spanned(n, found[found[:, 2] >= 0], codes[agree])
+    assert joined.size > 100 and (found[:, 2] >= 0).any()
+    kept = agree & (small | np.isin(codes, joined))
+    assert np.array_equal(pairs[kept], expected)
+    assert np.array_equal(agreements(sketches, pairs[kept]), matches)

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from malgraph.core.code import token_digest
-from malgraph.core.relations import CodeItem
+from malgraph.core.relations import CodeItem, StoredCodeItem
 from malgraph.relations.families import families
+from malgraph.relations.lsh import first_bands, near_pairs
 from malgraph.relations.minhash import Sketcher
 from malgraph.relations.similar import (
     DEFAULT_PERMUTATIONS,
@@ -19,9 +20,12 @@ from malgraph.relations.similar import (
     DEFAULT_SHINGLE,
     SKETCH_METHOD,
     DuplicateKey,
+    NearPairs,
     SimilarityError,
+    StoredSimilar,
     default_sketcher,
     item_sketch,
+    near_parameters,
     own_tokens,
     similar_edges,
 )
@@ -241,3 +245,44 @@ def test_the_stored_sketch_is_of_the_own_code_as_the_near_duplicate_tier_sees_it
     assert np.array_equal(np.frombuffer(row.sketch, dtype="<u2"), expected)
     short = item_sketch(CodeItem(-1, "bb", (), " ".join(own[:99])), default_sketcher())
     assert short.sketch is None and short.stream_sha256 == token_digest(own[:99])
+
+
+def _stored(code: CodeItem) -> StoredCodeItem:
+    row = item_sketch(code, default_sketcher())
+    stream = row.stream_sha256 if row.sketch is not None else None
+    return StoredCodeItem(code.key, code.archive_sha256, code.files, stream, row.sketch)
+
+
+def test_stored_digests_and_sketches_give_the_same_edges_as_the_token_streams() -> None:
+    """StoredSimilar, given the verified near pairs of the sketch rows it asked for, makes
+    similar_edges' edges: every tier, near-copies spanned, archive copies, short streams."""
+    items = [
+        pkg(k, SEED.replace("return len(code)", f"return {k} * len(code) - {k % 7}"))
+        for k in range(60)
+    ]
+    items += [pkg(60, renamed(SEED)), pkg(61, program(OTHER_FUNCTIONS)), pkg(62, "x = 1\n")]
+    items += [
+        CodeItem(k, items[k - 60].archive_sha256, items[k - 60].files, items[k - 60].tokens)
+        for k in (63, 64)
+    ]
+    items.append(CodeItem(5_000, items[61].archive_sha256, items[61].files, items[61].tokens))
+    similar = StoredSimilar()
+    sketches = [
+        np.frombuffer(s.sketch or b"", dtype="<u2") for s in map(_stored, items) if similar.add(s)
+    ]
+    matrix = np.stack(sketches).astype(np.uint16)
+    near = near_parameters(0.4)
+    pairs, matches = near_pairs(matrix, near.bands, near.rows, near.agree)
+    found = similar.edges(
+        NearPairs(pairs, matches, first_bands(matrix, pairs, near.bands, near.rows))
+    )
+    expected = similar_edges(reversed(items))
+    assert {e.tier for e in expected} >= {
+        "near-duplicate",
+        "identical-archive",
+        "identical-normalised",
+    }
+    assert found == expected
+    assert similar.keys == [i.key for i in items] and len(similar.rows) == matrix.shape[0] < 63
+    with pytest.raises(SimilarityError):
+        similar.add(_stored(items[0]))  # keys must ascend

@@ -49,6 +49,18 @@ class CodeItem:
     tokens: str  # normalised token stream of the code files in path order, space-separated
 
 
+@dataclass(frozen=True, slots=True)
+class StoredCodeItem:
+    """One package-version's code as its stored digests and sketch: a CodeItem without its
+    token stream, for a similar relation run whose sketches are already made."""
+
+    key: int  # the package-version id
+    archive_sha256: str
+    files: tuple[tuple[str, str, str | None, int], ...]  # as CodeItem.files
+    stream_sha256: str | None  # of its own token stream; None when too short to compare
+    sketch: bytes | None  # the stored sketch of that stream (uint16, little-endian)
+
+
 class TargetClaim(NamedTuple):
     """One active claim on a package, with one version it names (None: none)."""
 

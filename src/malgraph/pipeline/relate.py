@@ -97,7 +97,6 @@ def refresh_similar(
     write transaction). With a `model`, its nearest neighbours are added where no tier links a
     pair (never families). Stores the sketches `check` needs that are missing first."""
     refresh_sketches(store)
-    summary = SimilarSummary()
     total = read.code_item_count(store.db)
     keys: list[int] = []
 
@@ -111,11 +110,20 @@ def refresh_similar(
             progress(count, total)
 
     edges = similar_edges(items(), threshold=threshold, progress=seen)
+    return store_similar(store, keys, edges, model)
+
+
+def store_similar(
+    store: Store, keys: list[int], edges: list[SimilarEdge], model: EmbeddingBackend | None
+) -> SimilarSummary:
+    """Form the families of the items `keys` over `edges`, add the `model`'s edges if any,
+    and replace the stored similar edges and families in one transaction."""
+    summary = SimilarSummary()
     clusters = families(keys, edges)
     if model is not None:
         linked = {(e.a, e.b) for e in edges}
         extra = model_edges(read.code_items(store.db), model)
-        edges += [e for e in extra if (e.a, e.b) not in linked]
+        edges = edges + [e for e in extra if (e.a, e.b) not in linked]
     summary.items = len(keys)
     summary.edges.update(e.tier for e in edges)
     with store.transaction() as db:

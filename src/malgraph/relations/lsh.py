@@ -3,12 +3,15 @@ sketches' agreement, and which verified pairs to keep as edges, with numpy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
 from malgraph.relations.minhash import I64, U16, U64, constants, splitmix64
 
 _WINDOW = 32  # buckets of up to 33 rows give all their pairs; larger ones are spanned
+SPAN_REACH = 2  # a spanned bucket's member is compared with this many members before it
 
 
 def band_keys(sketches: U16, band: int, rows: int) -> U64:
@@ -23,10 +26,15 @@ def first_bands(sketches: U16, pairs: I64, bands: int, rows: int, chunk: int = 8
     out = np.empty(pairs.shape[0], dtype=np.int64)
     for start in range(0, pairs.shape[0], chunk):
         a, b = pairs[start : start + chunk, 0], pairs[start : start + chunk, 1]
-        same = (sketches[a, : bands * rows] == sketches[b, : bands * rows]).reshape(-1, bands, rows)
-        banded = same.all(axis=2)
-        out[start : start + chunk] = np.where(banded.any(axis=1), banded.argmax(axis=1), -1)
+        out[start : start + chunk] = pair_first_bands(sketches[a], sketches[b], bands, rows)
     return out
+
+
+def pair_first_bands(left: U16, right: U16, bands: int, rows: int) -> I64:
+    """The first band each row of `left` shares with the same row of `right`, or -1."""
+    same = (left[:, : bands * rows] == right[:, : bands * rows]).reshape(-1, bands, rows)
+    banded = same.all(axis=2)
+    return np.where(banded.any(axis=1), banded.argmax(axis=1), -1).astype(np.int64)
 
 
 def choose_bands(permutations: int, threshold: float, target: float = 0.995) -> tuple[int, int]:
@@ -55,6 +63,10 @@ def near_pairs(sketches: U16, bands: int, rows: int, agree: int) -> tuple[I64, I
     differs by a member (a ladder gave 4,193 pairs for 200 near-copies over 64 bands)."""
     n = sketches.shape[0]
     parent = np.arange(n)
+
+    def agrees(a: int, b: int) -> bool:
+        return int(np.count_nonzero(sketches[a] == sketches[b])) >= agree
+
     codes = np.zeros(0, dtype=np.int64)
     found: list[I64] = []
     pending = 0
@@ -74,7 +86,7 @@ def near_pairs(sketches: U16, bands: int, rows: int, agree: int) -> tuple[I64, I
         if pending > max(2**20, codes.size):  # a similar pair recurs in most bands: dedupe
             codes, found, pending = np.unique(np.concatenate([codes, *found])), [], 0
         for start, length in zip(starts[large].tolist(), lengths[large].tolist(), strict=True):
-            _span(sketches, np.sort(order[start : start + length]), parent, agree, joined)
+            span(np.sort(order[start : start + length]), parent, agrees, joined)
     codes = np.unique(np.concatenate([codes, *found, np.array(joined, dtype=np.int64)]))
     pairs = np.stack((codes // n, codes % n), axis=1)
     matches = agreements(sketches, pairs)
@@ -89,22 +101,23 @@ def _root(parent: I64, x: int) -> int:
     return x
 
 
-def _span(sketches: U16, members: I64, parent: I64, agree: int, joined: list[int]) -> None:
-    """Joins a large bucket's members (ascending rows): each with the first of the previous
-    two it agrees with enough, unless they are joined already."""
+def span(members: I64, parent: I64, agrees: Callable[[int, int], bool], joined: list[int]) -> None:
+    """Joins a large bucket's members (ascending rows of `parent`'s n): each with the first of
+    the previous SPAN_REACH it agrees with enough, unless they are joined already; appends the
+    joined pairs' codes (a * n + b). Buckets must come in near_pairs' order (band, then key)."""
     roots = parent[members]
     while not np.array_equal(roots, parent[roots]):
         roots = parent[roots]
     if (roots == roots[0]).all():
         return  # one bucket of the same near-copies as in an earlier band
-    n = sketches.shape[0]
+    n = parent.shape[0]
     rows = members.tolist()
     for i in range(1, len(rows)):
-        for prev in rows[max(0, i - 2) : i][::-1]:
+        for prev in rows[max(0, i - SPAN_REACH) : i][::-1]:
             a, b = _root(parent, prev), _root(parent, rows[i])
             if a == b:
                 break
-            if int(np.count_nonzero(sketches[prev] == sketches[rows[i]])) >= agree:
+            if agrees(prev, rows[i]):
                 parent[max(a, b)] = min(a, b)
                 joined.append(prev * n + rows[i])
                 break
@@ -146,3 +159,68 @@ def agreements(sketches: U16, pairs: I64, chunk: int = 8192) -> I64:
         a, b = pairs[start : start + chunk, 0], pairs[start : start + chunk, 1]
         out[start : start + chunk] = np.count_nonzero(sketches[a] == sketches[b], axis=1)
     return out
+
+
+# The same candidates near_pairs finds, a partition at a time: banded() maps sketch rows to
+# (band, key, row); once rows of equal (band, key) are in one partition, bucket_pairs() gives
+# each small bucket's pairs and each large bucket's neighbour pairs; the caller verifies them
+# all, then spans the large buckets in order (span) over the verified neighbour pairs.
+
+
+def banded(rows: I64, sketches: U16, bands: int, per_band: int) -> tuple[I64, U64, I64]:
+    """(band, key, row) of every row in every band: the rows to group into buckets."""
+    keys = np.concatenate([band_keys(sketches, band, per_band) for band in range(bands)])
+    band = np.repeat(np.arange(bands, dtype=np.int64), rows.shape[0])
+    return band, keys, np.tile(rows, bands)
+
+
+def bucket_pairs(band: I64, key: U64, row: I64) -> I64:
+    """The candidate pairs of the buckets (rows of equal band and key) held here whole, as
+    (m, 4) rows (a, b, band, key) with a < b: band -1 (and key 0) for a pair of a small bucket
+    (all its pairs are candidates); else a pair of a large bucket's members at most SPAN_REACH
+    apart in ascending rows, with the bucket's band and key (the key's bits as an int64)."""
+    ranked = np.argsort(key)
+    same = key[ranked[1:]] == key[ranked[:-1]]
+    shared = ranked[np.concatenate(([False], same)) | np.concatenate((same, [False]))]
+    # Only rows whose key recurs can share a bucket: most rows are alone in theirs.
+    order = shared[np.lexsort((row[shared], key[shared], band[shared]))]
+    band, key, row = band[order], key[order], row[order]
+    n = row.shape[0]
+    edge = np.concatenate(([True], (band[1:] != band[:-1]) | (key[1:] != key[:-1])))
+    bucket = np.cumsum(edge)
+    lengths = np.bincount(bucket)[bucket]  # each row's bucket size
+    large = lengths > _WINDOW + 1
+    reach = np.where(large, SPAN_REACH, lengths - 1)
+    out = [np.zeros((0, 4), dtype=np.int64)]
+    for offset in range(1, int(reach.max(initial=0)) + 1):
+        i = np.flatnonzero(
+            (reach[: n - offset] >= offset) & (bucket[: n - offset] == bucket[offset:])
+        )
+        big = large[i]
+        bucket_band = np.where(big, band[i], -1)
+        bucket_key = np.where(big, key[i].view(np.int64), 0)
+        out.append(np.stack((row[i], row[i + offset], bucket_band, bucket_key), axis=1))
+    return np.concatenate(out)
+
+
+def spanned(n: int, large: I64, agreeing: I64) -> I64:
+    """The codes (a * n + b) of the pairs near_pairs' spanning joins over n rows, from every
+    large bucket's rows of bucket_pairs (band >= 0, gathered from all partitions) and the
+    sorted codes of the candidate pairs whose sketches agree enough."""
+    if large.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    buckets = large[:, 3].astype(np.uint64)
+    large = large[np.lexsort((large[:, 1], large[:, 0], buckets, large[:, 2]))]
+    buckets = large[:, 3].astype(np.uint64)
+    edge = np.concatenate(([True], (large[1:, 2] != large[:-1, 2]) | (buckets[1:] != buckets[:-1])))
+    starts = np.flatnonzero(edge).tolist()
+    parent = np.arange(n)
+    joined: list[int] = []
+
+    def agrees(a: int, b: int) -> bool:
+        at = int(np.searchsorted(agreeing, a * n + b))
+        return at < agreeing.shape[0] and int(agreeing[at]) == a * n + b
+
+    for start, end in zip(starts, [*starts[1:], large.shape[0]], strict=True):
+        span(np.unique(large[start:end, :2]), parent, agrees, joined)
+    return np.array(joined, dtype=np.int64)

@@ -32,7 +32,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -40,9 +40,9 @@ from malgraph.core.code import Features, token_digest
 from malgraph.core.derived_rows import CodeSketchRow
 from malgraph.core.errors import MalgraphError
 from malgraph.core.kinds import SimilarTier
-from malgraph.core.relations import CodeItem
+from malgraph.core.relations import CodeItem, StoredCodeItem
 from malgraph.relations.lsh import choose_bands, first_bands, near_pairs, sparsify
-from malgraph.relations.minhash import U16, Sketcher
+from malgraph.relations.minhash import I64, U16, Sketcher
 
 # In the order the tiers are tried: an edge keeps the first (strongest) tier that links it.
 TIERS = (
@@ -81,6 +81,24 @@ DEFAULT_SEED = 1
 SKETCH_METHOD = (
     f"oph-b16/shingle={DEFAULT_SHINGLE}/permutations={DEFAULT_PERMUTATIONS}/seed={DEFAULT_SEED}"
 )
+
+
+class NearParameters(NamedTuple):
+    """LSH banding for a threshold, and the agreeing positions a verified pair needs."""
+
+    bands: int
+    rows: int
+    agree: int
+
+
+@dataclass(frozen=True, slots=True)
+class NearPairs:
+    """Verified near-duplicate pairs of sketch rows, (m, 2) with a < b, with each pair's
+    agreeing positions and the first band the two share (-1: none)."""
+
+    pairs: I64
+    matches: I64
+    first: I64
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,19 +216,8 @@ class _Digests:
         self.seen: set[int] = set()
 
     def add(self, item: CodeItem) -> None:
-        if item.key in self.seen:
-            raise DuplicateKey(f"key {item.key} given twice")
-        self.seen.add(item.key)
-        copies = self.archives[item.archive_sha256]
-        copies.append(item.key)
-        if len(copies) > 1:
+        if not self._add_archive(item.key, item.archive_sha256, item.files):
             return  # an archive already read: its files and stream are the same
-        for path, sha, normalised, count in item.files:
-            if count < SIGNIFICANT_TOKENS or is_vendored(path):
-                continue
-            self.files[sha].append(item.key)
-            if normalised is not None and count >= NORMALISED_TOKENS:
-                self.normalised[normalised].append(item.key)
         tokens = own_tokens(item)
         if len(tokens) >= NORMALISED_TOKENS:
             digest = token_digest(tokens)
@@ -219,6 +226,37 @@ class _Digests:
                 sketch = self.sketcher.sketch(tokens)
                 if sketch is not None:
                     self.sketches[digest] = sketch
+
+    def add_stored(self, item: StoredCodeItem) -> bool:
+        """Adds an item's digests (its sketch is kept by the caller). True when its stream is
+        one no item added before had: the item is then the stream's representative, if items
+        come in ascending key order."""
+        if not self._add_archive(item.key, item.archive_sha256, item.files):
+            return False
+        if item.stream_sha256 is None:
+            return False
+        known = item.stream_sha256 in self.streams
+        self.streams[item.stream_sha256].append(item.key)
+        return not known
+
+    def _add_archive(
+        self, key: int, archive: str, files: Iterable[tuple[str, str, str | None, int]]
+    ) -> bool:
+        """Adds the key and its archive's significant files; False for an archive's copy."""
+        if key in self.seen:
+            raise DuplicateKey(f"key {key} given twice")
+        self.seen.add(key)
+        copies = self.archives[archive]
+        copies.append(key)
+        if len(copies) > 1:
+            return False
+        for path, sha, normalised, count in files:
+            if count < SIGNIFICANT_TOKENS or is_vendored(path):
+                continue
+            self.files[sha].append(key)
+            if normalised is not None and count >= NORMALISED_TOKENS:
+                self.normalised[normalised].append(key)
+        return True
 
 
 def similar_edges(
@@ -243,6 +281,13 @@ def similar_edges(
     if progress is not None and count % 100:
         progress(count)
 
+    edges, rep = _identical_tiers(digests)
+    _near_duplicates(edges, digests, rep, threshold)
+    return _listed(edges)
+
+
+def _identical_tiers(digests: _Digests) -> tuple[_Edges, dict[int, int]]:
+    """Tiers 0-2 from the digests, and each item's archive's smallest key."""
     edges = _Edges()
     # Archive copies first: every later group holds one key (the first read) per archive,
     # which `rep` maps to the archive's smallest key, the one edges use.
@@ -259,11 +304,20 @@ def similar_edges(
         for digest, keys in sorted(groups.items()):
             if len(keys) > 1:
                 edges.group(tier, sorted({rep[k] for k in keys}), field, digest)
-    _near_duplicates(edges, digests, rep, threshold)
+    return edges, rep
+
+
+def _listed(edges: _Edges) -> list[SimilarEdge]:
     return [
         SimilarEdge(a, b, TIERS[t], 1.0 if t < 3 else ev["jaccard"], ev)
         for (a, b), (t, ev) in sorted(edges.best.items())
     ]
+
+
+def near_parameters(threshold: float, permutations: int = DEFAULT_PERMUTATIONS) -> NearParameters:
+    """The banding and the agreeing positions a near-duplicate needs at `threshold`."""
+    bands, rows = choose_bands(permutations, threshold)
+    return NearParameters(bands, rows, math.ceil(threshold * permutations - 1e-9))
 
 
 def _near_duplicates(
@@ -277,12 +331,21 @@ def _near_duplicates(
     keys = [k for k, _ in reps]
     matrix = np.stack([sketches[d] for _, d in reps])
     p = sketcher.permutations
-    bands, rows = choose_bands(p, threshold)
-    pairs, matches = near_pairs(matrix, bands, rows, math.ceil(threshold * p - 1e-9))
+    bands, rows, agree = near_parameters(threshold, p)
+    pairs, matches = near_pairs(matrix, bands, rows, agree)
     kept = sparsify(pairs, matches, NEAR_EDGES_PER_STREAM)
     pairs, matches = pairs[kept], matches[kept]
     first = first_bands(matrix, pairs, bands, rows)
-    for (a, b), agree, band in zip(pairs.tolist(), matches.tolist(), first.tolist(), strict=True):
+    _link_near(edges, keys, NearPairs(pairs, matches, first), sketcher, bands, rows)
+
+
+def _link_near(
+    edges: _Edges, keys: Sequence[int], near: NearPairs, sketcher: Sketcher, bands: int, rows: int
+) -> None:
+    """Near-duplicate edges for the pairs (rows of `keys`) no stronger tier links."""
+    p = sketcher.permutations
+    triples = zip(near.pairs.tolist(), near.matches.tolist(), near.first.tolist(), strict=True)
+    for (a, b), agree, band in triples:
         edges.near(
             keys[a],
             keys[b],
@@ -295,3 +358,41 @@ def _near_duplicates(
                 "band": band,
             },
         )
+
+
+class StoredSimilar:
+    """The similar relation over stored digests and sketches, for a caller that finds the
+    near-duplicate pairs elsewhere (on a cluster): add the items in ascending key order, each
+    one's sketch going to row `len(keys)` of the caller's sketch table when `add` says so, then
+    give `edges` the verified near pairs of those rows. The edges equal `similar_edges` over
+    the same items at the default sketch method."""
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD) -> None:
+        if not 0.0 < threshold <= 1.0:
+            raise SimilarityError("threshold must be in (0, 1]")
+        self.threshold = threshold
+        self._digests = _Digests(default_sketcher())
+        self._last = -1
+        self.keys: list[int] = []  # every item's key, in the order added
+        self.rows: list[int] = []  # the key of each sketch row (a stream's representative)
+
+    def add(self, item: StoredCodeItem) -> bool:
+        """Adds an item; True when its sketch is the next row of the sketch table."""
+        if item.key <= self._last:
+            raise SimilarityError("stored items must come in ascending key order")
+        self._last = item.key
+        self.keys.append(item.key)
+        if not self._digests.add_stored(item):
+            return False
+        self.rows.append(item.key)
+        return True
+
+    def edges(self, near: NearPairs) -> list[SimilarEdge]:
+        """Every tier's edges, given every verified near pair of the sketch rows (all pairs
+        `lsh.near_pairs` would give, with their agreements and first shared bands)."""
+        edges, _ = _identical_tiers(self._digests)
+        kept = sparsify(near.pairs, near.matches, NEAR_EDGES_PER_STREAM)
+        chosen = NearPairs(near.pairs[kept], near.matches[kept], near.first[kept])
+        bands, rows, _ = near_parameters(self.threshold)
+        _link_near(edges, self.rows, chosen, self._digests.sketcher, bands, rows)
+        return _listed(edges)

@@ -21,6 +21,7 @@ from malgraph.core.relations import (
     KnownPackage,
     ListedDependencies,
     ReportText,
+    StoredCodeItem,
     StoredFamilies,
     TargetClaim,
     VersionFacts,
@@ -50,23 +51,48 @@ def code_item_count(db: sqlite3.Connection) -> int:
     return int(db.execute(sql).fetchone()[0])
 
 
+_FIRST_ARTIFACT = (
+    " AND a.id = (SELECT min(b.id) FROM artifacts b JOIN code_analyses d ON d.sha256 ="
+    "  b.sha256 WHERE b.package_version_id = a.package_version_id"
+    "  AND d.status != 'unreadable') ORDER BY a.package_version_id"
+)
+
+
+def _files(db: sqlite3.Connection, sha256: str) -> tuple[tuple[str, str, str | None, int], ...]:
+    return tuple(
+        db.execute(
+            "SELECT path, file_sha256, normalised_sha256, tokens FROM code_files"
+            " WHERE sha256 = ? ORDER BY path",
+            (sha256,),
+        )
+    )
+
+
 def code_items(db: sqlite3.Connection) -> Iterator[CodeItem]:
     """One item per package-version with readable analysed code: its first such artifact."""
     rows = db.execute(
-        "SELECT a.package_version_id, a.sha256, c.tokens" + _READABLE + " AND a.id ="
-        " (SELECT min(b.id) FROM artifacts b JOIN code_analyses d ON d.sha256 ="
-        "  b.sha256 WHERE b.package_version_id = a.package_version_id"
-        "  AND d.status != 'unreadable') ORDER BY a.package_version_id"
+        "SELECT a.package_version_id, a.sha256, c.tokens" + _READABLE + _FIRST_ARTIFACT
     )
     for version, sha256, tokens in rows:
-        files = tuple(
-            db.execute(
-                "SELECT path, file_sha256, normalised_sha256, tokens FROM code_files"
-                " WHERE sha256 = ? ORDER BY path",
-                (sha256,),
-            )
-        )
+        files = _files(db, sha256)
         yield CodeItem(version, sha256, files, zlib.decompress(tokens).decode() if tokens else "")
+
+
+def stored_code_items(db: sqlite3.Connection, method: str) -> Iterator[StoredCodeItem]:
+    """The items of `code_items`, in the same order (ascending key), with their archive's
+    stored sketch made by `method` instead of the token stream (none stored: no stream)."""
+    rows = db.execute(
+        "SELECT a.package_version_id, a.sha256, s.stream_sha256, s.sketch"
+        " FROM artifacts a JOIN code_analyses c ON c.sha256 = a.sha256"
+        " LEFT JOIN code_sketches s ON s.sha256 = a.sha256 AND s.method = ?"
+        " WHERE c.status != 'unreadable'" + _FIRST_ARTIFACT,
+        (method,),
+    )
+    for version, sha256, stream, sketch in rows:
+        comparable = sketch is not None
+        yield StoredCodeItem(
+            version, sha256, _files(db, sha256), stream if comparable else None, sketch
+        )
 
 
 def unsketched_items(db: sqlite3.Connection, method: str) -> Iterator[CodeItem]:
@@ -90,14 +116,7 @@ def archive_item(db: sqlite3.Connection, sha256: str) -> CodeItem | None:
     row = db.execute("SELECT tokens FROM code_analyses WHERE sha256 = ?", (sha256,)).fetchone()
     if row is None or row[0] is None:
         return None
-    files = tuple(
-        db.execute(
-            "SELECT path, file_sha256, normalised_sha256, tokens FROM code_files"
-            " WHERE sha256 = ? ORDER BY path",
-            (sha256,),
-        )
-    )
-    return CodeItem(-1, sha256, files, zlib.decompress(row[0]).decode())
+    return CodeItem(-1, sha256, _files(db, sha256), zlib.decompress(row[0]).decode())
 
 
 def target_claims(db: sqlite3.Connection) -> list[TargetClaim]:
