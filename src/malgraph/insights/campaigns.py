@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from math import prod
 from typing import Any, NamedTuple
 
@@ -114,13 +114,14 @@ def campaigns(
     """Candidates of two or more packages, sorted by size (largest first) then id, and the
     named campaigns beside them; with what was left out and why."""
     evidence, left = _evidence(packages, groupings, iocs)
-    pairs = [(min(e.joins), other) for e in evidence for other in e.joins]
+    # A generator: the pairs of every report and IoC together would outweigh the graph.
+    pairs = ((first, other) for e in evidence for first in (min(e.joins),) for other in e.joins)
     groups = components({p for e in evidence for p in e.joins}, pairs)
     group_of = {p: first for members in groups for first in (min(members),) for p in members}
     found: dict[int, dict[EvidenceKind, list[Label]]] = defaultdict(lambda: {k: [] for k in KINDS})
     for e in evidence:
         found[group_of[min(e.joins)]][e.kind].append(e.label)
-    versions = packages.versions_of()
+    versions = _versions_of(packages, group_of)
     candidates = [
         _candidate(members, found[min(members)], packages, versions) for members in groups
     ]
@@ -136,6 +137,17 @@ def campaigns(
         "weights": WEIGHTS,
         "report_sites": {c: n._asdict() for c, n in report_sites.items()},
     }
+
+
+def _versions_of(packages: Packages, held: Container[int]) -> dict[int, list[int]]:
+    """Package id -> its package-versions in id order, for the packages in a candidate only:
+    most packages are in none."""
+    out: dict[int, list[int]] = {}
+    for version in sorted(packages.versions):
+        owner = packages.versions[version].package
+        if owner in held:
+            out.setdefault(owner, []).append(version)
+    return out
 
 
 def _label_key(label: Label) -> str:
