@@ -140,3 +140,12 @@ def test_hints_inside_an_encoded_run_do_not_send_its_line_to_the_ioc_search() ->
     text = f"blob = '{run}'; exfil = 'https://evil.example.com/drop'\n"
     found = code_iocs("setup.py", find_hints(text, "python"))
     assert [(i.value, i.line) for i in found] == [("https://evil.example.com/drop", 1)]
+
+
+@pytest.mark.parametrize("name", ["evil.com", "203.0.113.9"])
+def test_a_name_right_before_an_encoded_run_is_still_an_ioc(name: str) -> None:
+    # The name's hint ends inside the run that goes on after it ("evil.com/AAAA..."); the
+    # separate IoC pass found the name there, and so must the one pass.
+    for tail in ("A" * 100, "A" * 250):
+        found = code_iocs("a.py", find_hints(f'x = "{name}/{tail}"\n', "python"))
+        assert [i.value for i in found] == [name], tail[:1] + str(len(tail))

@@ -210,10 +210,27 @@ def hit_lines(data: bytes, offsets: Sequence[int]) -> set[int]:
 COMMON = HintScanner((), "ascii")  # a file in no language with trigger words: a shell script
 
 
+# A hint is recorded at its last byte. A name's hint (".com") ends inside a run when the run
+# goes on right after it ("evil.com/AAAA..."): such a run starts just after the hint's dot.
+_HINT_REACH = 64
+
+
+def _inside_a_run(
+    data: bytes, at: int, runs: tuple[tuple[int, int], ...], run_starts: list[int]
+) -> bool:
+    """Whether the hint ending at `at` lies wholly inside a long encoded run."""
+    inside = bisect_right(run_starts, at) - 1
+    if inside < 0 or at >= runs[inside][1]:
+        return False
+    start = runs[inside][0]
+    return not (start > 0 and data[start - 1] == ord(".") and at - start < _HINT_REACH)
+
+
 def code_iocs(path: str, hints: Hints) -> list[CodeIoc]:
     """The URLs, webhooks, domains and IPs of a file, searched for on the lines with a hint.
-    A hint inside a long encoded run does not count: the run's alphabet has no '.', ':' or
-    brackets, so an IoC there has a hint of its own outside the run (its dot, its '://')."""
+    A hint inside a long encoded run does not count (a payload's letters spell "hxxp" or
+    "discord" by chance): the run's alphabet has no '.', ':' or brackets, so an IoC there has a
+    hint of its own at the run's edge (its dot, its '://')."""
     data = hints.data
     found: dict[tuple[IocKind, str], CodeIoc] = {}
     line, counted, done = 1, 0, -1
@@ -222,8 +239,7 @@ def code_iocs(path: str, hints: Hints) -> list[CodeIoc]:
     for at in hints.ioc_hints:
         if at <= done:
             continue  # that line was read already
-        inside = bisect_right(run_starts, at) - 1
-        if inside >= 0 and at < runs[inside][1]:
+        if _inside_a_run(data, at, runs, run_starts):
             continue
         start = data.rfind(b"\n", 0, at) + 1
         end = data.find(b"\n", at)

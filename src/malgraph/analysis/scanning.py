@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -313,6 +314,7 @@ def over_budget_problem(path: str, language: str, source: bytes) -> str:
 # frames of whoever called it too, so without a fixed allowance a deeply nested file would parse
 # in a shallow caller and fail in a deeper one (a worker process against `check`).
 AST_FRAMES = 1000
+_RECURSION_LIMIT = threading.Lock()
 
 
 def parse_python_ast(text: str, filename: str) -> ast.Module:
@@ -323,14 +325,15 @@ def parse_python_ast(text: str, filename: str) -> ast.Module:
     while frame is not None:
         depth += 1
         frame = frame.f_back  # type: ignore[assignment]
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(depth + AST_FRAMES)
-    try:
-        with warnings.catch_warnings():  # hostile code is full of invalid escapes and literals
-            warnings.simplefilter("ignore")
-            return ast.parse(text, filename=filename)
-    finally:
-        sys.setrecursionlimit(limit)
+    with _RECURSION_LIMIT:  # the limit is the process's: threads (Dask workers) take turns
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(depth + AST_FRAMES)
+        try:
+            with warnings.catch_warnings():  # hostile code is full of invalid escapes
+                warnings.simplefilter("ignore")
+                return ast.parse(text, filename=filename)
+        finally:
+            sys.setrecursionlimit(limit)
 
 
 def first_error_line(root: Node) -> int | None:
