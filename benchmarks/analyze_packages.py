@@ -125,16 +125,13 @@ def make_packages(folder: Path, count: int, seed: int = 7) -> list[tuple[str, st
     return made
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--packages", type=int, default=1000)
-    parser.add_argument("--workdir", type=Path, default=None)
-    args = parser.parse_args()
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="malgraph-bench-"))
-    archives, db = work / "archives", work / "bench.db"
+def fetched_store(archives: Path, db: Path, packages: int) -> list[tuple[str, str, str]]:
+    """`packages` generated packages written to `archives`, listed (in a CSV beside it) and
+    fetched offline into the store `db`, as a user's stored flow starts. Returns what was made."""
     archives.mkdir(parents=True, exist_ok=True)
-    made = make_packages(archives, args.packages)
-    listing = work / "bench-list.csv"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    made = make_packages(archives, packages)
+    listing = archives.parent / "bench-list.csv"
     with listing.open("w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["Ecosystem", "Name", "Version"])
@@ -144,6 +141,18 @@ def main() -> None:
     subprocess.run(
         [*cli, "fetch", "--offline", "--from", str(archives)], check=True, capture_output=True
     )
+    return made
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--packages", type=int, default=1000)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="malgraph-bench-"))
+    archives, db = work / "archives", work / "bench.db"
+    made = fetched_store(archives, db, args.packages)
+    cli = [sys.executable, "-m", "malgraph", "--db", str(db)]
     code_bytes = sum(p.stat().st_size for p in archives.iterdir())
     started = time.perf_counter()
     proc = subprocess.run([*cli, "analyze"], check=True, capture_output=True, text=True)

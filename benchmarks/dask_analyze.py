@@ -18,10 +18,8 @@ and the merge as serial on the client: the run goes at the slower of the two.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,27 +27,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.analyze_packages import make_packages
+from benchmarks.analyze_packages import fetched_store
 
 PROJECTED = (8, 64, 256)
 MILLION = 1_000_000
 
 
 def build_store(work: Path, packages: int) -> Path:
-    archives, db = work / "archives", work / "corpus" / "bench.db"
-    archives.mkdir(parents=True, exist_ok=True)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    made = make_packages(archives, packages)
-    listing = work / "bench-list.csv"
-    with listing.open("w", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["Ecosystem", "Name", "Version"])
-        writer.writerows(made)
-    cli = [sys.executable, "-m", "malgraph", "--db", str(db)]
-    subprocess.run([*cli, "ingest", "list", str(listing)], check=True, capture_output=True)
-    subprocess.run(
-        [*cli, "fetch", "--offline", "--from", str(archives)], check=True, capture_output=True
-    )
+    db = work / "corpus" / "bench.db"
+    fetched_store(work / "archives", db, packages)
     return db
 
 
