@@ -34,7 +34,7 @@ DONE, REJECTED, USAGE, INTERNAL = 0, 1, 2, 3
 COMMAND_MODULES: dict[str, str] = {
     "check": "malgraph.cli.check",
     "fetch": "malgraph.cli.code",
-    "analyze": "malgraph.cli.code",
+    "analyze": "malgraph.cli.analyze",
     "stats": "malgraph.cli.explore",
     "show": "malgraph.cli.explore",
     "families": "malgraph.cli.explore",
