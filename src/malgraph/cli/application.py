@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, MutableMapping
 from importlib import import_module
-from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ import typer.main
 from rich.console import Console
 from typer.core import TyperGroup
 
+from malgraph import __version__
 from malgraph.cli.safe import shown
 from malgraph.core.errors import MalgraphError
 from malgraph.pipeline.store import open_store as open_upgraded_store
@@ -114,7 +114,8 @@ class State:
 
 def _print_version(asked: bool) -> None:
     if asked:
-        out.print(f"malgraph {version('malgraph')}", highlight=False)
+        # __version__, not importlib.metadata (a start-up cost); a test holds the two equal.
+        out.print(f"malgraph {__version__}", highlight=False)
         raise typer.Exit(DONE)
 
 
