@@ -5,8 +5,9 @@
 Runs, each in a fresh process and `--repeat` times: `malgraph --version`, `malgraph --help`,
 `malgraph analyze` on an empty store and on the bundled sample's store (no archive to read:
 start-up, opening the store, finding nothing to do), and `python -c "import M"` for the CLI and
-for the analysis a pool worker runs (what a spawned worker would import again; analyze forks
-its workers, which inherit it). Prints the lowest and the median CPU seconds (user + system,
+for the analysis a pool worker runs, then that import with analyze's pool of two workers
+started, forked (as analyze does: the workers inherit the parent's imports) or spawned (each
+worker imports it again). Prints the lowest and the median CPU seconds (user + system,
 `getrusage` of the child) and wall seconds, and how many modules each import loads.
 
 It measures the malgraph of the interpreter that runs it (and of PYTHONPATH, if set: to time
@@ -59,6 +60,20 @@ def stores(workdir: Path) -> tuple[Path, Path]:
     return empty, sample
 
 
+WORKER_IMPORT = "import malgraph.pipeline.analyze_code as analyze_code"
+
+
+def pool_of_two(method: str, store: Path) -> str:
+    """A program that starts analyze's pool of two workers (initialiser included: each opens
+    the store's file-scan memo), gives each a trivial task, and ends it."""
+    return (
+        f"{WORKER_IMPORT}\nimport multiprocessing\n"
+        f"context = multiprocessing.get_context({method!r})\n"
+        f"with context.Pool(2, analyze_code._start_worker, ({str(store)!r},)) as pool:\n"
+        "    pool.map(abs, range(2))\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -73,11 +88,9 @@ def main() -> None:
         "malgraph analyze, empty store": [*mg, "--db", str(empty), "analyze"],
         "malgraph analyze, sample store": [*mg, "--db", str(sample), "analyze"],
         "import malgraph.cli": [PYTHON, "-c", "import malgraph.cli"],
-        "import a pool worker's analysis": [
-            PYTHON,
-            "-c",
-            "import malgraph.pipeline.analyze_code",
-        ],
+        "import a pool worker's analysis": [PYTHON, "-c", WORKER_IMPORT],
+        "  + a pool of 2, forked (as run)": [PYTHON, "-c", pool_of_two("fork", empty)],
+        "  + a pool of 2, spawned": [PYTHON, "-c", pool_of_two("spawn", empty)],
     }
     print(f"python {PYTHON}; PYTHONPATH={os.environ.get('PYTHONPATH', '')!r}")
     print(f"load average at start: {Path('/proc/loadavg').read_text().split()[:3]}")
