@@ -30,13 +30,13 @@ from malgraph.artifacts.layouts import read_place
 from malgraph.artifacts.local import ARCHIVE_SUFFIXES
 from malgraph.core.errors import InputError, RejectedInput
 from malgraph.core.identity import canonical_name, canonical_version, ecosystem_of
+from malgraph.core.inputs import display_path
 from malgraph.core.model import Artifact, Document, Problem
 from malgraph.core.rows import InputFileRow
 from malgraph.core.source_names import SourceEntry
 from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES
 from malgraph.pipeline.relate import refresh_mentions
 from malgraph.sources.base import claim
-from malgraph.sources.inputs import display_path
 from malgraph.store import Store
 from malgraph.store.labels import source_names
 from malgraph.store.read.code import current_artifacts, documents_holding

@@ -18,9 +18,10 @@ from pathlib import PurePath
 import orjson
 
 from malgraph.core.datadog_samples import ECOSYSTEMS, INTENTS, sample_place
+from malgraph.core.inputs import display_path
 from malgraph.core.model import Artifact, Document, Problem, Record, Scope
 from malgraph.sources.base import claim, file_time
-from malgraph.sources.inputs import InputFile, display_path
+from malgraph.sources.inputs import InputFile
 
 
 class DataDogSource:

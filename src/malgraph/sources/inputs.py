@@ -15,15 +15,11 @@ from pathlib import PurePath
 from typing import NamedTuple
 
 from malgraph.core.errors import InputError
+from malgraph.core.inputs import display_path
 from malgraph.core.model import Problem
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2_000_000
-
-
-def display_path(path: str) -> str:
-    """A printable, storable path: undecodable bytes of a file name become \\xNN escapes."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 class InputFile(NamedTuple):
