@@ -193,7 +193,7 @@ def main() -> None:
             f"(load {os.getloadavg()[0]:.2f})"
         )
     one, two = runs["dask, 1 worker"], runs["dask, 2 workers"]
-    print(f"second worker's efficiency: {one / (2 * two):.0%} (1.0 = twice the throughput)")
+    print(f"second worker's efficiency: {one / (2 * two):.0%} (100% = twice the throughput)")
     costs = stage_costs(fresh_copy(db, work / "stages"), work, args.partition_size)
     report_projection(costs, mean_bytes)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
