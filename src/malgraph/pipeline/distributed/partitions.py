@@ -197,7 +197,10 @@ class ResultsFolder:
         self.fs, self.root = url_to_fs(url)
 
     def path(self, batch_id: str) -> str:
-        return f"{self.root.rstrip('/')}/{PREFIX}{batch_id}{SUFFIX}"
+        name = f"{PREFIX}{batch_id}{SUFFIX}"
+        if not PARTITION_NAME.fullmatch(name):  # finished() would never list it
+            raise ValueError(f"a batch id is hexadecimal, not {batch_id!r}")
+        return f"{self.root.rstrip('/')}/{name}"
 
     def publish(self, batch_id: str, table: pa.Table) -> None:
         self.fs.makedirs(self.root, exist_ok=True)
