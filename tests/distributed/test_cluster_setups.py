@@ -45,6 +45,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 
 
 def _cli(path: Path, scheduler: str, *options: str, cwd: Path | None = None) -> tuple[int, str]:
+    """The exit code of `analyze --scheduler`, and what it printed (stdout, then stderr)."""
     command = [sys.executable, "-m", "malgraph", "--db", str(path), "analyze"]
     done = subprocess.run(
         [*command, "--scheduler", scheduler, "--partition-size", "10", *options],
@@ -53,7 +54,7 @@ def _cli(path: Path, scheduler: str, *options: str, cwd: Path | None = None) -> 
         timeout=600,
         check=False,
     )
-    return done.returncode, done.stderr.decode()
+    return done.returncode, done.stdout.decode() + done.stderr.decode()
 
 
 def _large_archives(folder: Path, count: int) -> list[tuple[str, tuple[str, ...]]]:
@@ -106,8 +107,9 @@ def test_the_operators_own_files_in_the_results_folder_are_left_untouched(
     own = results / "my-export.parquet"
     own.write_bytes(b"PAR1 the operator's own file PAR1")
     (results / ".malgraph-0a1b.parquet.partial-5eed").write_bytes(b"left by a killed worker")
-    code, errors = _cli(path, scheduler)
-    assert code == 0, errors
+    code, said = _cli(path, scheduler)
+    assert code == 0, said
+    assert f"analysed {SMALL} archive(s)" in said and "memo" not in said  # workers keep none
     assert [p.name for p in results.iterdir()] == ["my-export.parquet"]
     assert own.read_bytes() == b"PAR1 the operator's own file PAR1"
     with Store(path) as store:
@@ -187,7 +189,7 @@ def test_workers_of_another_analyzer_version_stop_the_run(
     assert f"workers run analyzer version {OTHER_VERSION}, this client {ANALYZER_VERSION}" in (
         errors
     )
-    assert len(errors.strip().splitlines()) == 1
+    assert len(errors.strip().splitlines()) == 1  # nothing on stdout either
     with Store(path) as store:
         assert stored_code(store)["code_analyses"] == []
     results = Path(results_url(path, None, None).removeprefix("file://"))
