@@ -174,11 +174,14 @@ def merge_partition(
             f"workers run analyzer version {others[0]}, this client {ANALYZER_VERSION}: "
             "install the same malgraph on the workers as here"
         )
-    if others:
-        summary.notices.append(
-            f"a partition of an earlier run by analyzer version {others[0]} (this is "
-            f"{ANALYZER_VERSION}) was skipped: its archives are analysed again"
-        )
+    notice = (
+        f"partitions of an earlier run by analyzer version {others[0]} (this is "
+        f"{ANALYZER_VERSION}) were skipped: their archives are analysed again"
+        if others
+        else None
+    )
+    if notice and notice not in summary.notices:  # said once, however many partitions
+        summary.notices.append(notice)
     results = results_of(table)
     found = [(r.sha256, r.analysis, r.sketch) for r in results if r.analysis is not None]
     at = now_utc()
