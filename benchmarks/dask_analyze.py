@@ -129,14 +129,14 @@ def stage_costs(db: Path, work: Path, partition_size: int) -> dict[str, float]:
     assert isinstance(found, list)
     folder = ResultsFolder((work / "stage-results").as_uri())
     chunks = [found[i : i + partition_size] for i in range(0, count, partition_size)]
-    ids = [f"b{i}" for i in range(len(chunks))]
+    ids = [f"{i:04x}" for i in range(len(chunks))]  # partitions are named by hex ids
     clock(
         "write",
         lambda: [folder.publish(b, partition_table(c)) for b, c in zip(ids, chunks, strict=True)],
     )
     timed["analyse"] -= timed["read"]  # analyze_at reads too
     with Store(db) as store:
-        summary = cluster.AnalyzeSummary()
+        summary = cluster.ClusterSummary()
         clock("merge", lambda: [cluster.merge_partition(store, folder, b, summary) for b in ids])
     return timed
 
@@ -193,7 +193,7 @@ def main() -> None:
             f"(load {os.getloadavg()[0]:.2f})"
         )
     one, two = runs["dask, 1 worker"], runs["dask, 2 workers"]
-    print(f"second worker's efficiency: {one / (2 * two):.0%} (1.0 = twice the throughput)")
+    print(f"second worker's efficiency: {one / (2 * two):.0%} (100% = twice the throughput)")
     costs = stage_costs(fresh_copy(db, work / "stages"), work, args.partition_size)
     report_projection(costs, mean_bytes)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")

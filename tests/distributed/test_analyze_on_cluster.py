@@ -156,7 +156,7 @@ def test_partitions_left_by_a_stopped_client_are_merged_first(
         left = archives_to_analyze(store.db)[:150]
     results = results_url(path, None, None)
     tasks = tuple((sha, (str(cache_for(path).path(sha)),)) for sha, _places in left)
-    analyze_batch(Batch("left-by-a-stopped-client", tasks, results))
+    analyze_batch(Batch("1ef7", tasks, results))  # left by a stopped client
     seen: list[tuple[int, int]] = []
     rows, analysed = _on_cluster(path, scheduler, progress=lambda *done: seen.append(done))
     assert analysed == CORPUS and seen[-1] == (CORPUS - 150, CORPUS - 150)

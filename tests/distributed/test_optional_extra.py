@@ -56,3 +56,17 @@ def test_an_unreachable_scheduler_is_told_in_one_line(
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):  # Dask's own setting
         assert run(command) == 2
     assert "no Dask scheduler reached at tcp://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_cluster_options_without_a_scheduler_are_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not silently ignored: the operator meant a cluster run."""
+    with Store(tmp_path / "m.db"):
+        pass
+    db = ["--db", str(tmp_path / "m.db")]
+    for option in (["--archives-root", "s3://b/c"], ["--results", "r"], ["--partition-size", "5"]):
+        assert run([*db, "analyze", *option]) == 2
+        assert "need --scheduler" in capsys.readouterr().err
+    assert run([*db, "relate", "--kinds", "similar", "--results", "r"]) == 2
+    assert "--results needs --scheduler" in capsys.readouterr().err

@@ -6,15 +6,18 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import fsspec
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from fsspec.implementations.memory import MemoryFileSystem
 
 from malgraph.core.code import ANALYZER_VERSION
 from malgraph.core.errors import InputError
 from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES, analyze_one
-from malgraph.pipeline.distributed.analyze import results_url
+from malgraph.pipeline.distributed.analyze import location_url, results_url
 from malgraph.pipeline.distributed.partitions import ResultsFolder, partition_table, results_of
-from malgraph.pipeline.distributed.worker import Batch, analyze_at, analyze_batch
+from malgraph.pipeline.distributed.worker import Batch, analyze_at, analyze_batch, read_capped
 from tests.inert_packages import npm_package, sdist
 
 
@@ -51,12 +54,12 @@ def test_a_partition_holds_the_same_typed_results(tmp_path: Path) -> None:
 def test_a_batch_run_twice_leaves_one_partition(tmp_path: Path) -> None:
     places = _archives(tmp_path / "archives")
     results = (tmp_path / "results").as_uri()
-    batch = Batch("batch-1", tuple((sha, (str(path),)) for sha, path in places.items()), results)
-    assert analyze_batch(batch) == analyze_batch(batch) == "batch-1"
+    batch = Batch("ba7c41", tuple((sha, (str(path),)) for sha, path in places.items()), results)
+    assert analyze_batch(batch) == analyze_batch(batch) == "ba7c41"
     folder = ResultsFolder(results)
-    assert folder.finished() == ["batch-1"]
-    assert [p.name for p in (tmp_path / "results").iterdir()] == ["batch-1.parquet"]
-    assert [r.sha256 for r in results_of(folder.read("batch-1"))] == list(places)
+    assert folder.finished() == ["ba7c41"]
+    assert [p.name for p in (tmp_path / "results").iterdir()] == ["malgraph-ba7c41.parquet"]
+    assert [r.sha256 for r in results_of(folder.read("ba7c41"))] == list(places)
 
 
 def test_results_beside_the_store_only_when_the_file_system_is_shared(tmp_path: Path) -> None:
@@ -74,3 +77,76 @@ def test_rows_of_another_analyzer_version_are_left_to_analyse_again(tmp_path: Pa
     table = partition_table(found)
     older = table.set_column(1, "analyzer", pa.array([ANALYZER_VERSION - 1, ANALYZER_VERSION]))
     assert results_of(older) == found[1:]
+
+
+def test_only_files_of_our_name_pattern_are_partitions(tmp_path: Path) -> None:
+    places = _archives(tmp_path / "archives")
+    folder = ResultsFolder((tmp_path / "results").as_uri())
+    folder.publish(
+        "0a1b", partition_table([analyze_at(sha, (str(p),)) for sha, p in places.items()])
+    )
+    own = {
+        "export.parquet": b"PAR1 the operator's own",
+        "malgraph-notes.parquet": b"not hex",
+        "0a1b.parquet": b"no prefix",
+    }
+    for name, data in own.items():
+        (tmp_path / "results" / name).write_bytes(data)
+    stale = tmp_path / "results" / ".malgraph-0a1b.parquet.partial-5eed"
+    stale.write_bytes(b"left by a killed worker")
+    assert folder.finished() == ["0a1b"]
+    folder.remove_partials()
+    folder.remove("0a1b")
+    folder.remove_if_empty()
+    assert {p.name: p.read_bytes() for p in (tmp_path / "results").iterdir()} == own
+
+
+def test_a_file_of_our_pattern_with_other_columns_is_refused_and_kept(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    results.mkdir()
+    other = pa.table({"name": ["x", "y"], "count": [1, 2]})
+    pq.write_table(other, results / "malgraph-0ff1ce.parquet")
+    (results / "malgraph-0ddba11.parquet").write_bytes(b"not Parquet at all")
+    folder = ResultsFolder(results.as_uri())
+    assert folder.finished() == ["0ddba11", "0ff1ce"]
+    for batch_id in folder.finished():
+        with pytest.raises(InputError, match=f"malgraph-{batch_id}.parquet: named as a malgraph"):
+            folder.read(batch_id)
+    assert pq.read_table(results / "malgraph-0ff1ce.parquet") == other
+
+
+def test_a_relative_folder_is_sent_to_workers_as_an_absolute_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert location_url("results") == (tmp_path / "results").as_uri()
+    assert location_url("s3://bucket/results") == "s3://bucket/results"
+    assert results_url(tmp_path / "m.db", None, "out") == (tmp_path / "out").as_uri()
+    beside = (tmp_path / "m.db.dask-results").as_uri()
+    assert results_url(tmp_path / "m.db", "code", None) == beside  # a local root is shared
+
+
+class _NoLengthFileSystem(MemoryFileSystem):
+    """A server that does not say how long a file is (HTTP without Content-Length)."""
+
+    protocol = "nolength"
+
+    @classmethod
+    def _strip_protocol(cls, path: str) -> str:
+        return str(super()._strip_protocol(path.removeprefix("nolength://")))
+
+    def size(self, path: str) -> None:
+        return None
+
+
+def test_an_archive_of_unknown_length_is_still_read_under_the_cap() -> None:
+    fsspec.register_implementation("nolength", _NoLengthFileSystem, clobber=True)
+    files = _NoLengthFileSystem()
+    files.pipe("/small.tgz", b"small")
+    with files.open("/huge.tgz", "wb") as huge:
+        for _ in range(MAX_ARCHIVE_BYTES >> 20):
+            huge.write(bytes(1 << 20))
+        huge.write(b"!")
+    assert read_capped("nolength:///small.tgz") == b"small"
+    assert read_capped("nolength:///huge.tgz") is None
+    files.rm(["/small.tgz", "/huge.tgz"])

@@ -83,8 +83,12 @@ def test_the_sample_with_analysed_packages_gives_the_local_edges_and_families(
     expected = _stored_similar(store)
     assert local.edges["near-duplicate"] > 0 and local.families == 1
     work = tmp_path / "work"
+    other_run = work / "malgraph-similar-sketches-0a1b" / "part-00000.parquet"
+    other_run.parent.mkdir(parents=True)
+    other_run.write_bytes(b"another run's sketches, sharing the folder")
     said = _relate_on_cluster(store, scheduler, work)
-    assert work.is_dir() and not any(work.iterdir())  # the partitions are removed
+    assert list(work.rglob("*")) == [other_run.parent, other_run]  # this run's are removed
+    assert other_run.read_bytes() == b"another run's sketches, sharing the folder"
     assert "5 package-versions with code" in said and "1 families (0 new, 0 dissolved)" in said
     assert _stored_similar(store) == expected
 

@@ -5,6 +5,7 @@ language; and the IoC search on the lines with a hint. Why Hyperscan: benchmarks
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,6 +113,16 @@ class HintScanner:
         self._database.compile(
             expressions=expressions, ids=list(range(len(expressions))), flags=flags
         )
+        # A scratch serves one scan at a time: each thread (a Dask worker's) scans with its
+        # own clone, so threads never wait on one another as they would behind a lock.
+        self._scratch = hyperscan.Scratch(self._database)
+        self._thread = threading.local()
+
+    def _own_scratch(self) -> hyperscan.Scratch:
+        scratch: hyperscan.Scratch | None = getattr(self._thread, "scratch", None)
+        if scratch is None:
+            scratch = self._thread.scratch = self._scratch.clone()
+        return scratch
 
     def scan(self, text: str) -> Hints:
         data = text.encode("utf-8", "replace")
@@ -133,7 +144,7 @@ class HintScanner:
             else:
                 run[0] = True
 
-        self._database.scan(data, match_event_handler=on_match)
+        self._database.scan(data, match_event_handler=on_match, scratch=self._own_scratch())
         words.sort()
         runs = tuple(m.span() for m in _RUNS.finditer(data)) if run[0] else ()
         return Hints(

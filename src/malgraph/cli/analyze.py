@@ -28,7 +28,9 @@ from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES, AnalyzeSummary, an
 from malgraph.pipeline.distributed.analyze import (
     PARTITION_SIZE,
     ClusterRun,
+    ClusterSummary,
     analyze_on_cluster,
+    location_url,
     results_url,
 )
 from malgraph.pipeline.distributed.client import dask_client
@@ -73,18 +75,17 @@ def analyze_command(
         ),
     ] = None,
     partition_size: Annotated[
-        int, typer.Option(min=1, help="With --scheduler: archives a task and a partition.")
-    ] = PARTITION_SIZE,
+        int | None,
+        typer.Option(
+            min=1, help=f"With --scheduler: archives a task and a partition ({PARTITION_SIZE})."
+        ),
+    ] = None,
 ) -> None:
     """Static features of every available artifact not yet analysed (or of the archives
     given: `-f json` prints one array). Archives are read in memory under caps; nothing is
     extracted or run. Exit code 1 when an archive given was unreadable or refused."""
     format_ = chosen(format_, as_json)
-    if scheduler and (paths or jobs):
-        raise UsageError(
-            "--scheduler analyses the stored archives on the cluster's workers: "
-            "give no archives and no -j"
-        )
+    _check_cluster_options(scheduler, paths, jobs, (archives_root, results, partition_size))
     sizes = [readable_file(path) for path in paths or []]  # a typo stops before any work
     if paths:
         with to_output(output):
@@ -95,28 +96,53 @@ def analyze_command(
             if scheduler:
                 run = ClusterRun(
                     results_url(store.path, archives_root, results),
-                    archives_root,
-                    partition_size,
+                    location_url(archives_root) if archives_root else None,
+                    partition_size or PARTITION_SIZE,
                     temporary_results=results is None,
                 )
-                summary = _analyze_on_cluster(store, scheduler, run, redo, progress)
+                summary: AnalyzeSummary = _analyze_on_cluster(store, scheduler, run, redo, progress)
             else:
                 summary = analyze_stored(
                     store, cache_for(store.path), jobs=jobs, redo=redo, progress=progress
                 )
-        files = {"scanned": summary.files_scanned, "from_memo": summary.files_recalled}
-        if format_ is Format.JSON:
-            by_status = {str(s): n for s, n in summary.by_status.items()}  # orjson: str keys
-            numbers = {"analyzed": summary.analyzed, "by_status": by_status}
-            print_json({**numbers, "missing": len(summary.missing), "files": files})
-        else:
-            statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items()))
-            out.print(
-                f"analysed {summary.analyzed} archive(s): {statuses or 'none'}; files: "
-                f"{files['scanned']} scanned, {files['from_memo']} from memo"
-            )
+        _print_summary(summary, format_)
+    if isinstance(summary, ClusterSummary):
+        for notice in summary.notices:
+            err.print(f"[yellow]{shown(notice)}[/]", highlight=False)
     if summary.missing:
         err.print(f"[yellow]{len(summary.missing)} archive(s) not found where recorded[/]")
+
+
+def _check_cluster_options(
+    scheduler: str | None,
+    paths: list[Path] | None,
+    jobs: int | None,
+    cluster_only: tuple[str | int | None, ...],
+) -> None:
+    if scheduler and (paths or jobs):
+        raise UsageError(
+            "--scheduler analyses the stored archives on the cluster's workers: "
+            "give no archives and no -j"
+        )
+    if not scheduler and any(option is not None for option in cluster_only):
+        raise UsageError("--archives-root, --results and --partition-size need --scheduler")
+
+
+def _print_summary(summary: AnalyzeSummary, format_: Format) -> None:
+    """The counts of a run; the files scanned only for a local run (a cluster's workers keep
+    no memo, and their counts are not sent back)."""
+    local = not isinstance(summary, ClusterSummary)
+    files = {"scanned": summary.files_scanned, "from_memo": summary.files_recalled}
+    if format_ is Format.JSON:
+        by_status = {str(s): n for s, n in summary.by_status.items()}  # orjson: str keys
+        numbers = {"analyzed": summary.analyzed, "by_status": by_status}
+        print_json({**numbers, "missing": len(summary.missing), "files": files if local else None})
+        return
+    statuses = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items()))
+    line = f"analysed {summary.analyzed} archive(s): {statuses or 'none'}"
+    if local:
+        line += f"; files: {files['scanned']} scanned, {files['from_memo']} from memo"
+    out.print(line)
 
 
 def _analyze_on_cluster(
@@ -125,7 +151,7 @@ def _analyze_on_cluster(
     run: ClusterRun,
     redo: bool,
     progress: Callable[[int, int], None],
-) -> AnalyzeSummary:
+) -> ClusterSummary:
     with dask_client(scheduler) as client:
         return analyze_on_cluster(
             store, cache_for(store.path), client, run, redo=redo, progress=progress

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from malgraph.cli.application import app, open_store, out
+from malgraph.cli.application import UsageError, app, open_store, out
 from malgraph.cli.progress import bar
 from malgraph.cli.stats_view import print_dependency_summary
 from malgraph.core.kinds import RelateKind
+from malgraph.pipeline.distributed.analyze import results_url
 from malgraph.pipeline.distributed.client import dask_client
 from malgraph.pipeline.relate import refresh_dependencies, refresh_mentions, refresh_similar
 from malgraph.relations.embedding import load_backend
@@ -50,6 +50,8 @@ def relate_command(
     ingest does this itself), code reuse (similar edges and families, from `analyze`) and
     dependencies (from manifests, imports and the sources' dependency lists)."""
     chosen = set(kinds or RelateKind)
+    if results is not None and scheduler is None:
+        raise UsageError("--results needs --scheduler")
     with open_store(create=False) as store:
         if RelateKind.MENTIONS in chosen:
             with store.transaction():
@@ -68,10 +70,8 @@ def _relate_similar(
         with bar("similar") as progress:
             found = refresh_similar(store, model=backend, progress=progress)
     else:
-        if results is None:  # the workers share this machine's file system (analyze's default)
-            results = store.path.with_name(store.path.name + ".dask-results").resolve().as_uri()
-        elif "://" not in results:
-            results = Path(results).resolve().as_uri()
+        # the workers share this machine's file system unless told (analyze's default)
+        results = results_url(store.path, None, results)
         with dask_client(scheduler) as client, bar("similar") as progress:
             # The Dask path (an optional extra, with pandas, pyarrow and fsspec) loads only for
             # a run given --scheduler, so that every other command starts without it.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from malgraph.core.code import ANALYZER_VERSION
 from malgraph.core.dates import now_utc
 from malgraph.core.errors import InputError
 from malgraph.pipeline.analyze_code import AnalyzeSummary
-from malgraph.pipeline.distributed.partitions import ResultsFolder, results_of
+from malgraph.pipeline.distributed.partitions import ResultsFolder, analyzer_versions, results_of
 from malgraph.pipeline.distributed.worker import Batch, analyze_batch
 from malgraph.store import Store
 from malgraph.store.code import save_analysis, save_sketches
@@ -29,6 +29,14 @@ if TYPE_CHECKING:
 PARTITION_SIZE = 200  # archives a task and a partition: one store transaction each
 BATCHES_PER_THREAD = 4  # submitted ahead of the workers; bounds what a stopped client leaves
 TASK_RETRIES = 2  # a task that raised (a storage error) runs again before the run fails
+
+
+@dataclass
+class ClusterSummary(AnalyzeSummary):
+    """A run's counts (the files scanned stay 0: workers keep no memo to count with), and
+    what the operator should know of partitions left by earlier runs."""
+
+    notices: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -48,13 +56,21 @@ def results_url(store_path: Path, archives_root: str | None, results: str | None
     """The results folder: the one given, else a folder beside the store when the workers
     share the client's file system (they read its paths, or a file:// root)."""
     if results:
-        return results
-    if archives_root is None or archives_root.startswith("file://"):
+        return location_url(results)
+    if archives_root is None or location_url(archives_root).startswith("file://"):
         return store_path.with_name(store_path.name + ".dask-results").resolve().as_uri()
     raise InputError(
         "--results URL is needed when the workers read archives from an object store: "
         "a folder both the workers and this machine reach"
     )
+
+
+def location_url(location: str) -> str:
+    """A folder given on the command line as the workers must see it: a URL as given, a local
+    path absolute (a worker's working folder is not the client's)."""
+    if "://" in location:
+        return location
+    return Path(location).expanduser().resolve().as_uri()
 
 
 def analyze_on_cluster(
@@ -65,17 +81,21 @@ def analyze_on_cluster(
     *,
     redo: bool = False,
     progress: Callable[[int, int], None] | None = None,
-) -> AnalyzeSummary:
-    summary = AnalyzeSummary()
+) -> ClusterSummary:
+    """Merge the partitions an earlier run left, then analyse the rest on the cluster. A
+    partition of this run written by workers of another analyzer version is an InputError
+    (their rows would be wrong for this store); an earlier run's is skipped with a notice."""
+    summary = ClusterSummary()
     folder = ResultsFolder(run.results)
     for batch_id in folder.finished():  # left by a client stopped before merging them
-        merge_partition(store, folder, batch_id, summary)
+        merge_partition(store, folder, batch_id, summary, of_this_run=False)
     batches = _batches(store, cache, run, redo)
     total, done = sum(len(batch.tasks) for batch in batches), 0
     for batch_id in _run(client, batches):
         done += merge_partition(store, folder, batch_id, summary)
         if progress:
             progress(done, total)
+    folder.remove_partials()
     if run.temporary_results:
         folder.remove_if_empty()
     return summary
@@ -136,12 +156,33 @@ def _run(client: Client, batches: list[Batch]) -> Iterator[str]:
 
 
 def merge_partition(
-    store: Store, folder: ResultsFolder, batch_id: str, summary: AnalyzeSummary
+    store: Store,
+    folder: ResultsFolder,
+    batch_id: str,
+    summary: ClusterSummary,
+    *,
+    of_this_run: bool = True,
 ) -> int:
     """Store a partition's analyses with their sketches in one transaction (as the local path
     saves a batch), then remove it; how many archives it held. Merging a partition again (the
-    client stopped between the commit and the removal) replaces the same rows."""
-    results = results_of(folder.read(batch_id))
+    client stopped between the commit and the removal) replaces the same rows. Rows of
+    another analyzer version are left out (their archives are analysed again)."""
+    table = folder.read(batch_id)
+    others = sorted(analyzer_versions(table) - {ANALYZER_VERSION})
+    if others and of_this_run:
+        raise InputError(
+            f"workers run analyzer version {others[0]}, this client {ANALYZER_VERSION}: "
+            "install the same malgraph on the workers as here"
+        )
+    notice = (
+        f"partitions of an earlier run by analyzer version {others[0]} (this is "
+        f"{ANALYZER_VERSION}) were skipped: their archives are analysed again"
+        if others
+        else None
+    )
+    if notice and notice not in summary.notices:  # said once, however many partitions
+        summary.notices.append(notice)
+    results = results_of(table)
     found = [(r.sha256, r.analysis, r.sketch) for r in results if r.analysis is not None]
     at = now_utc()
     with store.transaction() as db:

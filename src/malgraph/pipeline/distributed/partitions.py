@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 import types
 import typing
 import uuid
@@ -16,12 +17,17 @@ import orjson
 
 from malgraph.core.code import ANALYZER_VERSION, Analysis
 from malgraph.core.derived_rows import CodeSketchRow
+from malgraph.core.errors import InputError
 
 if typing.TYPE_CHECKING:
     import pyarrow as pa
     from fsspec import AbstractFileSystem
 
-SUFFIX = ".parquet"
+# Our own names, so that the folder may hold other files: a partition is
+# malgraph-<batch id>.parquet, and one being written .malgraph-<batch id>.parquet.partial-<hex>.
+PREFIX, SUFFIX = "malgraph-", ".parquet"
+PARTITION_NAME = re.compile(r"malgraph-([0-9a-f]+)\.parquet")
+PARTIAL_NAME = re.compile(r"\.malgraph-[0-9a-f]+\.parquet\.partial-[0-9a-f]+")
 COLUMNS = (
     "sha256",
     "analyzer",  # core.code.ANALYZER_VERSION of the worker's code
@@ -70,6 +76,11 @@ def partition_table(results: list[ArchiveResult]) -> pa.Table:
     return pa.table(columns, schema=schema())
 
 
+def analyzer_versions(table: pa.Table) -> set[int]:
+    """The analyzer versions of the workers that wrote a partition's rows."""
+    return {int(version) for version in table.column("analyzer").to_pylist()}
+
+
 def results_of(table: pa.Table) -> list[ArchiveResult]:
     """The results a partition holds: the inverse of partition_table. Rows another analyzer
     version wrote are left out, so their archives are analysed again."""
@@ -110,10 +121,23 @@ def write_partition(fs: AbstractFileSystem, path: str, table: pa.Table) -> None:
 
 
 def read_partition(fs: AbstractFileSystem, path: str) -> pa.Table:
-    import pyarrow.parquet as pq  # noqa: PLC0415  (heavy: see schema)
+    """The partition at `path`; InputError when the file there is not one of ours (other
+    columns, or not Parquet at all): the caller leaves it in place."""
+    import pyarrow as pa  # noqa: PLC0415  (heavy: see schema)
+    import pyarrow.parquet as pq  # noqa: PLC0415
 
     with fs.open(path, "rb") as source:
-        return pq.read_table(source, schema=schema())
+        try:
+            partition = pq.ParquetFile(source)
+            if partition.schema_arrow.equals(schema(), check_metadata=False):
+                table: pa.Table = partition.read()
+                return table
+        except pa.ArrowException:
+            pass
+    raise InputError(
+        f"{path}: named as a malgraph partition but holds other data; "
+        "move it out of the results folder"
+    )
 
 
 def _is_local(fs: AbstractFileSystem) -> bool:
@@ -173,7 +197,10 @@ class ResultsFolder:
         self.fs, self.root = url_to_fs(url)
 
     def path(self, batch_id: str) -> str:
-        return f"{self.root.rstrip('/')}/{batch_id}{SUFFIX}"
+        name = f"{PREFIX}{batch_id}{SUFFIX}"
+        if not PARTITION_NAME.fullmatch(name):  # finished() would never list it
+            raise ValueError(f"a batch id is hexadecimal, not {batch_id!r}")
+        return f"{self.root.rstrip('/')}/{name}"
 
     def publish(self, batch_id: str, table: pa.Table) -> None:
         self.fs.makedirs(self.root, exist_ok=True)
@@ -186,17 +213,26 @@ class ResultsFolder:
         self.fs.rm(self.path(batch_id))
 
     def finished(self) -> list[str]:
-        """The ids of the partitions present (a temporary name starts with a dot), sorted."""
+        """The ids of the partitions present, sorted: only files of our name pattern, so a
+        file of the operator's own in the folder is neither read nor removed."""
+        found = (PARTITION_NAME.fullmatch(name) for name in self._names())
+        return sorted(match.group(1) for match in found if match)
+
+    def remove_partials(self) -> None:
+        """Removes the temporary files of partitions whose writing stopped (a killed worker):
+        at the end of a run, no task of it is still writing."""
+        for name in self._names():
+            if PARTIAL_NAME.fullmatch(name):
+                self.fs.rm(f"{self.root.rstrip('/')}/{name}")
+
+    def remove_if_empty(self) -> None:
+        if self.fs.exists(self.root) and not self._names():
+            self.fs.rmdir(self.root)
+
+    def _names(self) -> list[str]:
         if not self.fs.exists(self.root):
             return []
         self.fs.invalidate_cache(self.root)  # an object store's listing may be cached
-        names = (str(path).rstrip("/").rpartition("/")[2] for path in self.fs.ls(self.root))
-        return sorted(
-            name.removesuffix(SUFFIX)
-            for name in names
-            if name.endswith(SUFFIX) and not name.startswith(".")
-        )
-
-    def remove_if_empty(self) -> None:
-        if self.fs.exists(self.root) and not self.fs.ls(self.root):
-            self.fs.rmdir(self.root)
+        return [
+            str(path).rstrip("/").rpartition("/")[2] for path in self.fs.ls(self.root, detail=False)
+        ]

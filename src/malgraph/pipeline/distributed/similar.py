@@ -18,6 +18,7 @@ which is what the local run checks; the client then keeps each stream's best edg
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -81,13 +82,13 @@ def _sketches(frame: pd.DataFrame, suffix: str = "") -> U16:
 
 
 class SketchExport(AbstractContextManager["SketchExport"]):
-    """Writes sketch rows 0, 1, 2, ... to Parquet partitions of `per_partition` rows under
-    `folder` (an fsspec URL), one partition at a time."""
+    """Writes sketch rows 0, 1, 2, ... to Parquet partitions of `per_partition` rows in a
+    folder of this run's own under `folder` (an fsspec URL), one partition at a time: runs
+    sharing `folder` never read or remove one another's sketches."""
 
     def __init__(self, folder: str, per_partition: int = SKETCHES_PER_PARTITION) -> None:
-        self.folder = f"{folder.rstrip('/')}/similar-sketches"
+        self.folder = f"{folder.rstrip('/')}/malgraph-similar-sketches-{uuid.uuid4().hex}"
         self.per_partition = per_partition
-        self.clear()
         self.paths: list[str] = []
         self.rows = 0
         self._pending: list[bytes] = []
@@ -117,7 +118,7 @@ class SketchExport(AbstractContextManager["SketchExport"]):
             self._flush()
 
     def clear(self) -> None:
-        """Removes the partitions of this run or of an earlier one."""
+        """Removes this run's folder and its partitions."""
         files, root = fsspec.core.url_to_fs(self.folder)
         if files.exists(root):
             files.rm(root, recursive=True)

@@ -61,7 +61,8 @@ def read_capped(place: str) -> bytes | None:
     fs, path = url_to_fs(place)
     if not fs.isfile(path):
         raise FileNotFoundError(place)
-    if fs.size(path) > MAX_ARCHIVE_BYTES:
+    size = fs.size(path)  # None where the server does not say (HTTP without a length)
+    if size is not None and size > MAX_ARCHIVE_BYTES:
         return None
     with fs.open(path, "rb") as source:
         data = source.read(MAX_ARCHIVE_BYTES + 1)  # the cap holds if the file grew meanwhile
