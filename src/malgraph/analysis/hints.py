@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import hyperscan
 
 from malgraph.core.code import CodeIoc
-from malgraph.core.iocs import TLDS, iocs_in_text
+from malgraph.core.iocs import NETWORK_KINDS, TLDS, iocs_in_text
 from malgraph.core.kinds import IocKind
 
 # Lower-case pieces of the credential and startup strings (scanning.CREDENTIALS and STARTUP),
@@ -65,7 +65,6 @@ WORD_HINTS = (
     "telegram",
 )
 ENCODED_RUN = 200  # obfuscation.ENCODED_MIN_CHARS: a run this long of the base64/hex alphabet
-_CODE_IOC_KINDS = frozenset({IocKind.URL, IocKind.WEBHOOK, IocKind.DOMAIN, IocKind.IP})
 _RUNS = re.compile(rb"[A-Za-z0-9+/_-]{%d,}" % ENCODED_RUN)
 _ASCII_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -246,8 +245,8 @@ def code_iocs(path: str, hints: Hints) -> list[CodeIoc]:
         done = end = len(data) if end < 0 else end
         line += data.count(b"\n", counted, start)
         counted = start
-        for ioc in iocs_in_text(data[start:end].decode("utf-8", "replace")):
-            if ioc.kind in _CODE_IOC_KINDS and (ioc.kind, ioc.value) not in found:
+        for ioc in iocs_in_text(data[start:end].decode("utf-8", "replace"), NETWORK_KINDS):
+            if (ioc.kind, ioc.value) not in found:
                 found[ioc.kind, ioc.value] = CodeIoc(
                     ioc.kind, ioc.value, ioc.as_written, path, line
                 )
