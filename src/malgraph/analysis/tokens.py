@@ -212,14 +212,14 @@ def normalised_tokens(text: str, language: str) -> list[str]:
 def _classified(found: list[str], keep: frozenset[str], javascript: bool) -> list[str]:
     """The fast lexer's tokens, each as it stands in the stream. A file repeats its names and
     operators: each distinct token is classified once."""
-    kinds: dict[str, str] = {}
-    tokens = []
-    for token in found:
-        kind = kinds.get(token)
-        if kind is None:
-            kind = kinds[token] = _kind(token, keep, javascript)
-        tokens.append(kind)
-    return tokens
+    kinds = {"": ""}
+    known = kinds.get
+
+    def classify(token: str) -> str:
+        kind = kinds[token] = _kind(token, keep, javascript)
+        return kind
+
+    return [known(token) or classify(token) for token in found]
 
 
 def _kind(token: str, keep: frozenset[str], javascript: bool) -> str:
