@@ -35,9 +35,11 @@ _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_
 _RUN_MAP = bytes(ord("a") if b in _ALPHABET else ord(" ") for b in range(256))
 _RUN = b"a" * ENCODED_MIN_CHARS
 _RUNS = re.compile(rf"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{{{ENCODED_MIN_CHARS},}}={{0,2}}")
+# Written to start with the backslash they share: `re` then skips to each backslash instead of
+# trying both repetitions at every position.
 _ESCAPES = re.compile(
-    rf"(?:\\x[0-9a-fA-F]{{2}}){{{ENCODED_MIN_CHARS // 4},}}"
-    rf"|(?:\\u[0-9a-fA-F]{{4}}){{{ENCODED_MIN_CHARS // 6 + 1},}}"
+    rf"\\(?:x[0-9a-fA-F]{{2}}(?:\\x[0-9a-fA-F]{{2}}){{{ENCODED_MIN_CHARS // 4 - 1},}}"
+    rf"|u[0-9a-fA-F]{{4}}(?:\\u[0-9a-fA-F]{{4}}){{{ENCODED_MIN_CHARS // 6},}})"
 )
 _HEX = re.compile(r"[0-9a-fA-F]+")
 
