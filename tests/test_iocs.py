@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from malgraph.core.iocs import Ioc, iocs_from_osv, iocs_in_text
+from malgraph.core.iocs import NETWORK_KINDS, Ioc, iocs_from_osv, iocs_in_text
 
 SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 ETH = "0x52908400098527886E0F7030069857D2E4169EE7"  # the EIP-55 example address
@@ -220,3 +220,17 @@ def test_real_report_text(shared_data: Path) -> None:
 def test_a_control_character_ends_a_url() -> None:
     found = iocs_in_text("get https://evil.example/a\x1b]0;title\x07 and http://c2.example/\x9bx")
     assert [i.value for i in found] == ["https://evil.example/a", "http://c2.example/"]
+
+
+def test_network_kinds_alone_leave_hashes_and_wallets_out() -> None:
+    text = f"GET HXXPS[:]//Evil[.]com/{SHA256} pays {BTC}; dns evil.com, 10.1.2.3 [DoT] x"
+    everything = iocs_in_text(text)
+    network = iocs_in_text(text, NETWORK_KINDS)
+    assert {ioc.kind for ioc in everything} == {"url", "ip", "wallet"}
+    assert network == [ioc for ioc in everything if ioc.kind in NETWORK_KINDS]
+    assert network[0] == Ioc("url", f"https://evil.com/{SHA256}", f"HXXPS[:]//Evil[.]com/{SHA256}")
+
+
+@pytest.mark.parametrize("marker", ["[.]", "(.)", "{.}", "(DOT)", "{Dot}", "[dOT]"])
+def test_a_defanged_dot_in_any_case_makes_any_name_a_domain(marker: str) -> None:
+    assert found(f"host evil{marker}zz here") == [("domain", "evil.zz")]

@@ -13,6 +13,7 @@ from malgraph.analysis import javascript_code, obfuscation, python_code, ruby_co
 from malgraph.analysis.analyze import analyze_members
 from malgraph.analysis.hints import (
     DOT_HINT,
+    LONG_LINE,
     STRING_FRAGMENTS,
     WORD_HINTS,
     Hints,
@@ -22,6 +23,7 @@ from malgraph.analysis.hints import (
 from malgraph.analysis.languages import find_hints
 from malgraph.analysis.scanning import words_pattern
 from malgraph.artifacts.archives import Member
+from malgraph.core.iocs import NETWORK_KINDS, iocs_in_text
 from malgraph.core.kinds import ObfuscationKind
 
 # The passes as the scanners ran them before, one regex a kind of hint.
@@ -149,3 +151,30 @@ def test_a_name_right_before_an_encoded_run_is_still_an_ioc(name: str) -> None:
     for tail in ("A" * 100, "A" * 250):
         found = code_iocs("a.py", find_hints(f'x = "{name}/{tail}"\n', "python"))
         assert [i.value for i in found] == [name], tail[:1] + str(len(tail))
+
+
+def test_a_long_line_is_searched_in_its_marked_stretches_with_the_whole_lines_answer() -> None:
+    # IoCs that no hint names (an IPv6 address, a `{.}` or `(DOT)` defang, a TLD in capitals)
+    # far from the hint that sent the line to the search; a URL's host written again far away.
+    filler = 'f(a.b, "x") + y.z;' * (LONG_LINE // 8)
+    parts = [
+        "u = 'https://evil.com/a';",
+        "v = '2001:db8::7';",
+        "w = 'drop{.}zz';",
+        "x = 'relay(DOT)qq';",
+        "y = 'C2.EXAMPLE.NET';",
+        "z = 'evil.com';",
+    ]
+    line = filler.join(parts)
+    assert len(line) > 4 * LONG_LINE
+    hints = find_hints(line + "\n", "javascript")
+    expected = [
+        ("url", "https://evil.com/a"),
+        ("ip", "2001:db8::7"),
+        ("domain", "drop.zz"),
+        ("domain", "relay.qq"),
+        ("domain", "c2.example.net"),
+    ]
+    assert [(i.kind, i.value) for i in code_iocs("b.js", hints)] == expected
+    # The same IoCs as a search of the whole line.
+    assert [(i.kind, i.value) for i in iocs_in_text(line, NETWORK_KINDS)] == expected

@@ -133,6 +133,28 @@ def test_ruby_heredocs_percent_literals_and_globals() -> None:
     assert normalised_tokens(text, "ruby") == stream("I = S I = S + S + I . read")
 
 
+def test_a_quote_whose_string_cannot_end_is_an_operator() -> None:
+    # A backslash as the last character leaves the string unended: the quote, and Python's
+    # prefix letters before it, are then operators, though a string ending the text is a string.
+    assert normalised_tokens("a = 'b\\", "python") == ["I", "=", "'", "I", "\\"]
+    assert normalised_tokens("a = rb'b\\", "python") == ["I", "=", "r", "b", "'", "I", "\\"]
+    assert normalised_tokens("a = 'b", "python") == ["I", "=", "S"]
+    assert normalised_tokens("a = `b\\", "javascript") == ["I", "=", "`", "I", "\\"]
+    assert normalised_tokens("a = `", "javascript") == ["I", "=", "S"]
+
+
+def test_kinds_told_from_the_token_text() -> None:
+    # `$` and a backtick are names and strings in JavaScript only; `//=` is Python's operator.
+    assert normalised_tokens("$x = `t` // 2", "javascript") == ["I", "=", "S"]
+    assert normalised_tokens("x //= 2; y = .5 + a.b + ٣", "python") == stream(
+        "I //= N I = N + I . I + N"
+    )
+    assert normalised_tokens("f(...a, .5, $, `x`)", "javascript") == stream(
+        "I ( ... I , N , I , S )"
+    )
+    assert normalised_tokens("x = $y `z`", "python") == ["I", "=", "$", "I", "`", "I", "`"]
+
+
 def test_any_text_lexes_without_raising() -> None:
     nasty = "\"unterminated '''\n/* open comment\n\x00\x01 \u2028 €€ `tick ${ \\"
     for language in ("python", "javascript", "ruby", "cobol"):

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 import threading
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import hyperscan
 
 from malgraph.core.code import CodeIoc
-from malgraph.core.iocs import TLDS, iocs_in_text
+from malgraph.core.iocs import NETWORK_KINDS, TLDS, iocs_in_text
 from malgraph.core.kinds import IocKind
 
 # Lower-case pieces of the credential and startup strings (scanning.CREDENTIALS and STARTUP),
@@ -65,8 +65,17 @@ WORD_HINTS = (
     r"hooks\.slack",
     "telegram",
 )
+# What marks an IoC that no hint above names: a TLD in capitals, the defang markers `{.}` and
+# `(dot)` in any case, two colons with hex digits between (an IPv6 address). They send no line
+# to the IoC search (a line is searched when it holds a hint, as before), but on a long line the
+# search reads only the stretches around hints and these marks: see code_iocs.
+QUIET_MARKS = (
+    (DOT_HINT, True),
+    (r"\{\.\}", False),
+    (r"[\[({]dot[\])}]", True),
+    (r":[0-9a-fA-F]*:", False),
+)
 ENCODED_RUN = 200  # obfuscation.ENCODED_MIN_CHARS: a run this long of the base64/hex alphabet
-_CODE_IOC_KINDS = frozenset({IocKind.URL, IocKind.WEBHOOK, IocKind.DOMAIN, IocKind.IP})
 _RUNS = re.compile(rb"[A-Za-z0-9+/_-]{%d,}" % ENCODED_RUN)
 _ASCII_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -81,6 +90,7 @@ class Hints:
     ioc_hints: tuple[int, ...]  # an offset on each line worth an IoC search, ascending
     encoded_run: bool  # whether a run of ENCODED_RUN base64/hex characters is in the file
     encoded_runs: tuple[tuple[int, int], ...] = ()  # their spans, when there are any
+    ioc_marks: tuple[int, ...] = ()  # an offset in each QUIET_MARKS match, ascending
 
 
 class HintScanner:
@@ -106,6 +116,9 @@ class HintScanner:
         self._ioc_hints = len(expressions)
         expressions += [h.encode() for h in (DOT_HINT, *WORD_HINTS)]
         flags += [0] * (1 + len(WORD_HINTS))
+        self._marks = len(expressions)
+        expressions += [mark.encode() for mark, _caseless in QUIET_MARKS]
+        flags += [hyperscan.HS_FLAG_CASELESS if caseless else 0 for _m, caseless in QUIET_MARKS]
         self._run = len(expressions)
         expressions.append(rb"[A-Za-z0-9+/_-]{%d}" % ENCODED_RUN)
         flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
@@ -129,8 +142,10 @@ class HintScanner:
         words: list[tuple[int, int, bytes]] = []
         fragments: list[tuple[int, int]] = []
         ioc_hints: list[int] = []
+        marks: list[int] = []
         run = [False]
-        first_fragment, first_ioc, run_id = self._fragments, self._ioc_hints, self._run
+        first_fragment, first_ioc, first_mark = self._fragments, self._ioc_hints, self._marks
+        run_id = self._run
         own = self.words
 
         def on_match(pattern: int, _start: int, end: int, _flags: int, _context: object) -> None:
@@ -139,8 +154,10 @@ class HintScanner:
                 words.append((end - len(word), end, word))
             elif pattern < first_ioc:
                 fragments.append((end - len(STRING_FRAGMENTS[pattern - first_fragment]), end))
-            elif pattern < run_id:
+            elif pattern < first_mark:
                 ioc_hints.append(end - 1)
+            elif pattern < run_id:
+                marks.append(end - 1)
             else:
                 run[0] = True
 
@@ -154,6 +171,7 @@ class HintScanner:
             tuple(sorted(set(ioc_hints))),
             run[0],
             runs,
+            tuple(sorted(set(marks))),
         )
 
     def _standing(
@@ -241,12 +259,15 @@ def code_iocs(path: str, hints: Hints) -> list[CodeIoc]:
     """The URLs, webhooks, domains and IPs of a file, searched for on the lines with a hint.
     A hint inside a long encoded run does not count (a payload's letters spell "hxxp" or
     "discord" by chance): the run's alphabet has no '.', ':' or brackets, so an IoC there has a
-    hint of its own at the run's edge (its dot, its '://')."""
+    hint of its own at the run's edge (its dot, its '://'). A line over LONG_LINE bytes (a
+    minified bundle's) is searched in its stretches with a hint or a quiet mark: see
+    _Stretches.marked for why that finds what the whole line gives."""
     data = hints.data
     found: dict[tuple[IocKind, str], CodeIoc] = {}
     line, counted, done = 1, 0, -1
     runs = hints.encoded_runs
     run_starts = [start for start, _end in runs]
+    stretches: _Stretches | None = None
     for at in hints.ioc_hints:
         if at <= done:
             continue  # that line was read already
@@ -257,9 +278,50 @@ def code_iocs(path: str, hints: Hints) -> list[CodeIoc]:
         done = end = len(data) if end < 0 else end
         line += data.count(b"\n", counted, start)
         counted = start
-        for ioc in iocs_in_text(data[start:end].decode("utf-8", "replace")):
-            if ioc.kind in _CODE_IOC_KINDS and (ioc.kind, ioc.value) not in found:
+        if end - start > LONG_LINE:
+            stretches = stretches or _Stretches(hints)
+            text = stretches.marked(start, end)
+        else:
+            text = data[start:end].decode("utf-8", "replace")
+        for ioc in iocs_in_text(text, NETWORK_KINDS):
+            if (ioc.kind, ioc.value) not in found:
                 found[ioc.kind, ioc.value] = CodeIoc(
                     ioc.kind, ioc.value, ioc.as_written, path, line
                 )
     return list(found.values())
+
+
+LONG_LINE = 4096
+# Bytes that no URL, domain, IP or defang marker holds, and that none of their regular
+# expressions' lookarounds (core.iocs) ask for: every IoC lies inside one stretch between them.
+_SEPARATORS = b" \t\n\r\x0b\x0c\"'`<>|"
+_STRETCH_MAP = bytes(0 if b in _SEPARATORS else 1 for b in range(256))
+
+
+class _Stretches:
+    """A file's stretches between separators, for the search of its long lines."""
+
+    def __init__(self, hints: Hints) -> None:
+        self.data = hints.data
+        self.bounds = hints.data.translate(_STRETCH_MAP)  # separators are 0
+        self.marks = sorted({*hints.ioc_hints, *hints.ioc_marks})
+
+    def marked(self, start: int, end: int) -> str:
+        """The stretches of data[start:end] that hold an IoC hint or a quiet mark, in order,
+        one a line. Every code IoC holds one of them (a URL its '://' or `[:`, a domain its TLD
+        or its defang marker, an IP its dots or colons, a webhook its service's name), and a
+        stretch is searched as the whole line would search it: a match never crosses a
+        separator, and what a lookaround sees past a stretch's edge (a separator, or the edge
+        of the line or of the text) fails it alike. So the IoCs, their order and which domains
+        are a URL's host are those of the whole line."""
+        marks, bounds = self.marks, self.bounds
+        stretches: list[str] = []
+        reached = start
+        for at in marks[bisect_left(marks, start) : bisect_left(marks, end)]:
+            if at < reached:
+                continue
+            first = max(start, bounds.rfind(b"\x00", start, at) + 1)
+            last = bounds.find(b"\x00", at, end)
+            reached = end if last < 0 else last
+            stretches.append(self.data[first:reached].decode("utf-8", "replace"))
+        return "\n".join(stretches)

@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import keyword
 import re
+from typing import NamedTuple
 
 from malgraph.core.kinds import CodeLanguage
 
 # One pattern per language. The possessive prefix skips whitespace, comments, `;` and trailing
-# commas (formatters add and drop those) without ever backtracking; each token is then one named
-# group. `findall` returns the groups as tuples straight from C (no match objects, unlike
-# `finditer`); strings use unrolled loops `"[^"\\]*(?:\\.[^"\\]*)*"`.
+# commas (formatters add and drop those) without ever backtracking; the token is then the one
+# group, which `findall` returns as a list of strings straight from C (no match objects, unlike
+# `finditer`, and no tuple of groups, whose marks `re` saves at every alternative tried). Its
+# kind is told by its first characters afterwards (`_kind`). Brackets and the other
+# one-character operators that start no longer one are an alternative of their own, ahead of
+# the strings, so that the commonest tokens are not tried against every branch. Strings use
+# unrolled loops `"[^"\\]*(?:\\.[^"\\]*)*"`.
 _TRAILING_COMMA = r",(?=\s*[)\]}])"
-_NUMBER = r"(?P<n>(?:\d|\.\d)(?:[eE][+-]|[\w.])*+)"
+_NUMBER = r"(?:\d|\.\d)(?:[eE][+-]|[\w.])*+"
 
 
 def _quoted(q: str, newline: bool = False) -> str:
@@ -49,25 +54,46 @@ def _regex_literal(before: str) -> str:
     )
 
 
-_PYTHON = re.compile(
-    rf"\s*+(?:(?:#[^\n]*+|\\\n|;|{_TRAILING_COMMA})\s*+)*+"
-    r"(?:(?P<i>(?![rRbBuUfF]{1,2}['\"])[^\W\d]\w*+)"
-    r"|(?P<s>[rRbBuUfF]{0,2}"
-    rf"(?:{_triple(chr(39))}|{_triple(chr(34))}|{_quoted(chr(39))}|{_quoted(chr(34))}))"
-    rf"|{_NUMBER}"
-    r"|(?P<o>\*\*=|//=|>>=|<<=|->|:=|==|!=|<=|>=|\*\*|//|<<|>>|[-+*/%&|^@]=|\S)"
-    r"|\Z)"
+class _Lexer(NamedTuple):
+    """One language's lexer twice: `fast` (the token as the one group, its kind told from its
+    text) and `grouped` (a named group a kind, the same matches). A quote whose string cannot
+    end (a backslash is the last character of the text) is lexed as an operator, which its text
+    cannot tell from a string that ends there: such a text takes the grouped lexer."""
+
+    fast: re.Pattern[str]
+    grouped: re.Pattern[str]
+
+
+def _lexer(skipped: str, name: str, single: str, string: str, operator: str) -> _Lexer:
+    """`single`: the one-character operators that start no longer one (none of them a name,
+    string or number start), tried right after names since they are the commonest tokens."""
+    fast = rf"{skipped}({name}|{single}|{string}|{_NUMBER}|{operator}|\Z)"
+    grouped = (
+        rf"{skipped}(?:(?P<i>{name})|(?P<s>{string})|(?P<n>{_NUMBER})"
+        rf"|(?P<o>{operator})|\Z)"
+    )
+    return _Lexer(re.compile(fast), re.compile(grouped))
+
+
+_PYTHON = _lexer(
+    rf"\s*+(?:(?:#[^\n]*+|\\\n|;|{_TRAILING_COMMA})\s*+)*+",
+    r"(?![rRbBuUfF]{1,2}['\"])[^\W\d]\w*+",
+    r"[()\[\]{},~]",
+    r"[rRbBuUfF]{0,2}"
+    rf"(?:{_triple(chr(39))}|{_triple(chr(34))}|{_quoted(chr(39))}|{_quoted(chr(34))})",
+    r"\*\*=|//=|>>=|<<=|->|:=|==|!=|<=|>=|\*\*|//|<<|>>|[-+*/%&|^@]=|\S",
 )
-_JAVASCRIPT = re.compile(
-    rf"\s*+(?:(?://[^\n]*+|{_BLOCK_COMMENT}|;|{_TRAILING_COMMA})\s*+)*+"
-    r"(?:(?P<i>[^\W\d][\w$]*+|\$[\w$]*+)"
-    rf"|(?P<s>{_quoted(chr(34))}|{_quoted(chr(39))}|{_quoted('`', newline=True)}"
-    rf"|{_regex_literal('(,=:[!&|?{};')})"
-    rf"|{_NUMBER}"
-    r"|(?P<o>>>>=|===|!==|\*\*=|\.\.\.|<<=|>>=|>>>|\?\?=|&&=|\|\|=|=>|==|!=|<=|>=|&&|\|\|"
-    r"|\?\?|\?\.|\+\+|--|[-+*/%&|^]=|\*\*|<<|>>|\S)"
-    r"|\Z)"
+_JAVASCRIPT = _lexer(
+    rf"\s*+(?:(?://[^\n]*+|{_BLOCK_COMMENT}|;|{_TRAILING_COMMA})\s*+)*+",
+    r"[^\W\d][\w$]*+|\$[\w$]*+",
+    r"[()\[\]{},~:]",
+    rf"{_quoted(chr(34))}|{_quoted(chr(39))}|{_quoted('`', newline=True)}"
+    rf"|{_regex_literal('(,=:[!&|?{};')}",
+    r">>>=|===|!==|\*\*=|\.\.\.|<<=|>>=|>>>|\?\?=|&&=|\|\|=|=>|==|!=|<=|>=|&&|\|\|"
+    r"|\?\?|\?\.|\+\+|--|[-+*/%&|^]=|\*\*|<<|>>|\S",
 )
+# Ruby keeps a named group per kind: its heredocs and `%q(...)` literals start as its `<<` and `%`
+# operators do, so telling a token's kind from its text would repeat part of the lexer.
 _RUBY = re.compile(
     rf"\s*+(?:(?:#[^\n]*+|{_RUBY_BLOCK_COMMENT}|\\\n|;|{_TRAILING_COMMA})\s*+)*+"
     r"(?:(?P<i>@{0,2}[^\W\d]\w*+(?:[?!](?![=~]))?|\$(?:[^\W\d]\w*+|\d+|[^\w\s]))"
@@ -78,7 +104,7 @@ _RUBY = re.compile(
     r"|\{(?:[^{}\\]|\\[\s\S])*+(?:\}|\Z)|<(?:[^<>\\]|\\[\s\S])*+(?:>|\Z)"
     r"|(?P<pd>[^\w\s(\[{<])(?:(?!(?P=pd))[^\\]|\\[\s\S])*+(?:(?P=pd)|\Z))"
     rf"|{_regex_literal('(,=~!|&{};')})"
-    rf"|{_NUMBER}"
+    rf"|(?P<n>{_NUMBER})"
     r"|(?P<o><=>|===|\*\*=|<<=|>>=|\|\|=|&&=|\.\.\.|==|!=|=~|!~|<=|>=|&&|\|\||<<|>>|\*\*|::"
     r"|\.\.|->|=>|[-+*/%&|^]=|\S)"
     r"|\Z)",
@@ -151,29 +177,66 @@ _KEEP: dict[str, frozenset[str]] = {
     )
     | frozenset(_COMMON_KEEP),
 }
-_LEXERS: dict[str, re.Pattern[str]] = {
+_LEXERS: dict[str, _Lexer] = {
     CodeLanguage.PYTHON: _PYTHON,
     CodeLanguage.JAVASCRIPT: _JAVASCRIPT,
-    CodeLanguage.RUBY: _RUBY,
 }
+_QUOTES = frozenset("'\"")
+_JAVASCRIPT_QUOTES = frozenset("'\"`")
 
 
 def normalised_tokens(text: str, language: str) -> list[str]:
     """Tokens with identifiers → 'I' (unless kept), strings and regex literals → 'S', numbers →
     'N'; keywords, kept names and operators as written. Any text lexes; an unknown language is
     lexed like JavaScript (a C-like default) with keywords of no language kept."""
-    lexer = _LEXERS.get(language, _JAVASCRIPT)
     keep = _KEEP.get(language, frozenset())
-    if lexer is _RUBY:
+    if language == CodeLanguage.RUBY:
         tokens = [
             (i if i in keep else "I") if i else "S" if s else "N" if n else o
-            for i, s, _hq, _hid, _pd, n, o in lexer.findall(text)
+            for i, s, _hq, _hid, _pd, n, o in _RUBY.findall(text)
         ]
     else:
-        tokens = [
-            (i if i in keep else "I") if i else "S" if s else "N" if n else o
-            for i, s, n, o in lexer.findall(text)
-        ]
+        lexer = _LEXERS.get(language, _JAVASCRIPT)
+        if text.endswith("\\"):
+            tokens = [
+                (i if i in keep else "I") if i else "S" if s else "N" if n else o
+                for i, s, n, o in lexer.grouped.findall(text)
+            ]
+        else:
+            tokens = _classified(lexer.fast.findall(text), keep, lexer is _JAVASCRIPT)
     while tokens and not tokens[-1]:
         tokens.pop()  # the empty matches at the end of the text
     return tokens
+
+
+def _classified(found: list[str], keep: frozenset[str], javascript: bool) -> list[str]:
+    """The fast lexer's tokens, each as it stands in the stream. A file repeats its names and
+    operators: each distinct token is classified once."""
+    kinds = {"": ""}
+    known = kinds.get
+
+    def classify(token: str) -> str:
+        kind = kinds[token] = _kind(token, keep, javascript)
+        return kind
+
+    return [known(token) or classify(token) for token in found]
+
+
+def _kind(token: str, keep: frozenset[str], javascript: bool) -> str:
+    """What a token of the fast Python or JavaScript lexer stands for, from its text. Only a
+    string starts with a quote (JavaScript's backtick among them) or holds one (Python's
+    `rb'...'`); a number starts with a digit or with a dot and a digit; a name with a word
+    character (or JavaScript's `$`); a JavaScript regex literal with `/` and is longer than the
+    `/=` operator; everything else is an operator."""
+    first = token[:1]
+    if not first or first in (_JAVASCRIPT_QUOTES if javascript else _QUOTES):
+        return "S" if first else token
+    if first.isdecimal() or (first == "." and token[1:2] not in ("", ".")):
+        return "N"
+    if first == "_" or first.isalnum() or (javascript and first == "$"):
+        if "'" in token or '"' in token:
+            return "S"
+        return token if token in keep else "I"
+    if javascript and first == "/" and len(token) > 2:
+        return "S"
+    return token

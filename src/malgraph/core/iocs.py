@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -75,8 +75,14 @@ _VERSION = re.compile(r"v?[0-9]+(?:\.[0-9]+)+\.[a-z]+")  # 1.0.0.dev, v2.3.4.pos
 _DOMAIN_KEYS = frozenset({"domains", "hosts", "hostnames"})
 
 
-def iocs_in_text(text: str) -> list[Ioc]:
-    """Every IoC in free text, deduplicated by (kind, value), in order of first appearance."""
+ALL_KINDS = frozenset(IocKind)
+NETWORK_KINDS = frozenset({IocKind.URL, IocKind.WEBHOOK, IocKind.DOMAIN, IocKind.IP})
+
+
+def iocs_in_text(text: str, kinds: frozenset[IocKind] = ALL_KINDS) -> list[Ioc]:
+    """Every IoC of these kinds in free text, deduplicated by (kind, value), in order of first
+    appearance. Hashes and wallets are looked for only when asked for: the other kinds do not
+    depend on them (code asks for NETWORK_KINDS alone)."""
     flat, src = _refang(text)
     found: list[tuple[int, Ioc]] = []
 
@@ -102,14 +108,17 @@ def iocs_in_text(text: str) -> list[Ioc]:
     for m in (*_IPV4.finditer(masked), *_IPV6.finditer(masked)):
         if _ip_ok(m[0]):
             add(m.start(), m.end(), IocKind.IP, m[0])
-    for m in _HASH.finditer(masked):
-        # An all-digit run is a number and an all-letter run a word far more often than a hash.
-        if re.search("[0-9]", m[0]) and re.search("[a-fA-F]", m[0]):
-            add(m.start(), m.end(), _HASH_KINDS[len(m[0])], m[0].lower())
-    for m in _WALLET.finditer(flat):
-        version = _BASE58_VERSIONS.get(m[0][0])
-        if version is None or _base58check(m[0], version):
-            add(m.start(), m.end(), IocKind.WALLET, m[0])
+    if not kinds.isdisjoint(_HASH_KINDS.values()):
+        for m in _HASH.finditer(masked):
+            # An all-digit run is a number and an all-letter run a word far more often than a
+            # hash.
+            if re.search("[0-9]", m[0]) and re.search("[a-fA-F]", m[0]):
+                add(m.start(), m.end(), _HASH_KINDS[len(m[0])], m[0].lower())
+    if IocKind.WALLET in kinds:
+        for m in _WALLET.finditer(flat):
+            version = _BASE58_VERSIONS.get(m[0][0])
+            if version is None or _base58check(m[0], version):
+                add(m.start(), m.end(), IocKind.WALLET, m[0])
     hosts = {
         urlsplit(ioc.value).hostname
         for _, ioc in found
@@ -117,7 +126,11 @@ def iocs_in_text(text: str) -> list[Ioc]:
     }
     ordered = sorted(found, key=lambda pair: pair[0])
     # A domain that is also a URL's host is already in the graph through the URL.
-    return _unique(i for _, i in ordered if i.kind != IocKind.DOMAIN or i.value not in hosts)
+    return _unique(
+        i
+        for _, i in ordered
+        if i.kind in kinds and (i.kind != IocKind.DOMAIN or i.value not in hosts)
+    )
 
 
 def iocs_from_osv(field: object) -> list[Ioc]:
@@ -148,8 +161,12 @@ def _classify(value: str, key: str) -> tuple[Ioc, ...]:
     return tuple(found)  # e.g. "5.6.7.8:443" or "sha256:<hex>": the IoCs inside
 
 
-def _refang(text: str) -> tuple[str, list[int]]:
-    """The refanged text and, for each of its positions and its end, the position in `text`."""
+def _refang(text: str) -> tuple[str, Sequence[int]]:
+    """The refanged text and, for each of its positions and its end, the position in `text`
+    (a range when nothing was refanged: a long line of code holds no marker, and a list of
+    its positions would cost more than the search)."""
+    if not _may_be_defanged(text):
+        return text, range(len(text) + 1)
     out: list[str] = []
     src: list[int] = []
     last = 0
@@ -163,6 +180,31 @@ def _refang(text: str) -> tuple[str, list[int]]:
     out.append(text[last:])
     src += range(last, len(text) + 1)
     return "".join(out), src
+
+
+# A piece of every marker _DEFANG matches, lower-cased. None of the letters in them has another
+# case form than its ASCII capital, so a lower-cased text holds one whenever it holds a marker.
+_DEFANG_PIECES = (
+    "[.]",
+    "(.)",
+    "{.}",
+    "dot]",
+    "dot)",
+    "dot}",
+    "[:]",
+    "[://]",
+    "[@]",
+    "[at]",
+    "xxp",
+    "**p",
+)
+
+
+def _may_be_defanged(text: str) -> bool:
+    """False when `text` holds no defang marker: a few substring searches, where _DEFANG's
+    case-insensitive alternation tries every position."""
+    low = text.lower()
+    return any(piece in low for piece in _DEFANG_PIECES)
 
 
 def _trim(url: str) -> str:
