@@ -23,6 +23,7 @@ from malgraph.analysis.scanning import (
     startup_location,
     words_pattern,
 )
+from malgraph.analysis.setup_facts import FUNCTIONS, Scope, ScopeFacts, SetupFacts
 from malgraph.core.kinds import FindingCategory, ImportKind
 
 _OS_EXEC = """execl execle execlp execlpe execv execve execvp execvpe spawnl spawnle spawnlp
@@ -147,8 +148,12 @@ _HEADS = frozenset(_WORDS)  # names a dotted name we look for can start with, un
 _KNOWN_MODULES = frozenset({api.split(".")[0] for api in _APIS} | set(_CALLED_MODULES))
 
 
-def scan_python(path: str, text: str, hints: Hints | None = None) -> CodeScan:
-    """Imports and findings of one Python file (`hints`: HINTS.scan(text), if made already)."""
+def scan_python(
+    path: str, text: str, hints: Hints | None = None, keep_tree: bool = False
+) -> CodeScan:
+    """Imports and findings of one Python file (`hints`: HINTS.scan(text), if made already).
+    With `keep_tree` (a setup.py) the same walk also records what the manifest reader needs,
+    handed over with the tree in the scan's `setup`."""
     if "\r" in text:  # the parser counts a lone CR as a line end; keep line numbers in step
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         hints = None
@@ -156,24 +161,27 @@ def scan_python(path: str, text: str, hints: Hints | None = None) -> CodeScan:
         hints = HINTS.scan(text)
     hits = hit_lines(hints.data, [start for start, _end, _word in hints.words])
     hits |= hit_lines(hints.data, [start for start, _end in hints.fragments])
-    if not hits:
+    if not hits and not keep_tree:
         return CodeScan((), (), ())
     try:
         tree = parse_python_ast(text, path)  # `"\d"` and friends warn: not our problem
     except SyntaxError as e:
         where = f"at line {e.lineno}" if e.lineno else f"({e.msg})"
         problem = f"{path}: python syntax error {where}, read with tree-sitter"
-        return _TreeSitterScan(path, text).scan(problem)
+        return _TreeSitterScan(path, text).scan(problem) if hits else CodeScan((), (), ())
     except ValueError:  # null bytes, before Python 3.12
         problem = f"{path}: python source contains null bytes, read with tree-sitter"
-        return _TreeSitterScan(path, text).scan(problem)
+        return _TreeSitterScan(path, text).scan(problem) if hits else CodeScan((), (), ())
     except (RecursionError, MemoryError):
         problem = f"{path}: python nested too deeply for ast, read with tree-sitter"
-        return _TreeSitterScan(path, text).scan(problem)
-    scan = _AstScan(path, text, tree, hits).scan()
-    if path.rpartition("/")[2] == "setup.py":
-        scan = replace(scan, setup_tree=tree)
-    return scan
+        return _TreeSitterScan(path, text).scan(problem) if hits else CodeScan((), (), ())
+    return _AstScan(path, text, tree, hits).scan(keep_tree)
+
+
+def setup_facts(tree: ast.Module) -> SetupFacts:
+    """What the manifest reader needs of a setup.py's tree, when no code scan walked it (the
+    scan was recalled from the memo): the same walk, with no line holding a trigger word."""
+    return _AstScan("", "", tree, set()).walk_setup([])[1]
 
 
 def _hit_lines(pattern: re.Pattern[str], text: str) -> set[int]:
@@ -229,26 +237,55 @@ def _bind_star(bindings: dict[str, str], module: str) -> None:
 
 
 _STATEMENTS = (ast.stmt, ast.excepthandler)
-_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BINDERS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)
+# The blocks of statements, pushed on the walk's stack in this order (so `body` is taken first).
+# The binding statements are then met in exactly the reverse of the order they are applied in:
+# the blocks of one statement as `cases, handlers, finalbody, orelse, body`, each in source
+# order. Two blocks of one statement never share a line, so this order changes no finding.
+_BLOCK_FIELDS = ("cases", "handlers", "finalbody", "orelse", "body")
 # Fields that never hold nodes worth a visit: contexts, operators, and names or numbers (`names`
-# too: the statement walk reads imports, and in `global` they are strings).
+# too: the walk reads imports from the statement, and in `global` they are strings).
 _SKIP_FIELDS = frozenset(
     """ctx op ops type_comment type_ignores kind id attr arg name asname names module level
     conversion is_async simple kwd_attrs rest""".split()  # noqa: SIM905
 )
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+# Statements whose blocks run at module level when they do (a function's or class's do not).
+_MODULE_LEVEL_BLOCKS = (
+    ast.Module,
+    ast.With,
+    ast.AsyncWith,
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.Try,
+    ast.TryStar,
+    ast.ExceptHandler,
+)
+_MODULE_LEVEL_FACTS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign, ast.AnnAssign)
+_Key = tuple[int, ...]  # a statement's place: (field, index) of each block on the way to it
+_BLOCK_OWNERS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a node type worth a visit, in the order the walk pushes them: the fields'
+    own order, but the blocks of statements, where they stand, in _BLOCK_FIELDS' order."""
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        names = [f for f in getattr(kind, "_fields", ()) if f not in _SKIP_FIELDS]
+        if issubclass(kind, _BLOCK_OWNERS):  # (a lambda's or an `x if c else y`'s are not)
+            blocks = iter([f for f in _BLOCK_FIELDS if f in names])
+            names = [next(blocks) if f in _BLOCK_FIELDS else f for f in names]
+        fields = _CHILD_FIELDS[kind] = tuple(names)
+    return fields
 
 
 def _push_children(node: object, stack: list[object]) -> None:
     """ast.iter_child_nodes without the generator or the fields above (this walk is hot).
     What it pushes may be None (a dict's `**` key) or, in odd trees, a plain value: the walk
     skips what is not a node."""
-    kind = type(node)
-    fields = _CHILD_FIELDS.get(kind)
-    if fields is None:
-        names = getattr(kind, "_fields", ())
-        fields = _CHILD_FIELDS[kind] = tuple(f for f in names if f not in _SKIP_FIELDS)
-    for name in fields:
+    for name in _child_fields(type(node)):
         value = getattr(node, name, None)
         if value.__class__ is list:
             stack.extend(value)
@@ -256,9 +293,19 @@ def _push_children(node: object, stack: list[object]) -> None:
             stack.append(value)
 
 
+def _is_chain(node: ast.AST) -> bool:
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
 class _AstScan:
-    """Two walks over the parts of the tree on lines holding a trigger word: statements first
-    (imports and aliases, in source order), then every node for findings."""
+    """One walk over the tree, skipping the statements on no line holding a trigger word: it
+    gathers the binding statements (imports, assignments) and the nodes findings come from
+    (names, calls, strings); the bindings are applied, then those nodes resolved through them.
+    Aliases found (`sp = subprocess`) make more lines live: the statements skipped that hold
+    one are walked then, in their place. For a setup.py the walk also goes over the skipped
+    statements and records the manifest reader's facts (setup_facts.SetupFacts)."""
 
     def __init__(self, path: str, text: str, tree: ast.Module, hits: set[int]) -> None:
         self.out = Collector(path, text)
@@ -270,9 +317,16 @@ class _AstScan:
         self.live: list[int] = []
         self.everything_live = False
 
-    def scan(self) -> CodeScan:
+    def scan(self, keep_tree: bool) -> CodeScan:
         self._set_live(self.hits)
-        self._statements()
+        binders: list[ast.stmt] = []
+        facts = None
+        if keep_tree:
+            found, facts = self.walk_setup(binders)
+        else:
+            found = self._walk(self.tree, binders)
+        for node in reversed(binders):  # in the order statements bind: see _BLOCK_FIELDS
+            self._bind(node)
         # Names bound to something we look for, under another name: `sp`, `s`, `o`, `Popen`.
         aliases = [
             name
@@ -284,8 +338,9 @@ class _AstScan:
         if aliases:
             words = re.compile(rf"\b{words_pattern(sorted(set(aliases)))}\b")
             self._set_live(self.hits | _hit_lines(words, self.text))
-        self._nodes()
-        return self.out.scan()
+        self._resolve(found)
+        scan = self.out.scan()
+        return scan if facts is None else replace(scan, setup=facts)
 
     def _set_live(self, lines: set[int]) -> None:
         marks = [0] * (self.text.count("\n") + 3)
@@ -304,36 +359,118 @@ class _AstScan:
         last = min(node.end_lineno or node.lineno, len(live) - 1)
         return node.lineno <= last and live[last] - live[node.lineno - 1] > 0
 
-    def _statements(self) -> None:
-        stack: list[ast.AST] = list(reversed(self.tree.body))
+    def _walk(self, root: ast.AST, binders: list[ast.stmt] | None) -> list[object]:
+        """The nodes findings come from under `root`, in the walk's order, a statement off the
+        live lines in its place as (statement, None); the binding statements into `binders`."""
+        found: list[object] = []
+        record = found.append
+        stack: list[object] = [root]
+        pop, push = stack.pop, stack.append
         while stack:
-            node = stack.pop()
-            if isinstance(node, _STATEMENTS) and not self._is_live(node):  # (match cases: no lines)
+            node = pop()
+            if not isinstance(node, ast.AST):
                 continue
-            if isinstance(node, ast.Import):
+            if isinstance(node, _STATEMENTS) and not self._is_live(node):
+                record((node, None))  # (match cases: no lines)
+                continue
+            kind = type(node)
+            if kind is ast.Name or kind is ast.Attribute:
+                record(node)
+                if _is_chain(node):
+                    continue  # a dotted name: nothing further down
+            elif kind is ast.Call:
+                assert isinstance(node, ast.Call)
+                record(node)
+                stack.extend(node.args)
+                stack.extend(node.keywords)
+                if not _is_chain(node.func):
+                    push(node.func)
+                continue
+            elif kind is ast.Constant:
+                assert isinstance(node, ast.Constant)
+                if isinstance(node.value, str | bytes):
+                    record(node)
+                continue
+            elif kind is ast.Expr:
+                assert isinstance(node, ast.Expr)
+                if isinstance(node.value, ast.Constant):  # docstrings describe, they do not act
+                    continue
+            elif binders is not None and isinstance(node, _BINDERS):
+                binders.append(node)
+            _push_children(node, stack)
+        return found
+
+    def walk_setup(self, binders: list[ast.stmt]) -> tuple[list[object], SetupFacts]:
+        """_walk's nodes and binders for a setup.py, in the same order, and in the same walk
+        what the manifest reader needs (setup_facts.SetupFacts): a statement off the live lines
+        is walked too, and its nodes kept aside as (statement, [nodes])."""
+        found: list[object] = []
+        facts = _SetupWalk()
+        stack: list[_Entry] = [(self.tree, found, None, (), ())]
+        while stack:
+            node, sink, scope, context, key = stack.pop()
+            if not isinstance(node, ast.AST):
+                continue
+            if isinstance(node, _STATEMENTS):
+                facts.statement(node, scope, context, key)
+                if not self._is_live(node):
+                    aside: list[object] = []
+                    sink.append((node, aside))
+                    sink = aside
+                elif isinstance(node, _BINDERS):
+                    binders.append(node)
+            elif isinstance(node, ast.Call):
+                facts.call(node, scope)
+            if _record(node, sink):
+                _push_entries(node, sink, scope, context, key, stack)
+        return found, facts.done(self.tree)
+
+    def _resolve(self, found: list[object]) -> None:
+        """Findings from the walk's nodes, in its order; a statement it set aside is resolved
+        in its place when it is live now (walked now, if it was not)."""
+        pending = [iter(found)]
+        while pending:
+            item = next(pending[-1], None)
+            if item is None:
+                pending.pop()
+            elif isinstance(item, tuple):
+                statement, walked = item
+                if self._is_live(statement):
+                    pending.append(iter(self._walk(statement, None) if walked is None else walked))
+            elif isinstance(item, ast.Call):
+                self._call(item)
+            elif isinstance(item, ast.Constant):
+                value = item.value  # str or bytes: the walk records no other constant
+                text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+                for store in credential_stores(text):
+                    self.out.finding(
+                        FindingCategory.CREDENTIALS, store, item.lineno, item.col_offset
+                    )
+            elif isinstance(item, ast.Name | ast.Attribute):
+                dotted = self._dotted(item)
+                if dotted is not None:
+                    self._reference(dotted, False, item)
+
+    def _bind(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                self.out.import_(alias.name, ImportKind.IMPORT, False, node.lineno)
+                if alias.asname:
+                    self.bindings[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    self.bindings[top] = top
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            self.out.import_(module, ImportKind.FROM, node.level > 0, node.lineno)
+            if node.level == 0:
                 for alias in node.names:
-                    self.out.import_(alias.name, ImportKind.IMPORT, False, node.lineno)
-                    if alias.asname:
-                        self.bindings[alias.asname] = alias.name
+                    if alias.name == "*":
+                        _bind_star(self.bindings, module)
                     else:
-                        top = alias.name.split(".")[0]
-                        self.bindings[top] = top
-            elif isinstance(node, ast.ImportFrom):
-                module = "." * node.level + (node.module or "")
-                self.out.import_(module, ImportKind.FROM, node.level > 0, node.lineno)
-                if node.level == 0:
-                    for alias in node.names:
-                        if alias.name == "*":
-                            _bind_star(self.bindings, module)
-                        else:
-                            self.bindings[alias.asname or alias.name] = f"{module}.{alias.name}"
-            elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-                self._assignment(node)
-            # Statements only: expressions cannot hold imports. Reversed keeps source order.
-            for name in _BLOCK_FIELDS:
-                block = getattr(node, name, None)
-                if block:
-                    stack.extend(reversed(block))
+                        self.bindings[alias.asname or alias.name] = f"{module}.{alias.name}"
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            self._assignment(node)
 
     def _assignment(self, node: ast.Assign | ast.AnnAssign) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -398,53 +535,6 @@ class _AstScan:
                 return f"{owner}.{attr}"
         return None
 
-    def _nodes(self) -> None:
-        stack: list[object] = [self.tree]
-        while stack:
-            node = stack.pop()
-            if not isinstance(node, ast.AST):
-                continue
-            if isinstance(node, _STATEMENTS) and not self._is_live(node):
-                continue
-            kind = type(node)
-            if kind is ast.Name or kind is ast.Attribute:
-                assert isinstance(node, ast.Name | ast.Attribute)
-                dotted = self._dotted(node)
-                if dotted is not None:
-                    self._reference(dotted, False, node)
-                if self._is_chain(node):
-                    continue  # a dotted name: nothing further down
-            elif kind is ast.Call:
-                assert isinstance(node, ast.Call)
-                self._call(node)
-                stack.extend(node.args)
-                stack.extend(node.keywords)
-                if not self._is_chain(node.func):
-                    stack.append(node.func)
-                continue
-            elif kind is ast.Constant:
-                assert isinstance(node, ast.Constant)
-                if isinstance(node.value, str | bytes):
-                    value = (
-                        node.value if isinstance(node.value, str) else node.value.decode("latin-1")
-                    )
-                    for store in credential_stores(value):
-                        self.out.finding(
-                            FindingCategory.CREDENTIALS, store, node.lineno, node.col_offset
-                        )
-                continue
-            elif kind is ast.Expr:
-                assert isinstance(node, ast.Expr)
-                if isinstance(node.value, ast.Constant):  # docstrings describe, they do not act
-                    continue
-            _push_children(node, stack)
-
-    @staticmethod
-    def _is_chain(node: ast.AST) -> bool:
-        while isinstance(node, ast.Attribute):
-            node = node.value
-        return isinstance(node, ast.Name)
-
     def _reference(self, dotted: str, called: bool, node: ast.expr) -> None:
         hit = _match(dotted, called)
         if hit is not None:
@@ -501,6 +591,130 @@ class _AstScan:
         location = self._startup_in(nodes)
         if location is not None:
             self.out.finding(FindingCategory.STARTUP_WRITE, location, line, column)
+
+
+# A node on the setup walk's stack: where its findings' nodes go, its scope, its `with` items
+# when it stands at module level (else None), and its place among the statements.
+_Entry = tuple[object, list[object], Scope, tuple[ast.expr, ...] | None, _Key]
+
+
+def _record(node: ast.AST, sink: list[object]) -> bool:
+    """_walk's choice for one node (on the live lines or not): what it records in `sink`, and
+    whether the walk goes further down."""
+    kind = type(node)
+    if kind is ast.Name or kind is ast.Attribute:
+        sink.append(node)
+        return not _is_chain(node)
+    if kind is ast.Call:
+        sink.append(node)
+    elif kind is ast.Constant:
+        assert isinstance(node, ast.Constant)
+        if isinstance(node.value, str | bytes):
+            sink.append(node)
+        return False
+    elif kind is ast.Expr:
+        assert isinstance(node, ast.Expr)
+        return not isinstance(node.value, ast.Constant)
+    return True
+
+
+def _push_entries(
+    node: ast.AST,
+    sink: list[object],
+    scope: Scope,
+    context: tuple[ast.expr, ...] | None,
+    key: _Key,
+    stack: list[_Entry],
+) -> None:
+    """_push_children for the setup walk: the same nodes in the same order, each with its
+    scope, its `with` items at module level and its place."""
+    inner = node if isinstance(node, FUNCTIONS) else scope
+    if isinstance(node, ast.Call):
+        children = [*node.args, *node.keywords]
+        if not _is_chain(node.func):
+            children.append(node.func)
+        stack.extend((child, sink, inner, None, key) for child in children)
+        return
+    owner = isinstance(node, _BLOCK_OWNERS) or type(node) is ast.Module
+    blocks = _block_context(node, context) if owner else None
+    for name in _child_fields(type(node)):
+        value = getattr(node, name, None)
+        if owner and name in _BLOCK_FIELDS and value.__class__ is list:
+            place = (*key, type(node)._fields.index(name))
+            stack.extend(
+                (child, sink, inner, blocks, (*place, at)) for at, child in enumerate(value)
+            )
+        elif value.__class__ is list:
+            stack.extend((child, sink, inner, None, key) for child in value)
+        elif value is not None:
+            stack.append((value, sink, inner, None, key))
+
+
+def _block_context(
+    node: ast.AST, context: tuple[ast.expr, ...] | None
+) -> tuple[ast.expr, ...] | None:
+    """The `with` items around the statements of a node's blocks when those run at module level
+    (as the reader's `_statements` had them), else None."""
+    if context is None or not isinstance(node, _MODULE_LEVEL_BLOCKS):
+        return None
+    if isinstance(node, ast.With | ast.AsyncWith):
+        return context + tuple(item.context_expr for item in node.items)
+    return context
+
+
+class _SetupWalk:
+    """The setup facts as the walk meets them, put in the reader's order at the end."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[_Key, ast.stmt, tuple[ast.expr, ...]]] = []
+        self.scopes: dict[Scope, ScopeFacts] = {}
+        self.imports: list[tuple[_Key, Scope, ast.Import | ast.ImportFrom]] = []
+        self.classes: list[tuple[_Key, Scope, ast.ClassDef]] = []
+
+    def statement(
+        self,
+        node: ast.stmt | ast.excepthandler,
+        scope: Scope,
+        context: tuple[ast.expr, ...] | None,
+        key: _Key,
+    ) -> None:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            self.imports.append((key, scope, node))
+        elif isinstance(node, ast.ClassDef):
+            self.classes.append((key, scope, node))
+        if context is not None and isinstance(node, _MODULE_LEVEL_FACTS):
+            self.statements.append((key, node, context))
+
+    def call(self, node: ast.Call, scope: Scope) -> None:
+        facts = self.scopes.get(scope)
+        if facts is None:
+            facts = self.scopes[scope] = ScopeFacts()
+        facts.calls.append(node)
+
+    def done(self, tree: ast.Module) -> SetupFacts:
+        """Statements in source order; imports and classes in the tree's pre-order, the last
+        child first (each key negated: a statement still comes before those inside it); calls
+        by place (only a call and the calls in its callee start at one place: outer first)."""
+        for _key, scope, node in sorted(self.imports, key=_last_child_first):
+            self._scope(scope).imports.append(node)
+        for _key, scope, cls in sorted(self.classes, key=_last_child_first):
+            self._scope(scope).classes.append(cls)
+        for facts in self.scopes.values():
+            facts.calls.sort(key=lambda call: (call.lineno, call.col_offset))
+        self.statements.sort(key=lambda item: item[0])
+        return SetupFacts(
+            tree, [(node, context) for _key, node, context in self.statements], self.scopes
+        )
+
+    def _scope(self, scope: Scope) -> ScopeFacts:
+        facts = self.scopes.get(scope)
+        if facts is None:
+            facts = self.scopes[scope] = ScopeFacts()
+        return facts
+
+
+def _last_child_first(item: tuple[_Key, Scope, ast.AST]) -> tuple[int, ...]:
+    return tuple(-place for place in item[0])
 
 
 _TS_LANGUAGE = Language(tree_sitter_python.language())
