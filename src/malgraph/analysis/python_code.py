@@ -12,6 +12,7 @@ import tree_sitter_python
 from tree_sitter import Language, Node, Query, QueryCursor
 
 from malgraph.analysis.hints import Hints, HintScanner, hit_lines
+from malgraph.analysis.python_tree import STATEMENTS, is_chain, push_children
 from malgraph.analysis.scanning import (
     CodeScan,
     CodeText,
@@ -23,7 +24,7 @@ from malgraph.analysis.scanning import (
     startup_location,
     words_pattern,
 )
-from malgraph.analysis.setup_facts import FUNCTIONS, Scope, ScopeFacts, SetupFacts
+from malgraph.analysis.setup_facts import Entry, SetupFacts, SetupRecorder, push_entries
 from malgraph.core.kinds import FindingCategory, ImportKind
 
 _OS_EXEC = """execl execle execlp execlpe execv execve execvp execvpe spawnl spawnle spawnlp
@@ -236,67 +237,7 @@ def _bind_star(bindings: dict[str, str], module: str) -> None:
             bindings[api[len(prefix) :]] = api
 
 
-_STATEMENTS = (ast.stmt, ast.excepthandler)
 _BINDERS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)
-# The blocks of statements, pushed on the walk's stack in this order (so `body` is taken first).
-# The binding statements are then met in exactly the reverse of the order they are applied in:
-# the blocks of one statement as `cases, handlers, finalbody, orelse, body`, each in source
-# order. Two blocks of one statement never share a line, so this order changes no finding.
-_BLOCK_FIELDS = ("cases", "handlers", "finalbody", "orelse", "body")
-# Fields that never hold nodes worth a visit: contexts, operators, and names or numbers (`names`
-# too: the walk reads imports from the statement, and in `global` they are strings).
-_SKIP_FIELDS = frozenset(
-    """ctx op ops type_comment type_ignores kind id attr arg name asname names module level
-    conversion is_async simple kwd_attrs rest""".split()  # noqa: SIM905
-)
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-# Statements whose blocks run at module level when they do (a function's or class's do not).
-_MODULE_LEVEL_BLOCKS = (
-    ast.Module,
-    ast.With,
-    ast.AsyncWith,
-    ast.If,
-    ast.For,
-    ast.AsyncFor,
-    ast.While,
-    ast.Try,
-    ast.TryStar,
-    ast.ExceptHandler,
-)
-_MODULE_LEVEL_FACTS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign, ast.AnnAssign)
-_Key = tuple[int, ...]  # a statement's place: (field, index) of each block on the way to it
-_BLOCK_OWNERS = (ast.stmt, ast.excepthandler, ast.match_case)
-
-
-def _child_fields(kind: type) -> tuple[str, ...]:
-    """The fields of a node type worth a visit, in the order the walk pushes them: the fields'
-    own order, but the blocks of statements, where they stand, in _BLOCK_FIELDS' order."""
-    fields = _CHILD_FIELDS.get(kind)
-    if fields is None:
-        names = [f for f in getattr(kind, "_fields", ()) if f not in _SKIP_FIELDS]
-        if issubclass(kind, _BLOCK_OWNERS):  # (a lambda's or an `x if c else y`'s are not)
-            blocks = iter([f for f in _BLOCK_FIELDS if f in names])
-            names = [next(blocks) if f in _BLOCK_FIELDS else f for f in names]
-        fields = _CHILD_FIELDS[kind] = tuple(names)
-    return fields
-
-
-def _push_children(node: object, stack: list[object]) -> None:
-    """ast.iter_child_nodes without the generator or the fields above (this walk is hot).
-    What it pushes may be None (a dict's `**` key) or, in odd trees, a plain value: the walk
-    skips what is not a node."""
-    for name in _child_fields(type(node)):
-        value = getattr(node, name, None)
-        if value.__class__ is list:
-            stack.extend(value)
-        elif value is not None:
-            stack.append(value)
-
-
-def _is_chain(node: ast.AST) -> bool:
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return isinstance(node, ast.Name)
 
 
 class _AstScan:
@@ -325,7 +266,7 @@ class _AstScan:
             found, facts = self.walk_setup(binders)
         else:
             found = self._walk(self.tree, binders)
-        for node in reversed(binders):  # in the order statements bind: see _BLOCK_FIELDS
+        for node in reversed(binders):  # in the order statements bind: see BLOCK_FIELDS
             self._bind(node)
         # Names bound to something we look for, under another name: `sp`, `s`, `o`, `Popen`.
         aliases = [
@@ -370,20 +311,20 @@ class _AstScan:
             node = pop()
             if not isinstance(node, ast.AST):
                 continue
-            if isinstance(node, _STATEMENTS) and not self._is_live(node):
+            if isinstance(node, STATEMENTS) and not self._is_live(node):
                 record((node, None))  # (match cases: no lines)
                 continue
             kind = type(node)
             if kind is ast.Name or kind is ast.Attribute:
                 record(node)
-                if _is_chain(node):
+                if is_chain(node):
                     continue  # a dotted name: nothing further down
             elif kind is ast.Call:
                 assert isinstance(node, ast.Call)
                 record(node)
                 stack.extend(node.args)
                 stack.extend(node.keywords)
-                if not _is_chain(node.func):
+                if not is_chain(node.func):
                     push(node.func)
                 continue
             elif kind is ast.Constant:
@@ -397,7 +338,7 @@ class _AstScan:
                     continue
             elif binders is not None and isinstance(node, _BINDERS):
                 binders.append(node)
-            _push_children(node, stack)
+            push_children(node, stack)
         return found
 
     def walk_setup(self, binders: list[ast.stmt]) -> tuple[list[object], SetupFacts]:
@@ -405,13 +346,13 @@ class _AstScan:
         what the manifest reader needs (setup_facts.SetupFacts): a statement off the live lines
         is walked too, and its nodes kept aside as (statement, [nodes])."""
         found: list[object] = []
-        facts = _SetupWalk()
-        stack: list[_Entry] = [(self.tree, found, None, (), ())]
+        facts = SetupRecorder()
+        stack: list[Entry] = [(self.tree, found, None, (), ())]
         while stack:
             node, sink, scope, context, key = stack.pop()
             if not isinstance(node, ast.AST):
                 continue
-            if isinstance(node, _STATEMENTS):
+            if isinstance(node, STATEMENTS):
                 facts.statement(node, scope, context, key)
                 if not self._is_live(node):
                     aside: list[object] = []
@@ -422,7 +363,7 @@ class _AstScan:
             elif isinstance(node, ast.Call):
                 facts.call(node, scope)
             if _record(node, sink):
-                _push_entries(node, sink, scope, context, key, stack)
+                push_entries(node, sink, scope, context, key, stack)
         return found, facts.done(self.tree)
 
     def _resolve(self, found: list[object]) -> None:
@@ -593,18 +534,13 @@ class _AstScan:
             self.out.finding(FindingCategory.STARTUP_WRITE, location, line, column)
 
 
-# A node on the setup walk's stack: where its findings' nodes go, its scope, its `with` items
-# when it stands at module level (else None), and its place among the statements.
-_Entry = tuple[object, list[object], Scope, tuple[ast.expr, ...] | None, _Key]
-
-
 def _record(node: ast.AST, sink: list[object]) -> bool:
     """_walk's choice for one node (on the live lines or not): what it records in `sink`, and
     whether the walk goes further down."""
     kind = type(node)
     if kind is ast.Name or kind is ast.Attribute:
         sink.append(node)
-        return not _is_chain(node)
+        return not is_chain(node)
     if kind is ast.Call:
         sink.append(node)
     elif kind is ast.Constant:
@@ -616,105 +552,6 @@ def _record(node: ast.AST, sink: list[object]) -> bool:
         assert isinstance(node, ast.Expr)
         return not isinstance(node.value, ast.Constant)
     return True
-
-
-def _push_entries(
-    node: ast.AST,
-    sink: list[object],
-    scope: Scope,
-    context: tuple[ast.expr, ...] | None,
-    key: _Key,
-    stack: list[_Entry],
-) -> None:
-    """_push_children for the setup walk: the same nodes in the same order, each with its
-    scope, its `with` items at module level and its place."""
-    inner = node if isinstance(node, FUNCTIONS) else scope
-    if isinstance(node, ast.Call):
-        children = [*node.args, *node.keywords]
-        if not _is_chain(node.func):
-            children.append(node.func)
-        stack.extend((child, sink, inner, None, key) for child in children)
-        return
-    owner = isinstance(node, _BLOCK_OWNERS) or type(node) is ast.Module
-    blocks = _block_context(node, context) if owner else None
-    for name in _child_fields(type(node)):
-        value = getattr(node, name, None)
-        if owner and name in _BLOCK_FIELDS and value.__class__ is list:
-            place = (*key, type(node)._fields.index(name))
-            stack.extend(
-                (child, sink, inner, blocks, (*place, at)) for at, child in enumerate(value)
-            )
-        elif value.__class__ is list:
-            stack.extend((child, sink, inner, None, key) for child in value)
-        elif value is not None:
-            stack.append((value, sink, inner, None, key))
-
-
-def _block_context(
-    node: ast.AST, context: tuple[ast.expr, ...] | None
-) -> tuple[ast.expr, ...] | None:
-    """The `with` items around the statements of a node's blocks when those run at module level
-    (as the reader's `_statements` had them), else None."""
-    if context is None or not isinstance(node, _MODULE_LEVEL_BLOCKS):
-        return None
-    if isinstance(node, ast.With | ast.AsyncWith):
-        return context + tuple(item.context_expr for item in node.items)
-    return context
-
-
-class _SetupWalk:
-    """The setup facts as the walk meets them, put in the reader's order at the end."""
-
-    def __init__(self) -> None:
-        self.statements: list[tuple[_Key, ast.stmt, tuple[ast.expr, ...]]] = []
-        self.scopes: dict[Scope, ScopeFacts] = {}
-        self.imports: list[tuple[_Key, Scope, ast.Import | ast.ImportFrom]] = []
-        self.classes: list[tuple[_Key, Scope, ast.ClassDef]] = []
-
-    def statement(
-        self,
-        node: ast.stmt | ast.excepthandler,
-        scope: Scope,
-        context: tuple[ast.expr, ...] | None,
-        key: _Key,
-    ) -> None:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            self.imports.append((key, scope, node))
-        elif isinstance(node, ast.ClassDef):
-            self.classes.append((key, scope, node))
-        if context is not None and isinstance(node, _MODULE_LEVEL_FACTS):
-            self.statements.append((key, node, context))
-
-    def call(self, node: ast.Call, scope: Scope) -> None:
-        facts = self.scopes.get(scope)
-        if facts is None:
-            facts = self.scopes[scope] = ScopeFacts()
-        facts.calls.append(node)
-
-    def done(self, tree: ast.Module) -> SetupFacts:
-        """Statements in source order; imports and classes in the tree's pre-order, the last
-        child first (each key negated: a statement still comes before those inside it); calls
-        by place (only a call and the calls in its callee start at one place: outer first)."""
-        for _key, scope, node in sorted(self.imports, key=_last_child_first):
-            self._scope(scope).imports.append(node)
-        for _key, scope, cls in sorted(self.classes, key=_last_child_first):
-            self._scope(scope).classes.append(cls)
-        for facts in self.scopes.values():
-            facts.calls.sort(key=lambda call: (call.lineno, call.col_offset))
-        self.statements.sort(key=lambda item: item[0])
-        return SetupFacts(
-            tree, [(node, context) for _key, node, context in self.statements], self.scopes
-        )
-
-    def _scope(self, scope: Scope) -> ScopeFacts:
-        facts = self.scopes.get(scope)
-        if facts is None:
-            facts = self.scopes[scope] = ScopeFacts()
-        return facts
-
-
-def _last_child_first(item: tuple[_Key, Scope, ast.AST]) -> tuple[int, ...]:
-    return tuple(-place for place in item[0])
 
 
 _TS_LANGUAGE = Language(tree_sitter_python.language())
