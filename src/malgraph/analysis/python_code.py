@@ -7,12 +7,20 @@ import ast
 import re
 from dataclasses import replace
 from itertools import accumulate
+from typing import NamedTuple
 
 import tree_sitter_python
 from tree_sitter import Language, Node, Query, QueryCursor
 
 from malgraph.analysis.hints import Hints, HintScanner, hit_lines
-from malgraph.analysis.python_tree import STATEMENTS, is_chain, push_children
+from malgraph.analysis.python_tree import (
+    CHILD_FIELDS,
+    STATEMENT_LEVEL,
+    STATEMENTS,
+    child_fields,
+    is_chain,
+    push_children,
+)
 from malgraph.analysis.scanning import (
     CodeScan,
     CodeText,
@@ -315,7 +323,10 @@ class _AstScan:
                 record((node, None))  # (match cases: no lines)
                 continue
             kind = type(node)
-            if kind is ast.Name or kind is ast.Attribute:
+            if kind is ast.Name:
+                record(node)
+                continue
+            if kind is ast.Attribute:
                 record(node)
                 if is_chain(node):
                     continue  # a dotted name: nothing further down
@@ -343,28 +354,85 @@ class _AstScan:
 
     def walk_setup(self, binders: list[ast.stmt]) -> tuple[list[object], SetupFacts]:
         """_walk's nodes and binders for a setup.py, in the same order, and in the same walk
-        what the manifest reader needs (setup_facts.SetupFacts): a statement off the live lines
-        is walked too, and its nodes kept aside as (statement, [nodes])."""
+        what the manifest reader needs (setup_facts.SetupFacts). The statements off the live
+        lines are walked too, for the reader only: as in _walk, each is left in its place as
+        (statement, None), walked again for findings only if an alias makes it live. The
+        statements go through a stack that carries their scope and place; the expressions
+        under each, which hold most of the nodes, through _walk_expression."""
         found: list[object] = []
+        unused: list[object] = []  # where the nodes of statements off the live lines go
         facts = SetupRecorder()
+        calls_of = facts.calls_of
         stack: list[Entry] = [(self.tree, found, None, (), ())]
         while stack:
             node, sink, scope, context, key = stack.pop()
-            if not isinstance(node, ast.AST):
+            if not isinstance(node, STATEMENT_LEVEL):
+                self._walk_expression(node, sink, calls_of(scope), facts)
+                unused.clear()
                 continue
             if isinstance(node, STATEMENTS):
                 facts.statement(node, scope, context, key)
-                if not self._is_live(node):
-                    aside: list[object] = []
-                    sink.append((node, aside))
-                    sink = aside
+                if sink is unused:
+                    pass  # inside a statement off the live lines: so is this one
+                elif not self._is_live(node):
+                    sink.append((node, None))
+                    sink = unused
                 elif isinstance(node, _BINDERS):
                     binders.append(node)
-            elif isinstance(node, ast.Call):
-                facts.call(node, scope)
-            if _record(node, sink):
-                push_entries(node, sink, scope, context, key, stack)
+                if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                    continue  # a docstring, as _walk skips it
+            push_entries(node, sink, scope, context, key, stack)
         return found, facts.done(self.tree)
+
+    @staticmethod
+    def _walk_expression(
+        root: object, sink: list[object], calls: list[ast.Call], facts: SetupRecorder
+    ) -> None:
+        """_walk below a statement (expressions hold no statement), its calls also into `calls`:
+        those of the scope, but inside a lambda those of the lambda. push_children is written
+        out here: most of a file's nodes pass through this loop."""
+        record = sink.append
+        stack: list[object] = [root]
+        pop, push, extend = stack.pop, stack.append, stack.extend
+        known_fields = CHILD_FIELDS
+        while stack:
+            node = pop()
+            kind = type(node)
+            if kind is ast.Name:
+                record(node)
+                continue
+            if not isinstance(node, ast.AST):
+                if kind is _LambdaEnd:
+                    calls = node.calls  # type: ignore[attr-defined]
+                continue
+            if kind is ast.Attribute:
+                record(node)
+                if is_chain(node):
+                    continue
+            elif kind is ast.Call:
+                assert isinstance(node, ast.Call)
+                record(node)
+                calls.append(node)
+                extend(node.args)
+                extend(node.keywords)
+                if not is_chain(node.func):
+                    push(node.func)
+                continue
+            elif kind is ast.Constant:
+                assert isinstance(node, ast.Constant)
+                if isinstance(node.value, str | bytes):
+                    record(node)
+                continue
+            elif kind is ast.Lambda:
+                push(_LambdaEnd(calls))
+                calls = facts.calls_of(node)
+            fields = known_fields.get(kind)
+            for name in fields if fields is not None else child_fields(kind):
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    extend(value)
+                elif value is not None:
+                    push(value)
 
     def _resolve(self, found: list[object]) -> None:
         """Findings from the walk's nodes, in its order; a statement it set aside is resolved
@@ -534,24 +602,10 @@ class _AstScan:
             self.out.finding(FindingCategory.STARTUP_WRITE, location, line, column)
 
 
-def _record(node: ast.AST, sink: list[object]) -> bool:
-    """_walk's choice for one node (on the live lines or not): what it records in `sink`, and
-    whether the walk goes further down."""
-    kind = type(node)
-    if kind is ast.Name or kind is ast.Attribute:
-        sink.append(node)
-        return not is_chain(node)
-    if kind is ast.Call:
-        sink.append(node)
-    elif kind is ast.Constant:
-        assert isinstance(node, ast.Constant)
-        if isinstance(node.value, str | bytes):
-            sink.append(node)
-        return False
-    elif kind is ast.Expr:
-        assert isinstance(node, ast.Expr)
-        return not isinstance(node.value, ast.Constant)
-    return True
+class _LambdaEnd(NamedTuple):
+    """Pushed under a lambda's children: when taken, the calls go to the outer scope again."""
+
+    calls: list[ast.Call]
 
 
 _TS_LANGUAGE = Language(tree_sitter_python.language())

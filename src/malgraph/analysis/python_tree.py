@@ -17,20 +17,21 @@ _SKIP_FIELDS = frozenset(
     """ctx op ops type_comment type_ignores kind id attr arg name asname names module level
     conversion is_async simple kwd_attrs rest""".split()  # noqa: SIM905
 )
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # child_fields' answers, by node type
 BLOCK_OWNERS = (ast.stmt, ast.excepthandler, ast.match_case)
+STATEMENT_LEVEL = (ast.Module, *BLOCK_OWNERS)  # what holds blocks: expressions never do
 
 
 def child_fields(kind: type) -> tuple[str, ...]:
     """The fields of a node type worth a visit, in the order the walk pushes them: the fields'
     own order, but the blocks of statements, where they stand, in BLOCK_FIELDS' order."""
-    fields = _CHILD_FIELDS.get(kind)
+    fields = CHILD_FIELDS.get(kind)
     if fields is None:
         names = [f for f in getattr(kind, "_fields", ()) if f not in _SKIP_FIELDS]
         if issubclass(kind, BLOCK_OWNERS):  # (a lambda's or an `x if c else y`'s are not)
             blocks = iter([f for f in BLOCK_FIELDS if f in names])
             names = [next(blocks) if f in BLOCK_FIELDS else f for f in names]
-        fields = _CHILD_FIELDS[kind] = tuple(names)
+        fields = CHILD_FIELDS[kind] = tuple(names)
     return fields
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from malgraph.analysis.python_tree import BLOCK_FIELDS, BLOCK_OWNERS, child_fields, is_chain
+from malgraph.analysis.python_tree import BLOCK_FIELDS, child_fields
 
 # Nodes whose body runs only when called: the reader judges each one's calls apart.
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -56,6 +56,7 @@ _MODULE_LEVEL_BLOCKS = (
 )
 _MODULE_LEVEL_FACTS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign, ast.AnnAssign)
 
+_FIELD_INDEX: dict[tuple[type, str], int] = {}
 Key = tuple[int, ...]  # a statement's place: (field, index) of each block on the way to it
 # A node on the setup walk's stack: where its findings' nodes go, its scope, its `with` items
 # when it stands at module level (else None), and its place among the statements.
@@ -70,28 +71,31 @@ def push_entries(
     key: Key,
     stack: list[Entry],
 ) -> None:
-    """push_children for the setup walk: the same nodes in the same order, each with its
-    scope, its `with` items at module level and its place."""
+    """push_children for the setup walk's statements (and the module): the same children in
+    the same order, each with its scope, its `with` items at module level and its place."""
     inner = node if isinstance(node, FUNCTIONS) else scope
-    if isinstance(node, ast.Call):
-        children = [*node.args, *node.keywords]
-        if not is_chain(node.func):
-            children.append(node.func)
-        stack.extend((child, sink, inner, None, key) for child in children)
-        return
-    owner = isinstance(node, BLOCK_OWNERS) or type(node) is ast.Module
-    blocks = _block_context(node, context) if owner else None
+    blocks = _block_context(node, context)
     for name in child_fields(type(node)):
         value = getattr(node, name, None)
-        if owner and name in BLOCK_FIELDS and value.__class__ is list:
-            place = (*key, type(node)._fields.index(name))
-            stack.extend(
-                (child, sink, inner, blocks, (*place, at)) for at, child in enumerate(value)
-            )
-        elif value.__class__ is list:
-            stack.extend((child, sink, inner, None, key) for child in value)
-        elif value is not None:
-            stack.append((value, sink, inner, None, key))
+        if value.__class__ is not list:
+            if value is not None:
+                stack.append((value, sink, inner, None, key))
+        elif name in BLOCK_FIELDS:
+            place = (*key, _field_index(node.__class__, name))
+            for at, child in enumerate(value):
+                stack.append((child, sink, inner, blocks, (*place, at)))
+        else:
+            for child in value:
+                stack.append((child, sink, inner, None, key))
+
+
+def _field_index(kind: type, name: str) -> int:
+    """Where a block stands among its node type's fields (remembered: asked for each block)."""
+    index = _FIELD_INDEX.get((kind, name))
+    if index is None:
+        fields: tuple[str, ...] = getattr(kind, "_fields", ())
+        index = _FIELD_INDEX[kind, name] = fields.index(name)
+    return index
 
 
 def _block_context(
@@ -129,11 +133,10 @@ class SetupRecorder:
         if context is not None and isinstance(node, _MODULE_LEVEL_FACTS):
             self.statements.append((key, node, context))
 
-    def call(self, node: ast.Call, scope: Scope) -> None:
+    def calls_of(self, scope: Scope) -> list[ast.Call]:
+        """The list the calls of `scope` go into, as the walk meets them."""
         facts = self.scopes.get(scope)
-        if facts is None:
-            facts = self.scopes[scope] = ScopeFacts()
-        facts.calls.append(node)
+        return facts.calls if facts is not None else self._scope(scope).calls
 
     def done(self, tree: ast.Module) -> SetupFacts:
         """Statements in source order; imports and classes in the tree's pre-order, the last
