@@ -366,9 +366,13 @@ class _AstScan:
         stack: list[Entry] = [(self.tree, found, None, (), ())]
         while stack:
             node, sink, scope, context, key = stack.pop()
+            if type(node) is ast.Name:  # the commonest expression under a statement
+                sink.append(node)
+                continue
             if not isinstance(node, STATEMENT_LEVEL):
                 self._walk_expression(node, sink, calls_of(scope), facts)
-                unused.clear()
+                if sink is unused:
+                    unused.clear()
                 continue
             if isinstance(node, STATEMENTS):
                 facts.statement(node, scope, context, key)
