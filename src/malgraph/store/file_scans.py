@@ -22,9 +22,10 @@ from malgraph.core.code import CodeIoc, Finding, Import, ObfuscationSign
 from malgraph.core.file_scans import FileScan, FileScanKey
 from malgraph.core.kinds import FindingCategory, ImportKind, IocKind, ObfuscationKind
 
-# The JSON of one stored scan is at most this long. A scan's stream, findings and imports grow
-# with its file, whose size the analysis caps (analyze.MAX_SCANNED_BYTES): this leaves room for
-# the densest file under that cap, and a scan over it (rare, hostile) is made again when met.
+# The JSON of one stored scan is at most this long: it bounds what a damaged or planted row can
+# make the reader inflate. A scan grows with its file, whose size the analysis caps
+# (analyze.MAX_SCANNED_BYTES); one longer than this (a file under that cap made mostly of
+# findings can come near) is not stored, and is made again when met.
 MAX_SCAN_JSON = 32 * 2**20
 _SAVE = "INSERT OR REPLACE INTO file_scans(sha256, dialect, analyzer, scan) VALUES (?, ?, ?, ?)"
 
