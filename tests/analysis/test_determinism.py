@@ -17,6 +17,7 @@ import pytest
 from malgraph.analysis.analyze import analyze_archive, analyze_members
 from malgraph.analysis.languages import scan_code
 from malgraph.analysis.manifests import read_manifests
+from malgraph.analysis.python_code import setup_facts
 from malgraph.analysis.scanning import CodeScan
 from malgraph.artifacts.archives import Member
 from tests.inert_packages import tar_gz
@@ -77,7 +78,7 @@ def test_a_deeply_nested_file_is_cut_at_the_same_point_every_time() -> None:
     assert scan_code("deep.js", text, "javascript") == first
 
 
-def test_setup_py_is_parsed_once_and_its_tree_feeds_the_manifest_reader(
+def test_setup_py_is_parsed_once_and_its_walk_feeds_the_manifest_reader(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     parsed: list[str] = []
@@ -93,9 +94,9 @@ def test_setup_py_is_parsed_once_and_its_tree_feeds_the_manifest_reader(
     features = analyze_members([Member("p/setup.py", setup)])
     assert parsed == [setup.decode()]
     assert [d.name for d in features.dependencies] == ["six"]
-    # The reader takes the tree it is given: a tree of other text shows that it read the tree.
+    # The reader takes the facts it is given: those of other text show that it read them.
     other = real_parse("from setuptools import setup\nsetup(name='p', install_requires=['attrs'])")
-    scan = read_manifests([Member("p/setup.py", setup)], {"p/setup.py": other})
+    scan = read_manifests([Member("p/setup.py", setup)], {"p/setup.py": setup_facts(other)})
     assert [d.name for d in scan.dependencies] == ["attrs"]
 
 

@@ -17,6 +17,7 @@ from malgraph.analysis.hints import (
     STRING_FRAGMENTS,
     WORD_HINTS,
     Hints,
+    HintScanner,
     code_iocs,
     hit_lines,
 )
@@ -115,6 +116,31 @@ def test_ruby_hints_match_the_old_passes(text: str) -> None:
         m.span() for m in _RUBY_TRIGGER.finditer(source)
     ]
     assert list(hints.fragments) == [m.span() for m in _FRAGMENTS_BYTES.finditer(source.lower())]
+
+
+_SHARED_PREFIX = ["os", "os.system", "require", "require.main", "exec", "execfile"]
+_BOUNDARIES = {
+    "python": (rb"\b", rb"\b"),
+    "ascii": (rb"\b", rb"\b"),
+    "javascript": (rb"(?<![\w$])", rb"(?![\w$])"),
+}
+
+
+@pytest.mark.parametrize("boundary", sorted(_BOUNDARIES))
+def test_of_two_trigger_words_at_one_place_the_longest_standing_is_kept(boundary: str) -> None:
+    text = "os.system(a); os.systemd; require.main.x; require.mainly; execfile(b); exec(c)\n"
+    before, after = _BOUNDARIES[boundary]
+    # As the old one-regex-a-kind passes found them: the alternation tries the longer word first
+    # and falls back to the shorter one when the longer does not stand on its own.
+    old = re.compile(before + words_pattern(_SHARED_PREFIX).encode() + after)
+    hints = HintScanner(_SHARED_PREFIX, boundary).scan(text)
+    assert [w for _s, _e, w in hints.words] == [m.group() for m in old.finditer(text.encode())]
+    assert [w for _s, _e, w in hints.words][:4] == [
+        b"os.system",
+        b"os",
+        b"require.main",
+        b"require",
+    ]
 
 
 def test_overlapping_hints_are_each_found() -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import ast
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
@@ -12,6 +11,7 @@ from typing import NamedTuple
 from malgraph.analysis.file_scan import dialect_of, placed, scan_file_keeping_tree, settled
 from malgraph.analysis.hints import COMMON, code_iocs
 from malgraph.analysis.manifests import read_manifests
+from malgraph.analysis.setup_facts import SetupFacts, is_setup_py
 from malgraph.artifacts.archives import ArchiveError, Limits, Member, read_archive
 from malgraph.core.code import (
     Analysis,
@@ -70,7 +70,7 @@ def analyze_members(members: Sequence[Member], memo: FileScanMemo | None = None)
     """The features of an archive's members: each file scanned apart from its path (or
     recalled from the memo), placed at its path, in path order; then the manifests."""
     files = [_file(member) for member in sorted(members, key=lambda m: m.path)]
-    scans, trees = _file_scans(files, memo)
+    scans, setups = _file_scans(files, memo)
     facts: list[FileFacts] = []
     imports: list[Import] = []
     findings: list[Finding] = []
@@ -78,7 +78,7 @@ def analyze_members(members: Sequence[Member], memo: FileScanMemo | None = None)
     obfuscation: list[ObfuscationSign] = []
     problems: list[str] = []
     streams: list[str] = []
-    setup_trees: dict[str, ast.Module] = {}
+    setup_facts: dict[str, SetupFacts] = {}
     for member, sha256, dialect in files:
         language = language_of(member.path)
         if dialect is None:
@@ -86,8 +86,8 @@ def analyze_members(members: Sequence[Member], memo: FileScanMemo | None = None)
             continue
         key = FileScanKey(sha256, dialect)
         scan = placed(scans[key], member.path)
-        if _is_setup(member.path) and key in trees:
-            setup_trees[member.path] = trees[key]
+        if key in setups and is_setup_py(member.path):
+            setup_facts[member.path] = setups[key]
         iocs += scan.iocs
         imports += scan.imports
         findings += scan.findings
@@ -98,7 +98,7 @@ def analyze_members(members: Sequence[Member], memo: FileScanMemo | None = None)
         facts.append(
             FileFacts(member.path, sha256, len(member.data), language, digest, scan.token_count)
         )
-    manifests = read_manifests(members, setup_trees)
+    manifests = read_manifests(members, setup_facts)
     for hook in manifests.install_hooks:  # `curl http://... | sh` in a postinstall
         found = code_iocs(hook.file, COMMON.scan(hook.detail))
         iocs += [replace(i, line=hook.line or 1) for i in found]
@@ -126,29 +126,27 @@ def _file(member: Member) -> _File:
 
 def _file_scans(
     files: Sequence[_File], memo: FileScanMemo | None
-) -> tuple[dict[FileScanKey, FileScan], dict[FileScanKey, ast.Module]]:
+) -> tuple[dict[FileScanKey, FileScan], dict[FileScanKey, SetupFacts]]:
     """The scan of each distinct content to scan: asked of the memo at once, scanned when it
     does not know it, and told to the memo when the scan depends on the bytes alone. Also the
-    trees of the setup.py files scanned here, for the manifest reader (a recalled scan has
-    none: the reader parses that setup.py itself)."""
+    setup.py facts of the setup.py files scanned here, for the manifest reader (a recalled
+    scan has none: the reader parses and walks that setup.py itself)."""
     wanted = {FileScanKey(f.sha256, f.dialect): f.member.data for f in files if f.dialect}
     setups = {
-        FileScanKey(f.sha256, f.dialect) for f in files if f.dialect and _is_setup(f.member.path)
+        FileScanKey(f.sha256, f.dialect)
+        for f in files
+        if f.dialect is ScanDialect.PYTHON and is_setup_py(f.member.path)
     }
     scans = dict(memo.recall(wanted.keys())) if memo is not None and wanted else {}
-    trees: dict[FileScanKey, ast.Module] = {}
+    facts: dict[FileScanKey, SetupFacts] = {}
     for key, data in wanted.items():
         if key not in scans:
-            scans[key], tree = scan_file_keeping_tree(data, key.dialect, key in setups)
-            if tree is not None:
-                trees[key] = tree
+            scans[key], setup = scan_file_keeping_tree(data, key.dialect, key in setups)
+            if setup is not None:
+                facts[key] = setup
             if memo is not None and settled(scans[key]):
                 memo.remember(key, scans[key])
-    return scans, trees
-
-
-def _is_setup(path: str) -> bool:
-    return path.rpartition("/")[2] == "setup.py"
+    return scans, facts
 
 
 def _with_snippets(

@@ -3,7 +3,6 @@ and placing such a scan at a path in an archive, as the scanners would have labe
 
 from __future__ import annotations
 
-import ast
 import sys
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
@@ -11,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from malgraph.analysis.hints import code_iocs
 from malgraph.analysis.languages import find_hints, scan_code
 from malgraph.analysis.obfuscation import obfuscation_signs
+from malgraph.analysis.setup_facts import SetupFacts
 from malgraph.analysis.tokens import normalised_tokens
 from malgraph.core.code import (
     ANALYZER_VERSION,
@@ -41,7 +41,6 @@ _LANGUAGE_OF_DIALECT = {
 # puts the real path there instead.
 _ANONYMOUS = "<file>"
 _ANONYMOUS_TYPESCRIPT = "<file>.ts"
-_SETUP = "setup.py"
 # Problems that say a scan may have depended on more than the bytes: a scanner that gave up
 # (memory, or recursion, whose depth left depends on the caller's stack), Python's parser out
 # of recursion. Such a scan is used for its archive but never memoised. The words are the
@@ -85,25 +84,22 @@ def dialect_of(path: str) -> ScanDialect | None:
 def scan_file(data: bytes, dialect: ScanDialect) -> FileScan:
     """Everything taken from one file's bytes: imports, findings, IoCs, obfuscation signs,
     problems and its normalised tokens. Depends on the bytes and the dialect alone."""
-    return scan_file_keeping_tree(data, dialect, keep_setup_tree=False)[0]
+    return scan_file_keeping_tree(data, dialect, keep_tree=False)[0]
 
 
 def scan_file_keeping_tree(
-    data: bytes, dialect: ScanDialect, keep_setup_tree: bool
-) -> tuple[FileScan, ast.Module | None]:
-    """scan_file, and with `keep_setup_tree` the Python tree it parsed (for a setup.py, whose
-    manifest reader walks the same tree): the scan itself is the same either way."""
+    data: bytes, dialect: ScanDialect, keep_tree: bool
+) -> tuple[FileScan, SetupFacts | None]:
+    """scan_file, and with `keep_tree` (a setup.py) the Python tree it parsed with what the
+    manifest reader needs of it, from the scan's own walk: the scan is the same either way."""
     text = data.decode("utf-8", errors="replace")
     language = _LANGUAGE_OF_DIALECT.get(dialect)
     hints = find_hints(text, language)  # one pass for every scanner's hints
     iocs = tuple(code_iocs("", hints))
     if language is None:  # a script in no language we parse: its IoCs are all we take
         return FileScan((), (), iocs, (), (), "", None, 0), None
-    if keep_setup_tree:  # the Python scanner hands over the tree of a file named setup.py
-        path = _SETUP
-    else:
-        path = _ANONYMOUS_TYPESCRIPT if dialect is ScanDialect.TYPESCRIPT else _ANONYMOUS
-    scan = scan_code(path, text, language, hints=hints)
+    path = _ANONYMOUS_TYPESCRIPT if dialect is ScanDialect.TYPESCRIPT else _ANONYMOUS
+    scan = scan_code(path, text, language, hints=hints, keep_tree=keep_tree)
     tokens = normalised_tokens(text, language)
     prefix = f"{path}: "
     signs = obfuscation_signs(path, text, hints.encoded_run)
@@ -116,7 +112,7 @@ def scan_file_keeping_tree(
         stream=" ".join(tokens),
         normalised_sha256=token_digest(tokens),
         token_count=len(tokens),
-    ), scan.setup_tree
+    ), scan.setup
 
 
 def placed(scan: FileScan, path: str) -> FileScan:

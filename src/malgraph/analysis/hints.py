@@ -162,7 +162,7 @@ class HintScanner:
                 run[0] = True
 
         self._database.scan(data, match_event_handler=on_match, scratch=self._own_scratch())
-        words.sort()
+        words.sort(key=_longest_first)
         runs = tuple(m.span() for m in _RUNS.finditer(data)) if run[0] else ()
         return Hints(
             data,
@@ -178,7 +178,7 @@ class HintScanner:
         self, data: bytes, words: list[tuple[int, int, bytes]]
     ) -> list[tuple[int, int, bytes]]:
         """The words that stand on their own by this scanner's rule, as `re` would find them:
-        leftmost first, none overlapping."""
+        leftmost first, the longest standing one at a place, none overlapping."""
         kept: list[tuple[int, int, bytes]] = []
         last_end = -1
         for start, end, word in words:
@@ -192,6 +192,11 @@ class HintScanner:
             kept.append((start, end, word))
             last_end = end
         return kept
+
+
+def _longest_first(word: tuple[int, int, bytes]) -> tuple[int, int]:
+    """Words by start, the longest first at one start (as the old passes' alternation tried)."""
+    return word[0], -word[1]
 
 
 def _js_word_byte(data: bytes, at: int) -> bool:

@@ -41,9 +41,11 @@ def scan_code(
     *,
     max_chars: int = MAX_CODE_CHARS,
     hints: Hints | None = None,
+    keep_tree: bool = False,
 ) -> CodeScan:
     """Imports and findings of one code file; never raises on hostile input (see `problems`).
-    `hints`: find_hints(text, language), if made already."""
+    `hints`: find_hints(text, language), if made already. `keep_tree` (a setup.py): a Python
+    file's tree and the manifest reader's facts from the same walk are kept in `setup`."""
     scanner = _SCANNERS.get(language)
     if scanner is None:
         raise UnsupportedLanguage(f"no code scanner for {language!r}; use language_of() first")
@@ -52,6 +54,8 @@ def scan_code(
             (), (), (f"{path}: {len(text):,} characters, over the scan cap, not scanned",)
         )
     try:
+        if keep_tree and language == CodeLanguage.PYTHON:
+            return python_code.scan_python(path, text, hints, keep_tree=True)
         return scanner(path, text, hints)
     except (RecursionError, MemoryError, ValueError) as e:
         # Hostile input must cost one file's findings, never the whole package's analysis.

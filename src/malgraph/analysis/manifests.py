@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Mapping, Sequence
 
 from malgraph.analysis import npm_manifest, python_manifest, python_setup, ruby_manifest
 from malgraph.analysis.manifest_types import Found, ManifestScan
+from malgraph.analysis.setup_facts import SetupFacts, is_setup_py
 from malgraph.artifacts.archives import Member
 
 # Python and Ruby manifests of bundled npm packages (node-gyp has a setup.py) are not the package's.
@@ -14,10 +14,10 @@ _PYTHON_ROOT = frozenset({"setup.py", "setup.cfg", "pyproject.toml", "PKG-INFO"}
 
 
 def read_manifests(
-    members: Sequence[Member], setup_trees: Mapping[str, ast.Module] | None = None
+    members: Sequence[Member], setup_facts: Mapping[str, SetupFacts] | None = None
 ) -> ManifestScan:
-    """`setup_trees`: the trees the code scan already parsed, by path (a setup.py found there is
-    not parsed again)."""
+    """`setup_facts`: by path, what the code scan's walk of a setup.py recorded for this reader
+    (a setup.py found there is not parsed or walked again)."""
     found = Found()
     by_kind: dict[str, list[Member]] = {}
     gyp_dirs: set[str] = set()
@@ -33,8 +33,8 @@ def read_manifests(
     npm_manifest.scan(by_kind.get("package.json", []), frozenset(gyp_dirs), found)
     for member in _shallowest(by_kind.get("python root", [])):
         base = member.path.rpartition("/")[2]
-        if base == "setup.py":
-            python_setup.scan(member, members, found, (setup_trees or {}).get(member.path))
+        if is_setup_py(member.path):
+            python_setup.scan(member, members, found, (setup_facts or {}).get(member.path))
         elif base == "setup.cfg":
             python_manifest.scan_setup_cfg(member, members, found)
         elif base == "pyproject.toml":

@@ -7,11 +7,20 @@ import ast
 import re
 from dataclasses import replace
 from itertools import accumulate
+from typing import NamedTuple
 
 import tree_sitter_python
 from tree_sitter import Language, Node, Query, QueryCursor
 
 from malgraph.analysis.hints import Hints, HintScanner, hit_lines
+from malgraph.analysis.python_tree import (
+    CHILD_FIELDS,
+    STATEMENT_LEVEL,
+    STATEMENTS,
+    child_fields,
+    is_chain,
+    push_children,
+)
 from malgraph.analysis.scanning import (
     CodeScan,
     CodeText,
@@ -23,6 +32,7 @@ from malgraph.analysis.scanning import (
     startup_location,
     words_pattern,
 )
+from malgraph.analysis.setup_facts import Entry, SetupFacts, SetupRecorder, push_entries
 from malgraph.core.kinds import FindingCategory, ImportKind
 
 _OS_EXEC = """execl execle execlp execlpe execv execve execvp execvpe spawnl spawnle spawnlp
@@ -147,8 +157,12 @@ _HEADS = frozenset(_WORDS)  # names a dotted name we look for can start with, un
 _KNOWN_MODULES = frozenset({api.split(".")[0] for api in _APIS} | set(_CALLED_MODULES))
 
 
-def scan_python(path: str, text: str, hints: Hints | None = None) -> CodeScan:
-    """Imports and findings of one Python file (`hints`: HINTS.scan(text), if made already)."""
+def scan_python(
+    path: str, text: str, hints: Hints | None = None, keep_tree: bool = False
+) -> CodeScan:
+    """Imports and findings of one Python file (`hints`: HINTS.scan(text), if made already).
+    With `keep_tree` (a setup.py) the same walk also records what the manifest reader needs,
+    handed over with the tree in the scan's `setup`."""
     if "\r" in text:  # the parser counts a lone CR as a line end; keep line numbers in step
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         hints = None
@@ -156,24 +170,27 @@ def scan_python(path: str, text: str, hints: Hints | None = None) -> CodeScan:
         hints = HINTS.scan(text)
     hits = hit_lines(hints.data, [start for start, _end, _word in hints.words])
     hits |= hit_lines(hints.data, [start for start, _end in hints.fragments])
-    if not hits:
+    if not hits and not keep_tree:
         return CodeScan((), (), ())
     try:
         tree = parse_python_ast(text, path)  # `"\d"` and friends warn: not our problem
     except SyntaxError as e:
         where = f"at line {e.lineno}" if e.lineno else f"({e.msg})"
         problem = f"{path}: python syntax error {where}, read with tree-sitter"
-        return _TreeSitterScan(path, text).scan(problem)
+        return _TreeSitterScan(path, text).scan(problem) if hits else CodeScan((), (), ())
     except ValueError:  # null bytes, before Python 3.12
         problem = f"{path}: python source contains null bytes, read with tree-sitter"
-        return _TreeSitterScan(path, text).scan(problem)
+        return _TreeSitterScan(path, text).scan(problem) if hits else CodeScan((), (), ())
     except (RecursionError, MemoryError):
         problem = f"{path}: python nested too deeply for ast, read with tree-sitter"
-        return _TreeSitterScan(path, text).scan(problem)
-    scan = _AstScan(path, text, tree, hits).scan()
-    if path.rpartition("/")[2] == "setup.py":
-        scan = replace(scan, setup_tree=tree)
-    return scan
+        return _TreeSitterScan(path, text).scan(problem) if hits else CodeScan((), (), ())
+    return _AstScan(path, text, tree, hits).scan(keep_tree)
+
+
+def setup_facts(tree: ast.Module) -> SetupFacts:
+    """What the manifest reader needs of a setup.py's tree, when no code scan walked it (the
+    scan was recalled from the memo): the same walk, with no line holding a trigger word."""
+    return _AstScan("", "", tree, set()).walk_setup([])[1]
 
 
 def _hit_lines(pattern: re.Pattern[str], text: str) -> set[int]:
@@ -228,37 +245,16 @@ def _bind_star(bindings: dict[str, str], module: str) -> None:
             bindings[api[len(prefix) :]] = api
 
 
-_STATEMENTS = (ast.stmt, ast.excepthandler)
-_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
-# Fields that never hold nodes worth a visit: contexts, operators, and names or numbers (`names`
-# too: the statement walk reads imports, and in `global` they are strings).
-_SKIP_FIELDS = frozenset(
-    """ctx op ops type_comment type_ignores kind id attr arg name asname names module level
-    conversion is_async simple kwd_attrs rest""".split()  # noqa: SIM905
-)
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _push_children(node: object, stack: list[object]) -> None:
-    """ast.iter_child_nodes without the generator or the fields above (this walk is hot).
-    What it pushes may be None (a dict's `**` key) or, in odd trees, a plain value: the walk
-    skips what is not a node."""
-    kind = type(node)
-    fields = _CHILD_FIELDS.get(kind)
-    if fields is None:
-        names = getattr(kind, "_fields", ())
-        fields = _CHILD_FIELDS[kind] = tuple(f for f in names if f not in _SKIP_FIELDS)
-    for name in fields:
-        value = getattr(node, name, None)
-        if value.__class__ is list:
-            stack.extend(value)
-        elif value is not None:
-            stack.append(value)
+_BINDERS = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign)
 
 
 class _AstScan:
-    """Two walks over the parts of the tree on lines holding a trigger word: statements first
-    (imports and aliases, in source order), then every node for findings."""
+    """One walk over the tree, skipping the statements on no line holding a trigger word: it
+    gathers the binding statements (imports, assignments) and the nodes findings come from
+    (names, calls, strings); the bindings are applied, then those nodes resolved through them.
+    Aliases found (`sp = subprocess`) make more lines live: the statements skipped that hold
+    one are walked then, in their place. For a setup.py the walk also goes over the skipped
+    statements and records the manifest reader's facts (setup_facts.SetupFacts)."""
 
     def __init__(self, path: str, text: str, tree: ast.Module, hits: set[int]) -> None:
         self.out = Collector(path, text)
@@ -270,9 +266,16 @@ class _AstScan:
         self.live: list[int] = []
         self.everything_live = False
 
-    def scan(self) -> CodeScan:
+    def scan(self, keep_tree: bool) -> CodeScan:
         self._set_live(self.hits)
-        self._statements()
+        binders: list[ast.stmt] = []
+        facts = None
+        if keep_tree:
+            found, facts = self.walk_setup(binders)
+        else:
+            found = self._walk(self.tree, binders)
+        for node in reversed(binders):  # in the order statements bind: see BLOCK_FIELDS
+            self._bind(node)
         # Names bound to something we look for, under another name: `sp`, `s`, `o`, `Popen`.
         aliases = [
             name
@@ -284,8 +287,9 @@ class _AstScan:
         if aliases:
             words = re.compile(rf"\b{words_pattern(sorted(set(aliases)))}\b")
             self._set_live(self.hits | _hit_lines(words, self.text))
-        self._nodes()
-        return self.out.scan()
+        self._resolve(found)
+        scan = self.out.scan()
+        return scan if facts is None else replace(scan, setup=facts)
 
     def _set_live(self, lines: set[int]) -> None:
         marks = [0] * (self.text.count("\n") + 3)
@@ -304,36 +308,182 @@ class _AstScan:
         last = min(node.end_lineno or node.lineno, len(live) - 1)
         return node.lineno <= last and live[last] - live[node.lineno - 1] > 0
 
-    def _statements(self) -> None:
-        stack: list[ast.AST] = list(reversed(self.tree.body))
+    def _walk(self, root: ast.AST, binders: list[ast.stmt] | None) -> list[object]:
+        """The nodes findings come from under `root`, in the walk's order, a statement off the
+        live lines in its place as (statement, None); the binding statements into `binders`."""
+        found: list[object] = []
+        record = found.append
+        stack: list[object] = [root]
+        pop, push = stack.pop, stack.append
         while stack:
-            node = stack.pop()
-            if isinstance(node, _STATEMENTS) and not self._is_live(node):  # (match cases: no lines)
+            node = pop()
+            if not isinstance(node, ast.AST):
                 continue
-            if isinstance(node, ast.Import):
+            if isinstance(node, STATEMENTS) and not self._is_live(node):
+                record((node, None))  # (match cases: no lines)
+                continue
+            kind = type(node)
+            if kind is ast.Name:
+                record(node)
+                continue
+            if kind is ast.Attribute:
+                record(node)
+                if is_chain(node):
+                    continue  # a dotted name: nothing further down
+            elif kind is ast.Call:
+                assert isinstance(node, ast.Call)
+                record(node)
+                stack.extend(node.args)
+                stack.extend(node.keywords)
+                if not is_chain(node.func):
+                    push(node.func)
+                continue
+            elif kind is ast.Constant:
+                assert isinstance(node, ast.Constant)
+                if isinstance(node.value, str | bytes):
+                    record(node)
+                continue
+            elif kind is ast.Expr:
+                assert isinstance(node, ast.Expr)
+                if isinstance(node.value, ast.Constant):  # docstrings describe, they do not act
+                    continue
+            elif binders is not None and isinstance(node, _BINDERS):
+                binders.append(node)
+            push_children(node, stack)
+        return found
+
+    def walk_setup(self, binders: list[ast.stmt]) -> tuple[list[object], SetupFacts]:
+        """_walk's nodes and binders for a setup.py, in the same order, and in the same walk
+        what the manifest reader needs (setup_facts.SetupFacts). The statements off the live
+        lines are walked too, for the reader only: as in _walk, each is left in its place as
+        (statement, None), walked again for findings only if an alias makes it live. The
+        statements go through a stack that carries their scope and place; the expressions
+        under each, which hold most of the nodes, through _walk_expression."""
+        found: list[object] = []
+        unused: list[object] = []  # where the nodes of statements off the live lines go
+        facts = SetupRecorder()
+        calls_of = facts.calls_of
+        stack: list[Entry] = [(self.tree, found, None, (), ())]
+        while stack:
+            node, sink, scope, context, key = stack.pop()
+            if type(node) is ast.Name:  # the commonest expression under a statement
+                sink.append(node)
+                continue
+            if not isinstance(node, STATEMENT_LEVEL):
+                self._walk_expression(node, sink, calls_of(scope), facts)
+                if sink is unused:
+                    unused.clear()
+                continue
+            if isinstance(node, STATEMENTS):
+                facts.statement(node, scope, context, key)
+                if sink is unused:
+                    pass  # inside a statement off the live lines: so is this one
+                elif not self._is_live(node):
+                    sink.append((node, None))
+                    sink = unused
+                elif isinstance(node, _BINDERS):
+                    binders.append(node)
+                if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                    continue  # a docstring, as _walk skips it
+            push_entries(node, sink, scope, context, key, stack)
+        return found, facts.done(self.tree)
+
+    @staticmethod
+    def _walk_expression(
+        root: object, sink: list[object], calls: list[ast.Call], facts: SetupRecorder
+    ) -> None:
+        """_walk below a statement (expressions hold no statement), its calls also into `calls`:
+        those of the scope, but inside a lambda those of the lambda. push_children is written
+        out here: most of a file's nodes pass through this loop."""
+        record = sink.append
+        stack: list[object] = [root]
+        pop, push, extend = stack.pop, stack.append, stack.extend
+        known_fields = CHILD_FIELDS
+        while stack:
+            node = pop()
+            kind = type(node)
+            if kind is ast.Name:
+                record(node)
+                continue
+            if not isinstance(node, ast.AST):
+                if kind is _LambdaEnd:
+                    calls = node.calls  # type: ignore[attr-defined]
+                continue
+            if kind is ast.Attribute:
+                record(node)
+                if is_chain(node):
+                    continue
+            elif kind is ast.Call:
+                assert isinstance(node, ast.Call)
+                record(node)
+                calls.append(node)
+                extend(node.args)
+                extend(node.keywords)
+                if not is_chain(node.func):
+                    push(node.func)
+                continue
+            elif kind is ast.Constant:
+                assert isinstance(node, ast.Constant)
+                if isinstance(node.value, str | bytes):
+                    record(node)
+                continue
+            elif kind is ast.Lambda:
+                push(_LambdaEnd(calls))
+                calls = facts.calls_of(node)
+            fields = known_fields.get(kind)
+            for name in fields if fields is not None else child_fields(kind):
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    extend(value)
+                elif value is not None:
+                    push(value)
+
+    def _resolve(self, found: list[object]) -> None:
+        """Findings from the walk's nodes, in its order; a statement it set aside is resolved
+        in its place when it is live now (walked now, if it was not)."""
+        pending = [iter(found)]
+        while pending:
+            item = next(pending[-1], None)
+            if item is None:
+                pending.pop()
+            elif isinstance(item, tuple):
+                statement, walked = item
+                if self._is_live(statement):
+                    pending.append(iter(self._walk(statement, None) if walked is None else walked))
+            elif isinstance(item, ast.Call):
+                self._call(item)
+            elif isinstance(item, ast.Constant):
+                value = item.value  # str or bytes: the walk records no other constant
+                text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+                for store in credential_stores(text):
+                    self.out.finding(
+                        FindingCategory.CREDENTIALS, store, item.lineno, item.col_offset
+                    )
+            elif isinstance(item, ast.Name | ast.Attribute):
+                dotted = self._dotted(item)
+                if dotted is not None:
+                    self._reference(dotted, False, item)
+
+    def _bind(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                self.out.import_(alias.name, ImportKind.IMPORT, False, node.lineno)
+                if alias.asname:
+                    self.bindings[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    self.bindings[top] = top
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            self.out.import_(module, ImportKind.FROM, node.level > 0, node.lineno)
+            if node.level == 0:
                 for alias in node.names:
-                    self.out.import_(alias.name, ImportKind.IMPORT, False, node.lineno)
-                    if alias.asname:
-                        self.bindings[alias.asname] = alias.name
+                    if alias.name == "*":
+                        _bind_star(self.bindings, module)
                     else:
-                        top = alias.name.split(".")[0]
-                        self.bindings[top] = top
-            elif isinstance(node, ast.ImportFrom):
-                module = "." * node.level + (node.module or "")
-                self.out.import_(module, ImportKind.FROM, node.level > 0, node.lineno)
-                if node.level == 0:
-                    for alias in node.names:
-                        if alias.name == "*":
-                            _bind_star(self.bindings, module)
-                        else:
-                            self.bindings[alias.asname or alias.name] = f"{module}.{alias.name}"
-            elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-                self._assignment(node)
-            # Statements only: expressions cannot hold imports. Reversed keeps source order.
-            for name in _BLOCK_FIELDS:
-                block = getattr(node, name, None)
-                if block:
-                    stack.extend(reversed(block))
+                        self.bindings[alias.asname or alias.name] = f"{module}.{alias.name}"
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            self._assignment(node)
 
     def _assignment(self, node: ast.Assign | ast.AnnAssign) -> None:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -398,53 +548,6 @@ class _AstScan:
                 return f"{owner}.{attr}"
         return None
 
-    def _nodes(self) -> None:
-        stack: list[object] = [self.tree]
-        while stack:
-            node = stack.pop()
-            if not isinstance(node, ast.AST):
-                continue
-            if isinstance(node, _STATEMENTS) and not self._is_live(node):
-                continue
-            kind = type(node)
-            if kind is ast.Name or kind is ast.Attribute:
-                assert isinstance(node, ast.Name | ast.Attribute)
-                dotted = self._dotted(node)
-                if dotted is not None:
-                    self._reference(dotted, False, node)
-                if self._is_chain(node):
-                    continue  # a dotted name: nothing further down
-            elif kind is ast.Call:
-                assert isinstance(node, ast.Call)
-                self._call(node)
-                stack.extend(node.args)
-                stack.extend(node.keywords)
-                if not self._is_chain(node.func):
-                    stack.append(node.func)
-                continue
-            elif kind is ast.Constant:
-                assert isinstance(node, ast.Constant)
-                if isinstance(node.value, str | bytes):
-                    value = (
-                        node.value if isinstance(node.value, str) else node.value.decode("latin-1")
-                    )
-                    for store in credential_stores(value):
-                        self.out.finding(
-                            FindingCategory.CREDENTIALS, store, node.lineno, node.col_offset
-                        )
-                continue
-            elif kind is ast.Expr:
-                assert isinstance(node, ast.Expr)
-                if isinstance(node.value, ast.Constant):  # docstrings describe, they do not act
-                    continue
-            _push_children(node, stack)
-
-    @staticmethod
-    def _is_chain(node: ast.AST) -> bool:
-        while isinstance(node, ast.Attribute):
-            node = node.value
-        return isinstance(node, ast.Name)
-
     def _reference(self, dotted: str, called: bool, node: ast.expr) -> None:
         hit = _match(dotted, called)
         if hit is not None:
@@ -501,6 +604,12 @@ class _AstScan:
         location = self._startup_in(nodes)
         if location is not None:
             self.out.finding(FindingCategory.STARTUP_WRITE, location, line, column)
+
+
+class _LambdaEnd(NamedTuple):
+    """Pushed under a lambda's children: when taken, the calls go to the outer scope again."""
+
+    calls: list[ast.Call]
 
 
 _TS_LANGUAGE = Language(tree_sitter_python.language())

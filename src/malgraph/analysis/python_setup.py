@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from malgraph.analysis.manifest_types import Found
+from malgraph.analysis.python_code import setup_facts
 from malgraph.analysis.python_manifest import (
     ECOSYSTEM,
     add_requirement,
@@ -17,6 +18,7 @@ from malgraph.analysis.python_manifest import (
     requirement_lines,
 )
 from malgraph.analysis.scanning import parse_python_ast
+from malgraph.analysis.setup_facts import Scope, SetupFacts
 from malgraph.artifacts.archives import Member
 from malgraph.core.code import InstallHook, Manifest
 
@@ -152,12 +154,6 @@ _MAX_DEPTH = 8  # name lookups through module-level bindings
 _MAX_STEPS = 5_000  # value resolution steps per file: `a = [a, a, a]` must not explode
 _MAX_SETUP_CODE = 50  # setup-code hooks per file
 _MAX_SETUPS = 16
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-# Fields that hold names, flags or expression contexts: nothing with a call in it.
-_LEAF_FIELDS = frozenset(
-    {"ctx", "id", "attr", "name", "arg", "kind", "type_comment", "level", "module", "conversion"}
-)
-_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 # Python 2 files (ast cannot read them): best-effort regexes.
 _PY2_LIST = re.compile(r"install_requires\s*=\s*[\[(]([^\])]*)[\])]")
@@ -178,16 +174,17 @@ class _Binding:
 
 
 def scan(
-    member: Member, members: Sequence[Member], found: Found, tree: ast.Module | None = None
+    member: Member, members: Sequence[Member], found: Found, facts: SetupFacts | None = None
 ) -> None:
-    """`tree`: the file's syntax tree when the code scan has parsed it already (its text differs
-    from this reader's only in line ends, which do not change the tree)."""
+    """`facts`: what the code scan's walk of this file recorded for this reader, when it has
+    scanned it (its text differs from this reader's only in line ends, which do not change the
+    tree); else the file is parsed and walked here."""
     text = found.text(member)
     if text is None:
         return
     try:
-        if tree is None:
-            tree = parse_python_ast(text, member.path)
+        if facts is None:
+            facts = setup_facts(parse_python_ast(text, member.path))
     except (SyntaxError, ValueError, RecursionError) as error:
         if isinstance(error, SyntaxError):
             where = f" at line {error.lineno}" if error.lineno else ""
@@ -198,7 +195,7 @@ def scan(
         _python2(member.path, text, found)
         return
     try:
-        _SetupPy(member.path, text, tree, members, found).run()
+        _SetupPy(member.path, text, facts, members, found).run()
     except RecursionError:
         found.problem(member.path, "nested too deeply to analyse")
 
@@ -214,30 +211,14 @@ def _dotted(node: ast.expr) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _statements(
-    body: list[ast.stmt], context: tuple[ast.expr, ...] = ()
-) -> Iterator[tuple[ast.stmt, tuple[ast.expr, ...]]]:
-    """Statements run at module level (not in functions or classes), with their `with` items."""
-    for stmt in body:
-        yield stmt, context
-        if isinstance(stmt, ast.With | ast.AsyncWith):
-            inner = context + tuple(item.context_expr for item in stmt.items)
-            yield from _statements(stmt.body, inner)
-        elif isinstance(stmt, ast.If | ast.For | ast.AsyncFor | ast.While):
-            yield from _statements(stmt.body + stmt.orelse, context)
-        elif isinstance(stmt, ast.Try | ast.TryStar):
-            handlers = [s for handler in stmt.handlers for s in handler.body]
-            yield from _statements(stmt.body + handlers + stmt.orelse + stmt.finalbody, context)
-
-
 class _SetupPy:
     def __init__(
-        self, path: str, text: str, tree: ast.Module, members: Sequence[Member], found: Found
+        self, path: str, text: str, facts: SetupFacts, members: Sequence[Member], found: Found
     ) -> None:
         self.path = path
         self.folder = path.rpartition("/")[0]
         self.source = re.split(r"\r\n|\r|\n", text)
-        self.tree = tree
+        self.facts = facts
         self.members = members
         self.found = found
         self.imports: dict[str, str] = {}  # bound name -> module or module.attribute
@@ -247,7 +228,7 @@ class _SetupPy:
         self.safe_functions: dict[str, bool] = {}
         self.steps = _MAX_STEPS
         self.by_path: dict[str, Member] | None = None  # built when a file name is resolved
-        for stmt, context in _statements(tree.body):
+        for stmt, context in facts.statements:
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 self.functions[stmt.name] = stmt
             elif isinstance(stmt, ast.Assign):
@@ -261,8 +242,9 @@ class _SetupPy:
             ):
                 self.bindings[stmt.target.id] = _Binding(stmt.value, context)
         # The calls of each scope: None for module level (run at every build), else a local
-        # function, walked only when the module calls it.
-        self.scopes: dict[ast.AST | None, list[ast.Call]] = {None: self._walk(tree)}
+        # function, taken (with its imports and classes) only when the module calls it.
+        self.scopes: dict[Scope, list[ast.Call]] = {}
+        self._calls(None)
         setups = [call for call in self.scopes[None] if self._is_setup(call)]
         for function in self.functions.values() if not setups else ():
             setups += [call for call in self._calls(function) if self._is_setup(call)]
@@ -270,47 +252,19 @@ class _SetupPy:
         self.setup_ids = {id(call) for call in setups}
         self.setups = setups[:_MAX_SETUPS]  # whose arguments are judged leniently
 
-    def _walk(self, root: ast.AST) -> list[ast.Call]:
-        """Calls under `root` in source order, skipping bodies of functions and lambdas (which
-        run only when called) below it; notes imports and classes on the way. Faster than
-        ast.walk, which is otherwise the bulk of the cost of a setup.py."""
-        calls: list[ast.Call] = []
-        stack = [root]
-        push, node_type = stack.append, ast.AST
-        while stack:
-            node = stack.pop()
-            kind = type(node)
-            if kind is ast.Name or kind is ast.Constant:
-                continue
-            if isinstance(node, ast.Call):
-                calls.append(node)
-            elif kind in _FUNCTIONS and node is not root:
-                continue
-            elif isinstance(node, ast.Import | ast.ImportFrom):
-                self._import(node)
-                continue
-            elif isinstance(node, ast.ClassDef):
-                self.classes.setdefault(node.name, node.lineno)
-            fields = _CHILD_FIELDS.get(kind)
-            if fields is None:
-                fields = _CHILD_FIELDS[kind] = tuple(
-                    name for name in kind._fields if name not in _LEAF_FIELDS
-                )
-            for name in fields:
-                value = getattr(node, name, None)
-                if type(value) is list:
-                    for item in value:
-                        if isinstance(item, node_type):
-                            push(item)
-                elif isinstance(value, node_type):
-                    push(value)
-        calls.sort(key=lambda call: (call.lineno, call.col_offset))
+    def _calls(self, scope: Scope) -> list[ast.Call]:
+        """The calls of a scope in source order; the first time, its imports and classes are
+        noted (the code scan's walk recorded them: see setup_facts.ScopeFacts)."""
+        calls = self.scopes.get(scope)
+        if calls is None:
+            facts = self.facts.scopes.get(scope)
+            if facts is not None:
+                for node in facts.imports:
+                    self._import(node)
+                for cls in facts.classes:
+                    self.classes.setdefault(cls.name, cls.lineno)
+            calls = self.scopes[scope] = facts.calls if facts is not None else []
         return calls
-
-    def _calls(self, scope: ast.AST | None) -> list[ast.Call]:
-        if scope is not None and scope not in self.scopes:
-            self.scopes[scope] = self._walk(scope)
-        return self.scopes[scope]
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
@@ -531,7 +485,7 @@ class _SetupPy:
 
     # --- setup code ---------------------------------------------------------------------------
 
-    def _unsafe_calls(self, scope: ast.AST | None) -> Iterator[ast.Call]:
+    def _unsafe_calls(self, scope: Scope) -> Iterator[ast.Call]:
         """Calls in `scope` (None: module level, run at every build) other than reads of files,
         paths and strings and the setup call. In setup()'s own arguments only calls of local
         functions count: their bodies can be judged, and the arguments are mostly metadata."""

@@ -15,6 +15,7 @@ from typing import Any
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
 from malgraph.analysis.hints import STRING_FRAGMENTS
+from malgraph.analysis.setup_facts import SetupFacts
 from malgraph.core.code import Finding, Import
 from malgraph.core.kinds import FindingCategory, ImportKind
 
@@ -40,8 +41,8 @@ class CodeScan:
     imports: tuple[Import, ...]
     findings: tuple[Finding, ...]  # sorted by line; one per (category, api, line)
     problems: tuple[str, ...]  # '<path>: <reason>' when the file could not be fully parsed
-    # A setup.py's syntax tree, kept for the manifest reader so that the file is parsed once.
-    setup_tree: ast.Module | None = field(default=None, compare=False, repr=False)
+    # A setup.py's tree and what the manifest reader needs of it, from the scan's one walk.
+    setup: SetupFacts | None = field(default=None, compare=False, repr=False)
 
 
 # Strings that name credential stores and startup locations, matched after '\' → '/' so that

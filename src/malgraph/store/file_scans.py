@@ -5,7 +5,9 @@ store.read.file_scans reads them back.
 What is kept is what an archive's features need from the file and cannot be had from its
 bytes without scanning them: imports, findings, IoCs and obfuscation signs with their lines
 and snippets, problems, and the normalised token stream with its digest and length. The path
-is left out (analysis places the scan), and the stream, the bulk of a row, compresses well."""
+is left out (analysis places the scan), and the stream, the bulk of a row, compresses well.
+A row is inflated under a cap (MAX_SCAN_JSON), so that a damaged or planted row cannot make the
+reader inflate more than any stored scan holds; a scan over the cap is not stored."""
 
 from __future__ import annotations
 
@@ -20,6 +22,11 @@ from malgraph.core.code import CodeIoc, Finding, Import, ObfuscationSign
 from malgraph.core.file_scans import FileScan, FileScanKey
 from malgraph.core.kinds import FindingCategory, ImportKind, IocKind, ObfuscationKind
 
+# The JSON of one stored scan is at most this long: it bounds what a damaged or planted row can
+# make the reader inflate. A scan grows with its file, whose size the analysis caps
+# (analyze.MAX_SCANNED_BYTES); one longer than this (a file under that cap made mostly of
+# findings can come near) is not stored, and is made again when met.
+MAX_SCAN_JSON = 32 * 2**20
 _SAVE = "INSERT OR REPLACE INTO file_scans(sha256, dialect, analyzer, scan) VALUES (?, ?, ?, ?)"
 
 
@@ -28,19 +35,26 @@ def save_file_scans(
 ) -> int:
     """Store these scans, made by `analyzer`, replacing any of the same keys; call inside the
     transaction that saves the analyses they were made for. How many were stored: a scan
-    JSON cannot hold (a lone surrogate) is left out, to be made again when met."""
+    JSON cannot hold (a lone surrogate), or one over MAX_SCAN_JSON, is left out, to be made
+    again when met."""
     rows = []
     for key, scan in scans:
         try:
-            rows.append((key.sha256, key.dialect, analyzer, encode_file_scan(scan)))
+            text = orjson.dumps(_document(scan))
         except orjson.JSONEncodeError:
             continue
+        if len(text) <= MAX_SCAN_JSON:
+            rows.append((key.sha256, key.dialect, analyzer, zlib.compress(text)))
     db.executemany(_SAVE, rows)
     return len(rows)
 
 
 def encode_file_scan(scan: FileScan) -> bytes:
-    doc = [
+    return zlib.compress(orjson.dumps(_document(scan)))
+
+
+def _document(scan: FileScan) -> list[Any]:
+    return [
         [[i.module, i.kind, i.relative, i.line, i.snippet] for i in scan.imports],
         [[f.category, f.api, f.line, f.snippet] for f in scan.findings],
         [[c.kind, c.value, c.as_written, c.line] for c in scan.iocs],
@@ -50,7 +64,6 @@ def encode_file_scan(scan: FileScan) -> bytes:
         scan.normalised_sha256,
         scan.token_count,
     ]
-    return zlib.compress(orjson.dumps(doc))
 
 
 class DamagedScan(ValueError):
@@ -58,9 +71,10 @@ class DamagedScan(ValueError):
 
 
 def decode_file_scan(blob: bytes) -> FileScan:
-    """The FileScan `encode_file_scan` stored; DamagedScan for anything else."""
+    """The FileScan `encode_file_scan` stored; DamagedScan for anything else, a row that
+    inflates past MAX_SCAN_JSON among them (inflated no further than that)."""
     try:
-        doc = orjson.loads(zlib.decompress(blob))
+        doc = orjson.loads(_inflate(blob))
         imports, findings, iocs, signs, problems, stream, digest, count = doc
         return FileScan(
             imports=tuple(_import(*row) for row in imports),
@@ -74,6 +88,16 @@ def decode_file_scan(blob: bytes) -> FileScan:
         )
     except (zlib.error, orjson.JSONDecodeError, TypeError, ValueError) as exc:
         raise DamagedScan(str(exc)) from None
+
+
+def _inflate(blob: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    text = inflater.decompress(blob, MAX_SCAN_JSON + 1)
+    if len(text) > MAX_SCAN_JSON:
+        raise DamagedScan(f"inflates past {MAX_SCAN_JSON:,} bytes")
+    if not inflater.eof or inflater.unused_data:
+        raise DamagedScan("not one whole zlib stream")
+    return text
 
 
 def _import(module: Any, kind: Any, relative: Any, line: Any, snippet: Any) -> Import:
