@@ -232,3 +232,28 @@ def test_two_stores_on_one_results_folder_merge_only_their_own(
     with Store(store_b) as store:
         analysed = {row[0] for row in stored_code(store)["code_analyses"]}
     assert {sha256 for sha256, _places in others} <= analysed
+
+
+def test_a_results_folder_only_the_workers_reach_is_told_in_one_line(
+    small: tuple[Path, Any], scheduler: str, tmp_path: Path
+) -> None:
+    """fsspec's memory file system is one a process: each worker writes to its own, the
+    client sees none of it, as with a folder mounted on the workers alone."""
+    corpus, _local = small
+    path = copy_store(corpus, tmp_path / "c.db")
+    code, said = analyze_cli(path, scheduler, "--results", "memory://not-shared")
+    assert code == 2, said
+    assert "memory://not-shared: the workers published their results there" in said
+    assert "internal error" not in said and "Traceback" not in said
+
+
+def test_an_archives_root_holding_nothing_is_named(
+    small: tuple[Path, Any], scheduler: str, tmp_path: Path
+) -> None:
+    corpus, _local = small
+    path = copy_store(corpus, tmp_path / "c.db")
+    (tmp_path / "empty").mkdir()
+    code, said = analyze_cli(path, scheduler, "--archives-root", str(tmp_path / "empty"))
+    assert code == 0, said
+    assert f"{SMALL} archive(s) not found where recorded" in said
+    assert f"no archive was found under {(tmp_path / 'empty').as_uri()}" in " ".join(said.split())

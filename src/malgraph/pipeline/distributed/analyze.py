@@ -96,6 +96,8 @@ def analyze_on_cluster(
         done += merge_partition(store, folder, batch_id, summary, redo=redo)
         if progress:
             progress(done, total)
+    if run.archives_root and summary.missing and not summary.analyzed:
+        _notice(summary, NOTHING_UNDER_ROOT.format(root=run.archives_root))
     folder.remove_partials()
     if run.temporary_results:
         folder.remove_if_empty()
@@ -186,7 +188,13 @@ def merge_partition(
     by two stores) is left for its own store. Merging a partition again (the client stopped
     between the commit and the removal) stores nothing twice. Rows of another analyzer
     version are left out (their archives are analysed again)."""
-    table = folder.read(batch_id)
+    try:
+        table = folder.read(batch_id)
+    except FileNotFoundError:
+        raise InputError(
+            f"{folder.url}: the workers published their results there, but this machine "
+            "does not see them: --results must name a folder both reach"
+        ) from None
     _check_versions(table, summary, of_this_run)
     listed = [str(sha256) for sha256 in table.column("sha256").to_pylist()]
     awaited = archives_awaited(store.db, listed, redo)
@@ -208,6 +216,10 @@ def merge_partition(
     return len(results)
 
 
+NOTHING_UNDER_ROOT = (
+    "no archive was found under {root}: the workers read it, not this machine; check that "
+    "every worker reaches the code cache's layout at that URL"
+)
 FOREIGN_PARTITIONS = (
     "partitions in {url} hold archives this store does not: left there for their own store"
 )
