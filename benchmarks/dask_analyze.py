@@ -171,22 +171,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--packages", type=int, default=1000)
     parser.add_argument("--partition-size", type=int, default=200)
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="kept after the run (default: a temporary one)"
+    )
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="malgraph-dask-bench-"))
-    db = build_store(work, args.packages)
-    mean_bytes = sum(p.stat().st_size for p in (work / "archives").iterdir()) / args.packages
-    print(f"corpus: {args.packages} archives, partition size {args.partition_size}")
+    try:
+        measure(work, args.packages, args.partition_size)
+    finally:
+        if args.workdir is None:  # the generated corpus and its stores are not wanted after
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(work: Path, packages: int, partition_size: int) -> None:
+    """Build the corpus in `work`, time each way of analysing it, and print the projection."""
+    db = build_store(work, packages)
+    mean_bytes = sum(p.stat().st_size for p in (work / "archives").iterdir()) / packages
+    print(f"corpus: {packages} archives, partition size {partition_size}")
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores; times are upper bounds)")
     runs = {}
     for label, run in (
         ("local -j 1", lambda copy: run_local(copy, 1)),
         ("local -j 2", lambda copy: run_local(copy, 2)),
-        ("dask, 1 worker", lambda copy: run_cluster(copy, 1, args.partition_size)),
-        ("dask, 2 workers", lambda copy: run_cluster(copy, 2, args.partition_size)),
+        ("dask, 1 worker", lambda copy: run_cluster(copy, 1, partition_size)),
+        ("dask, 2 workers", lambda copy: run_cluster(copy, 2, partition_size)),
     ):
         seconds, analysed = run(fresh_copy(db, work / "run"))
-        assert analysed == args.packages, (label, analysed)
+        assert analysed == packages, (label, analysed)
         runs[label] = seconds
         print(
             f"  {label:16} {seconds:7.2f} s  {analysed / seconds:8.1f} archives/s  "
@@ -194,7 +205,7 @@ def main() -> None:
         )
     one, two = runs["dask, 1 worker"], runs["dask, 2 workers"]
     print(f"second worker's efficiency: {one / (2 * two):.0%} (100% = twice the throughput)")
-    costs = stage_costs(fresh_copy(db, work / "stages"), work, args.partition_size)
+    costs = stage_costs(fresh_copy(db, work / "stages"), work, partition_size)
     report_projection(costs, mean_bytes)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 

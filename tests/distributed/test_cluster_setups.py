@@ -24,6 +24,7 @@ from malgraph.pipeline.distributed.analyze import ClusterRun, analyze_on_cluster
 from malgraph.pipeline.distributed.partitions import ResultsFolder, results_of
 from malgraph.pipeline.distributed.worker import Batch, analyze_at, analyze_batch
 from malgraph.store import Store
+from tests.distributed.cli_run import analyze_cli
 from tests.distributed.corpus import copy_store, corpus_store
 from tests.distributed.stored_code import stored_code
 from tests.inert_packages import tar_gz
@@ -42,21 +43,6 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     with Store(local) as store:
         analyze_stored(store, cache_for(local), jobs=1)
         return path, stored_code(store)
-
-
-def _cli(path: Path, scheduler: str, *options: str, cwd: Path | None = None) -> tuple[int, str]:
-    """The exit code of `analyze --scheduler`, and what it printed (stdout, then stderr)."""
-    command = [sys.executable, "-m", "malgraph", "--db", str(path), "analyze"]
-    slow_machine = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "120s"}  # a loaded test host
-    done = subprocess.run(
-        [*command, "--scheduler", scheduler, "--partition-size", "10", *options],
-        cwd=cwd,
-        env={**os.environ, **slow_machine},
-        capture_output=True,
-        timeout=600,
-        check=False,
-    )
-    return done.returncode, done.stdout.decode() + done.stderr.decode()
 
 
 def _large_archives(folder: Path, count: int) -> list[tuple[str, tuple[str, ...]]]:
@@ -109,7 +95,7 @@ def test_the_operators_own_files_in_the_results_folder_are_left_untouched(
     own = results / "my-export.parquet"
     own.write_bytes(b"PAR1 the operator's own file PAR1")
     (results / ".malgraph-0a1b.parquet.partial-5eed").write_bytes(b"left by a killed worker")
-    code, said = _cli(path, scheduler)
+    code, said = analyze_cli(path, scheduler)
     assert code == 0, said
     assert f"analysed {SMALL} archive(s)" in said and "memo" not in said  # workers keep none
     assert [p.name for p in results.iterdir()] == ["my-export.parquet"]
@@ -126,7 +112,7 @@ def test_folders_named_relative_to_the_client_reach_the_workers(
     path = copy_store(corpus, tmp_path / "c.db")
     code_root = cache_for(path).root
     options = ("--results", "out", "--archives-root", code_root.name)
-    code, errors = _cli(path, scheduler, *options, cwd=tmp_path)
+    code, errors = analyze_cli(path, scheduler, *options, cwd=tmp_path)
     assert code == 0, errors
     assert (tmp_path / "out").is_dir() and not any((tmp_path / "out").iterdir())
     assert not (Path.cwd() / "out").exists()
@@ -185,7 +171,7 @@ def test_workers_of_another_analyzer_version_stop_the_run(
     path stores."""
     corpus, local = small
     path = copy_store(corpus, tmp_path / "c.db")
-    code, errors = _cli(path, other_version_worker.address)
+    code, errors = analyze_cli(path, other_version_worker.address)
     other_version_worker.stop()  # nothing of it written after this point
     assert code == 2
     assert f"workers run analyzer version {OTHER_VERSION}, this client {ANALYZER_VERSION}" in (
@@ -198,7 +184,7 @@ def test_workers_of_another_analyzer_version_stop_the_run(
         assert stored_code(store)["code_analyses"] == []
     results = Path(results_url(path, None, None).removeprefix("file://"))
     assert any(p.name.startswith("malgraph-") for p in results.iterdir())
-    code, errors = _cli(path, scheduler)
+    code, errors = analyze_cli(path, scheduler)
     assert code == 0, errors
     assert f"earlier run by analyzer version {OTHER_VERSION}" in errors
     assert not results.exists()

@@ -70,3 +70,14 @@ def test_cluster_options_without_a_scheduler_are_a_usage_error(
         assert "need --scheduler" in capsys.readouterr().err
     assert run([*db, "relate", "--kinds", "similar", "--results", "r"]) == 2
     assert "--results needs --scheduler" in capsys.readouterr().err
+
+
+def test_a_scheduler_without_the_similar_relation_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only the similar relation runs on a cluster: the others would silently run here."""
+    with Store(tmp_path / "m.db"):
+        pass
+    db = ["--db", str(tmp_path / "m.db")]
+    assert run([*db, "relate", "--kinds", "dependency", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "--scheduler runs the similar relation on a cluster" in capsys.readouterr().err

@@ -52,6 +52,8 @@ def relate_command(
     chosen = set(kinds or RelateKind)
     if results is not None and scheduler is None:
         raise UsageError("--results needs --scheduler")
+    if scheduler is not None and RelateKind.SIMILAR not in chosen:
+        raise UsageError("--scheduler runs the similar relation on a cluster: it needs similar")
     with open_store(create=False) as store:
         if RelateKind.MENTIONS in chosen:
             with store.transaction():

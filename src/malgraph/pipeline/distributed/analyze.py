@@ -21,10 +21,11 @@ from malgraph.pipeline.distributed.partitions import ResultsFolder, analyzer_ver
 from malgraph.pipeline.distributed.worker import Batch, analyze_batch
 from malgraph.store import Store
 from malgraph.store.code import save_analysis, save_sketches
-from malgraph.store.read.code import archives_to_analyze
+from malgraph.store.read.code import archives_awaited, archives_held, archives_to_analyze
 
 if TYPE_CHECKING:
-    from distributed import Client, Future
+    import pyarrow as pa
+    from distributed import Client
 
 PARTITION_SIZE = 200  # archives a task and a partition: one store transaction each
 BATCHES_PER_THREAD = 4  # submitted ahead of the workers; bounds what a stopped client leaves
@@ -88,13 +89,15 @@ def analyze_on_cluster(
     summary = ClusterSummary()
     folder = ResultsFolder(run.results)
     for batch_id in folder.finished():  # left by a client stopped before merging them
-        merge_partition(store, folder, batch_id, summary, of_this_run=False)
+        merge_partition(store, folder, batch_id, summary, of_this_run=False, redo=redo)
     batches = _batches(store, cache, run, redo)
     total, done = sum(len(batch.tasks) for batch in batches), 0
     for batch_id in _run(client, batches):
-        done += merge_partition(store, folder, batch_id, summary)
+        done += merge_partition(store, folder, batch_id, summary, redo=redo)
         if progress:
             progress(done, total)
+    if run.archives_root and summary.missing and not summary.analyzed:
+        _notice(summary, NOTHING_UNDER_ROOT.format(root=run.archives_root))
     folder.remove_partials()
     if run.temporary_results:
         folder.remove_if_empty()
@@ -117,9 +120,17 @@ def _places(
     cache: Cache, archives_root: str | None, sha256: str, recorded: tuple[str, ...]
 ) -> tuple[str, ...]:
     if archives_root is None:
-        return (str(cache.path(sha256)), *recorded)  # as the local path tries them
+        return worker_paths((str(cache.path(sha256)), *recorded))
     layout = cache.path(sha256).relative_to(cache.root).as_posix()
     return (f"{archives_root.rstrip('/')}/{layout}",)
+
+
+def worker_paths(places: tuple[str, ...]) -> tuple[str, ...]:
+    """The places the local path would read, in its order, as absolute paths: a worker's
+    working folder is not the client's. A recorded URL (`fetch` records the registry's
+    download URL) is left out: the local path never reads one, and a worker must not fetch
+    from the network; its archive is then not found, as locally."""
+    return tuple(str(Path(place).absolute()) for place in places if "://" not in place)
 
 
 def batch_id(tasks: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
@@ -132,27 +143,34 @@ def batch_id(tasks: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
 
 
 def _run(client: Client, batches: list[Batch]) -> Iterator[str]:
-    """The id of each batch as its partition is published, a bounded number submitted ahead.
-    Dask runs a task again when its worker dies; a task that raised runs TASK_RETRIES more
-    times, then its error stops the run (what was merged stays merged)."""
+    """The id of each batch as its partition is published. At most BATCHES_PER_THREAD tasks a
+    thread of the cluster are in flight, counted again as each task ends, so that workers
+    joining mid-run get tasks while the client never holds more than a bounded number of
+    futures. Dask runs a task again when its worker dies; a task that raised runs TASK_RETRIES
+    more times, then its error stops the run (what was merged stays merged)."""
     # Dask is a heavy optional extra: only a command given --scheduler loads it.
     from distributed import as_completed  # noqa: PLC0415
 
-    def submit(batch: Batch) -> Future[str]:
-        key = f"malgraph-analyze-{batch.id}"
-        return client.submit(analyze_batch, batch, key=key, retries=TASK_RETRIES)
-
-    width = BATCHES_PER_THREAD * max(1, sum(client.nthreads().values()))
     queue = iter(batches)
-    first = [submit(batch) for batch in itertools.islice(queue, width)]
-    running = as_completed(first, loop=client.loop)  # this client's, not a default one
+    running = as_completed(loop=client.loop)  # this client's, not a default one
+
+    def fill() -> None:
+        for batch in itertools.islice(queue, max(0, _width(client) - running.count())):
+            key = f"malgraph-analyze-{batch.id}"
+            running.add(client.submit(analyze_batch, batch, key=key, retries=TASK_RETRIES))
+
+    fill()
     for future in running:
         published = str(future.result())
         future.release()  # its result is the id only: nothing to keep on the cluster
-        following = next(queue, None)
-        if following is not None:
-            running.add(submit(following))
+        fill()
         yield published
+
+
+def _width(client: Client) -> int:
+    """Tasks to keep in flight: enough to keep every thread of the cluster busy now."""
+    threads: int = sum(client.nthreads().values())
+    return BATCHES_PER_THREAD * max(1, threads)
 
 
 def merge_partition(
@@ -162,36 +180,69 @@ def merge_partition(
     summary: ClusterSummary,
     *,
     of_this_run: bool = True,
+    redo: bool = False,
 ) -> int:
-    """Store a partition's analyses with their sketches in one transaction (as the local path
-    saves a batch), then remove it; how many archives it held. Merging a partition again (the
-    client stopped between the commit and the removal) replaces the same rows. Rows of
-    another analyzer version are left out (their archives are analysed again)."""
-    table = folder.read(batch_id)
-    others = sorted(analyzer_versions(table) - {ANALYZER_VERSION})
-    if others and of_this_run:
+    """Store a partition's analyses of archives this store awaits, with their sketches, in one
+    transaction (as the local path saves a batch), then remove it; how many archives it
+    gave. A partition holding archives that are not this store's (a results folder shared
+    by two stores) is left for its own store. Merging a partition again (the client stopped
+    between the commit and the removal) stores nothing twice. Rows of another analyzer
+    version are left out (their archives are analysed again)."""
+    try:
+        table = folder.read(batch_id)
+    except FileNotFoundError:
         raise InputError(
-            f"workers run analyzer version {others[0]}, this client {ANALYZER_VERSION}: "
-            "install the same malgraph on the workers as here"
-        )
-    notice = (
-        f"partitions of an earlier run by analyzer version {others[0]} (this is "
-        f"{ANALYZER_VERSION}) were skipped: their archives are analysed again"
-        if others
-        else None
-    )
-    if notice and notice not in summary.notices:  # said once, however many partitions
-        summary.notices.append(notice)
-    results = results_of(table)
+            f"{folder.url}: the workers published their results there, but this machine "
+            "does not see them: --results must name a folder both reach"
+        ) from None
+    _check_versions(table, summary, of_this_run)
+    listed = [str(sha256) for sha256 in table.column("sha256").to_pylist()]
+    awaited = archives_awaited(store.db, listed, redo)
+    results = [r for r in results_of(table) if r.sha256 in awaited]
     found = [(r.sha256, r.analysis, r.sketch) for r in results if r.analysis is not None]
     at = now_utc()
     with store.transaction() as db:
         for sha256, analysis, _sketch in found:
             save_analysis(db, sha256, analysis, at)
         save_sketches(db, [sketch for _sha, _analysis, sketch in found if sketch])
-    folder.remove(batch_id)
+    if archives_held(store.db, listed) == set(listed):
+        folder.remove(batch_id)
+    else:
+        _notice(summary, FOREIGN_PARTITIONS.format(url=folder.url))
     summary.missing.extend(r.sha256 for r in results if r.analysis is None)
     for _sha, analysis, _sketch in found:
         summary.analyzed += 1
         summary.by_status[analysis.status] = summary.by_status.get(analysis.status, 0) + 1
     return len(results)
+
+
+NOTHING_UNDER_ROOT = (
+    "no archive was found under {root}: the workers read it, not this machine; check that "
+    "every worker reaches the code cache's layout at that URL"
+)
+FOREIGN_PARTITIONS = (
+    "partitions in {url} hold archives this store does not: left there for their own store"
+)
+
+
+def _check_versions(table: pa.Table, summary: ClusterSummary, of_this_run: bool) -> None:
+    """A partition of this run by workers of another analyzer version is an InputError (their
+    rows would be wrong for this store); an earlier run's is told once."""
+    others = sorted(analyzer_versions(table) - {ANALYZER_VERSION})
+    if not others:
+        return
+    if of_this_run:
+        raise InputError(
+            f"workers run analyzer version {others[0]}, this client {ANALYZER_VERSION}: "
+            "install the same malgraph on the workers as here"
+        )
+    _notice(
+        summary,
+        f"partitions of an earlier run by analyzer version {others[0]} (this is "
+        f"{ANALYZER_VERSION}) were skipped: their archives are analysed again",
+    )
+
+
+def _notice(summary: ClusterSummary, notice: str) -> None:
+    if notice not in summary.notices:  # said once, however many partitions
+        summary.notices.append(notice)

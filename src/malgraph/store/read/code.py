@@ -66,6 +66,28 @@ def archives_to_analyze(db: sqlite3.Connection, redo: bool = False) -> list[Arch
     return [ArchivePlaces(sha256, tuple(orjson.loads(places))) for sha256, places in rows]
 
 
+def archives_held(db: sqlite3.Connection, sha256s: Sequence[str]) -> set[str]:
+    """Those of `sha256s` that are the content of an artifact of this store."""
+    rows = db.execute(
+        "SELECT DISTINCT sha256 FROM artifacts WHERE sha256 IN (SELECT value FROM json_each(?))",
+        (orjson.dumps(list(sha256s)).decode(),),
+    )
+    return {sha256 for (sha256,) in rows}
+
+
+def archives_awaited(db: sqlite3.Connection, sha256s: Sequence[str], redo: bool) -> set[str]:
+    """Those of `sha256s` that archives_to_analyze would list."""
+    held = archives_held(db, sha256s)
+    if redo:
+        return held
+    rows = db.execute(
+        "SELECT sha256 FROM code_analyses WHERE analyzer >= ?"
+        " AND sha256 IN (SELECT value FROM json_each(?))",
+        (ANALYZER_VERSION, orjson.dumps(sorted(held)).decode()),
+    )
+    return held - {sha256 for (sha256,) in rows}
+
+
 def current_artifacts(db: sqlite3.Connection, feed: str, key: str) -> list[HeldArtifact]:
     """The artifacts the current version of a document holds."""
     return [
