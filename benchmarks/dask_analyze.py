@@ -76,7 +76,7 @@ def run_cluster(db: Path, workers: int, partition_size: int) -> tuple[float, int
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
         ) as cluster,
         Client(cluster) as client,
         Store(db) as store,

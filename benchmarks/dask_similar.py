@@ -69,7 +69,10 @@ def cluster(
     times: dict[str, float] = {}
     with (
         LocalCluster(
-            n_workers=workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
         ) as made,
         Client(made) as client,
     ):

@@ -8,19 +8,21 @@ from collections.abc import Iterator
 import pytest
 from distributed import Client, LocalCluster
 
+from tests.distributed.loopback import LOOPBACK_HTTP
+
 WORKERS = 2
 
 
 @pytest.fixture(scope="session")
 def dask_cluster() -> Iterator[LocalCluster]:
     """Two single-threaded worker processes under nannies (a killed worker is restarted, as
-    on a real cluster), with no dashboard and nothing listening beyond the loopback."""
+    on a real cluster), nothing listening beyond the loopback."""
     cluster = LocalCluster(
         n_workers=WORKERS,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=LOOPBACK_HTTP,
     )
     try:
         yield cluster

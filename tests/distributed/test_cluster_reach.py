@@ -32,6 +32,7 @@ from malgraph.store.code import add_artifact
 from malgraph.store.read.code import find_version
 from tests.distributed.cli_run import analyze_cli
 from tests.distributed.corpus import copy_store, corpus_store
+from tests.distributed.loopback import LOOPBACK_HTTP
 from tests.distributed.stored_code import stored_code
 from tests.inert_packages import tar_gz
 
@@ -164,7 +165,7 @@ def test_a_worker_that_joins_after_the_start_gets_tasks(
     path = copy_store(corpus, tmp_path / "c.db")
     with (
         LocalCluster(
-            n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+            n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=LOOPBACK_HTTP
         ) as cluster,
         Client(cluster, set_as_default=False) as client,
         Store(path) as store,
