@@ -78,3 +78,4 @@ class OsvPackage(NamedTuple):
     campaigns: tuple[OsvCampaign, ...]
     duplicated: tuple[OsvDuplicated, ...]
     related: tuple[OsvRelated, ...]
+    package_id: int  # the store's id of the package

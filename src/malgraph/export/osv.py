@@ -36,9 +36,19 @@ from malgraph.core.osv_export import OsvClaim, OsvPackage
 from malgraph.core.selection import Selection
 from malgraph.export.summary import ExportSummary
 from malgraph.export.uris import uris
-from malgraph.insights.campaigns import campaigns
+from malgraph.insights.campaigns import (
+    candidate_ids,
+    confidence,
+    evidence_counts,
+    join_packages,
+)
 from malgraph.insights.groups import LIST_REPORT
-from malgraph.store.read.graph import groupings, ioc_sightings, packages, report_sites
+from malgraph.store.read.graph import (
+    family_packages,
+    groupings,
+    ioc_sightings,
+    package_purls,
+)
 from malgraph.store.read.graph_export import sorting_on_disk
 from malgraph.store.read.osv_export import osv_packages
 
@@ -97,7 +107,7 @@ def write_osv(
     counts = {"records": 0, "claims": 0, "related": 0}
     with _RecordWriter(out) as writer:
         for package in osv_packages(db, selection, LIST_REPORT):
-            record = osv_record(package, candidates.get((package.ecosystem, package.name), ()))
+            record = osv_record(package, candidates.get(package.package_id, ()))
             data = orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n"
             writer.write(_Record(package.ecosystem, package.name, f"{record['id']}.json", data))
             counts["records"] += 1
@@ -191,21 +201,25 @@ class _RecordFiles(Sequence[Path]):
         return self._paths
 
 
-def _candidates(db: sqlite3.Connection) -> dict[tuple[str, str], tuple[dict[str, Any], ...]]:
-    """(ecosystem, name) -> the campaign candidates holding the package. Candidates are the
-    components of the whole graph, so they are worked out once, before the records stream."""
-    found = campaigns(packages(db), groupings(db), ioc_sightings(db), report_sites(db))
-    held: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for candidate in found["candidates"]:
+def _candidates(db: sqlite3.Connection) -> dict[int, tuple[dict[str, Any], ...]]:
+    """Package id -> the campaign candidates holding the package (one at most: they are
+    components). Candidates are the components of the whole graph, so they are worked out
+    once, before the records stream, over package ids: no package's name is held."""
+    joined = join_packages(groupings(db), family_packages(db), ioc_sightings(db))
+    ids = candidate_ids(joined, package_purls(db))
+    labels = joined.labels()
+    held: dict[int, tuple[dict[str, Any], ...]] = {}
+    for members in joined.groups:
+        key = min(members)
+        counts = evidence_counts(labels[key])
         brief = {
-            "id": candidate["id"],
-            "size": candidate["size"],
-            "confidence": candidate["confidence"],
-            "evidence_counts": candidate["evidence_counts"],
+            "id": ids[key],
+            "size": len(members),
+            "confidence": confidence(counts),
+            "evidence_counts": counts,
         }
-        for member in candidate["members"]:
-            held.setdefault((member["ecosystem"], member["name"]), []).append(brief)
-    return {key: tuple(sorted(c, key=lambda c: c["id"])) for key, c in held.items()}
+        held.update(dict.fromkeys(members, (brief,)))
+    return held
 
 
 def safe_part(text: str) -> str:

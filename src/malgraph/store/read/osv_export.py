@@ -103,6 +103,7 @@ def _packages(
             campaigns=tuple(named.get(pid, ())),
             duplicated=duplicated.get(pid, ()),
             related=related.get(pid, ()),
+            package_id=pid,
         )
 
 
