@@ -432,9 +432,9 @@ def _provenance(
 
 def _related(package: OsvPackage) -> dict[str, list[dict[str, Any]]]:
     """Related packages by kind, the RELATED_LISTED best joined of each kind (most evidence
-    first; `related_counts` gives how many there are)."""
+    first, as the read model orders them; `related_counts` gives how many there are)."""
     related: dict[str, list[dict[str, Any]]] = {}
-    for r in sorted(package.related, key=lambda r: (r.kind, -r.edges, r.purl)):
+    for r in package.related:
         links = related.setdefault(r.kind, [])
         if len(links) < RELATED_LISTED:
             link: dict[str, Any] = {"id": osv_id(r.purl), "purl": r.purl, "evidence": r.edges}

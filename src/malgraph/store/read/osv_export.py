@@ -348,18 +348,21 @@ def _related(
     params: dict[str, Any],
 ) -> dict[int, tuple[OsvRelated, ...]]:
     """Related packages by kind, with the number of edges (or shared reports and campaigns)
-    and the strongest confidence, those not selected left out."""
+    and the strongest confidence, those not selected left out; in the order a record lists
+    them: by kind, the most edges first, then by purl. Co-existing comes first of the kinds,
+    so its query runs first and each query's rows come in that order."""
     related: dict[int, list[OsvRelated]] = {}
-    queries = [_EDGES] + ([_COEXISTING] if not selection.kinds else [])
+    queries = ([_COEXISTING] if not selection.kinds else []) + [_EDGES]
     for query in queries:
         rows = db.execute(
             f"SELECT x.p, x.kind, o.purl, count(*), max(x.confidence) FROM ({query}) AS x"
             " JOIN packages o ON o.id = x.other"
-            f" WHERE {_selected(selection, 'o.id')} GROUP BY x.p, x.kind, x.other",
+            f" WHERE {_selected(selection, 'o.id')} GROUP BY x.p, x.kind, x.other"
+            " ORDER BY x.p, x.kind, count(*) DESC, o.purl, max(x.confidence)",
             {**params, **ids},
         )
         for pid, kind, purl, edges, best in rows:
             if kind in _KINDS and not _kept(selection, _KINDS[kind]):
                 continue
             related.setdefault(pid, []).append(OsvRelated(kind, purl, edges, best))
-    return {pid: tuple(sorted(found)) for pid, found in related.items()}
+    return {pid: tuple(found) for pid, found in related.items()}
