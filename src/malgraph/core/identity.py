@@ -214,9 +214,8 @@ def purl(ecosystem: str, name: str, version: str | None = None) -> str:
     # The version is normalised apart from every other part, so the package's own purl is
     # built once and each version only encodes its own text, as PackageURL does: normalised
     # once unencoded (its constructor), then encoded (to_string).
-    if _PLAIN_VERSION.fullmatch(version) and ptype not in _LOWERCASED_VERSIONS:
-        encoded = version  # what both normalisations leave as it is: nothing to trim or encode
-    else:
+    encoded: str | None = version  # what both normalisations leave as it is
+    if not _PLAIN_VERSION.fullmatch(version) or ptype in _LOWERCASED_VERSIONS:
         encoded = normalize_version(
             normalize_version(version, ptype, encode=None), ptype, encode=True
         )
