@@ -76,6 +76,7 @@ def _whole_purl(ecosystem: str, name: str, version: str | None) -> str:
 def test_a_versions_purl_is_its_packages_with_the_version_packageurl_encodes() -> None:
     names = ["plain", "@scope/a b", "org.x:core", "a#b?c", "Foo_Bar", "\u0455ys/t%41"]
     versions = [None, "", "  ", " 1.0 ", "1@2", "a?b#c", "1.0+local", "1:7.88-1", "\u00e9/x"]
+    versions += ["1.0.0", "V2.0-Beta_1~x", "1.0\n", "1/2", "1%41"]
     for ecosystem in [*PURL_TYPES, "Weird Eco:1"]:
         for name in names:
             for version in versions:

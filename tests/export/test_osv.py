@@ -11,10 +11,13 @@ from typing import Any
 
 import jsonschema
 import pytest
+from packageurl import PackageURL
 
+from malgraph.core.identity import PURL_TYPES
+from malgraph.core.identity import purl as make_purl
 from malgraph.core.kinds import EdgeKind
 from malgraph.core.selection import Selection
-from malgraph.export.osv import osv_id, write_osv
+from malgraph.export.osv import _PLAIN_PURL, canonical_purl, osv_id, write_osv
 from malgraph.pipeline.ingest import ingest
 from malgraph.store import Store
 from tests.conftest import origin, osv, write_json
@@ -234,3 +237,40 @@ def test_hostile_names_stay_inside_out(tmp_path: Path) -> None:
     assert sorted((tmp_path / "nest").iterdir()) == [out]
     names = {r["affected"][0]["package"]["name"] for r in _records(out).values()}
     assert set(HOSTILE) <= names
+
+
+AWKWARD_NAMES = [
+    "plain",
+    "Mixed.Case-Name",
+    "under_score",
+    "@scope/pkg",
+    "@Scope/Pkg_x",
+    "group.id:artifact-id",
+    "github.com/User/Repo",
+    "vendor/package",
+    "a..b",
+    ".hidden",
+    "with space",
+    "unicode-\uff45vil",
+    "per%cent",
+    "q?uery#frag",
+    "x/y/z",
+]
+
+
+def test_purls_that_skip_the_parse_are_those_packageurl_writes_back() -> None:
+    """The fast path (a purl packageurl-python writes unchanged) gives what the parse gives,
+    over every purl type's stored purls and names that need encoding or lowercasing."""
+    fast = 0
+    for ecosystem in [*PURL_TYPES, "Unknown:x"]:
+        for name in AWKWARD_NAMES:
+            stored = make_purl(ecosystem, name)
+            parsed = str(PackageURL.from_string(stored).to_string())
+            assert canonical_purl(stored) == parsed, stored
+            if _PLAIN_PURL.fullmatch(stored):
+                fast += 1
+                assert parsed == stored
+    assert fast > 20  # the common purls do take the fast path
+    for written in ["pkg:pypi/Upper", "pkg:pypi/under_score", "pkg:npm/Upper", "pkg:pub/a-b"]:
+        assert not _PLAIN_PURL.fullmatch(written)
+        assert canonical_purl(written) != written

@@ -10,8 +10,27 @@ import orjson
 
 from malgraph.core.graph import IocSightings, NamedCampaign, SiteCount, StoredIoc
 from malgraph.core.kinds import IocKind
-from malgraph.insights.campaigns import COMMON_IOC, campaigns, confidence
+from malgraph.insights.campaigns import (
+    COMMON_IOC,
+    campaigns,
+    candidate,
+    candidate_ids,
+    confidence,
+    family_holders,
+    join_packages,
+)
+from malgraph.insights.campaigns import member_facts as facts_of
 from malgraph.store import Store
+from malgraph.store.read.graph import (
+    family_packages,
+    ioc_sightings,
+    member_facts,
+    package_purls,
+    packages,
+)
+from malgraph.store.read.graph import (
+    groupings as read_groupings,
+)
 from tests.conftest import osv
 from tests.insights.tiny_store import (
     build,
@@ -140,6 +159,42 @@ def test_candidates_worked_by_hand(store: Store, tmp_path: Path) -> None:
         }
     ]
     assert orjson.dumps(out) == orjson.dumps(campaigns_of(store.db))
+
+
+def test_the_narrow_reads_give_the_candidates_the_whole_graph_gives(
+    store: Store, tmp_path: Path
+) -> None:
+    """The exports' path (package ids, purls streamed, members read per candidate) against the
+    report's (every package and version in memory), on the store worked by hand above."""
+    _store(store, tmp_path)
+    db = store.db
+    everything, grouped = packages(db), read_groupings(db)
+    assert family_packages(db) == family_holders(everything, grouped)
+    streamed = list(package_purls(db))
+    assert [p.purl for p in streamed] == sorted(n.purl for n in everything.names.values())
+    assert {p.id for p in streamed} == set(everything.names)
+    some = {package(db, n) for n in ("a", "b", "d", "lone")}
+    assert member_facts(db, some) == facts_of(everything, some)
+    assert member_facts(db, {package(db, "a")})[package(db, "a")] == (
+        "npm",
+        "a",
+        "pkg:npm/a",
+        day(1),
+        day(1),
+    )
+    joined = join_packages(grouped, family_packages(db), ioc_sightings(db))
+    ids = candidate_ids(joined, package_purls(db))
+    labels = joined.labels()
+    from_ids = {
+        ids[min(m)]: candidate(m, labels[min(m)], member_facts(db, m)) for m in joined.groups
+    }
+    whole = campaigns_of(db)["candidates"]
+    assert (
+        sorted(from_ids)
+        == sorted(c["id"] for c in whole)
+        == sorted([cid("a", "b", "c", "d"), cid("e", "f"), cid("g", "h")])
+    )
+    assert [from_ids[c["id"]] for c in whole] == whole
 
 
 def test_confidence_grows_with_independent_kinds() -> None:

@@ -109,6 +109,22 @@ class Packages(NamedTuple):
         return out
 
 
+class MemberFacts(NamedTuple):
+    """What a campaign candidate shows of a member package: its name, and the earliest and the
+    latest of its versions' release times (None when no version is dated)."""
+
+    ecosystem: str
+    name: str
+    purl: str
+    first_release: str | None
+    last_release: str | None
+
+
+class PackagePurl(NamedTuple):
+    id: int
+    purl: str
+
+
 class Groupings(NamedTuple):
     """What joins packages, as the store records it."""
 

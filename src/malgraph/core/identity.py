@@ -197,6 +197,12 @@ def canonical_version(ecosystem: str, version: str) -> str:
 _SLASH_NAMESPACES = frozenset({"npm", "golang", "composer", "githubactions", "swift"})
 
 
+# A version of only the characters percent-encoding leaves alone; packageurl-python lowercases
+# the versions of a few purl types besides.
+_PLAIN_VERSION = re.compile(r"[A-Za-z0-9._~-]+")
+_LOWERCASED_VERSIONS = frozenset({"huggingface", "oci"})
+
+
 @lru_cache(maxsize=65536)  # a feed record and its claims name the same package-versions
 def purl(ecosystem: str, name: str, version: str | None = None) -> str:
     """A package URL for a canonical (ecosystem, name[, version]), written by packageurl-python
@@ -208,7 +214,11 @@ def purl(ecosystem: str, name: str, version: str | None = None) -> str:
     # The version is normalised apart from every other part, so the package's own purl is
     # built once and each version only encodes its own text, as PackageURL does: normalised
     # once unencoded (its constructor), then encoded (to_string).
-    encoded = normalize_version(normalize_version(version, ptype, encode=None), ptype, encode=True)
+    encoded: str | None = version  # what both normalisations leave as it is
+    if not _PLAIN_VERSION.fullmatch(version) or ptype in _LOWERCASED_VERSIONS:
+        encoded = normalize_version(
+            normalize_version(version, ptype, encode=None), ptype, encode=True
+        )
     return f"{head}@{encoded}{qualifiers}" if encoded else head + qualifiers
 
 

@@ -77,4 +77,5 @@ class OsvPackage(NamedTuple):
     families: tuple[OsvFamily, ...]
     campaigns: tuple[OsvCampaign, ...]
     duplicated: tuple[OsvDuplicated, ...]
-    related: tuple[OsvRelated, ...]
+    related: tuple[OsvRelated, ...]  # by kind, the most edges first, then by purl
+    package_id: int  # the store's id of the package

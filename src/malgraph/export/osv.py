@@ -36,9 +36,19 @@ from malgraph.core.osv_export import OsvClaim, OsvPackage
 from malgraph.core.selection import Selection
 from malgraph.export.summary import ExportSummary
 from malgraph.export.uris import uris
-from malgraph.insights.campaigns import campaigns
+from malgraph.insights.campaigns import (
+    candidate_ids,
+    confidence,
+    evidence_counts,
+    join_packages,
+)
 from malgraph.insights.groups import LIST_REPORT
-from malgraph.store.read.graph import groupings, ioc_sightings, packages, report_sites
+from malgraph.store.read.graph import (
+    family_packages,
+    groupings,
+    ioc_sightings,
+    package_purls,
+)
 from malgraph.store.read.graph_export import sorting_on_disk
 from malgraph.store.read.osv_export import osv_packages
 
@@ -55,9 +65,22 @@ _NAME_LIMIT = 120  # characters of a folder name; the file name keeps records ap
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
+# A package purl (no version, no qualifiers) that packageurl-python writes back unchanged: of a
+# type whose parts it only lowercases (pypi also turning `_` into `-`) or leaves as they are,
+# holding no character it would encode or change. The store writes nearly every purl so, and
+# those skip the parse; tests/export/test_osv.py holds both ways equal.
+_PLAIN_PURL = re.compile(
+    r"pkg:(?:pypi/[a-z0-9.-]+"
+    r"|(?:npm|composer)/(?:(?:%40)?[a-z0-9._-]+/)?[a-z0-9._-]+"
+    r"|(?:cargo|gem|golang|maven|nuget)/[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*)"
+)
+
+
 @lru_cache(maxsize=1 << 10)  # a record names its own purl thrice
 def canonical_purl(purl: str) -> str:
     """The purl as packageurl-python writes it (the stored text when it does not parse)."""
+    if _PLAIN_PURL.fullmatch(purl):
+        return purl
     try:
         return str(PackageURL.from_string(purl).to_string())
     except ValueError:
@@ -84,7 +107,7 @@ def write_osv(
     counts = {"records": 0, "claims": 0, "related": 0}
     with _RecordWriter(out) as writer:
         for package in osv_packages(db, selection, LIST_REPORT):
-            record = osv_record(package, candidates.get((package.ecosystem, package.name), ()))
+            record = osv_record(package, candidates.get(package.package_id, ()))
             data = orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n"
             writer.write(_Record(package.ecosystem, package.name, f"{record['id']}.json", data))
             counts["records"] += 1
@@ -178,21 +201,25 @@ class _RecordFiles(Sequence[Path]):
         return self._paths
 
 
-def _candidates(db: sqlite3.Connection) -> dict[tuple[str, str], tuple[dict[str, Any], ...]]:
-    """(ecosystem, name) -> the campaign candidates holding the package. Candidates are the
-    components of the whole graph, so they are worked out once, before the records stream."""
-    found = campaigns(packages(db), groupings(db), ioc_sightings(db), report_sites(db))
-    held: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for candidate in found["candidates"]:
+def _candidates(db: sqlite3.Connection) -> dict[int, tuple[dict[str, Any], ...]]:
+    """Package id -> the campaign candidates holding the package (one at most: they are
+    components). Candidates are the components of the whole graph, so they are worked out
+    once, before the records stream, over package ids: no package's name is held."""
+    joined = join_packages(groupings(db), family_packages(db), ioc_sightings(db))
+    ids = candidate_ids(joined, package_purls(db))
+    labels = joined.labels()
+    held: dict[int, tuple[dict[str, Any], ...]] = {}
+    for members in joined.groups:
+        key = min(members)
+        counts = evidence_counts(labels[key])
         brief = {
-            "id": candidate["id"],
-            "size": candidate["size"],
-            "confidence": candidate["confidence"],
-            "evidence_counts": candidate["evidence_counts"],
+            "id": ids[key],
+            "size": len(members),
+            "confidence": confidence(counts),
+            "evidence_counts": counts,
         }
-        for member in candidate["members"]:
-            held.setdefault((member["ecosystem"], member["name"]), []).append(brief)
-    return {key: tuple(sorted(c, key=lambda c: c["id"])) for key, c in held.items()}
+        held.update(dict.fromkeys(members, (brief,)))
+    return held
 
 
 def safe_part(text: str) -> str:
@@ -405,9 +432,9 @@ def _provenance(
 
 def _related(package: OsvPackage) -> dict[str, list[dict[str, Any]]]:
     """Related packages by kind, the RELATED_LISTED best joined of each kind (most evidence
-    first; `related_counts` gives how many there are)."""
+    first, as the read model orders them; `related_counts` gives how many there are)."""
     related: dict[str, list[dict[str, Any]]] = {}
-    for r in sorted(package.related, key=lambda r: (r.kind, -r.edges, r.purl)):
+    for r in package.related:
         links = related.setdefault(r.kind, [])
         if len(links) < RELATED_LISTED:
             link: dict[str, Any] = {"id": osv_id(r.purl), "purl": r.purl, "evidence": r.edges}

@@ -24,8 +24,14 @@ from malgraph.core.selection import Selection
 from malgraph.core.stix_export import RelationEnd, StixClaim, StixIoc, StixRelation, StixReport
 from malgraph.export import stix_objects as so
 from malgraph.export.summary import ExportSummary
-from malgraph.insights.campaigns import campaigns
-from malgraph.store.read.graph import groupings, ioc_sightings, packages, report_sites
+from malgraph.insights.campaigns import candidate, candidate_ids, join_packages
+from malgraph.store.read.graph import (
+    family_packages,
+    groupings,
+    ioc_sightings,
+    member_facts,
+    package_purls,
+)
 from malgraph.store.read.graph_export import sorting_on_disk
 from malgraph.store.read.stix_export import (
     stix_campaigns,
@@ -254,14 +260,19 @@ def _named_campaigns(db: sqlite3.Connection, selection: Selection, bundle: _Bund
 
 
 def _candidates(db: sqlite3.Connection, chosen: set[str], bundle: _Bundle) -> None:
-    """malgraph's campaign candidates holding a selected package. They are the components of
-    the whole graph, so they are worked out once, as the OSV export does."""
-    found = campaigns(packages(db), groupings(db), ioc_sightings(db), report_sites(db))
-    for candidate in sorted(found["candidates"], key=lambda c: c["id"]):
-        purls = sorted({purl_of(m["ecosystem"], m["name"]) for m in candidate["members"]} & chosen)
-        if not purls:
-            continue
-        bundle.add_all(_candidate(candidate, purls))
+    """malgraph's campaign candidates holding a selected package, in id order. They are the
+    components of the whole graph, worked out once over package ids, as the OSV export does;
+    each candidate's members are read when it is written."""
+    joined = join_packages(groupings(db), family_packages(db), ioc_sightings(db))
+    ids = candidate_ids(joined, package_purls(db))
+    labels = joined.labels()
+    # By id; the ties a 10-digit id could have broken as the report's order breaks them.
+    order = sorted(joined.groups, key=lambda m: (ids[min(m)], -len(m), min(m)))
+    for members in order:
+        found = candidate(members, labels[min(members)], member_facts(db, members))
+        purls = sorted({purl_of(m["ecosystem"], m["name"]) for m in found["members"]} & chosen)
+        if purls:
+            bundle.add_all(_candidate(found, purls))
 
 
 def _candidate(candidate: dict[str, Any], purls: list[str]) -> list[dict[str, Any]]:

@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Container, Mapping
+from collections.abc import Container, Iterable, Mapping, Sequence, Sized
 from math import prod
 from typing import Any, NamedTuple
 
-from malgraph.core.graph import Groupings, IocSightings, Packages, SiteCount
+from malgraph.core.graph import (
+    Groupings,
+    IocSightings,
+    MemberFacts,
+    PackagePurl,
+    Packages,
+    SiteCount,
+)
 from malgraph.core.kinds import EvidenceKind
 from malgraph.insights.groups import LIST_REPORT, dependency_links, report_label
 from malgraph.relations.components import components
@@ -34,12 +41,42 @@ KINDS = tuple(EvidenceKind)
 Label = str | Mapping[str, str]
 
 
+class Link(NamedTuple):
+    """A depends-on link between two member packages, named by their purls in the candidate."""
+
+    src: int
+    dst: int
+
+
 class Evidence(NamedTuple):
     """One piece of evidence: its kind, its label, the packages it joins."""
 
     kind: EvidenceKind
-    label: Label
+    label: Label | Link
     joins: frozenset[int]
+
+
+class Joined(NamedTuple):
+    """The evidence joining packages, what was left out and why, and the candidates' members:
+    the components the evidence makes, each ordered by its smallest package id (its key)."""
+
+    evidence: list[Evidence]
+    left: dict[str, int]
+    groups: list[set[int]]
+
+    def keys(self) -> dict[int, int]:
+        """Package id -> the key of its candidate (its smallest member)."""
+        return {p: key for members in self.groups for key in (min(members),) for p in members}
+
+    def labels(self) -> dict[int, dict[EvidenceKind, list[Label | Link]]]:
+        """A candidate's key -> its evidence by kind, in the order found."""
+        key_of = self.keys()
+        found: dict[int, dict[EvidenceKind, list[Label | Link]]] = defaultdict(
+            lambda: {k: [] for k in KINDS}
+        )
+        for e in self.evidence:
+            found[key_of[min(e.joins)]][e.kind].append(e.label)
+        return found
 
 
 def confidence(counts: dict[str, int]) -> float:
@@ -50,11 +87,11 @@ def confidence(counts: dict[str, int]) -> float:
     return round(1 - prod(1 - w for w in weights), 3)
 
 
-def _evidence(
-    packages: Packages, groupings: Groupings, iocs: IocSightings
-) -> tuple[list[Evidence], dict[str, int]]:
-    """Every piece of evidence joining two packages or more, and what was left out."""
-    names = packages.names
+def join_packages(
+    groupings: Groupings, family_holders: Mapping[str, frozenset[int]], iocs: IocSightings
+) -> Joined:
+    """Every piece of evidence joining two packages or more (`family_holders`: family id -> the
+    packages holding a version of it), and the components it makes: package ids only."""
     evidence: list[Evidence] = []
     left = {"list_reports": 0, "common_iocs": 0}
     for report, named in groupings.report_members.items():
@@ -63,45 +100,93 @@ def _evidence(
         elif len(named) > 1:
             label = report_label(groupings.report_urls[report])
             evidence.append(Evidence(EvidenceKind.REPORTS, label, named))
-    for family, members in groupings.family_versions.items():
-        holders = frozenset(packages.versions[v].package for v in members)
+    for family, holders in family_holders.items():
         if len(holders) > 1:
             evidence.append(Evidence(EvidenceKind.FAMILIES, family, holders))
     for src, dst in dependency_links(groupings.dependency_edges):
         if src != dst:
-            link = {"from": names[src].purl, "to": names[dst].purl}
-            evidence.append(Evidence(EvidenceKind.DEPENDENCIES, link, frozenset((src, dst))))
+            evidence.append(
+                Evidence(EvidenceKind.DEPENDENCIES, Link(src, dst), frozenset((src, dst)))
+            )
     for ioc, seen_on in iocs.packages.items():
         if len(seen_on) > COMMON_IOC:
             left["common_iocs"] += 1
         elif len(seen_on) > 1:
             evidence.append(Evidence(EvidenceKind.IOCS, iocs.iocs[ioc]._asdict(), seen_on))
-    return evidence, left
+    # A generator: the pairs of every report and IoC together would outweigh the graph.
+    pairs = ((first, other) for e in evidence for first in (min(e.joins),) for other in e.joins)
+    return Joined(evidence, left, components({p for e in evidence for p in e.joins}, pairs))
 
 
-def _candidate(
+def evidence_counts(labels: Mapping[EvidenceKind, Sized]) -> dict[str, int]:
+    """How many pieces of each kind (JSON keys: orjson takes only str)."""
+    return {str(k): len(labels[k]) for k in KINDS}
+
+
+def candidate_id(purls: Iterable[str]) -> str:
+    """A candidate's id, from its members' purls in sorted order."""
+    return _CandidateId(purls).id
+
+
+class _CandidateId:
+    """A candidate id fed one purl at a time, in sorted order."""
+
+    def __init__(self, purls: Iterable[str] = ()) -> None:
+        self._hash = hashlib.sha256()
+        self._first = True
+        for purl in purls:
+            self.add(purl)
+
+    def add(self, purl: str) -> None:
+        self._hash.update(purl.encode() if self._first else b"\n" + purl.encode())
+        self._first = False
+
+    @property
+    def id(self) -> str:
+        return "C-" + self._hash.hexdigest()[:10]
+
+
+def candidate_ids(joined: Joined, purls: Iterable[PackagePurl]) -> dict[int, str]:
+    """A candidate's key -> its id, from every package's purl given in purl order (a stream:
+    each candidate's members come sorted without holding their purls)."""
+    key_of = joined.keys()
+    hashes: dict[int, _CandidateId] = {}
+    for package in purls:
+        key = key_of.get(package.id)
+        if key is not None:
+            hashes.setdefault(key, _CandidateId()).add(package.purl)
+    return {key: found.id for key, found in hashes.items()}
+
+
+def candidate(
     members: set[int],
-    labels: Mapping[EvidenceKind, list[Label]],
-    packages: Packages,
-    versions: Mapping[int, list[int]],
+    labels: Mapping[EvidenceKind, Sequence[Label | Link]],
+    facts: Mapping[int, MemberFacts],
 ) -> dict[str, Any]:
     """One candidate: its id (from its members' purls), members, evidence, confidence, dates."""
-    names, released = packages.names, packages.released
-    purls = sorted(names[p].purl for p in members)
-    counts = {str(k): len(labels[k]) for k in KINDS}  # JSON keys: orjson takes only str
-    dates = sorted(released[v] for p in members for v in versions.get(p, ()) if v in released)
+    named = {
+        k: [
+            {"from": facts[x.src].purl, "to": facts[x.dst].purl} if isinstance(x, Link) else x
+            for x in labels[k]
+        ]
+        for k in KINDS
+    }
+    counts = evidence_counts(named)
+    firsts = [f.first_release for p in members if (f := facts[p]).first_release is not None]
+    lasts = [f.last_release for p in members if (f := facts[p]).last_release is not None]
     return {
-        "id": "C-" + hashlib.sha256("\n".join(purls).encode()).hexdigest()[:10],
+        "id": candidate_id(sorted(facts[p].purl for p in members)),
         "size": len(members),
-        "members": [{"ecosystem": e, "name": n} for e, n, _ in sorted(names[p] for p in members)],
-        "evidence": {str(k): sorted(labels[k], key=_label_key)[:EVIDENCE_LISTED] for k in KINDS},
+        "members": [
+            {"ecosystem": e, "name": n}
+            for e, n in sorted((facts[p].ecosystem, facts[p].name) for p in members)
+        ],
+        "evidence": {str(k): sorted(named[k], key=_label_key)[:EVIDENCE_LISTED] for k in KINDS},
         "evidence_counts": counts,
         "confidence": confidence(counts),
-        "first_release": dates[0] if dates else None,
-        "last_release": dates[-1] if dates else None,
-        "undated_members": sum(
-            1 for p in members if not any(v in released for v in versions.get(p, ()))
-        ),
+        "first_release": min(firsts, default=None),
+        "last_release": max(lasts, default=None),
+        "undated_members": len(members) - len(firsts),
     }
 
 
@@ -113,25 +198,19 @@ def campaigns(
 ) -> dict[str, Any]:
     """Candidates of two or more packages, sorted by size (largest first) then id, and the
     named campaigns beside them; with what was left out and why."""
-    evidence, left = _evidence(packages, groupings, iocs)
-    # A generator: the pairs of every report and IoC together would outweigh the graph.
-    pairs = ((first, other) for e in evidence for first in (min(e.joins),) for other in e.joins)
-    groups = components({p for e in evidence for p in e.joins}, pairs)
-    group_of = {p: first for members in groups for first in (min(members),) for p in members}
-    found: dict[int, dict[EvidenceKind, list[Label]]] = defaultdict(lambda: {k: [] for k in KINDS})
-    for e in evidence:
-        found[group_of[min(e.joins)]][e.kind].append(e.label)
-    versions = _versions_of(packages, group_of)
-    candidates = [
-        _candidate(members, found[min(members)], packages, versions) for members in groups
-    ]
-    member_of = {p: c["id"] for c, members in zip(candidates, groups, strict=True) for p in members}
+    joined = join_packages(groupings, family_holders(packages, groupings), iocs)
+    facts = member_facts(packages, {p for members in joined.groups for p in members})
+    labels = joined.labels()
+    candidates = [candidate(members, labels[min(members)], facts) for members in joined.groups]
+    member_of = {
+        p: c["id"] for c, members in zip(candidates, joined.groups, strict=True) for p in members
+    }
     candidates.sort(key=lambda c: (-c["size"], c["id"]))
     return {
         "candidates": candidates,
         "count": len(candidates),
         "packages_in_candidates": len(member_of),
-        "left_out": left,
+        "left_out": joined.left,
         "named": _named(groupings, member_of),
         "confidence_formula": "1 - prod(1 - weight) over the kinds of evidence present",
         "weights": WEIGHTS,
@@ -139,15 +218,27 @@ def campaigns(
     }
 
 
-def _versions_of(packages: Packages, held: Container[int]) -> dict[int, list[int]]:
-    """Package id -> its package-versions in id order, for the packages in a candidate only:
-    most packages are in none."""
-    out: dict[int, list[int]] = {}
-    for version in sorted(packages.versions):
-        owner = packages.versions[version].package
-        if owner in held:
-            out.setdefault(owner, []).append(version)
-    return out
+def family_holders(packages: Packages, groupings: Groupings) -> dict[str, frozenset[int]]:
+    """Family id -> the packages holding a version of it."""
+    return {
+        family: frozenset(packages.versions[v].package for v in members)
+        for family, members in groupings.family_versions.items()
+    }
+
+
+def member_facts(packages: Packages, held: Container[int]) -> dict[int, MemberFacts]:
+    """What candidates show of the packages in one (most packages are in none)."""
+    released: dict[int, list[str]] = {}
+    for version, of in packages.versions.items():
+        if of.package in held and version in packages.released:
+            released.setdefault(of.package, []).append(packages.released[version])
+    return {
+        p: MemberFacts(
+            *name, min(released.get(p, ()), default=None), max(released.get(p, ()), default=None)
+        )
+        for p, name in packages.names.items()
+        if p in held
+    }
 
 
 def _label_key(label: Label) -> str:

@@ -8,7 +8,7 @@ import hashlib
 import sqlite3
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from typing import TypeVar
 
 import orjson
@@ -26,9 +26,11 @@ from malgraph.core.graph import (
     Groupings,
     IocSightings,
     LifecycleDates,
+    MemberFacts,
     NamedCampaign,
     PackageEdge,
     PackageName,
+    PackagePurl,
     Packages,
     RecordSays,
     SiteCount,
@@ -87,6 +89,61 @@ def packages(db: sqlite3.Connection) -> Packages:
         )
     }
     return Packages(names, versions, release_times(db))
+
+
+def family_packages(db: sqlite3.Connection) -> dict[str, frozenset[int]]:
+    """Family id -> the packages holding a version of it."""
+    return {
+        family: frozenset(held)
+        for family, held in _sets_by_text(
+            db.execute(
+                "SELECT DISTINCT m.family_id, pv.package_id FROM family_members m"
+                " JOIN package_versions pv ON pv.id = m.package_version_id"
+            )
+        ).items()
+    }
+
+
+def _sets_by_text(rows: Iterable[tuple[str, int]]) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = defaultdict(set)
+    for key, member in rows:
+        out[key].add(member)
+    return out
+
+
+def package_purls(db: sqlite3.Connection) -> Iterator[PackagePurl]:
+    """Every package's purl, in purl order (then id), streamed."""
+    for pid, purl in db.execute("SELECT id, purl FROM packages ORDER BY purl, id"):
+        yield PackagePurl(pid, purl)
+
+
+# Per package of `:ids`: its name and the earliest and latest of its versions' release times,
+# a version's release time being the earliest any source or registry gives (as release_times).
+_MEMBER_FACTS = """
+    WITH mine(id) AS (SELECT value FROM json_each(:ids)),
+    versions(id, package_id) AS (
+        SELECT id, package_id FROM package_versions WHERE package_id IN mine),
+    released(version_id, at) AS (
+        SELECT rv.version_id, r.released FROM records r
+        JOIN record_versions rv ON rv.record_id = r.id
+        WHERE rv.version_id IN (SELECT id FROM versions) AND r.released IS NOT NULL
+        AND r.role = 'claim' AND r.withdrawn IS NULL
+        UNION ALL SELECT package_version_id, released FROM registry_observations
+        WHERE package_version_id IN (SELECT id FROM versions) AND released IS NOT NULL),
+    first(version_id, at) AS (SELECT version_id, min(at) FROM released GROUP BY version_id)
+    SELECT p.id, p.ecosystem, p.name, p.purl, min(f.at), max(f.at) FROM packages p
+    LEFT JOIN versions v ON v.package_id = p.id LEFT JOIN first f ON f.version_id = v.id
+    WHERE p.id IN mine GROUP BY p.id
+"""
+
+
+def member_facts(db: sqlite3.Connection, packages: Collection[int]) -> dict[int, MemberFacts]:
+    """What a campaign candidate shows of each of `packages` (its members)."""
+    ids = orjson.dumps(sorted(packages)).decode()
+    return {
+        pid: MemberFacts(eco, name, purl, first, last)
+        for pid, eco, name, purl, first, last in db.execute(_MEMBER_FACTS, {"ids": ids})
+    }
 
 
 def package_edges(db: sqlite3.Connection, name_only: bool = False) -> list[PackageEdge]:

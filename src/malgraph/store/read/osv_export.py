@@ -64,13 +64,14 @@ def osv_packages(
     kinds are); a report naming more than `list_report` packages is a list and makes no
     co-existing link. Read CHUNK packages at a time: memory holds one chunk, never the graph."""
     params = _params(selection)
+    params["lists"] = _list_reports(db, list_report) if not selection.kinds else "[]"
     rows = db.execute(
         "SELECT p.id, p.ecosystem, p.ecosystem_known, p.name, p.purl FROM packages p"
         f" WHERE {_selected(selection, 'p.id')} ORDER BY p.purl, p.id",
         params,
     )
     while chunk := rows.fetchmany(CHUNK):
-        yield from _packages(db, chunk, selection, params, list_report)
+        yield from _packages(db, chunk, selection, params)
 
 
 def _packages(
@@ -78,7 +79,6 @@ def _packages(
     chunk: list[tuple[int, str, int, str, str]],
     selection: Selection,
     params: dict[str, Any],
-    list_report: int,
 ) -> Iterator[OsvPackage]:
     ids = {"ids": orjson.dumps([row[0] for row in chunk]).decode()}
     claims = _claims(db, ids)
@@ -88,7 +88,7 @@ def _packages(
     families = _families(db, ids)
     named = _campaigns(db, ids)
     duplicated = _duplicated(db, ids) if _kept(selection, EdgeKind.DUPLICATED) else {}
-    related = _related(db, ids, selection, params, list_report)
+    related = _related(db, ids, selection, params)
     for pid, ecosystem, known, name, purl in chunk:
         yield OsvPackage(
             ecosystem=ecosystem,
@@ -103,7 +103,18 @@ def _packages(
             campaigns=tuple(named.get(pid, ())),
             duplicated=duplicated.get(pid, ()),
             related=related.get(pid, ()),
+            package_id=pid,
         )
+
+
+def _list_reports(db: sqlite3.Connection, list_report: int) -> str:
+    """The reports naming more than `list_report` packages (lists, joining nothing), as a JSON
+    array: found once an export, not once a chunk."""
+    lists = db.execute(
+        f"SELECT report_id FROM ({_NAMED}) GROUP BY report_id HAVING count(*) > ? ORDER BY 1",
+        (list_report,),
+    )
+    return orjson.dumps([report for (report,) in lists]).decode()
 
 
 def _kept(selection: Selection, kind: EdgeKind) -> bool:
@@ -290,8 +301,15 @@ _EDGES = f"""
         ON e.src_type = 'package_version' AND pv.id = e.src_id
         WHERE coalesce(pv.package_id, e.src_id) != c.p
 """
-# Packages sharing a report (not a list) or a named campaign with this one: a report names a
-# package when a record of it cites the report, the report's text mentions it, or links it.
+# A report names a package when an active record of it cites the report, the report's text
+# mentions it, or links it.
+_NAMED = """
+    SELECT rr.report_id, r.package_id FROM record_reports rr JOIN records r
+    ON r.id = rr.record_id WHERE r.withdrawn IS NULL
+    UNION SELECT report_id, package_id FROM report_mentions
+    UNION SELECT report_id, package_id FROM report_link_packages
+"""
+# Packages sharing a report (not a list: `:lists`) or a named campaign with this one.
 _COEXISTING = f"""
     WITH chunk(p) AS (SELECT value FROM json_each(:ids)),
     mine(p, report_id) AS (
@@ -300,21 +318,21 @@ _COEXISTING = f"""
         UNION SELECT package_id, report_id FROM report_mentions WHERE package_id {_IN_CHUNK}
         UNION SELECT package_id, report_id FROM report_link_packages
         WHERE package_id {_IN_CHUNK}),
-    reports(report_id) AS (SELECT DISTINCT report_id FROM mine),
+    reports(report_id) AS (SELECT DISTINCT report_id FROM mine
+        WHERE report_id NOT IN (SELECT value FROM json_each(:lists))),
     named(report_id, package_id) AS (
         SELECT rr.report_id, r.package_id FROM record_reports rr JOIN records r
         ON r.id = rr.record_id WHERE rr.report_id IN reports AND r.withdrawn IS NULL
         UNION SELECT report_id, package_id FROM report_mentions WHERE report_id IN reports
         UNION SELECT report_id, package_id FROM report_link_packages
         WHERE report_id IN reports),
-    small AS (SELECT report_id FROM named GROUP BY report_id HAVING count(*) <= :list_report),
     campaigns(p, campaign_id) AS (SELECT DISTINCT r.package_id, m.campaign_id
         FROM campaign_members m JOIN records r ON r.id = m.record_id
         WHERE r.package_id {_IN_CHUNK} AND r.withdrawn IS NULL)
     SELECT mine.p AS p, 'co-existing' AS kind, named.package_id AS other, NULL AS confidence
         FROM mine JOIN named
         ON named.report_id = mine.report_id
-        WHERE mine.report_id IN small AND named.package_id != mine.p
+        WHERE named.package_id != mine.p
     UNION ALL SELECT DISTINCT c.p, 'co-existing', r.package_id, NULL FROM campaigns c
         JOIN campaign_members m ON m.campaign_id = c.campaign_id
         JOIN records r ON r.id = m.record_id WHERE r.package_id != c.p AND r.withdrawn IS NULL
@@ -328,21 +346,23 @@ def _related(
     ids: dict[str, str],
     selection: Selection,
     params: dict[str, Any],
-    list_report: int,
 ) -> dict[int, tuple[OsvRelated, ...]]:
     """Related packages by kind, with the number of edges (or shared reports and campaigns)
-    and the strongest confidence, those not selected left out."""
+    and the strongest confidence, those not selected left out; in the order a record lists
+    them: by kind, the most edges first, then by purl. Co-existing comes first of the kinds,
+    so its query runs first and each query's rows come in that order."""
     related: dict[int, list[OsvRelated]] = {}
-    queries = [_EDGES] + ([_COEXISTING] if not selection.kinds else [])
+    queries = ([_COEXISTING] if not selection.kinds else []) + [_EDGES]
     for query in queries:
         rows = db.execute(
             f"SELECT x.p, x.kind, o.purl, count(*), max(x.confidence) FROM ({query}) AS x"
             " JOIN packages o ON o.id = x.other"
-            f" WHERE {_selected(selection, 'o.id')} GROUP BY x.p, x.kind, x.other",
-            {**params, **ids, "list_report": list_report},
+            f" WHERE {_selected(selection, 'o.id')} GROUP BY x.p, x.kind, x.other"
+            " ORDER BY x.p, x.kind, count(*) DESC, o.purl, max(x.confidence)",
+            {**params, **ids},
         )
         for pid, kind, purl, edges, best in rows:
             if kind in _KINDS and not _kept(selection, _KINDS[kind]):
                 continue
             related.setdefault(pid, []).append(OsvRelated(kind, purl, edges, best))
-    return {pid: tuple(sorted(found)) for pid, found in related.items()}
+    return {pid: tuple(found) for pid, found in related.items()}
