@@ -15,9 +15,16 @@ from fsspec.implementations.memory import MemoryFileSystem
 from malgraph.core.code import ANALYZER_VERSION
 from malgraph.core.errors import InputError
 from malgraph.pipeline.analyze_code import MAX_ARCHIVE_BYTES, analyze_one
-from malgraph.pipeline.distributed.analyze import location_url, results_url
+from malgraph.pipeline.distributed.analyze import (
+    ClusterSummary,
+    location_url,
+    merge_partition,
+    results_url,
+    task_key,
+)
 from malgraph.pipeline.distributed.partitions import ResultsFolder, partition_table, results_of
 from malgraph.pipeline.distributed.worker import Batch, analyze_at, analyze_batch, read_capped
+from malgraph.pipeline.store import open_store
 from tests.inert_packages import npm_package, sdist
 
 
@@ -150,3 +157,27 @@ def test_an_archive_of_unknown_length_is_still_read_under_the_cap() -> None:
     assert read_capped("nolength:///small.tgz") == b"small"
     assert read_capped("nolength:///huge.tgz") is None
     files.rm(["/small.tgz", "/huge.tgz"])
+
+
+def test_a_batch_of_two_results_folders_has_two_task_keys(tmp_path: Path) -> None:
+    """The scheduler runs one task per key: two stores of the same archives on one scheduler
+    must not share a task, or one store's partition goes to the other's folder."""
+    tasks = (("a" * 64, ("/x/a.tgz",)),)
+    mine, again = (Batch("ab12", tasks, (tmp_path / "r1").as_uri()) for _ in range(2))
+    theirs = Batch("ab12", tasks, (tmp_path / "r2").as_uri())
+    assert task_key(mine) == task_key(again)
+    assert task_key(mine) != task_key(theirs)
+
+
+def test_a_partition_another_run_took_is_told_and_an_unseen_folder_refused(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "results").mkdir()
+    summary = ClusterSummary()
+    with open_store(tmp_path / "m.db") as store:
+        taken = ResultsFolder((tmp_path / "results").as_uri())
+        assert merge_partition(store, taken, "ab12", summary) == 0
+        assert any("another run sharing" in notice for notice in summary.notices)
+        unseen = ResultsFolder((tmp_path / "elsewhere").as_uri())
+        with pytest.raises(InputError, match="does not see them"):
+            merge_partition(store, unseen, "ab12", summary)

@@ -156,7 +156,7 @@ def _run(client: Client, batches: list[Batch]) -> Iterator[str]:
 
     def fill() -> None:
         for batch in itertools.islice(queue, max(0, _width(client) - running.count())):
-            key = f"malgraph-analyze-{batch.id}"
+            key = task_key(batch)
             running.add(client.submit(analyze_batch, batch, key=key, retries=TASK_RETRIES))
 
     fill()
@@ -165,6 +165,14 @@ def _run(client: Client, batches: list[Batch]) -> Iterator[str]:
         future.release()  # its result is the id only: nothing to keep on the cluster
         fill()
         yield published
+
+
+def task_key(batch: Batch) -> str:
+    """The batch's key on the scheduler, which runs one task per key however many clients
+    submit it: named by its results folder too, so two stores of the same archives sharing a
+    scheduler each get their own partition."""
+    folder = hashlib.sha256(batch.results.encode()).hexdigest()[:16]
+    return f"malgraph-analyze-{batch.id}-{folder}"
 
 
 def _width(client: Client) -> int:
@@ -191,10 +199,13 @@ def merge_partition(
     try:
         table = folder.read(batch_id)
     except FileNotFoundError:
-        raise InputError(
-            f"{folder.url}: the workers published their results there, but this machine "
-            "does not see them: --results must name a folder both reach"
-        ) from None
+        if not folder.reachable():
+            raise InputError(
+                f"{folder.url}: the workers published their results there, but this machine "
+                "does not see them: --results must name a folder both reach"
+            ) from None
+        _notice(summary, TAKEN_PARTITIONS.format(url=folder.url))
+        return 0
     _check_versions(table, summary, of_this_run)
     listed = [str(sha256) for sha256 in table.column("sha256").to_pylist()]
     awaited = archives_awaited(store.db, listed, redo)
@@ -219,6 +230,10 @@ def merge_partition(
 NOTHING_UNDER_ROOT = (
     "no archive was found under {root}: the workers read it, not this machine; check that "
     "every worker reaches the code cache's layout at that URL"
+)
+TAKEN_PARTITIONS = (
+    "another run sharing {url} merged and removed partitions of this run: archives they held "
+    "that this store still awaits are analysed by the next run"
 )
 FOREIGN_PARTITIONS = (
     "partitions in {url} hold archives this store does not: left there for their own store"

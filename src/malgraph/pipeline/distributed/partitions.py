@@ -225,6 +225,10 @@ class ResultsFolder:
             if PARTIAL_NAME.fullmatch(name):
                 self.fs.rm(f"{self.root.rstrip('/')}/{name}")
 
+    def reachable(self) -> bool:
+        """Whether this machine sees the folder at all (a disk local to each worker is not)."""
+        return bool(self.fs.exists(self.root))
+
     def remove_if_empty(self) -> None:
         if self.fs.exists(self.root) and not self._names():
             self.fs.rmdir(self.root)
