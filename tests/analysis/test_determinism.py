@@ -10,9 +10,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from malgraph.analysis.analyze import analyze_archive, analyze_members
 from malgraph.analysis.languages import scan_code
@@ -79,23 +76,14 @@ def test_a_deeply_nested_file_is_cut_at_the_same_point_every_time() -> None:
 
 
 def test_setup_py_is_parsed_once_and_its_walk_feeds_the_manifest_reader(
-    monkeypatch: pytest.MonkeyPatch,
+    parsed_sources: list[str],
 ) -> None:
-    parsed: list[str] = []
-    real_parse = ast.parse
-
-    def counting_parse(source: str, *args: Any, **kwargs: Any) -> ast.Module:
-        parsed.append(source)
-        tree: ast.Module = real_parse(source, *args, **kwargs)
-        return tree
-
-    monkeypatch.setattr(ast, "parse", counting_parse)
     setup = b"import os\nfrom setuptools import setup\nsetup(name='p', install_requires=['six'])\n"
     features = analyze_members([Member("p/setup.py", setup)])
-    assert parsed == [setup.decode()]
+    assert parsed_sources == [setup.decode()]
     assert [d.name for d in features.dependencies] == ["six"]
     # The reader takes the facts it is given: those of other text show that it read them.
-    other = real_parse("from setuptools import setup\nsetup(name='p', install_requires=['attrs'])")
+    other = ast.parse("from setuptools import setup\nsetup(name='p', install_requires=['attrs'])")
     scan = read_manifests([Member("p/setup.py", setup)], {"p/setup.py": setup_facts(other)})
     assert [d.name for d in scan.dependencies] == ["attrs"]
 

@@ -117,20 +117,11 @@ def test_the_code_scans_walk_records_what_the_readers_own_walk_does() -> None:
 
 
 def test_a_setup_py_without_a_trigger_word_is_parsed_once_for_its_facts(
-    monkeypatch: pytest.MonkeyPatch,
+    parsed_sources: list[str],
 ) -> None:
     text = 'setup(name="quiet", install_requires=["six"])\n'
-    parsed: list[str] = []
-    real_parse = ast.parse
-
-    def counting_parse(source: str, *args: Any, **kwargs: Any) -> ast.Module:
-        parsed.append(source)
-        tree: ast.Module = real_parse(source, *args, **kwargs)
-        return tree
-
-    monkeypatch.setattr(ast, "parse", counting_parse)
     assert scan_code("setup.py", text, "python").setup is None
-    assert parsed == []  # no trigger word: a plain scan does not parse it
+    assert parsed_sources == []  # no trigger word: a plain scan does not parse it
     features = analyze_members([Member("quiet/setup.py", text.encode())])
-    assert parsed == [text]
+    assert parsed_sources == [text]
     assert features.findings == () and [d.name for d in features.dependencies] == ["six"]
