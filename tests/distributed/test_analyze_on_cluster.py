@@ -57,12 +57,15 @@ def _on_cluster(
     scheduler: str,
     partition_size: int = 200,
     progress: Callable[[int, int], None] | None = None,
+    redo: bool = False,
 ) -> tuple[Rows, int]:
     """Analyse the store on the cluster: its stored rows, and how many archives were analysed."""
     with Store(path) as store, Client(scheduler, set_as_default=False) as client:
         results = results_url(store.path, None, None)
         run = ClusterRun(results, partition_size=partition_size, temporary_results=True)
-        summary = analyze_on_cluster(store, cache_for(path), client, run, progress=progress)
+        summary = analyze_on_cluster(
+            store, cache_for(path), client, run, redo=redo, progress=progress
+        )
         return stored_code(store), summary.analyzed
 
 
@@ -159,5 +162,25 @@ def test_partitions_left_by_a_stopped_client_are_merged_first(
     analyze_batch(Batch("1ef7", tasks, results))  # left by a stopped client
     seen: list[tuple[int, int]] = []
     rows, analysed = _on_cluster(path, scheduler, progress=lambda *done: seen.append(done))
+    assert analysed == CORPUS and seen[-1] == (CORPUS - 150, CORPUS - 150)
+    assert rows == corpus.local
+
+
+def test_a_redo_run_resumed_does_not_redo_what_its_partitions_held(
+    corpus: Analysed, scheduler: str, tmp_path: Path
+) -> None:
+    """A --redo run killed after its workers published some partitions: run again with
+    --redo, it merges them and redoes only the rest, each archive once."""
+    path = corpus.copy(tmp_path)
+    with Store(path) as store:
+        analyze_stored(store, cache_for(path), jobs=1)
+        left = archives_to_analyze(store.db, redo=True)[:150]
+    results = results_url(path, None, None)
+    tasks = tuple((sha, (str(cache_for(path).path(sha)),)) for sha, _places in left)
+    analyze_batch(Batch("2ef7", tasks, results))  # left by the killed --redo run
+    seen: list[tuple[int, int]] = []
+    rows, analysed = _on_cluster(
+        path, scheduler, progress=lambda *done: seen.append(done), redo=True
+    )
     assert analysed == CORPUS and seen[-1] == (CORPUS - 150, CORPUS - 150)
     assert rows == corpus.local

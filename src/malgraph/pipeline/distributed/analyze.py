@@ -38,6 +38,7 @@ class ClusterSummary(AnalyzeSummary):
     what the operator should know of partitions left by earlier runs."""
 
     notices: list[str] = field(default_factory=list)
+    merged: set[str] = field(default_factory=set)  # archives whose analyses this run stored
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def analyze_on_cluster(
     folder = ResultsFolder(run.results)
     for batch_id in folder.finished():  # left by a client stopped before merging them
         merge_partition(store, folder, batch_id, summary, of_this_run=False, redo=redo)
-    batches = _batches(store, cache, run, redo)
+    batches = _batches(store, cache, run, redo, summary.merged)
     total, done = sum(len(batch.tasks) for batch in batches), 0
     for batch_id in _run(client, batches):
         done += merge_partition(store, folder, batch_id, summary, redo=redo)
@@ -104,10 +105,15 @@ def analyze_on_cluster(
     return summary
 
 
-def _batches(store: Store, cache: Cache, run: ClusterRun, redo: bool) -> list[Batch]:
+def _batches(
+    store: Store, cache: Cache, run: ClusterRun, redo: bool, merged: set[str]
+) -> list[Batch]:
+    """The archives still to analyse in batches; with --redo, those whose analyses were just
+    merged from an earlier run's partitions are done already (a --redo run resumed)."""
     tasks = [
         (sha256, _places(cache, run.archives_root, sha256, places))
         for sha256, places in archives_to_analyze(store.db, redo)
+        if sha256 not in merged
     ]
     chunks = (
         tuple(tasks[start : start + run.partition_size])
@@ -221,7 +227,8 @@ def merge_partition(
     else:
         _notice(summary, FOREIGN_PARTITIONS.format(url=folder.url))
     summary.missing.extend(r.sha256 for r in results if r.analysis is None)
-    for _sha, analysis, _sketch in found:
+    for sha256, analysis, _sketch in found:
+        summary.merged.add(sha256)
         summary.analyzed += 1
         summary.by_status[analysis.status] = summary.by_status.get(analysis.status, 0) + 1
     return len(results)
