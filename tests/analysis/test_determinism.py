@@ -84,7 +84,8 @@ def test_setup_py_is_parsed_once_and_its_walk_feeds_the_manifest_reader(
     assert [d.name for d in features.dependencies] == ["six"]
     # The reader takes the facts it is given: those of other text show that it read them.
     other = ast.parse("from setuptools import setup\nsetup(name='p', install_requires=['attrs'])")
-    scan = read_manifests([Member("p/setup.py", setup)], {"p/setup.py": setup_facts(other)})
+    member = Member("p/setup.py", setup)
+    scan = read_manifests([member], {member: setup_facts(other)})
     assert [d.name for d in scan.dependencies] == ["attrs"]
 
 
@@ -101,3 +102,14 @@ def test_a_deeply_nested_python_file_reads_the_same_at_any_call_depth() -> None:
     assert shallow == _scan_at_depth(700, text)
     assert isinstance(shallow, CodeScan) and shallow.problems == ()
     assert [f.api for f in shallow.findings] == ["os.system"]
+
+
+def test_two_setup_py_files_at_one_path_each_give_their_own_manifest() -> None:
+    """A tar may hold one path twice: each file's manifest is read from its own walk."""
+    first = b"from setuptools import setup\nsetup(name='g', install_requires=['x'])\n"
+    second = b"setup = lambda **k: None\nsetup(name='shadow', install_requires=['s'])\n"
+    features = analyze_members([Member("p/setup.py", first), Member("p/setup.py", second)])
+    alone = [analyze_members([Member("p/setup.py", text)]) for text in (first, second)]
+    assert sorted(d.name for d in features.dependencies) == sorted(
+        d.name for one in alone for d in one.dependencies
+    )

@@ -104,7 +104,7 @@ def test_the_code_scans_walk_records_what_the_readers_own_walk_does() -> None:
     # last child first, so the try's body comes after its handlers.
     assert [line for line, _col in shape["scopes"][None][1]] == [20, 19, 9, 7, 5, 3, 1]
     members = [Member("pkg/setup.py", SETUP_PY.encode()), Member("pkg/requirements.txt", b"x\n")]
-    given = read_manifests(members, {"pkg/setup.py": scan.setup})
+    given = read_manifests(members, {members[0]: scan.setup})
     assert given == read_manifests(members)
     # REQ and BASE as last bound in source order: read from the file, and the else branch's.
     assert sorted(d.name for d in given.dependencies) == ["cattrs", "x", "x"]

@@ -78,7 +78,7 @@ def analyze_members(members: Sequence[Member], memo: FileScanMemo | None = None)
     obfuscation: list[ObfuscationSign] = []
     problems: list[str] = []
     streams: list[str] = []
-    setup_facts: dict[str, SetupFacts] = {}
+    setup_facts: dict[Member, SetupFacts] = {}  # by member: an archive may hold a path twice
     for member, sha256, dialect in files:
         language = language_of(member.path)
         if dialect is None:
@@ -87,7 +87,7 @@ def analyze_members(members: Sequence[Member], memo: FileScanMemo | None = None)
         key = FileScanKey(sha256, dialect)
         scan = placed(scans[key], member.path)
         if key in setups and is_setup_py(member.path):
-            setup_facts[member.path] = setups[key]
+            setup_facts[member] = setups[key]
         iocs += scan.iocs
         imports += scan.imports
         findings += scan.findings

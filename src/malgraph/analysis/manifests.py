@@ -14,10 +14,11 @@ _PYTHON_ROOT = frozenset({"setup.py", "setup.cfg", "pyproject.toml", "PKG-INFO"}
 
 
 def read_manifests(
-    members: Sequence[Member], setup_facts: Mapping[str, SetupFacts] | None = None
+    members: Sequence[Member], setup_facts: Mapping[Member, SetupFacts] | None = None
 ) -> ManifestScan:
-    """`setup_facts`: by path, what the code scan's walk of a setup.py recorded for this reader
-    (a setup.py found there is not parsed or walked again)."""
+    """`setup_facts`: by member (an archive may hold one path twice, with other text), what the
+    code scan's walk of a setup.py recorded for this reader (a setup.py found there is not
+    parsed or walked again)."""
     found = Found()
     by_kind: dict[str, list[Member]] = {}
     gyp_dirs: set[str] = set()
@@ -34,7 +35,7 @@ def read_manifests(
     for member in _shallowest(by_kind.get("python root", [])):
         base = member.path.rpartition("/")[2]
         if is_setup_py(member.path):
-            python_setup.scan(member, members, found, (setup_facts or {}).get(member.path))
+            python_setup.scan(member, members, found, (setup_facts or {}).get(member))
         elif base == "setup.cfg":
             python_manifest.scan_setup_cfg(member, members, found)
         elif base == "pyproject.toml":
