@@ -348,10 +348,6 @@ _KINDS = {"similar": EdgeKind.SIMILAR, "depends_on": EdgeKind.DEPENDS_ON}
 _KINDS["depended_on_by"] = EdgeKind.DEPENDS_ON
 
 
-# A related package's evidence while its rows are counted: purl, edges, strongest confidence.
-_Link = list[Any]
-
-
 def _related(
     db: sqlite3.Connection,
     ids: dict[str, str],
@@ -362,33 +358,18 @@ def _related(
     """Related packages by kind, with the number of edges (or shared reports and campaigns)
     and the strongest confidence, those not `selected` left out; in the order a record lists
     them: by kind, the most edges first, then by purl. Co-existing comes first of the kinds,
-    so its query runs first. The rows are counted and ordered here, not by SQL: a chunk's
-    rows are nearly all distinct links, and two sorts in SQL cost more than one in Python."""
+    so its query runs first and each query's rows come in that order."""
     related: dict[int, list[OsvRelated]] = {}
     queries = ([_COEXISTING] if not selection.kinds else []) + [_EDGES]
     for query in queries:
-        links: dict[tuple[int, str, int], _Link] = {}
         rows = db.execute(
-            f"SELECT x.p, x.kind, x.other, o.purl, x.confidence FROM ({query}) AS x"
-            " JOIN packages o ON o.id = x.other",
+            f"SELECT x.p, x.kind, x.other, o.purl, count(*), max(x.confidence) FROM ({query})"
+            " AS x JOIN packages o ON o.id = x.other GROUP BY x.p, x.kind, x.other"
+            " ORDER BY x.p, x.kind, count(*) DESC, o.purl, max(x.confidence)",
             {**params, **ids},
         )
-        for pid, kind, other, purl, confidence in rows:
+        for pid, kind, other, purl, edges, best in rows:
             if other not in selected or (kind in _KINDS and not _kept(selection, _KINDS[kind])):
                 continue
-            link = links.get((pid, kind, other))
-            if link is None:
-                links[(pid, kind, other)] = [purl, 1, confidence]
-                continue
-            link[1] += 1
-            if confidence is not None and (link[2] is None or confidence > link[2]):
-                link[2] = confidence
-        for (pid, kind, _), (purl, edges, best) in sorted(links.items(), key=_link_order):
             related.setdefault(pid, []).append(OsvRelated(kind, purl, edges, best))
     return {pid: tuple(found) for pid, found in related.items()}
-
-
-def _link_order(item: tuple[tuple[int, str, int], _Link]) -> tuple[Any, ...]:
-    """SQL's `ORDER BY package, kind, edges DESC, purl, confidence` (no confidence first)."""
-    (pid, kind, _), (purl, edges, best) = item
-    return (pid, kind, -edges, purl, best is not None, best or 0)
