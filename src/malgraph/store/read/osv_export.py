@@ -31,8 +31,8 @@ _SELECTED = """EXISTS (SELECT 1 FROM records sr JOIN sources ss ON ss.id = sr.so
     AND (:no_sources OR ss.name IN (SELECT value FROM json_each(:sources)))
     AND (:since IS NULL OR coalesce(sr.published, sr.imported) >= :since))"""
 
-# The same when the selection has no field: a package with an active claim. Asked once per
-# related package, so without the joins a field would need.
+# The same when the selection has no field: a package with an active claim, without the joins
+# a field would need.
 _ACTIVE = """EXISTS (SELECT 1 FROM records sr WHERE sr.package_id = {pkg} AND sr.role = 'claim'
     AND sr.withdrawn IS NULL)"""
 
@@ -62,7 +62,8 @@ def osv_packages(
     """The selected packages in purl order. Related packages are kept when they are selected
     too and their kind is selected (co-existing, which is no stored edge kind, only when no
     kinds are); a report naming more than `list_report` packages is a list and makes no
-    co-existing link. Read CHUNK packages at a time: memory holds one chunk, never the graph."""
+    co-existing link. Read CHUNK packages at a time: memory holds one chunk and the selected
+    packages' ids (ints, against which each related package is checked), never the graph."""
     params = _params(selection)
     params["lists"] = _list_reports(db, list_report) if not selection.kinds else "[]"
     selected = frozenset(
