@@ -31,8 +31,8 @@ _SELECTED = """EXISTS (SELECT 1 FROM records sr JOIN sources ss ON ss.id = sr.so
     AND (:no_sources OR ss.name IN (SELECT value FROM json_each(:sources)))
     AND (:since IS NULL OR coalesce(sr.published, sr.imported) >= :since))"""
 
-# The same when the selection has no field: a package with an active claim. Asked once per
-# related package, so without the joins a field would need.
+# The same when the selection has no field: a package with an active claim, without the joins
+# a field would need.
 _ACTIVE = """EXISTS (SELECT 1 FROM records sr WHERE sr.package_id = {pkg} AND sr.role = 'claim'
     AND sr.withdrawn IS NULL)"""
 
@@ -62,16 +62,23 @@ def osv_packages(
     """The selected packages in purl order. Related packages are kept when they are selected
     too and their kind is selected (co-existing, which is no stored edge kind, only when no
     kinds are); a report naming more than `list_report` packages is a list and makes no
-    co-existing link. Read CHUNK packages at a time: memory holds one chunk, never the graph."""
+    co-existing link. Read CHUNK packages at a time: memory holds one chunk and the selected
+    packages' ids (ints, against which each related package is checked), never the graph."""
     params = _params(selection)
     params["lists"] = _list_reports(db, list_report) if not selection.kinds else "[]"
+    selected = frozenset(
+        pid
+        for (pid,) in db.execute(
+            f"SELECT p.id FROM packages p WHERE {_selected(selection, 'p.id')}", params
+        )
+    )
     rows = db.execute(
         "SELECT p.id, p.ecosystem, p.ecosystem_known, p.name, p.purl FROM packages p"
         f" WHERE {_selected(selection, 'p.id')} ORDER BY p.purl, p.id",
         params,
     )
     while chunk := rows.fetchmany(CHUNK):
-        yield from _packages(db, chunk, selection, params)
+        yield from _packages(db, chunk, selection, params, selected)
 
 
 def _packages(
@@ -79,6 +86,7 @@ def _packages(
     chunk: list[tuple[int, str, int, str, str]],
     selection: Selection,
     params: dict[str, Any],
+    selected: frozenset[int],
 ) -> Iterator[OsvPackage]:
     ids = {"ids": orjson.dumps([row[0] for row in chunk]).decode()}
     claims = _claims(db, ids)
@@ -88,7 +96,7 @@ def _packages(
     families = _families(db, ids)
     named = _campaigns(db, ids)
     duplicated = _duplicated(db, ids) if _kept(selection, EdgeKind.DUPLICATED) else {}
-    related = _related(db, ids, selection, params)
+    related = _related(db, ids, selection, params, selected)
     for pid, ecosystem, known, name, purl in chunk:
         yield OsvPackage(
             ecosystem=ecosystem,
@@ -346,23 +354,23 @@ def _related(
     ids: dict[str, str],
     selection: Selection,
     params: dict[str, Any],
+    selected: frozenset[int],
 ) -> dict[int, tuple[OsvRelated, ...]]:
     """Related packages by kind, with the number of edges (or shared reports and campaigns)
-    and the strongest confidence, those not selected left out; in the order a record lists
+    and the strongest confidence, those not `selected` left out; in the order a record lists
     them: by kind, the most edges first, then by purl. Co-existing comes first of the kinds,
     so its query runs first and each query's rows come in that order."""
     related: dict[int, list[OsvRelated]] = {}
     queries = ([_COEXISTING] if not selection.kinds else []) + [_EDGES]
     for query in queries:
         rows = db.execute(
-            f"SELECT x.p, x.kind, o.purl, count(*), max(x.confidence) FROM ({query}) AS x"
-            " JOIN packages o ON o.id = x.other"
-            f" WHERE {_selected(selection, 'o.id')} GROUP BY x.p, x.kind, x.other"
+            f"SELECT x.p, x.kind, x.other, o.purl, count(*), max(x.confidence) FROM ({query})"
+            " AS x JOIN packages o ON o.id = x.other GROUP BY x.p, x.kind, x.other"
             " ORDER BY x.p, x.kind, count(*) DESC, o.purl, max(x.confidence)",
             {**params, **ids},
         )
-        for pid, kind, purl, edges, best in rows:
-            if kind in _KINDS and not _kept(selection, _KINDS[kind]):
+        for pid, kind, other, purl, edges, best in rows:
+            if other not in selected or (kind in _KINDS and not _kept(selection, _KINDS[kind])):
                 continue
             related.setdefault(pid, []).append(OsvRelated(kind, purl, edges, best))
     return {pid: tuple(found) for pid, found in related.items()}
