@@ -38,7 +38,9 @@ class ClusterSummary(AnalyzeSummary):
     what the operator should know of partitions left by earlier runs."""
 
     notices: list[str] = field(default_factory=list)
-    merged: set[str] = field(default_factory=set)  # archives whose analyses this run stored
+    # archives whose analyses came from earlier runs' partitions (not this run's: a registry
+    # run would hold every archive's hash)
+    merged_earlier: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def analyze_on_cluster(
     folder = ResultsFolder(run.results)
     for batch_id in folder.finished():  # left by a client stopped before merging them
         merge_partition(store, folder, batch_id, summary, of_this_run=False, redo=redo)
-    batches = _batches(store, cache, run, redo, summary.merged)
+    batches = _batches(store, cache, run, redo, summary.merged_earlier)
     total, done = sum(len(batch.tasks) for batch in batches), 0
     for batch_id in _run(client, batches):
         done += merge_partition(store, folder, batch_id, summary, redo=redo)
@@ -227,8 +229,9 @@ def merge_partition(
     else:
         _notice(summary, FOREIGN_PARTITIONS.format(url=folder.url))
     summary.missing.extend(r.sha256 for r in results if r.analysis is None)
-    for sha256, analysis, _sketch in found:
-        summary.merged.add(sha256)
+    if not of_this_run:
+        summary.merged_earlier.update(sha256 for sha256, _analysis, _sketch in found)
+    for _sha, analysis, _sketch in found:
         summary.analyzed += 1
         summary.by_status[analysis.status] = summary.by_status.get(analysis.status, 0) + 1
     return len(results)
