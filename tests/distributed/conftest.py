@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from distributed import Client, LocalCluster
 
-from tests.distributed.loopback import LOOPBACK_HTTP
+from tests.distributed.loopback import loopback_cluster
 
 WORKERS = 2
 
@@ -17,13 +17,7 @@ WORKERS = 2
 def dask_cluster() -> Iterator[LocalCluster]:
     """Two single-threaded worker processes under nannies (a killed worker is restarted, as
     on a real cluster), nothing listening beyond the loopback."""
-    cluster = LocalCluster(
-        n_workers=WORKERS,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=LOOPBACK_HTTP,
-    )
+    cluster = loopback_cluster(n_workers=WORKERS, threads_per_worker=1, processes=True)
     try:
         yield cluster
     finally:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from distributed import Client, LocalCluster, Scheduler
+from distributed import Client, Scheduler
 from distributed.diagnostics.plugin import SchedulerPlugin
 
 from malgraph.artifacts.cache import cache_for
@@ -32,7 +32,7 @@ from malgraph.store.code import add_artifact
 from malgraph.store.read.code import find_version
 from tests.distributed.cli_run import analyze_cli
 from tests.distributed.corpus import copy_store, corpus_store
-from tests.distributed.loopback import LOOPBACK_HTTP
+from tests.distributed.loopback import loopback_cluster
 from tests.distributed.stored_code import stored_code
 from tests.inert_packages import tar_gz
 
@@ -164,9 +164,7 @@ def test_a_worker_that_joins_after_the_start_gets_tasks(
     corpus, local = small
     path = copy_store(corpus, tmp_path / "c.db")
     with (
-        LocalCluster(
-            n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=LOOPBACK_HTTP
-        ) as cluster,
+        loopback_cluster(n_workers=1, threads_per_worker=1) as cluster,
         Client(cluster, set_as_default=False) as client,
         Store(path) as store,
     ):

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client
 
 from malgraph.artifacts.cache import cache_for
 from malgraph.core.code import ANALYZER_VERSION
@@ -26,7 +26,7 @@ from malgraph.pipeline.distributed.worker import Batch, analyze_at, analyze_batc
 from malgraph.store import Store
 from tests.distributed.cli_run import analyze_cli
 from tests.distributed.corpus import copy_store, corpus_store
-from tests.distributed.loopback import LOOPBACK_HTTP
+from tests.distributed.loopback import loopback_cluster
 from tests.distributed.stored_code import stored_code
 from tests.inert_packages import tar_gz
 
@@ -69,9 +69,7 @@ def test_a_worker_with_two_threads_stores_what_the_local_path_stores(
     results = (tmp_path / "large-results").as_uri()
     batches = [Batch(f"{n:04x}", (task,), results) for n, task in enumerate(tasks)]
     with (
-        LocalCluster(
-            n_workers=1, threads_per_worker=2, host="127.0.0.1", dashboard_address=LOOPBACK_HTTP
-        ) as cluster,
+        loopback_cluster(n_workers=1, threads_per_worker=2) as cluster,
         Client(cluster, set_as_default=False) as client,
         Store(path) as store,
     ):
@@ -145,7 +143,7 @@ def other_version_worker(tmp_path: Path) -> Iterator[OtherWorker]:
     changed = re.sub(r"(?m)^ANALYZER_VERSION = \d+", f"ANALYZER_VERSION = {OTHER_VERSION}", text)
     assert changed != text
     versioned.write_text(changed)
-    with LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=LOOPBACK_HTTP) as cluster:
+    with loopback_cluster(n_workers=0) as cluster:
         address = str(cluster.scheduler_address)
         command = [sys.executable, "-m", "distributed.cli.dask_worker", address]
         options = ["--nthreads", "1", "--no-nanny", "--host", "127.0.0.1", "--no-dashboard"]
