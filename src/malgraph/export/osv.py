@@ -34,21 +34,14 @@ from malgraph.core.kinds import ExportFormat
 from malgraph.core.model import Scope
 from malgraph.core.osv_export import OsvClaim, OsvPackage
 from malgraph.core.selection import Selection
+from malgraph.export.candidates import candidate_components
 from malgraph.export.summary import ExportSummary
 from malgraph.export.uris import uris
 from malgraph.insights.campaigns import (
-    candidate_ids,
     confidence,
     evidence_counts,
-    join_packages,
 )
 from malgraph.insights.groups import LIST_REPORT
-from malgraph.store.read.graph import (
-    family_packages,
-    groupings,
-    ioc_sightings,
-    package_purls,
-)
 from malgraph.store.read.graph_export import sorting_on_disk
 from malgraph.store.read.osv_export import osv_packages
 
@@ -205,9 +198,7 @@ def _candidates(db: sqlite3.Connection) -> dict[int, tuple[dict[str, Any], ...]]
     """Package id -> the campaign candidates holding the package (one at most: they are
     components). Candidates are the components of the whole graph, so they are worked out
     once, before the records stream, over package ids: no package's name is held."""
-    joined = join_packages(groupings(db), family_packages(db), ioc_sightings(db))
-    ids = candidate_ids(joined, package_purls(db))
-    labels = joined.labels()
+    joined, ids, labels = candidate_components(db)
     held: dict[int, tuple[dict[str, Any], ...]] = {}
     for members in joined.groups:
         key = min(members)

@@ -23,14 +23,11 @@ from malgraph.core.kinds import EdgeKind, ExportFormat
 from malgraph.core.selection import Selection
 from malgraph.core.stix_export import RelationEnd, StixClaim, StixIoc, StixRelation, StixReport
 from malgraph.export import stix_objects as so
+from malgraph.export.candidates import candidate_components
 from malgraph.export.summary import ExportSummary
-from malgraph.insights.campaigns import candidate, candidate_ids, join_packages
+from malgraph.insights.campaigns import candidate
 from malgraph.store.read.graph import (
-    family_packages,
-    groupings,
-    ioc_sightings,
     member_facts,
-    package_purls,
 )
 from malgraph.store.read.graph_export import sorting_on_disk
 from malgraph.store.read.stix_export import (
@@ -263,9 +260,7 @@ def _candidates(db: sqlite3.Connection, chosen: set[str], bundle: _Bundle) -> No
     """malgraph's campaign candidates holding a selected package, in id order. They are the
     components of the whole graph, worked out once over package ids, as the OSV export does;
     each candidate's members are read when it is written."""
-    joined = join_packages(groupings(db), family_packages(db), ioc_sightings(db))
-    ids = candidate_ids(joined, package_purls(db))
-    labels = joined.labels()
+    joined, ids, labels = candidate_components(db)
     # By id; the ties a 10-digit id could have broken as the report's order breaks them.
     order = sorted(joined.groups, key=lambda m: (ids[min(m)], -len(m), min(m)))
     for members in order:
