@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import random
 import re
 
 import pytest
@@ -22,7 +23,12 @@ from malgraph.analysis.hints import (
     hit_lines,
 )
 from malgraph.analysis.languages import find_hints
-from malgraph.analysis.scanning import words_pattern
+from malgraph.analysis.scanning import (
+    credential_stores,
+    names_a_fragment,
+    startup_location,
+    words_pattern,
+)
 from malgraph.artifacts.archives import Member
 from malgraph.core.iocs import NETWORK_KINDS, iocs_in_text
 from malgraph.core.kinds import ObfuscationKind
@@ -204,3 +210,35 @@ def test_a_long_line_is_searched_in_its_marked_stretches_with_the_whole_lines_an
     assert [(i.kind, i.value) for i in code_iocs("b.js", hints)] == expected
     # The same IoCs as a search of the whole line.
     assert [(i.kind, i.value) for i in iocs_in_text(line, NETWORK_KINDS)] == expected
+
+
+def _fragment_texts() -> list[str]:
+    """Long strings with and without a fragment, in mixed case, at the edges and inside a
+    payload; some not ASCII (a fragment spelt with the Kelvin sign or a dotted capital I, which
+    lower() turns into ASCII letters)."""
+    rng = random.Random(7)
+    payload = base64.b64encode(rng.randbytes(3000)).decode()
+    texts = [payload, payload.lower(), "x" * 300, "é" * 300]
+    for fragment in STRING_FRAGMENTS:
+        spelt = "".join(c.upper() if rng.random() < 0.5 else c for c in fragment)
+        at = rng.randrange(len(payload))
+        texts += [payload[:at] + spelt + payload[at:], spelt + payload, payload + spelt]
+        texts.append(payload[:at] + spelt[:-1] + "|" + spelt[-1:] + payload[at:])  # cut in two
+    texts += [payload + "\u212aeychain", payload + "LOCAL STORAGE", "\u0130d_rsa" + payload]
+    return texts
+
+
+def test_a_long_string_holds_a_fragment_as_the_lower_cased_search_says() -> None:
+    texts = _fragment_texts()
+    answers = [names_a_fragment(text) for text in texts]
+    assert answers == [_FRAGMENTS.search(text.lower()) is not None for text in texts]
+    assert answers.count(True) > len(STRING_FRAGMENTS) * 3  # each fragment, found where put
+    assert names_a_fragment("\u212a" * 300 + "eychain")  # not ASCII: lower() makes 'keychain'
+
+
+def test_a_long_payload_names_a_store_only_where_a_fragment_is() -> None:
+    payload = "QUJD" * 2000
+    assert credential_stores(payload) == []
+    assert credential_stores(payload + " ~/.ssh/id_rsa") == [".ssh/", "id_rsa"]
+    assert startup_location(payload + " ~/.bashrc") == ".bashrc"
+    assert startup_location(payload) is None

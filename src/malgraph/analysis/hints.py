@@ -241,7 +241,40 @@ def hit_lines(data: bytes, offsets: Sequence[int]) -> set[int]:
     return lines
 
 
-COMMON = HintScanner((), "ascii")  # a file in no language with trigger words: a shell script
+COMMON = HintScanner((), "ascii")
+
+
+class FragmentSearch:
+    """Whether an ASCII text holds a credential or startup fragment, in any case, by one
+    Hyperscan pass: on ASCII the caseless match is the lower-cased copy's match, made without
+    the copy (a payload literal of megabytes is read once, not copied and read by `re`)."""
+
+    def __init__(self) -> None:
+        expressions = [re.escape(f).encode() for f in STRING_FRAGMENTS]
+        flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
+        self._database = hyperscan.Database()
+        self._database.compile(
+            expressions=expressions,
+            ids=list(range(len(expressions))),
+            flags=[flags] * len(expressions),
+        )
+        self._scratch = hyperscan.Scratch(self._database)
+        self._thread = threading.local()  # a scratch a thread, as HintScanner has
+
+    def found_in(self, data: bytes) -> bool:
+        scratch: hyperscan.Scratch | None = getattr(self._thread, "scratch", None)
+        if scratch is None:
+            scratch = self._thread.scratch = self._scratch.clone()
+        found: list[int] = []
+
+        def on_match(pattern: int, _start: int, _end: int, _flags: int, _context: object) -> None:
+            found.append(pattern)
+
+        self._database.scan(data, match_event_handler=on_match, scratch=scratch)
+        return bool(found)
+
+
+FRAGMENT_SEARCH = FragmentSearch()  # a file in no language with trigger words: a shell script
 
 
 # A hint is recorded at its last byte. A name's hint (".com") ends inside a run when the run

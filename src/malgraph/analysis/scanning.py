@@ -14,7 +14,7 @@ from typing import Any
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
-from malgraph.analysis.hints import STRING_FRAGMENTS
+from malgraph.analysis.hints import FRAGMENT_SEARCH, STRING_FRAGMENTS
 from malgraph.analysis.setup_facts import SetupFacts
 from malgraph.core.code import Finding, Import
 from malgraph.core.kinds import FindingCategory, ImportKind
@@ -115,11 +115,23 @@ def words_pattern(words: Iterable[str]) -> str:
 
 
 FRAGMENTS = re.compile(words_pattern(STRING_FRAGMENTS))
+# Past this length an ASCII string is searched by Hyperscan rather than lower-cased for FRAGMENTS.
+_LONG_STRING = 256
+
+
+def names_a_fragment(value: str) -> bool:
+    """Whether a string holds a fragment of STRING_FRAGMENTS in any case. Short strings and
+    non-ASCII ones take FRAGMENTS on the lower-cased copy (`lower()` makes ASCII letters of a
+    few others: the Kelvin sign becomes 'k'); a long ASCII string one Hyperscan pass, which
+    gives the same answer."""
+    if len(value) > _LONG_STRING and value.isascii():
+        return FRAGMENT_SEARCH.found_in(value.encode("ascii"))
+    return FRAGMENTS.search(value.lower()) is not None
 
 
 def credential_stores(value: str) -> list[str]:
     """The labels of the credential stores a string names, in order, each once."""
-    if FRAGMENTS.search(value.lower()) is None:  # the cheap test first: most strings fail it
+    if not names_a_fragment(value):  # the cheap test first: most strings fail it
         return []
     found = (
         m.group() if m.lastindex == 2 else CREDENTIAL_LABELS[m.lastindex - 1]  # id_rsa, id_ed25519
@@ -131,7 +143,7 @@ def credential_stores(value: str) -> list[str]:
 
 def startup_location(value: str) -> str | None:
     """The label of the first startup location a string names, if any."""
-    if FRAGMENTS.search(value.lower()) is None:
+    if not names_a_fragment(value):
         return None
     m = STARTUP.search(value.replace("\\", "/"))
     return STARTUP_LABELS[m.lastindex - 1] if m and m.lastindex else None
