@@ -13,6 +13,7 @@ import tree_sitter_python
 from tree_sitter import Language, Node, Query, QueryCursor
 
 from malgraph.analysis.hints import Hints, HintScanner, hit_lines
+from malgraph.analysis.python_pieces import Unparsed, parse_in_pieces
 from malgraph.analysis.python_tree import (
     CHILD_FIELDS,
     STATEMENT_LEVEL,
@@ -172,6 +173,13 @@ def scan_python(
     hits |= hit_lines(hints.data, [start for start, _end in hints.fragments])
     if not hits and not keep_tree:
         return CodeScan((), (), ())
+    if not keep_tree and not _mostly_live(hits, text):
+        pieces = parse_in_pieces(text, path, hits)
+        try:
+            if pieces is not None:
+                return _AstScan(path, text, pieces, hits).scan(keep_tree)
+        except (RecursionError, MemoryError):
+            pass  # parsed whole below, which says what it always said of such a file
     try:
         tree = parse_python_ast(text, path)  # `"\d"` and friends warn: not our problem
     except SyntaxError as e:
@@ -191,6 +199,12 @@ def setup_facts(tree: ast.Module) -> SetupFacts:
     """What the manifest reader needs of a setup.py's tree, when no code scan walked it (the
     scan was recalled from the memo): the same walk, with no line holding a trigger word."""
     return _AstScan("", "", tree, set()).walk_setup([])[1]
+
+
+def _mostly_live(lines: set[int], text: str) -> bool:
+    """Whether most lines hold a trigger: then checking each statement costs more than it
+    saves, and every statement is walked (so none is left unparsed)."""
+    return len(lines) * 2 > text.count("\n") + 3
 
 
 def _hit_lines(pattern: re.Pattern[str], text: str) -> set[int]:
@@ -296,8 +310,7 @@ class _AstScan:
         for line in lines:
             marks[line] = 1
         self.live = list(accumulate(marks))
-        # When most lines hold a trigger, checking each statement costs more than it saves.
-        self.everything_live = len(lines) * 2 > len(marks)
+        self.everything_live = _mostly_live(lines, self.text)
 
     def _is_live(self, node: ast.stmt | ast.excepthandler) -> bool:
         """Whether a statement spans a line with a trigger word. Expressions are not checked:
@@ -449,6 +462,8 @@ class _AstScan:
             elif isinstance(item, tuple):
                 statement, walked = item
                 if self._is_live(statement):
+                    if isinstance(statement, Unparsed):  # its tree, now that it is live
+                        statement = statement.parse(self.out.path)
                     pending.append(iter(self._walk(statement, None) if walked is None else walked))
             elif isinstance(item, ast.Call):
                 self._call(item)

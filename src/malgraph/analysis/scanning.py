@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import symtable
 import sys
 import threading
 import warnings
@@ -330,14 +331,19 @@ AST_FRAMES = 1000
 _RECURSION_LIMIT = threading.Lock()
 
 
-def parse_python_ast(text: str, filename: str) -> ast.Module:
-    """`ast.parse` with the same recursion allowance at any call depth (never compiled or run).
-    Raises what ast.parse raises: SyntaxError, ValueError, RecursionError, MemoryError."""
+def _call_depth() -> int:
     depth = 0
     frame = sys._getframe()
     while frame is not None:
         depth += 1
         frame = frame.f_back  # type: ignore[assignment]
+    return depth
+
+
+def parse_python_ast(text: str, filename: str) -> ast.Module:
+    """`ast.parse` with the same recursion allowance at any call depth (never compiled or run).
+    Raises what ast.parse raises: SyntaxError, ValueError, RecursionError, MemoryError."""
+    depth = _call_depth()
     with _RECURSION_LIMIT:  # the limit is the process's: threads (Dask workers) take turns
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(depth + AST_FRAMES)
@@ -345,6 +351,27 @@ def parse_python_ast(text: str, filename: str) -> ast.Module:
             with warnings.catch_warnings():  # hostile code is full of invalid escapes
                 warnings.simplefilter("ignore")
                 return ast.parse(text, filename=filename)
+        finally:
+            sys.setrecursionlimit(limit)
+
+
+def python_syntax_holds(text: str, filename: str) -> bool:
+    """Whether parse_python_ast would give a tree for `text`, told without making the tree:
+    `symtable` runs the same parser and then only a table of names (it raises what the parser
+    raises, and a few errors of its own), under a third of ast's recursion allowance (the
+    conversion to `ast` objects counts at most two levels for one of symtable's, so a text
+    that passes here converts). False when it cannot tell; never compiled or run."""
+    depth = _call_depth()
+    with _RECURSION_LIMIT:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(depth + AST_FRAMES // 3)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                symtable.symtable(text, filename, "exec")
+            return True
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
         finally:
             sys.setrecursionlimit(limit)
 
