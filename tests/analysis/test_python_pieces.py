@@ -37,9 +37,11 @@ TRICKY = {
     "no final newline": f"import os\n{FILLER}x = os.getenv('HOME')",
     "syntax error in a dead stretch": f"import os\n{FILLER}def broken(:\n    pass\n",
     "null byte in a dead stretch": f"import os\n{FILLER}x = 1\x00\n",
+    "null byte in a live stretch": f"{FILLER}import os\x00\n{FILLER}",
     "barry": f"from __future__ import barry_as_FLUFL\nimport os\n{FILLER}x = 1 <> 2\n",
     "nonlocal at top in a dead stretch": f"import os\n{FILLER}nonlocal x\n",
     "deep nesting in a dead stretch": f"import os\n{FILLER}x = {'-' * 5000}1\n",
+    "deep nesting in a live stretch": f"{FILLER}x = os.getenv({'-' * 5000}1)\n{FILLER}",
     "match": f"import os\n{FILLER}match x:\n    case [1, *rest]:\n        os.system(rest)\n",
     "unicode": f"import os\n{FILLER}é = 'ü'\nos.system(é)\n",
 }
@@ -76,6 +78,8 @@ def test_the_tricky_files_exercise_what_they_are_named_for() -> None:
     assert "syntax error" in _whole(TRICKY["syntax error in a dead stretch"]).problems[0]
     assert "null bytes" in _whole(TRICKY["null byte in a dead stretch"]).problems[0]
     assert "nested too deeply" in _whole(TRICKY["deep nesting in a dead stretch"]).problems[0]
+    assert "null bytes" in _whole(TRICKY["null byte in a live stretch"]).problems[0]
+    assert "nested too deeply" in _whole(TRICKY["deep nesting in a live stretch"]).problems[0]
     for name in ("cut in a docstring", "cut in brackets", "alias used below", "match"):
         assert _whole(TRICKY[name]).findings, name
 
@@ -88,10 +92,12 @@ def test_stretches_without_a_trigger_line_are_left_unparsed(parsed_sources: list
     assert len(parsed_sources) == 1 and "def helper_0" not in parsed_sources[0]
 
 
-@pytest.mark.parametrize("name", ["syntax error in a dead stretch", "barry", "nonlocal at top"])
+@pytest.mark.parametrize(
+    "name", ["syntax error in", "null byte in", "deep nesting in", "barry", "nonlocal at top"]
+)
 def test_a_file_the_pieces_cannot_tell_is_parsed_whole(name: str) -> None:
-    text = next(t for n, t in TRICKY.items() if n.startswith(name))
-    assert parse_in_pieces(text, "x", _hits(text)) is None
+    for text in [t for n, t in TRICKY.items() if n.startswith(name)]:
+        assert parse_in_pieces(text, "x", _hits(text)) is None
 
 
 def test_the_pieces_are_the_whole_files_tree_with_its_positions() -> None:

@@ -174,8 +174,8 @@ def scan_python(
     if not hits and not keep_tree:
         return CodeScan((), (), ())
     if not keep_tree and not _mostly_live(hits, text):
-        pieces = parse_in_pieces(text, path, hits)
         try:
+            pieces = parse_in_pieces(text, path, hits)
             if pieces is not None:
                 return _AstScan(path, text, pieces, hits).scan(keep_tree)
         except (RecursionError, MemoryError):

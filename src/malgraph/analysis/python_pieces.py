@@ -67,18 +67,21 @@ def parse_in_pieces(text: str, filename: str, hits: Set[int]) -> ast.Module | No
     if all(piece.live for piece in pieces):
         return None
     body: list[ast.stmt] = []
-    at = 0
-    while at < len(pieces):
-        piece, joins = pieces[at], 0
-        while not _read(text, piece, filename, body):
+    try:
+        at = 0
+        while at < len(pieces):
+            piece, joins = pieces[at], 0
+            while not _read(text, piece, filename, body):
+                at += 1
+                joins += 1
+                if at == len(pieces) or joins > _MAX_JOINS:
+                    return None
+                more = pieces[at]
+                live = piece.live or more.live
+                piece = _Piece(piece.lineno, more.end_lineno, piece.start, more.end, live)
             at += 1
-            joins += 1
-            if at == len(pieces) or joins > _MAX_JOINS:
-                return None
-            more = pieces[at]
-            live = piece.live or more.live
-            piece = _Piece(piece.lineno, more.end_lineno, piece.start, more.end, live)
-        at += 1
+    except (ValueError, RecursionError, MemoryError):  # null bytes, deep nesting: as a whole
+        return None
     return ast.Module(body=body, type_ignores=[])
 
 

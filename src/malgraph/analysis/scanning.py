@@ -360,7 +360,9 @@ def python_syntax_holds(text: str, filename: str) -> bool:
     `symtable` runs the same parser and then only a table of names (it raises what the parser
     raises, and a few errors of its own), under a third of ast's recursion allowance (the
     conversion to `ast` objects counts at most two levels for one of symtable's, so a text
-    that passes here converts). False when it cannot tell; never compiled or run."""
+    that passes here converts). False on a syntax error (the parser's or symtable's own);
+    raises ValueError, RecursionError or MemoryError as parse_python_ast does. Never
+    compiled or run."""
     depth = _call_depth()
     with _RECURSION_LIMIT:
         limit = sys.getrecursionlimit()
@@ -370,7 +372,7 @@ def python_syntax_holds(text: str, filename: str) -> bool:
                 warnings.simplefilter("ignore")
                 symtable.symtable(text, filename, "exec")
             return True
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        except SyntaxError:
             return False
         finally:
             sys.setrecursionlimit(limit)
