@@ -114,3 +114,11 @@ def test_the_pieces_are_the_whole_files_tree_with_its_positions() -> None:
         expected = ast.dump(ast.parse(text), include_attributes=True)
         assert ast.dump(_unparsed_tree(module), include_attributes=True) == expected
     assert cut > len(sources) // 4
+
+
+def test_a_file_cut_at_every_other_line_is_parsed_whole() -> None:
+    text = "".join(f"import m{n}\nvalue_{n} = {n}\n" for n in range(400))
+    assert parse_in_pieces(text, "x", _hits(text)) is None
+    fewer = "".join(f"import m{n}\nvalue_{n} = {n}\n" for n in range(40))
+    assert parse_in_pieces(fewer, "x", _hits(fewer)) is not None
+    assert scan_code("pkg/mod.py", text, "python") == _whole(text)

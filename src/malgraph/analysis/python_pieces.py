@@ -28,6 +28,10 @@ _START = re.compile(r"^(?=[A-Za-z_@])(?!(?:else|elif|except|finally)\b)", re.MUL
 # A piece that fails alone is joined to the next at most this many times before the whole file
 # is parsed instead (a symtable error of a piece that the joins would carry to the end).
 _MAX_JOINS = 8
+# More pieces than this and the file is parsed whole: each live piece is parsed below as many
+# blank lines as come before it, so a file cut at every other line would cost the square of
+# its length.
+_MAX_PIECES = 100
 
 
 class Unparsed(ast.stmt):
@@ -64,7 +68,7 @@ def parse_in_pieces(text: str, filename: str, hits: Set[int]) -> ast.Module | No
     if "barry_as_FLUFL" in text:  # the one future import that changes how later lines parse
         return None
     pieces = _pieces(text, hits)
-    if all(piece.live for piece in pieces):
+    if len(pieces) > _MAX_PIECES or all(piece.live for piece in pieces):
         return None
     body: list[ast.stmt] = []
     try:
@@ -88,14 +92,13 @@ def parse_in_pieces(text: str, filename: str, hits: Set[int]) -> ast.Module | No
 def _read(text: str, piece: _Piece, filename: str, body: list[ast.stmt]) -> bool:
     """Whether the piece parses alone; its statements (or its Unparsed) go into `body`."""
     own = text[piece.start : piece.end]
-    source = "\n" * (piece.lineno - 1) + own
-    if not piece.live:
-        if not python_syntax_holds(source, filename):
+    if not piece.live:  # (blank lines before it would change no answer of the check)
+        if not python_syntax_holds(own, filename):
             return False
         body.append(Unparsed(own, piece.lineno, piece.end_lineno))
         return True
     try:
-        body += parse_python_ast(source, filename).body
+        body += parse_python_ast("\n" * (piece.lineno - 1) + own, filename).body
     except SyntaxError:
         return False
     return True
