@@ -7,11 +7,12 @@ A function of malgraph belongs to the stage of its module (tokens, obfuscation, 
 manifests, code scan, archive reading). A function outside malgraph (the standard library,
 tree-sitter, built-ins) takes the stage of its callers, shared in proportion to the time each
 caller spent in it, with the kind of work it does named where that is the point: `compile`
-is an ast parse, `Parser.parse` a tree-sitter parse, a `re.Pattern` method a regular-
-expression pass, hashlib hashing. The stages add up to the whole profile. The profiler does
-not see the steps of an iterator written in C: the matching done while a loop walks
-`finditer` counts as the loop's own time (its stage, not "regex"); the list of functions
-with the most own time, printed after the stages, shows where that is so.
+is an ast parse, `symtable` the parser's check of a stretch left unparsed, `Parser.parse` a
+tree-sitter parse, a `re.Pattern` method a regular-expression pass, hashlib hashing. The
+stages add up to the whole profile. The profiler does not see the steps of an iterator
+written in C: the matching done while a loop walks `finditer` counts as the loop's own time
+(its stage, not "regex"); the list of functions with the most own time, printed after the
+stages, shows where that is so.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ def work_kind(func: Func) -> str | None:
     path, _line, name = func
     if name == "<built-in method builtins.compile>":
         return "ast parse"
+    if "_symtable.symtable" in name or path.endswith("/symtable.py"):
+        return "parser check (symtable)"  # the stretches of a file the scan leaves unparsed
     if "tree_sitter.Parser" in name:
         return "tree-sitter parse"
     if "tree_sitter.Query" in name:
