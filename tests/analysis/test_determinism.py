@@ -113,3 +113,29 @@ def test_two_setup_py_files_at_one_path_each_give_their_own_manifest() -> None:
     assert sorted(d.name for d in features.dependencies) == sorted(
         d.name for one in alone for d in one.dependencies
     )
+
+
+# tree-sitter lists a query's captures in an order that changes from one parse of the same bytes
+# to the next; these files give another answer in another order (the first finding of a line
+# keeps its column's snippet, the last import of a name is its binding).
+_FILLER = "'s', " * 120
+_ORDER_SENSITIVE = {
+    "old.py": (  # Python 2, so read by tree-sitter
+        "import os as tool\nimport subprocess as tool\nprint 'python 2'\n"
+        f"x = ['AAA discord 1', {_FILLER}'BBB discord 2']\ntool.call(['ls'])\n"
+    ),
+    "tool.rb": f"x = ['AAA discord 1', {_FILLER}'BBB discord 2']\n",
+}
+
+
+def test_files_read_by_tree_sitter_give_one_answer_in_source_order() -> None:
+    for path, text in _ORDER_SENSITIVE.items():
+        language = "python" if path.endswith(".py") else "ruby"
+        scans = {scan_code(path, text, language) for _ in range(25)}
+        assert len(scans) == 1, path
+        (scan,) = scans
+        credentials = [f for f in scan.findings if f.api == "discord"]
+        assert len(credentials) == 1 and credentials[0].snippet.startswith("x = ['AAA discord 1'")
+    python = scan_code("old.py", _ORDER_SENSITIVE["old.py"], "python")
+    assert any("read with tree-sitter" in problem for problem in python.problems)
+    assert [f.api for f in python.findings if f.line == 5] == ["subprocess.call"]

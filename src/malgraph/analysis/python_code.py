@@ -27,6 +27,7 @@ from malgraph.analysis.scanning import (
     CodeText,
     Collector,
     credential_stores,
+    in_source_order,
     over_budget_problem,
     parse,
     parse_python_ast,
@@ -660,7 +661,7 @@ class _TreeSitterScan:
             return self.out.scan(
                 [problem, over_budget_problem(self.out.path, "python", self.src.data)]
             )
-        captures = QueryCursor(_TS_QUERY).captures(tree.root_node)
+        captures = in_source_order(QueryCursor(_TS_QUERY).captures(tree.root_node))
         for node in captures.get("import", []):
             self._import(node)
         for node in captures.get("from", []):

@@ -214,11 +214,26 @@ def merge_spans(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return spans
 
 
+def _source_order(node: Node) -> tuple[int, int]:
+    return node.start_byte, -node.end_byte
+
+
+def in_source_order(captures: dict[str, list[Node]]) -> dict[str, list[Node]]:
+    """Each capture's nodes in source order (an enclosing node before the nodes it holds).
+    tree-sitter's `captures` lists them in an order that changes from one parse of the same
+    bytes to the next, and the scans keep the first finding of a line and the last binding of
+    a name: without this the same file could give other snippets and aliases."""
+    for nodes in captures.values():
+        nodes.sort(key=_source_order)
+    return captures
+
+
 def ranged_captures(
     query: Query, root: Node, spans: Sequence[tuple[int, int]]
 ) -> dict[str, list[Node]]:
-    """Captures of nodes intersecting any span, each once. The query runs in C either way; many
-    scattered spans cost more than one pass over the tree, so past a point it does just that."""
+    """Captures of nodes intersecting any span, each once, in source order. The query runs in C
+    either way; many scattered spans cost more than one pass over the tree, so past a point it
+    does just that."""
     if len(spans) > 100:  # each span has a fixed cost: past 100, one pass over the tree is less
         spans = [(spans[0][0], spans[-1][1])]
     merged: dict[str, list[Node]] = {}
@@ -233,7 +248,7 @@ def ranged_captures(
                 if key not in seen:
                     seen.add(key)
                     bucket.append(node)
-    return merged
+    return in_source_order(merged)
 
 
 class CodeText:
