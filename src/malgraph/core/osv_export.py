@@ -77,5 +77,6 @@ class OsvPackage(NamedTuple):
     families: tuple[OsvFamily, ...]
     campaigns: tuple[OsvCampaign, ...]
     duplicated: tuple[OsvDuplicated, ...]
-    related: tuple[OsvRelated, ...]  # by kind, the most edges first, then by purl
+    related: tuple[OsvRelated, ...]  # the first listed of each kind (see osv_packages)
+    related_counts: dict[str, int]  # kind -> how many related packages of it, listed or not
     package_id: int  # the store's id of the package

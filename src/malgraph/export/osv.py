@@ -18,7 +18,7 @@ import json
 import os
 import re
 import sqlite3
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache, lru_cache
@@ -99,13 +99,13 @@ def write_osv(
     candidates = _candidates(db)
     counts = {"records": 0, "claims": 0, "related": 0}
     with _RecordWriter(out) as writer:
-        for package in osv_packages(db, selection, LIST_REPORT):
+        for package in osv_packages(db, selection, LIST_REPORT, RELATED_LISTED):
             record = osv_record(package, candidates.get(package.package_id, ()))
             data = orjson.dumps(record, option=orjson.OPT_INDENT_2) + b"\n"
             writer.write(_Record(package.ecosystem, package.name, f"{record['id']}.json", data))
             counts["records"] += 1
             counts["claims"] += len(package.claims)
-            counts["related"] += len(package.related)
+            counts["related"] += sum(package.related_counts.values())
             if progress is not None and counts["records"] % PROGRESS_EVERY == 0:
                 progress(counts["records"])
     if progress is not None:
@@ -416,22 +416,20 @@ def _provenance(
             for d in package.duplicated
         ],
         "related": related,
-        "related_counts": dict(sorted(Counter(r.kind for r in package.related).items())),
+        "related_counts": dict(sorted(package.related_counts.items())),
         "notes": notes,
     }
 
 
 def _related(package: OsvPackage) -> dict[str, list[dict[str, Any]]]:
     """Related packages by kind, the RELATED_LISTED best joined of each kind (most evidence
-    first, as the read model orders them; `related_counts` gives how many there are)."""
+    first, as the read model lists them; `related_counts` gives how many there are)."""
     related: dict[str, list[dict[str, Any]]] = {}
     for r in package.related:
-        links = related.setdefault(r.kind, [])
-        if len(links) < RELATED_LISTED:
-            link: dict[str, Any] = {"id": osv_id(r.purl), "purl": r.purl, "evidence": r.edges}
-            if r.confidence is not None:
-                link["confidence"] = r.confidence
-            links.append(link)
+        link: dict[str, Any] = {"id": osv_id(r.purl), "purl": r.purl, "evidence": r.edges}
+        if r.confidence is not None:
+            link["confidence"] = r.confidence
+        related.setdefault(r.kind, []).append(link)
     return related
 
 

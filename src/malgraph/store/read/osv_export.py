@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -57,13 +57,15 @@ CHUNK = 100  # packages read together: each part of a record is one query a chun
 
 
 def osv_packages(
-    db: sqlite3.Connection, selection: Selection, list_report: int
+    db: sqlite3.Connection, selection: Selection, list_report: int, related_listed: int
 ) -> Iterator[OsvPackage]:
     """The selected packages in purl order. Related packages are kept when they are selected
     too and their kind is selected (co-existing, which is no stored edge kind, only when no
     kinds are); a report naming more than `list_report` packages is a list and makes no
-    co-existing link. Read CHUNK packages at a time: memory holds one chunk and the selected
-    packages' ids (ints, against which each related package is checked), never the graph."""
+    co-existing link. Of each kind the first `related_listed` are listed (by kind, the most
+    edges first, then by purl) and all are counted. Read CHUNK packages at a time: memory holds
+    one chunk and the selected packages' ids (ints, against which each related package is
+    checked), never the graph."""
     params = _params(selection)
     params["lists"] = _list_reports(db, list_report) if not selection.kinds else "[]"
     selected = frozenset(
@@ -78,7 +80,7 @@ def osv_packages(
         params,
     )
     while chunk := rows.fetchmany(CHUNK):
-        yield from _packages(db, chunk, selection, params, selected)
+        yield from _packages(db, chunk, selection, params, _Kept(selected, related_listed))
 
 
 def _packages(
@@ -86,7 +88,7 @@ def _packages(
     chunk: list[tuple[int, str, int, str, str]],
     selection: Selection,
     params: dict[str, Any],
-    selected: frozenset[int],
+    kept: _Kept,
 ) -> Iterator[OsvPackage]:
     ids = {"ids": orjson.dumps([row[0] for row in chunk]).decode()}
     claims = _claims(db, ids)
@@ -96,7 +98,7 @@ def _packages(
     families = _families(db, ids)
     named = _campaigns(db, ids)
     duplicated = _duplicated(db, ids) if _kept(selection, EdgeKind.DUPLICATED) else {}
-    related = _related(db, ids, selection, params, selected)
+    related, related_counts = _related(db, ids, selection, params, kept)
     for pid, ecosystem, known, name, purl in chunk:
         yield OsvPackage(
             ecosystem=ecosystem,
@@ -111,6 +113,7 @@ def _packages(
             campaigns=tuple(named.get(pid, ())),
             duplicated=duplicated.get(pid, ()),
             related=related.get(pid, ()),
+            related_counts=related_counts.get(pid, {}),
             package_id=pid,
         )
 
@@ -349,18 +352,27 @@ _KINDS = {"similar": EdgeKind.SIMILAR, "depends_on": EdgeKind.DEPENDS_ON}
 _KINDS["depended_on_by"] = EdgeKind.DEPENDS_ON
 
 
+class _Kept(NamedTuple):
+    """Which related packages a record keeps: selected ones, the first `listed` of a kind."""
+
+    selected: frozenset[int]
+    listed: int
+
+
 def _related(
     db: sqlite3.Connection,
     ids: dict[str, str],
     selection: Selection,
     params: dict[str, Any],
-    selected: frozenset[int],
-) -> dict[int, tuple[OsvRelated, ...]]:
+    kept: _Kept,
+) -> tuple[dict[int, tuple[OsvRelated, ...]], dict[int, dict[str, int]]]:
     """Related packages by kind, with the number of edges (or shared reports and campaigns)
-    and the strongest confidence, those not `selected` left out; in the order a record lists
-    them: by kind, the most edges first, then by purl. Co-existing comes first of the kinds,
-    so its query runs first and each query's rows come in that order."""
+    and the strongest confidence, those not selected left out; in the order a record lists
+    them: by kind, the most edges first, then by purl; only the first `kept.listed` of a kind
+    made into objects, all counted. Co-existing comes first of the kinds, so its query runs
+    first and each query's rows come in that order."""
     related: dict[int, list[OsvRelated]] = {}
+    counts: dict[int, dict[str, int]] = {}
     queries = ([_COEXISTING] if not selection.kinds else []) + [_EDGES]
     for query in queries:
         rows = db.execute(
@@ -370,7 +382,13 @@ def _related(
             {**params, **ids},
         )
         for pid, kind, other, purl, edges, best in rows:
-            if other not in selected or (kind in _KINDS and not _kept(selection, _KINDS[kind])):
+            if other not in kept.selected or (
+                kind in _KINDS and not _kept(selection, _KINDS[kind])
+            ):
                 continue
-            related.setdefault(pid, []).append(OsvRelated(kind, purl, edges, best))
-    return {pid: tuple(found) for pid, found in related.items()}
+            kinds = counts.setdefault(pid, {})
+            before = kinds.get(kind, 0)
+            kinds[kind] = before + 1
+            if before < kept.listed:
+                related.setdefault(pid, []).append(OsvRelated(kind, purl, edges, best))
+    return {pid: tuple(found) for pid, found in related.items()}, counts
