@@ -15,12 +15,16 @@ No code is analysed, so there are no `similar` edges, families or `depends_on` e
 Per size: the store is built once with `malgraph ingest osv` (timed, a fresh process), then
 each format of export.WRITERS is run `--runs` times through the real CLI
 (`python -m malgraph --db DB export FORMAT OUT`), each run in a fresh process into an empty
-OUT; the lower time is kept, with the peak resident memory (ru_maxrss of that process, from
-os.wait4) and CPU seconds (user and system, every thread). `floor_rss_mib` is the same CLI's
-peak memory for `malgraph export --help`, the cost of the interpreter and the imports.
-`--reuse` keeps a store DIR/export-N.db already there (its ingest is not timed again: the
-ingest column says "reused"); `--formats` runs only the formats named. `load` is the load
-average (1 minute) when each format's runs started: times are upper bounds under load.
+OUT (an earlier run's output is removed and the disk synced first, untimed); the lower time
+is kept, with the peak resident memory (ru_maxrss of that process, from os.wait4) and its user
+and system CPU seconds (every thread). For OSV, which writes a folder and a file a package,
+`file_system_floor` is the time this process takes to make the same folders and files (same
+sizes, blank), right after: on a virtual disk that cost swings with what the disk did before.
+`floor_rss_mib` is the same CLI's peak memory for `malgraph export --help`, the cost of the
+interpreter and the imports. `--reuse` keeps a store DIR/export-N.db already there (its ingest
+is not timed again: the ingest column says "reused"); `--formats` runs only the formats named.
+`load` is the load average (1 minute) when each format's runs started: times are upper bounds
+under load.
 Target (issue 17): every format under 60 s at 200,000 records on 2 cores.
 """
 
@@ -29,13 +33,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.ingest_osv import make_tree
@@ -61,10 +66,19 @@ def enrich(doc: dict[str, Any], i: int) -> None:
     doc["database_specific"] = specific
 
 
-def measured(command: list[str]) -> tuple[float, int, float]:
-    """Seconds, peak resident memory (MiB) and CPU seconds (user and system, every thread) of
-    one fresh process running `command`. On a shared machine the CPU time moves far less with
-    the load than the wall time does."""
+class Run(NamedTuple):
+    """One fresh process: wall seconds, peak resident memory (MiB), user and system CPU
+    seconds (every thread)."""
+
+    s: float
+    rss_mib: int
+    user_s: float
+    sys_s: float
+
+
+def measured(command: list[str]) -> Run:
+    """One fresh process running `command`. On a shared machine the CPU time moves far less
+    with the load than the wall time does."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -72,7 +86,32 @@ def measured(command: list[str]) -> tuple[float, int, float]:
     if status != 0:
         assert proc.stderr is not None
         raise SystemExit(f"{' '.join(command)} failed: {proc.stderr.read().decode()[-2000:]}")
-    return took, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
+    return Run(took, usage.ru_maxrss // 1024, usage.ru_utime, usage.ru_stime)
+
+
+def emptied(out: Path) -> None:
+    """Removes an earlier run's output and waits for the disk: removing a tree of files leaves
+    the kernel work that would otherwise be charged to the next run."""
+    if out.is_dir():
+        shutil.rmtree(out)
+    out.unlink(missing_ok=True)
+    os.sync()
+
+
+def file_system_floor(tree: Path, copy: Path) -> Run:
+    """Makes a folder and a file of the same sizes for every file under `tree` (an OSV export)
+    at `copy`, in this process: what the file system alone charges for that many files."""
+    files = [(path.relative_to(tree), path.stat().st_size) for path in sorted(tree.rglob("*.json"))]
+    emptied(copy)
+    before, start = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    for relative, size in files:
+        target = copy / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b" " * size)
+    took, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF)
+    shutil.rmtree(copy)
+    user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+    return Run(took, 0, user, system)
 
 
 def store_for(work: Path, records: int, reuse: bool) -> tuple[Path, float | None]:
@@ -88,8 +127,7 @@ def store_for(work: Path, records: int, reuse: bool) -> tuple[Path, float | None
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     ingest = [sys.executable, "-m", "malgraph", "--db", str(db), "ingest", "osv", str(tree)]
-    took, _, _ = measured(ingest)
-    return db, took
+    return db, measured(ingest).s
 
 
 def bench(work: Path, records: int, runs: int, formats: list[str], reuse: bool) -> dict[str, Any]:
@@ -102,26 +140,33 @@ def bench(work: Path, records: int, runs: int, formats: list[str], reuse: bool) 
     for fmt in (f for f in WRITERS if f.value in formats):
         load = os.getloadavg()[0]
         out = work / f"out-{records}-{fmt.value}"
-        best: tuple[float, int, float] | None = None
+        best: Run | None = None
         for _ in range(runs):
-            if out.is_dir():
-                shutil.rmtree(out)
-            out.unlink(missing_ok=True)
+            emptied(out)
             run = measured([*cli, "export", fmt.value, str(out)])
-            best = run if best is None or run[0] < best[0] else best
+            best = run if best is None or run.s < best.s else best
         assert best is not None
-        seconds, rss, cpu = best
-        result[fmt.value] = {
-            "s": round(seconds, 1),
-            "cpu_s": round(cpu, 1),
-            "peak_rss_mib": rss,
-            "load": round(load, 1),
-        }
-        print(
-            f"{records} {fmt.value}: {seconds:.1f} s ({cpu:.1f} s CPU), {rss} MiB, load {load:.1f}",
-            flush=True,
-        )
+        result[fmt.value] = _figures(best, load)
+        print(f"{records} {fmt.value}: {_line(best)}, {best.rss_mib} MiB, load {load:.1f}")
+        if fmt.value == "osv":
+            floor = file_system_floor(out, work / f"floor-{records}")
+            result["osv"]["file_system_floor"] = _figures(floor, os.getloadavg()[0])
+            print(f"{records} osv, the file system's floor for its files: {_line(floor)}")
     return result
+
+
+def _figures(run: Run, load: float) -> dict[str, Any]:
+    return {
+        "s": round(run.s, 1),
+        "user_s": round(run.user_s, 1),
+        "sys_s": round(run.sys_s, 1),
+        "peak_rss_mib": run.rss_mib,
+        "load": round(load, 1),
+    }
+
+
+def _line(run: Run) -> str:
+    return f"{run.s:.1f} s ({run.user_s:.1f} s user, {run.sys_s:.1f} s system)"
 
 
 def main() -> None:
