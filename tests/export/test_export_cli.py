@@ -116,3 +116,26 @@ def test_neo4j_into_a_non_empty_folder_needs_force(
     assert code == 0 and printed.startswith(f"export neo4j: {len(written)} files under {out}: ")
     assert "nodes_Old.csv" not in written and {"import.sh", "load.cypher"} <= set(written)
     assert "nodes_Package.csv" in (out / "import.sh").read_text()
+
+
+def test_osv_with_force_replaces_the_earlier_records_and_keeps_the_rest(
+    code_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "feed"
+    assert _export(code_store, capsys, "osv", str(out))[0] == 0
+    everything = sorted(out.rglob("*.json"))
+    ecosystems = {path.parent.parent.name for path in everything}
+    assert len(ecosystems) > 1
+    mine = out / "osv" / "npm" / "notes" / "README.md"  # a user's file in the layout
+    mine.parent.mkdir(parents=True)
+    mine.write_text("keep me")
+    (out / "notes.json").write_text("{}")
+    code, printed, _ = _export(
+        code_store, capsys, "osv", str(out), "--ecosystem", "PyPI", "--force"
+    )
+    records = sorted((out / "osv").rglob("*.json"))
+    assert code == 0 and printed.startswith(f"export osv: {len(records)} files under {out}: ")
+    assert 0 < len(records) < len(everything)
+    assert {path.parent.parent.name for path in records} == {"PyPI"}
+    assert mine.read_text() == "keep me" and (out / "notes.json").exists()
+    assert sorted(p.name for p in (out / "osv").iterdir()) == ["PyPI", "npm"]

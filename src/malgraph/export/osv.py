@@ -21,6 +21,7 @@ import sqlite3
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -96,6 +97,7 @@ def write_osv(
     progress: Callable[[int], None] | None = None,
 ) -> ExportSummary:
     """One record a selected package, in purl order; the same store writes the same bytes."""
+    _remove_earlier_records(out)
     candidates = _candidates(db)
     counts = {"records": 0, "claims": 0, "related": 0}
     with _RecordWriter(out) as writer:
@@ -111,6 +113,22 @@ def write_osv(
     if progress is not None:
         progress(counts["records"])
     return ExportSummary(ExportFormat.OSV, _RecordFiles(out, counts["records"]), counts)
+
+
+def _remove_earlier_records(out: Path) -> None:
+    """An OUT replaced (--force) loses the records an earlier export wrote there, or a narrower
+    export would leave them beside its own and a reader of OUT would take them as this one's.
+    Only files named as our records, where the layout puts them, go (and the folders they
+    leave empty); links are not followed, and anything else in OUT stays."""
+    base = os.path.join(out, "osv")
+    for folder, _folders, files in os.walk(base, topdown=False):
+        if os.path.relpath(folder, base).count(os.sep) != 1:  # osv/<ecosystem>/<name> only
+            continue
+        for name in files:
+            if name.startswith(f"{PREFIX}-") and name.endswith(".json"):
+                os.unlink(os.path.join(folder, name))
+        with suppress(OSError):  # not empty: something of the user's is there
+            os.rmdir(folder)
 
 
 class _Record(NamedTuple):
