@@ -5,9 +5,9 @@ process, in a fresh process, and in a fresh process that is stopped and resumed 
     python benchmarks/analysis_determinism.py ARCHIVE_OR_FOLDER ... [--json OUT]
 
 What differs is listed by field, with the values only one side has. It also measures how much
-of its time budget each tree-sitter parse used (`scanning.parse` wrapped for the run): a parse
-that uses a large share of its budget is abandoned, and its file's findings lost, on a machine
-that is that much slower or busier.
+of its work budget each tree-sitter parse used (`scanning.parse` wrapped for the run): the
+budget counts the parser's work, not time, so a parse over it is cut the same way on any
+machine at any load; the shares show how near the corpus's files come to it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from tree_sitter import Parser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from malgraph.analysis import scanning
@@ -117,16 +119,21 @@ def compare(first: dict[str, str], second: dict[str, str]) -> dict[str, object]:
 
 @contextmanager
 def parse_margins() -> Iterator[list[tuple[float, int]]]:
-    """While open, every tree-sitter parse records (share of its budget used, source bytes)."""
+    """While open, every tree-sitter parse records (share of its work budget used, source
+    bytes), counted by a second parse of the same bytes."""
     original = scanning.parse
     seen: list[tuple[float, int]] = []
 
     def measured(language: Any, source: bytes) -> Any:
-        budget = scanning.deadline(source) - time.monotonic()
-        started = time.monotonic()
-        tree = original(language, source)
-        seen.append(((time.monotonic() - started) / budget, len(source)))
-        return tree
+        used = [0]
+
+        def count(_offset: int, has_error: bool) -> bool:  # weighed as scanning.parse weighs
+            used[0] += scanning.PARSE_ERROR_WEIGHT if has_error else 1
+            return False
+
+        Parser(language).parse(lambda at, _point: source[at : at + 1024], progress_callback=count)
+        seen.append((used[0] / scanning.parse_budget(source), len(source)))
+        return original(language, source)
 
     patched = _modules_using(original)
     for module in patched:
