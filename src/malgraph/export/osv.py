@@ -122,11 +122,13 @@ def _remove_earlier_records(out: Path) -> None:
     leave empty); links are not followed, and anything else in OUT stays."""
     base = os.path.join(out, "osv")
     for folder, _folders, files in os.walk(base, topdown=False):
-        if os.path.relpath(folder, base).count(os.sep) != 1:  # osv/<ecosystem>/<name> only
+        relative = os.path.relpath(folder, base)
+        if relative == "." or relative.count(os.sep) > 1:  # osv/<ecosystem>[/<name>] only
             continue
-        for name in files:
-            if name.startswith(f"{PREFIX}-") and name.endswith(".json"):
-                os.unlink(os.path.join(folder, name))
+        if relative.count(os.sep) == 1:
+            for name in files:
+                if name.startswith(f"{PREFIX}-") and name.endswith(".json"):
+                    os.unlink(os.path.join(folder, name))
         with suppress(OSError):  # not empty: something of the user's is there
             os.rmdir(folder)
 
