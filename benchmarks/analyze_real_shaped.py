@@ -1,7 +1,8 @@
 """Benchmark: static analysis on a real-shaped corpus against the floor of reading it.
 
     python benchmarks/analyze_real_shaped.py [--archives 600] [--seed 20] [--jobs 2]
-        [--workdir DIR] [--real DIR ...] [--profile] [--determinism] [--json OUT]
+        [--workdir DIR] [--real DIR ...] [--profile] [--determinism] [--design-floor]
+        [--json OUT]
 
 Generates the corpus of benchmarks/real_shaped_corpus.py (or reuses the one in --workdir made
 with the same plan), then measures in one run, with whatever malgraph is installed in this
@@ -18,7 +19,8 @@ Times are wall-clock seconds and, beside them, CPU seconds (this process's or it
 on a shared machine the CPU figures and the ratios move less than the wall times.
 --profile adds the time by analysis stage (benchmarks/analysis_profile.py); --determinism
 analyses every archive again, in this process and in fresh ones, and lists what differs
-(benchmarks/analysis_determinism.py). --real DIR measures a folder of real archives as well.
+(benchmarks/analysis_determinism.py); --design-floor times the steps no analysis of this
+design can skip (benchmarks/analysis_floor.py). --real DIR measures real archives as well.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.analysis_determinism import determinism, show_determinism
+from benchmarks.analysis_floor import measure as design_floor
+from benchmarks.analysis_floor import show as show_design_floor
 from benchmarks.analysis_profile import show_profile, stage_profile
 from benchmarks.real_shaped_corpus import Plan, generate, generator_digest, iter_archives
 from malgraph.analysis.analyze import DEFAULT_LIMITS, SAMPLE_PASSWORD, analyze_archive
@@ -255,6 +259,8 @@ def measure(target: Target, work: Path, args: argparse.Namespace) -> dict[str, o
         result["profile"] = stage_profile(target.paths)
     if args.determinism:
         result["determinism"] = determinism(target.paths, work)
+    if args.design_floor:
+        result["design_floor"] = design_floor(target.paths)
     return result
 
 
@@ -407,6 +413,7 @@ def main() -> None:
     parser.add_argument("--no-corpus", action="store_true", help="only the --real folders")
     parser.add_argument("--profile", action="store_true", help="time by analysis stage")
     parser.add_argument("--determinism", action="store_true", help="analyse again, compare")
+    parser.add_argument("--design-floor", action="store_true", help="steps no analysis skips")
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress as it comes
@@ -422,6 +429,8 @@ def main() -> None:
             show_profile(result["profile"])
         if args.determinism:
             show_determinism(result["determinism"])
+        if args.design_floor:
+            show_design_floor(result["design_floor"])
         results.append(result)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

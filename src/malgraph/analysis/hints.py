@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import hyperscan
 
+from malgraph.analysis.compiled_patterns import block_database
 from malgraph.core.code import CodeIoc
 from malgraph.core.iocs import NETWORK_KINDS, TLDS, iocs_in_text
 from malgraph.core.kinds import IocKind
@@ -53,7 +54,7 @@ STRING_FRAGMENTS = (
 # The IoCs in code are URLs, webhooks, domains and IPs. Most lines hold none, and the
 # full IoC search is the costly part, so it runs only on lines with a hint of one: a scheme,
 # a defang marker, a webhook service, a name ending in a known TLD, a dotted quad.
-DOT_HINT = rf"\.(?:\d{{1,3}}\.\d|(?:{'|'.join(sorted(TLDS, key=len, reverse=True))})\b)"
+DOT_HINT = rf"\.(?:\d{{1,3}}\.\d|(?:{'|'.join(sorted(TLDS, key=lambda tld: (-len(tld), tld)))})\b)"
 WORD_HINTS = (
     r"://",
     r"h[xX]{2}ps?",
@@ -122,10 +123,7 @@ class HintScanner:
         self._run = len(expressions)
         expressions.append(rb"[A-Za-z0-9+/_-]{%d}" % ENCODED_RUN)
         flags.append(hyperscan.HS_FLAG_SINGLEMATCH)
-        self._database = hyperscan.Database()
-        self._database.compile(
-            expressions=expressions, ids=list(range(len(expressions))), flags=flags
-        )
+        self._database = block_database(expressions, flags)
         # A scratch serves one scan at a time: each thread (a Dask worker's) scans with its
         # own clone, so threads never wait on one another as they would behind a lock.
         self._scratch = hyperscan.Scratch(self._database)
@@ -252,12 +250,7 @@ class FragmentSearch:
     def __init__(self) -> None:
         expressions = [re.escape(f).encode() for f in STRING_FRAGMENTS]
         flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_SINGLEMATCH
-        self._database = hyperscan.Database()
-        self._database.compile(
-            expressions=expressions,
-            ids=list(range(len(expressions))),
-            flags=[flags] * len(expressions),
-        )
+        self._database = block_database(expressions, [flags] * len(expressions))
         self._scratch = hyperscan.Scratch(self._database)
         self._thread = threading.local()  # a scratch a thread, as HintScanner has
 

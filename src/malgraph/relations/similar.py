@@ -28,6 +28,7 @@ the README's Performance section.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -142,8 +143,10 @@ def own_tokens(item: CodeItem) -> list[str]:
     return own
 
 
+@functools.cache
 def default_sketcher() -> Sketcher:
-    """The sketcher of `similar_edges` at its defaults, which SKETCH_METHOD names."""
+    """The sketcher of `similar_edges` at its defaults, which SKETCH_METHOD names: one a
+    process, since its probe table and token ids are the same for every stream."""
     return Sketcher(DEFAULT_SHINGLE, DEFAULT_PERMUTATIONS, DEFAULT_SEED)
 
 
