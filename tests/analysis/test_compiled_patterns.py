@@ -3,6 +3,7 @@ never in the way when no cache can be written."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -64,6 +65,18 @@ def test_a_damaged_file_is_compiled_again_and_replaced(cache: Path) -> None:
     assert kept.read_bytes() != bytes(damaged)  # replaced by a sound one
     kept.write_bytes(b"not a database")
     assert matches(block_database(EXPRESSIONS, FLAGS)) == expected
+
+
+def test_a_file_others_could_have_changed_is_not_loaded(cache: Path) -> None:
+    expected = matches(block_database(EXPRESSIONS, FLAGS))
+    [kept] = cached_files(cache)
+    planted = hyperscan.Database()  # what a planted file could hold: a scanner that sees nothing
+    planted.compile(expressions=[rb"never-in-the-text"], ids=[0], flags=[0])
+    blob = hyperscan.dumpb(planted)
+    kept.write_bytes(hashlib.sha256(blob).digest() + blob)  # sound, but not ours alone
+    kept.chmod(0o666)
+    assert matches(block_database(EXPRESSIONS, FLAGS)) == expected
+    assert kept.stat().st_mode & 0o777 == 0o600  # compiled again and replaced
 
 
 def test_no_writable_cache_folder_still_gives_a_database(tmp_path: Path, monkeypatch) -> None:

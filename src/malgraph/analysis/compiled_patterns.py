@@ -2,14 +2,16 @@
 most of what importing the analysis costs, and every command that scans pays it; loading a
 compiled one is almost free (benchmarks/startup.py). A database is filed under the digest of
 everything it is compiled from, and its file starts with the digest of its own bytes: a file
-that is damaged, or that another Hyperscan build or CPU cannot load, is compiled again and
-replaced. Where no cache folder can be written, each process compiles its own, as before."""
+that is damaged, that another user wrote or others could change, or that another Hyperscan
+build or CPU cannot load, is compiled again and replaced. Where no cache folder can be
+written, each process compiles its own, as before."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import platform
+import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,8 +62,13 @@ def block_database(expressions: Sequence[bytes], flags: Sequence[int]) -> hypers
 
 
 def _load(path: Path) -> hyperscan.Database | None:
+    """The database filed at `path`, if this user wrote it and no one else can have changed it
+    since: a database decides what the scanners see, so a planted one could blind them."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            if not _own_private(os.fstat(handle.fileno())):
+                return None
+            data = handle.read()
     except OSError:
         return None
     digest, blob = data[:_DIGEST_BYTES], data[_DIGEST_BYTES:]
@@ -74,10 +81,16 @@ def _load(path: Path) -> hyperscan.Database | None:
     return database
 
 
+def _own_private(status: os.stat_result) -> bool:
+    """Owned by this user and writable by no one else."""
+    owner = os.getuid() if hasattr(os, "getuid") else status.st_uid
+    return status.st_uid == owner and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
 def _store(path: Path, blob: bytes) -> None:
     """Written whole or not at all: a temporary file in the folder, renamed into place."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
         try:
             with os.fdopen(handle, "wb") as out:
