@@ -69,7 +69,7 @@ def _load(path: Path) -> hyperscan.Database | None:
             if not _own_private(os.fstat(handle.fileno())):
                 return None
             data = handle.read()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a path the system cannot take
         return None
     digest, blob = data[:_DIGEST_BYTES], data[_DIGEST_BYTES:]
     if hashlib.sha256(blob).digest() != digest:
@@ -99,5 +99,5 @@ def _store(path: Path, blob: bytes) -> None:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-    except OSError:
-        pass  # a read-only or full disk: this process keeps what it compiled
+    except (OSError, ValueError):
+        pass  # a read-only or full disk, an impossible path: this process keeps what it compiled
