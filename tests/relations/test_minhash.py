@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 
-from malgraph.relations.minhash import Sketcher, splitmix64
+from malgraph.relations.minhash import Sketcher, TokenIds, splitmix64
 from tests.relations.code_samples import exact
 
 
@@ -96,3 +96,18 @@ def test_short_streams_fill_every_position_by_densification() -> None:
     other = sketcher.sketch(["z", "y", "x", "w", "v", "u", "t"])
     assert other is not None and np.mean(sketch == other) == 0.0
     assert sketcher.sketch(["a", "b"]) is None
+
+
+def test_a_shared_sketcher_stays_bounded_and_gives_what_a_fresh_one_gives(monkeypatch) -> None:
+    """One sketcher serves a whole process: a hostile stream of distinct characters cannot grow
+    its token table without bound, and starting the table again changes no sketch."""
+    monkeypatch.setattr(TokenIds, "MAX_TOKENS", 50)
+    shared = Sketcher(8, 256, 1)
+    hostile = [chr(0x4E00 + i) for i in range(400)]  # 400 distinct one-character "operators"
+    streams = [hostile, ["import", "os", "I", "(", "S", ")"] * 20, hostile[::-1]]
+    for stream in streams:
+        got = shared.sketch(stream)
+        assert len(shared.ids) <= TokenIds.MAX_TOKENS
+        expected = Sketcher(8, 256, 1).sketch(stream)
+        assert got is not None and expected is not None
+        assert got.tolist() == expected.tolist()

@@ -1,10 +1,14 @@
 """Hyperscan databases kept on disk between processes. Compiling the scanners' databases is
 most of what importing the analysis costs, and every command that scans pays it; loading a
-compiled one is almost free (benchmarks/startup.py). A database is filed under the digest of
-everything it is compiled from, and its file starts with the digest of its own bytes: a file
-that is damaged, that another user wrote or others could change, or that another Hyperscan
-build or CPU cannot load, is compiled again and replaced. Where no cache folder can be
-written, each process compiles its own, as before."""
+compiled one is almost free (benchmarks/startup.py).
+
+A database decides what the scanners see, so a planted or swapped one could blind them: a
+database is filed under the digest of everything it is compiled from, its file starts with the
+digest of that key and its own bytes, and it is read only from a folder and a regular file that
+this user owns and no one else can write (not through a symlink, never blocking on a FIFO). A
+file that fails any of that, or that another Hyperscan build or CPU cannot load, is compiled
+again (and replaced when the folder is sound). With no sound cache folder, or with
+MALGRAPH_CACHE_DIR=off, each process compiles its own."""
 
 from __future__ import annotations
 
@@ -18,20 +22,27 @@ from pathlib import Path
 
 import hyperscan
 
-# Where compiled databases are kept: $MALGRAPH_CACHE_DIR, else the XDG cache folder.
+# Where compiled databases are kept: $MALGRAPH_CACHE_DIR ("off": nowhere), else the XDG cache.
 CACHE_ENV = "MALGRAPH_CACHE_DIR"
 _DIGEST_BYTES = 32
+_MAX_FILE_BYTES = 64 * 2**20  # the scanners' databases are a few hundred KB
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def cache_folder() -> Path | None:
-    """None when there is no home to keep a cache in."""
-    chosen = os.environ.get(CACHE_ENV)
-    if chosen:
-        return Path(chosen) / "hyperscan"
-    try:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    except RuntimeError:
+    """None when the cache is off or there is no absolute place to keep it (the XDG rule: a
+    relative XDG_CACHE_HOME is ignored, as is an empty HOME)."""
+    chosen = os.environ.get(CACHE_ENV, "")
+    if chosen == "off":
         return None
+    if chosen:
+        return Path(chosen).absolute() / "hyperscan"
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home) or home == "/":
+            return None
+        base = os.path.join(home, ".cache")
     return Path(base) / "malgraph" / "hyperscan"
 
 
@@ -47,9 +58,9 @@ def block_database(expressions: Sequence[bytes], flags: Sequence[int]) -> hypers
             )
         ).encode()
     ).hexdigest()
-    folder = cache_folder()
+    folder = _sound_folder(cache_folder())
     path = None if folder is None else folder / f"{key}.hsdb"
-    loaded = None if path is None else _load(path)
+    loaded = None if path is None else _load(path, key)
     if loaded is not None:
         return loaded
     database = hyperscan.Database()
@@ -57,28 +68,21 @@ def block_database(expressions: Sequence[bytes], flags: Sequence[int]) -> hypers
         expressions=list(expressions), ids=list(range(len(expressions))), flags=list(flags)
     )
     if path is not None:
-        _store(path, hyperscan.dumpb(database))
+        _store(path, key, hyperscan.dumpb(database))
     return database
 
 
-def _load(path: Path) -> hyperscan.Database | None:
-    """The database filed at `path`, if this user wrote it and no one else can have changed it
-    since: a database decides what the scanners see, so a planted one could blind them."""
+def _sound_folder(folder: Path | None) -> Path | None:
+    """The folder, made if missing, when it is a real folder of this user's that no one else
+    can write; None otherwise (a shared or planted folder is no cache)."""
+    if folder is None:
+        return None
     try:
-        with path.open("rb") as handle:
-            if not _own_private(os.fstat(handle.fileno())):
-                return None
-            data = handle.read()
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = folder.lstat()
     except (OSError, ValueError):  # ValueError: a path the system cannot take
         return None
-    digest, blob = data[:_DIGEST_BYTES], data[_DIGEST_BYTES:]
-    if hashlib.sha256(blob).digest() != digest:
-        return None
-    try:
-        database: hyperscan.Database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
-    except hyperscan.error:  # another Hyperscan build or CPU: compiled again
-        return None
-    return database
+    return folder if stat.S_ISDIR(status.st_mode) and _own_private(status) else None
 
 
 def _own_private(status: os.stat_result) -> bool:
@@ -87,17 +91,49 @@ def _own_private(status: os.stat_result) -> bool:
     return status.st_uid == owner and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
-def _store(path: Path, blob: bytes) -> None:
+def _seal(key: str, blob: bytes) -> bytes:
+    """What the file starts with: the blob bound to its key, so that a sound file of another key
+    renamed onto this one's name is refused."""
+    return hashlib.sha256(key.encode() + b"\0" + blob).digest()
+
+
+def _load(path: Path, key: str) -> hyperscan.Database | None:
+    try:
+        handle = os.open(path, _READ_FLAGS)
+    except (OSError, ValueError):
+        return None
+    try:
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode) or not _own_private(status):
+            return None
+        if status.st_size > _MAX_FILE_BYTES:
+            return None
+        data = os.read(handle, status.st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    digest, blob = data[:_DIGEST_BYTES], data[_DIGEST_BYTES:]
+    if _seal(key, blob) != digest:
+        return None
+    try:
+        database: hyperscan.Database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+        hyperscan.Scratch(database)  # a database it can scan with, or compiled again
+    except hyperscan.error:  # another Hyperscan build or CPU
+        return None
+    return database
+
+
+def _store(path: Path, key: str, blob: bytes) -> None:
     """Written whole or not at all: a temporary file in the folder, renamed into place."""
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(hashlib.sha256(blob).digest() + blob)
+                out.write(_seal(key, blob) + blob)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
     except (OSError, ValueError):
-        pass  # a read-only or full disk, an impossible path: this process keeps what it compiled
+        pass  # a read-only or full disk: this process keeps what it compiled

@@ -48,9 +48,16 @@ def constants(seed: int, salt: int, count: int) -> U64:
 
 class TokenIds(dict[str, int]):
     """Token -> 64-bit id (blake2b), computed once per distinct token: streams have a few
-    hundred distinct tokens (keywords, operators, API names, I/S/N) however long they are."""
+    hundred distinct tokens (keywords, operators, API names, I/S/N) however long they are. A
+    hostile stream can hold any character as an operator, and one sketcher serves a whole
+    process, so past MAX_TOKENS the table starts again (ids are a fixed function of the token:
+    nothing changes but the time)."""
+
+    MAX_TOKENS = 100_000
 
     def __missing__(self, token: str) -> int:
+        if len(self) >= self.MAX_TOKENS:
+            self.clear()
         digest = hashlib.blake2b(token.encode("utf-8", "surrogatepass"), digest_size=8)
         value = int.from_bytes(digest.digest(), "little")
         self[token] = value
