@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import hyperscan
@@ -142,6 +143,18 @@ def test_a_fifo_in_place_of_the_file_does_not_block(cache: Path) -> None:
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.stdout.strip() == "compiled", done.stderr
+
+
+def test_a_stale_temporary_file_is_removed_when_a_database_is_written(cache: Path) -> None:
+    folder = cache / "hyperscan"
+    folder.mkdir(mode=0o700)
+    stale, fresh = folder / "killed.part", folder / "writing.part"
+    stale.write_bytes(b"half a database")
+    fresh.write_bytes(b"another process writing now")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    block_database(EXPRESSIONS, FLAGS)
+    assert not stale.exists()
+    assert fresh.exists()
 
 
 def test_no_writable_cache_folder_still_gives_a_database(tmp_path: Path, monkeypatch) -> None:

@@ -12,11 +12,13 @@ MALGRAPH_CACHE_DIR=off, each process compiles its own."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import platform
 import stat
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +28,7 @@ import hyperscan
 CACHE_ENV = "MALGRAPH_CACHE_DIR"
 _DIGEST_BYTES = 32
 _MAX_FILE_BYTES = 64 * 2**20  # the scanners' databases are a few hundred KB
+_STALE_PART_SECONDS = 600
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
@@ -91,6 +94,16 @@ def _own_private(status: os.stat_result) -> bool:
     return status.st_uid == owner and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
+def _remove_stale_parts(folder: Path) -> None:
+    """A process killed while writing leaves its temporary file behind: removed once it is
+    older than any write could take."""
+    cutoff = time.time() - _STALE_PART_SECONDS
+    for part in folder.glob("*.part"):
+        with contextlib.suppress(OSError):
+            if part.lstat().st_mtime < cutoff:
+                part.unlink()
+
+
 def _seal(key: str, blob: bytes) -> bytes:
     """What the file starts with: the blob bound to its key, so that a sound file of another key
     renamed onto this one's name is refused."""
@@ -126,6 +139,7 @@ def _load(path: Path, key: str) -> hyperscan.Database | None:
 
 def _store(path: Path, key: str, blob: bytes) -> None:
     """Written whole or not at all: a temporary file in the folder, renamed into place."""
+    _remove_stale_parts(path.parent)
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
         try:
