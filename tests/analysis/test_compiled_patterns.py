@@ -77,19 +77,11 @@ def test_a_damaged_or_foreign_file_is_compiled_again_and_replaced(cache: Path) -
         assert kept.read_bytes() == sound  # replaced by a sound one
 
 
-def other_database(cache: Path) -> Path:
-    """A sound file of this user's that holds the blinding database, filed under its own key."""
-    block_database(EXPRESSIONS, FLAGS)
-    [ours] = cached_files(cache)
-    block_database(OTHER, [0])
-    [other] = [path for path in cached_files(cache) if path != ours]
-    return other
-
-
 def test_a_sound_file_of_another_key_moved_onto_this_name_is_refused(cache: Path) -> None:
     block_database(EXPRESSIONS, FLAGS)
     [ours] = cached_files(cache)
-    other = other_database(cache)
+    block_database(OTHER, [0])  # a sound file of this user's, holding the blinding database
+    [other] = [path for path in cached_files(cache) if path != ours]
     other.replace(ours)
     assert matches(block_database(EXPRESSIONS, FLAGS)) == EXPECTED
 
